@@ -1,0 +1,189 @@
+package query
+
+import (
+	"time"
+)
+
+// Expr is a boolean filter expression: And, Or, Not or one of the predicates.
+type Expr interface{ isExpr() }
+
+// And is true when every term is.
+type And struct{ Terms []Expr }
+
+// Or is true when any term is.
+type Or struct{ Terms []Expr }
+
+// Not negates its term.
+type Not struct{ X Expr }
+
+// Op is a comparison operator.
+type Op string
+
+// The comparison operators.
+const (
+	OpEq Op = "="
+	OpNe Op = "!="
+	OpLt Op = "<"
+	OpLe Op = "<="
+	OpGt Op = ">"
+	OpGe Op = ">="
+)
+
+// Compare is `col op value`. In HAVING, Column names an output column.
+type Compare struct {
+	Column string
+	Op     Op
+	Value  Value
+}
+
+// In is `col IN (v, ...)`.
+type In struct {
+	Column string
+	Values []Value
+}
+
+// Between is `col BETWEEN low AND high`, both ends included.
+type Between struct {
+	Column    string
+	Low, High Value
+}
+
+// IsNull is `col IS NULL`, or `col IS NOT NULL` when Not is set.
+type IsNull struct {
+	Column string
+	Not    bool
+}
+
+// Like is `col LIKE 'prefix%'`: dora supports prefix patterns only.
+type Like struct {
+	Column string
+	Prefix string
+}
+
+// Match is `match(col, 'words')`: full-text match on Elasticsearch, case-insensitive containment
+// of every word on DuckDB.
+type Match struct {
+	Column string
+	Text   string
+}
+
+func (And) isExpr()     {}
+func (Or) isExpr()      {}
+func (Not) isExpr()     {}
+func (Compare) isExpr() {}
+func (In) isExpr()      {}
+func (Between) isExpr() {}
+func (IsNull) isExpr()  {}
+func (Like) isExpr()    {}
+func (Match) isExpr()   {}
+
+// Kind is the kind of a literal value.
+type Kind int
+
+// The literal kinds.
+const (
+	KindNull Kind = iota
+	KindBool
+	KindInt
+	KindFloat
+	KindString
+	KindTime   // TIMESTAMP '...' or DATE '...', or a string compared with a time column
+	KindRelNow // now() - INTERVAL '7 days': resolved when the query runs
+)
+
+// Value is a literal in a filter.
+type Value struct {
+	Kind  Kind
+	Bool  bool
+	Int   int64
+	Float float64
+	Str   string
+	Time  time.Time
+	Date  bool     // KindTime written as DATE '...'
+	Ago   Interval // KindRelNow: how far before now; zero for now() itself
+}
+
+// Null, Bool, Int, Float, String and Time build values.
+func Null() Value            { return Value{Kind: KindNull} }
+func Bool(b bool) Value      { return Value{Kind: KindBool, Bool: b} }
+func Int(i int64) Value      { return Value{Kind: KindInt, Int: i} }
+func Float(f float64) Value  { return Value{Kind: KindFloat, Float: f} }
+func String(s string) Value  { return Value{Kind: KindString, Str: s} }
+func Time(t time.Time) Value { return Value{Kind: KindTime, Time: t} }
+func Ago(i Interval) Value   { return Value{Kind: KindRelNow, Ago: i} }
+
+// Resolve turns a relative time into an absolute one, given now.
+func (v Value) Resolve(now time.Time) Value {
+	if v.Kind != KindRelNow {
+		return v
+	}
+	return Time(Subtract(now, v.Ago))
+}
+
+// Subtract moves t back by the interval, by calendar for months, quarters and years.
+func Subtract(t time.Time, i Interval) time.Time {
+	switch i.Unit {
+	case "month":
+		return t.AddDate(0, -i.N, 0)
+	case "quarter":
+		return t.AddDate(0, -3*i.N, 0)
+	case "year":
+		return t.AddDate(-i.N, 0, 0)
+	}
+	return t.Add(-i.Duration())
+}
+
+// Any returns the value as a Go value: nil, bool, int64, float64, string or time.Time.
+func (v Value) Any() any {
+	switch v.Kind {
+	case KindBool:
+		return v.Bool
+	case KindInt:
+		return v.Int
+	case KindFloat:
+		return v.Float
+	case KindString:
+		return v.Str
+	case KindTime:
+		return v.Time
+	}
+	return nil
+}
+
+// Walk calls fn for every predicate (not And, Or or Not) in e.
+func Walk(e Expr, fn func(Expr)) {
+	switch x := e.(type) {
+	case nil:
+	case And:
+		for _, t := range x.Terms {
+			Walk(t, fn)
+		}
+	case Or:
+		for _, t := range x.Terms {
+			Walk(t, fn)
+		}
+	case Not:
+		Walk(x.X, fn)
+	default:
+		fn(e)
+	}
+}
+
+// ColumnOf returns the column a predicate tests.
+func ColumnOf(e Expr) string {
+	switch x := e.(type) {
+	case Compare:
+		return x.Column
+	case In:
+		return x.Column
+	case Between:
+		return x.Column
+	case IsNull:
+		return x.Column
+	case Like:
+		return x.Column
+	case Match:
+		return x.Column
+	}
+	return ""
+}
