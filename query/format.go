@@ -21,7 +21,7 @@ func (s Spec) SQL() string {
 		}
 	}
 	for _, d := range s.GroupBy {
-		items = append(items, withAlias(d.Expr(), d.Alias))
+		items = append(items, withAlias(s.dimSQL(d), d.Alias))
 	}
 	for _, m := range s.Metrics {
 		items = append(items, withAlias(m.Expr(), m.Alias))
@@ -42,7 +42,7 @@ func (s Spec) SQL() string {
 			if d.Alias != "" {
 				b.WriteString(QuoteIdent(d.Alias))
 			} else {
-				b.WriteString(d.Expr())
+				b.WriteString(s.dimSQL(d))
 			}
 		}
 	}
@@ -74,7 +74,7 @@ func (s Spec) SQL() string {
 func (s Spec) refText(name string) string {
 	for _, d := range s.GroupBy {
 		if d.Name() == name && d.Alias == "" && d.Kind != DimColumn {
-			return d.Expr()
+			return s.dimSQL(d)
 		}
 	}
 	for _, m := range s.Metrics {
@@ -83,6 +83,15 @@ func (s Spec) refText(name string) string {
 		}
 	}
 	return QuoteIdent(name)
+}
+
+// dimSQL prints a dimension with the Spec's time zone as a time bucket's third argument.
+func (s Spec) dimSQL(d Dimension) string {
+	e := d.Expr()
+	if d.IsTime() && s.TimeZone != "" && s.TimeZone != "UTC" {
+		e = e[:len(e)-1] + ", " + quoteString(s.TimeZone) + ")"
+	}
+	return e
 }
 
 func withAlias(expr, alias string) string {

@@ -10,6 +10,7 @@ import (
 
 // Spec is one question asked of one table: the filters, the group-by dimensions, the metrics and
 // how the answer is ordered and cut. A Spec without metrics and group-bys is a raw-rows query.
+// Rows whose group-by value is null form a group of their own, as in SQL, on every backend.
 type Spec struct {
 	Table    string
 	Columns  []string // raw-rows queries: the selected columns; empty means all
@@ -19,8 +20,7 @@ type Spec struct {
 	Having   Expr // over metric and dimension names, nil when there is none
 	OrderBy  []Order
 	Limit    int    // 0 means no limit
-	Other    bool   // add an "Other" row for groups cut off by Limit
-	Missing  bool   // keep a group for rows whose group-by value is null
+	Other    bool   // add an "Other" row for the groups a Limit cut off (not part of the SQL line)
 	TimeZone string // IANA name for time buckets; empty means UTC
 }
 
@@ -232,3 +232,5 @@ func (s Schema) Names() []string {
 	}
 	return out
 }
+
+func loadZone(name string) (*time.Location, error) { return time.LoadLocation(name) }

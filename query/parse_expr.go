@@ -1,0 +1,413 @@
+package query
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// expr reads a boolean expression; OR binds loosest, then AND, then NOT.
+func (p *parser) expr(having bool) (Expr, error) { return p.orExpr(nil) }
+
+func (p *parser) havingExpr(b *builder) (Expr, error) { return p.orExpr(b) }
+
+func (p *parser) orExpr(b *builder) (Expr, error) {
+	left, err := p.andExpr(b)
+	if err != nil {
+		return nil, err
+	}
+	terms := []Expr{left}
+	for p.acceptWord("OR") {
+		right, err := p.andExpr(b)
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, right)
+	}
+	return NewOr(terms...), nil
+}
+
+func (p *parser) andExpr(b *builder) (Expr, error) {
+	left, err := p.notExpr(b)
+	if err != nil {
+		return nil, err
+	}
+	terms := []Expr{left}
+	for p.acceptWord("AND") {
+		right, err := p.notExpr(b)
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, right)
+	}
+	return NewAnd(terms...), nil
+}
+
+// NewAnd joins terms with AND, flattening nested ANDs; one term is returned as it is.
+func NewAnd(terms ...Expr) Expr {
+	var flat []Expr
+	for _, t := range terms {
+		switch x := t.(type) {
+		case nil:
+		case And:
+			flat = append(flat, x.Terms...)
+		default:
+			flat = append(flat, t)
+		}
+	}
+	switch len(flat) {
+	case 0:
+		return nil
+	case 1:
+		return flat[0]
+	}
+	return And{Terms: flat}
+}
+
+// NewOr joins terms with OR, flattening nested ORs; one term is returned as it is.
+func NewOr(terms ...Expr) Expr {
+	var flat []Expr
+	for _, t := range terms {
+		switch x := t.(type) {
+		case nil:
+		case Or:
+			flat = append(flat, x.Terms...)
+		default:
+			flat = append(flat, t)
+		}
+	}
+	switch len(flat) {
+	case 0:
+		return nil
+	case 1:
+		return flat[0]
+	}
+	return Or{Terms: flat}
+}
+
+func (p *parser) notExpr(b *builder) (Expr, error) {
+	if p.acceptWord("NOT") {
+		x, err := p.notExpr(b)
+		if err != nil {
+			return nil, err
+		}
+		return Not{X: x}, nil
+	}
+	if p.isSym("(") {
+		if p.peekAt(1).word() == "SELECT" {
+			return nil, p.errorf(p.peekAt(1), "dora does not support subqueries")
+		}
+		p.next()
+		x, err := p.orExpr(b)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		return x, nil
+	}
+	return p.predicate(b)
+}
+
+func (p *parser) predicate(b *builder) (Expr, error) {
+	t := p.peek()
+	if t.kind == tokNumber || t.kind == tokString {
+		return nil, p.errorf(t, "put the column on the left of the comparison")
+	}
+	var col string
+	if t.kind == tokIdent && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
+		if strings.EqualFold(t.text, "match") {
+			return p.match()
+		}
+		if b == nil {
+			it, err := p.call()
+			if err != nil {
+				return nil, err
+			}
+			if it.metric != nil {
+				return nil, p.errorf(t, "aggregates such as %s belong in HAVING, not WHERE", it.text())
+			}
+			return nil, p.errorf(t, "dora does not support %s in WHERE: filter on the column itself", it.text())
+		}
+	}
+	if b != nil {
+		it, err := p.operand(false)
+		if err != nil {
+			return nil, err
+		}
+		if col, err = b.outputName(it, true); err != nil {
+			return nil, err
+		}
+	} else {
+		name, _, err := p.ident("a column")
+		if err != nil {
+			return nil, err
+		}
+		col = name
+		if err := p.noOperator(); err != nil {
+			return nil, err
+		}
+	}
+	if p.acceptWord("IS") {
+		not := p.acceptWord("NOT")
+		if err := p.expectWord("NULL"); err != nil {
+			return nil, err
+		}
+		return IsNull{Column: col, Not: not}, nil
+	}
+	negate := p.acceptWord("NOT")
+	var e Expr
+	switch {
+	case p.acceptWord("IN"):
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		if p.isWord("SELECT") {
+			return nil, p.errorf(p.peek(), "dora does not support subqueries")
+		}
+		var vals []Value
+		for {
+			v, err := p.literal()
+			if err != nil {
+				return nil, err
+			}
+			if v.Kind == KindNull {
+				return nil, p.errorf(p.toks[p.i-1], "NULL never matches IN: use IS NULL")
+			}
+			vals = append(vals, v)
+			if !p.acceptSym(",") {
+				break
+			}
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		e = In{Column: col, Values: vals}
+	case p.acceptWord("BETWEEN"):
+		lo, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectWord("AND"); err != nil {
+			return nil, err
+		}
+		hi, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		if lo.Kind == KindNull || hi.Kind == KindNull {
+			return nil, p.errorf(p.toks[p.i-1], "BETWEEN needs two values, not NULL")
+		}
+		e = Between{Column: col, Low: lo, High: hi}
+	case p.isWord("LIKE") || p.isWord("ILIKE"):
+		lt := p.next()
+		if lt.word() == "ILIKE" {
+			return nil, p.errorf(lt, "dora does not support ILIKE: use LIKE 'prefix%%' or match(col, 'words')")
+		}
+		pt := p.next()
+		if pt.kind != tokString {
+			return nil, p.errorf(pt, "LIKE needs a pattern string such as 'pre%%'")
+		}
+		prefix, ok := likePrefix(pt.text)
+		if !ok {
+			return nil, p.errorf(pt, "dora supports LIKE 'prefix%%' only (one %% at the end); use match(col, 'words') for words inside text")
+		}
+		e = Like{Column: col, Prefix: prefix}
+	default:
+		if negate {
+			return nil, p.expected("IN, BETWEEN or LIKE after NOT")
+		}
+		ot := p.peek()
+		var op Op
+		switch {
+		case ot.kind == tokSymbol && (ot.text == "=" || ot.text == "!=" || ot.text == "<>" || ot.text == "<" || ot.text == "<=" || ot.text == ">" || ot.text == ">="):
+			op = Op(ot.text)
+			if op == "<>" {
+				op = OpNe
+			}
+			p.next()
+		default:
+			return nil, p.expected("a comparison (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, IS NULL)")
+		}
+		if vt := p.peek(); vt.kind == tokQuotedIdent || vt.kind == tokIdent && !isLiteralWord(vt.word()) {
+			return nil, p.errorf(vt, "dora compares columns with values, not with other columns")
+		}
+		v, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		if v.Kind == KindNull {
+			return nil, p.errorf(p.toks[p.i-1], "nothing is %s NULL: use IS NULL or IS NOT NULL", op)
+		}
+		e = Compare{Column: col, Op: op, Value: v}
+	}
+	if negate {
+		return Not{X: e}, nil
+	}
+	return e, nil
+}
+
+func isLiteralWord(w string) bool {
+	switch w {
+	case "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE", "NOW", "CURRENT_TIMESTAMP", "INTERVAL":
+		return true
+	}
+	return false
+}
+
+// likePrefix returns the prefix of a 'prefix%' pattern, with \% \_ \\ escapes, and whether the
+// pattern has that shape.
+func likePrefix(pat string) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(pat); i++ {
+		c := pat[i]
+		switch {
+		case c == '\\' && i+1 < len(pat):
+			i++
+			b.WriteByte(pat[i])
+		case c == '%':
+			return b.String(), i == len(pat)-1
+		case c == '_':
+			return "", false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", false
+}
+
+func (p *parser) match() (Expr, error) {
+	p.next()
+	p.next() // (
+	col, _, err := p.ident("a column")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expectSym(","); err != nil {
+		return nil, err
+	}
+	t := p.next()
+	if t.kind != tokString || strings.TrimSpace(t.text) == "" {
+		return nil, p.errorf(t, "match needs the words to find, such as 'red dress'")
+	}
+	if err := p.expectSym(")"); err != nil {
+		return nil, err
+	}
+	return Match{Column: col, Text: t.text}, nil
+}
+
+// literal reads a value: a string, a number, TRUE, FALSE, NULL, TIMESTAMP '...', DATE '...',
+// now() or now() - INTERVAL '7 days'.
+func (p *parser) literal() (Value, error) {
+	t := p.next()
+	switch t.kind {
+	case tokString:
+		return String(t.text), nil
+	case tokNumber:
+		return numberValue(p, t, "")
+	case tokSymbol:
+		if t.text == "-" && p.peek().kind == tokNumber {
+			return numberValue(p, p.next(), "-")
+		}
+	case tokIdent:
+		switch t.word() {
+		case "TRUE":
+			return Bool(true), nil
+		case "FALSE":
+			return Bool(false), nil
+		case "NULL":
+			return Null(), nil
+		case "TIMESTAMP", "DATE":
+			s := p.next()
+			if s.kind != tokString {
+				return Value{}, p.errorf(s, "%s needs a quoted value such as '2024-01-31'", t.word())
+			}
+			tm, date, err := ParseTime(s.text)
+			if err != nil {
+				return Value{}, p.errorf(s, "%v", err)
+			}
+			if t.word() == "DATE" {
+				if !date {
+					return Value{}, p.errorf(s, "DATE wants a day such as '2024-01-31'")
+				}
+				return Value{Kind: KindTime, Time: tm, Date: true}, nil
+			}
+			return Time(tm), nil
+		case "NOW", "CURRENT_TIMESTAMP":
+			if t.word() == "NOW" {
+				if err := p.expectSym("("); err != nil {
+					return Value{}, err
+				}
+				if err := p.expectSym(")"); err != nil {
+					return Value{}, err
+				}
+			}
+			if !p.isSym("-") {
+				if p.isSym("+") {
+					return Value{}, p.errorf(p.peek(), "dora supports now() - INTERVAL '...' only")
+				}
+				return Ago(Interval{}), nil
+			}
+			p.next()
+			if err := p.expectWord("INTERVAL"); err != nil {
+				return Value{}, err
+			}
+			s := p.next()
+			if s.kind != tokString {
+				return Value{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
+			}
+			iv, err := parseInterval(s.text)
+			if err != nil {
+				return Value{}, p.errorf(s, "%v", err)
+			}
+			return Ago(iv), nil
+		}
+	}
+	if msg := unsupported(t); msg != "" {
+		return Value{}, p.errorf(t, "%s", msg)
+	}
+	return Value{}, p.errorf(t, "expected a value (a 'string', a number, TRUE, FALSE, TIMESTAMP '...', now()), found %s", t.describe())
+}
+
+func numberValue(p *parser, t token, sign string) (Value, error) {
+	text := sign + t.text
+	if !strings.ContainsAny(t.text, ".eE") {
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return Int(n), nil
+		}
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return Value{}, p.errorf(t, "number %s is out of range", text)
+	}
+	return Float(f), nil
+}
+
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04Z07:00", "2006-01-02T15:04Z07:00", "2006-01-02 15:04", "2006-01-02T15:04",
+	"2006-01-02 15:04:05.999999999 Z07:00", "2006-01-02 15:04:05.999999999-07",
+}
+
+// ParseTime reads a timestamp or a date, in UTC unless it carries an offset; date reports that
+// it was a bare day.
+func ParseTime(s string) (t time.Time, date bool, err error) {
+	s = strings.TrimSpace(s)
+	if d, err := time.Parse("2006-01-02", s); err == nil {
+		return d, true, nil
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), false, nil
+		}
+	}
+	return time.Time{}, false, &timeError{s}
+}
+
+type timeError struct{ s string }
+
+func (e *timeError) Error() string {
+	return "cannot read " + strconv.Quote(e.s) + " as a time: use '2024-01-31' or '2024-01-31 13:45:00'"
+}

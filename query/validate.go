@@ -1,0 +1,295 @@
+package query
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Validate checks a Spec against its table's schema and returns it with column names spelled as
+// the schema spells them and string literals compared with time columns read as times. Errors
+// name the column and suggest the nearest one.
+func Validate(s Spec, schema Schema) (Spec, error) {
+	v := validator{schema: schema}
+	out := s
+	out.Columns = nil
+	for _, c := range s.Columns {
+		f, err := v.field(c)
+		if err != nil {
+			return Spec{}, err
+		}
+		out.Columns = append(out.Columns, f.Name)
+	}
+	var err error
+	if out.Where, err = v.expr(s.Where); err != nil {
+		return Spec{}, err
+	}
+	out.GroupBy = append([]Dimension(nil), s.GroupBy...)
+	for i, d := range out.GroupBy {
+		f, err := v.field(d.Column)
+		if err != nil {
+			return Spec{}, err
+		}
+		out.GroupBy[i].Column = f.Name
+		switch {
+		case d.IsTime() && !f.Type.Temporal():
+			return Spec{}, invalid("%s needs a timestamp or date column; %s is %s", d.Expr(), f.Name, f.Type)
+		case d.Kind == DimHistogram && !f.Type.Numeric():
+			return Spec{}, invalid("histogram needs a numeric column; %s is %s", f.Name, f.Type)
+		case d.Kind == DimColumn && f.Type == TypeText && f.Keyword == "":
+			return Spec{}, invalid("cannot group by %s: it is full text (analysed) with no keyword sub-field, so its values are not stored whole; filter it with match(%s, 'words') or group by another field", f.Name, QuoteIdent(f.Name))
+		}
+	}
+	out.Metrics = append([]Metric(nil), s.Metrics...)
+	for i, m := range out.Metrics {
+		if m.Column == "" {
+			continue
+		}
+		f, err := v.field(m.Column)
+		if err != nil {
+			return Spec{}, err
+		}
+		out.Metrics[i].Column = f.Name
+		switch m.Func {
+		case AggSum, AggAvg, AggPercentile:
+			if !f.Type.Numeric() {
+				return Spec{}, invalid("%s needs a numeric column; %s is %s", aggNames[m.Func], f.Name, f.Type)
+			}
+		case AggMin, AggMax:
+			if !f.Type.Numeric() && !f.Type.Temporal() {
+				return Spec{}, invalid("%s needs a numeric or time column; %s is %s", aggNames[m.Func], f.Name, f.Type)
+			}
+		case AggCountDistinct:
+			if f.Type == TypeText && f.Keyword == "" {
+				return Spec{}, invalid("cannot count distinct %s: it is full text with no keyword sub-field", f.Name)
+			}
+		}
+	}
+	if s.IsRaw() {
+		out.OrderBy = append([]Order(nil), s.OrderBy...)
+		for i, o := range out.OrderBy {
+			f, err := v.field(o.Name)
+			if err != nil {
+				return Spec{}, err
+			}
+			if f.Type == TypeText && f.Keyword == "" {
+				return Spec{}, invalid("cannot sort by %s: it is full text with no keyword sub-field", f.Name)
+			}
+			out.OrderBy[i].Name = f.Name
+		}
+	}
+	if s.TimeZone != "" {
+		if _, err := loadZone(s.TimeZone); err != nil {
+			return Spec{}, invalid("unknown time zone %q", s.TimeZone)
+		}
+	}
+	return out, nil
+}
+
+type validator struct{ schema Schema }
+
+func invalid(format string, args ...any) error {
+	return &ParseError{Offset: -1, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (v validator) field(name string) (Field, error) {
+	if f, ok := v.schema.Field(name); ok {
+		return f, nil
+	}
+	var match []Field
+	for _, f := range v.schema.Fields {
+		if strings.EqualFold(f.Name, name) {
+			match = append(match, f)
+		}
+	}
+	if len(match) == 1 {
+		return match[0], nil
+	}
+	msg := fmt.Sprintf("unknown column %q in table %s", name, v.schema.Table)
+	if near := Nearest(name, v.schema.Names()); near != "" {
+		msg += fmt.Sprintf("; did you mean %q?", near)
+	}
+	return Field{}, invalid("%s", msg)
+}
+
+func (v validator) expr(e Expr) (Expr, error) {
+	switch x := e.(type) {
+	case nil:
+		return nil, nil
+	case And:
+		terms, err := v.exprs(x.Terms)
+		return And{Terms: terms}, err
+	case Or:
+		terms, err := v.exprs(x.Terms)
+		return Or{Terms: terms}, err
+	case Not:
+		in, err := v.expr(x.X)
+		return Not{X: in}, err
+	case Compare:
+		f, err := v.field(x.Column)
+		if err != nil {
+			return nil, err
+		}
+		x.Column = f.Name
+		x.Value, err = coerce(f, x.Value)
+		return x, err
+	case In:
+		f, err := v.field(x.Column)
+		if err != nil {
+			return nil, err
+		}
+		x.Column = f.Name
+		vals := make([]Value, len(x.Values))
+		for i, val := range x.Values {
+			if vals[i], err = coerce(f, val); err != nil {
+				return nil, err
+			}
+		}
+		x.Values = vals
+		return x, nil
+	case Between:
+		f, err := v.field(x.Column)
+		if err != nil {
+			return nil, err
+		}
+		x.Column = f.Name
+		if x.Low, err = coerce(f, x.Low); err != nil {
+			return nil, err
+		}
+		x.High, err = coerce(f, x.High)
+		return x, err
+	case IsNull:
+		f, err := v.field(x.Column)
+		x.Column = f.Name
+		return x, err
+	case Like:
+		f, err := v.field(x.Column)
+		if err != nil {
+			return nil, err
+		}
+		if f.Type != TypeString && f.Type != TypeText {
+			return nil, invalid("LIKE needs a text column; %s is %s", f.Name, f.Type)
+		}
+		x.Column = f.Name
+		return x, nil
+	case Match:
+		f, err := v.field(x.Column)
+		if err != nil {
+			return nil, err
+		}
+		if f.Type != TypeString && f.Type != TypeText {
+			return nil, invalid("match needs a text column; %s is %s", f.Name, f.Type)
+		}
+		x.Column = f.Name
+		return x, nil
+	}
+	return nil, invalid("unknown filter %T", e)
+}
+
+func (v validator) exprs(es []Expr) ([]Expr, error) {
+	out := make([]Expr, len(es))
+	for i, e := range es {
+		var err error
+		if out[i], err = v.expr(e); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// coerce makes a literal fit its column's type, or explains why it cannot.
+func coerce(f Field, v Value) (Value, error) {
+	bad := func(want string) error {
+		return invalid("column %s is %s; %s is not %s", f.Name, f.Type, FormatValue(v), want)
+	}
+	switch {
+	case f.Type.Temporal():
+		switch v.Kind {
+		case KindTime, KindRelNow:
+			return v, nil
+		case KindString:
+			t, date, err := ParseTime(v.Str)
+			if err != nil {
+				return Value{}, invalid("column %s is a time: %v", f.Name, err)
+			}
+			return Value{Kind: KindTime, Time: t, Date: date}, nil
+		}
+		return Value{}, bad("a time")
+	case f.Type == TypeInt:
+		switch v.Kind {
+		case KindInt:
+			return v, nil
+		case KindFloat:
+			return v, nil
+		case KindString:
+			if n, err := strconv.ParseInt(strings.TrimSpace(v.Str), 10, 64); err == nil {
+				return Int(n), nil
+			}
+		}
+		return Value{}, bad("a number")
+	case f.Type == TypeFloat:
+		switch v.Kind {
+		case KindInt:
+			return Float(float64(v.Int)), nil
+		case KindFloat:
+			return v, nil
+		case KindString:
+			if n, err := strconv.ParseFloat(strings.TrimSpace(v.Str), 64); err == nil {
+				return Float(n), nil
+			}
+		}
+		return Value{}, bad("a number")
+	case f.Type == TypeBool:
+		switch v.Kind {
+		case KindBool:
+			return v, nil
+		case KindString:
+			if b, err := strconv.ParseBool(v.Str); err == nil {
+				return Bool(b), nil
+			}
+		}
+		return Value{}, bad("TRUE or FALSE")
+	case f.Type == TypeString || f.Type == TypeText:
+		if v.Kind == KindString {
+			return v, nil
+		}
+		return Value{}, invalid("column %s is text: quote the value, as in '%s'", f.Name, strings.Trim(FormatValue(v), "'"))
+	}
+	return v, nil
+}
+
+// Nearest returns the candidate closest to name by edit distance, or "" when none is close.
+func Nearest(name string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD > max(2, len(name)/2) {
+		return ""
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
