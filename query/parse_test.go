@@ -191,3 +191,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	sql := "SELECT category, date_trunc('month', shipped_at, 'America/Los_Angeles') AS month, count(*), avg(price) FROM shipments WHERE region IN ('West', 'South') AND price > 10 AND shipped_at > now() - INTERVAL '90 days' GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 10"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

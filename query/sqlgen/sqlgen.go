@@ -1,0 +1,320 @@
+// Package sqlgen translates a query.Spec into DuckDB SQL. Every user value is a bound parameter
+// and every identifier is quoted, so no user text is ever pasted into SQL.
+package sqlgen
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dora-dev/dora/query"
+)
+
+// Options tunes translation.
+type Options struct {
+	Now     time.Time // resolves now() - INTERVAL '...'
+	MaxRows int       // cap on rows returned when the Spec has no LIMIT; 0 means no cap
+	// TimeZoneAware marks time columns stored as TIMESTAMPTZ; others are naive UTC TIMESTAMPs.
+	TimeZoneAware map[string]bool
+	// DateColumns marks DATE columns, which time buckets treat as midnight UTC.
+	DateColumns map[string]bool
+}
+
+// Hidden columns the grouped query adds after the Spec's own, for Result.Meta.
+const (
+	ColGroups = "__dora_groups" // groups that passed HAVING, before LIMIT
+	ColTotal  = "__dora_total"  // rows in those groups
+	ColRows   = "__dora_rows"   // rows in this group
+)
+
+// Query is translated SQL with its parameters.
+type Query struct {
+	SQL    string
+	Args   []any
+	Hidden int  // trailing hidden columns (ColGroups, ColTotal, ColRows) in grouped queries
+	Capped bool // LIMIT is MaxRows+1, so one extra row means the answer was cut
+}
+
+// Explain returns the SQL with its parameters listed underneath, for people to read.
+func (q Query) Explain() string {
+	if len(q.Args) == 0 {
+		return q.SQL
+	}
+	vals := make([]string, len(q.Args))
+	for i, a := range q.Args {
+		vals[i] = fmt.Sprintf("$%d = %s", i+1, literal(a))
+	}
+	return q.SQL + "\n-- " + strings.Join(vals, ", ")
+}
+
+func literal(a any) string {
+	switch v := a.(type) {
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case time.Time:
+		return "'" + v.Format(time.RFC3339Nano) + "'"
+	}
+	return fmt.Sprint(a)
+}
+
+// Generate translates a validated Spec.
+func Generate(s query.Spec, opts Options) (Query, error) {
+	g := &gen{opts: opts}
+	if opts.Now.IsZero() {
+		g.opts.Now = time.Now()
+	}
+	var sel []string
+	if s.IsRaw() {
+		if len(s.Columns) == 0 {
+			sel = append(sel, "*")
+		}
+		for _, c := range s.Columns {
+			sel = append(sel, Ident(c))
+		}
+	}
+	for _, d := range s.GroupBy {
+		sel = append(sel, g.dim(d, s.Location())+" AS "+Ident(d.Name()))
+	}
+	for _, m := range s.Metrics {
+		sel = append(sel, metric(m)+" AS "+Ident(m.Name()))
+	}
+	grouped := !s.IsRaw()
+	q := Query{}
+	if grouped {
+		sel = append(sel, "count(*) OVER () AS "+Ident(ColGroups), "sum(count(*)) OVER () AS "+Ident(ColTotal), "count(*) AS "+Ident(ColRows))
+		q.Hidden = 3
+	}
+	var b strings.Builder
+	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + Ident(s.Table))
+	if s.Where != nil {
+		w, err := g.expr(s.Where, false)
+		if err != nil {
+			return Query{}, err
+		}
+		b.WriteString(" WHERE " + w)
+	}
+	if len(s.GroupBy) > 0 {
+		nums := make([]string, len(s.GroupBy))
+		for i := range s.GroupBy {
+			nums[i] = strconv.Itoa(i + 1)
+		}
+		b.WriteString(" GROUP BY " + strings.Join(nums, ", "))
+	}
+	if s.Having != nil {
+		h, err := g.havingExpr(s, s.Having)
+		if err != nil {
+			return Query{}, err
+		}
+		b.WriteString(" HAVING " + h)
+	}
+	// Order by what was asked, then by every group key, so ties and LIMIT cut the same rows on
+	// every backend.
+	var order []string
+	seen := map[string]bool{}
+	for _, o := range s.OrderBy {
+		dir := " ASC"
+		if o.Desc {
+			dir = " DESC"
+		}
+		order = append(order, Ident(o.Name)+dir+" NULLS LAST")
+		seen[o.Name] = true
+	}
+	for _, d := range s.GroupBy {
+		if !seen[d.Name()] {
+			order = append(order, Ident(d.Name())+" ASC NULLS LAST")
+		}
+	}
+	if len(order) > 0 {
+		b.WriteString(" ORDER BY " + strings.Join(order, ", "))
+	}
+	switch {
+	case s.Limit > 0 && (opts.MaxRows <= 0 || s.Limit <= opts.MaxRows):
+		b.WriteString(" LIMIT " + strconv.Itoa(s.Limit))
+	case opts.MaxRows > 0:
+		b.WriteString(" LIMIT " + strconv.Itoa(opts.MaxRows+1))
+		q.Capped = true
+	}
+	q.SQL = b.String()
+	q.Args = g.args
+	return q, nil
+}
+
+type gen struct {
+	opts Options
+	args []any
+	cols map[string]string // HAVING: output names to the expressions they stand for
+}
+
+// col renders a column reference: the column itself, or in HAVING the aggregate it names.
+func (g *gen) col(name string) string {
+	if e, ok := g.cols[name]; ok {
+		return "(" + e + ")"
+	}
+	return Ident(name)
+}
+
+func (g *gen) bind(v any) string {
+	g.args = append(g.args, v)
+	return "?"
+}
+
+// Ident double-quotes an identifier for DuckDB.
+func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// localTime returns SQL for the column as naive wall-clock time in loc.
+func (g *gen) localTime(col string, loc *time.Location) string {
+	c := Ident(col)
+	if g.opts.DateColumns[col] {
+		c = "CAST(" + c + " AS TIMESTAMP)"
+	}
+	if loc == time.UTC {
+		if g.opts.TimeZoneAware[col] {
+			return "timezone('UTC', " + c + ")"
+		}
+		return c
+	}
+	if !g.opts.TimeZoneAware[col] {
+		c = "timezone('UTC', " + c + ")" // naive UTC -> instant
+	}
+	return "timezone(" + quote(loc.String()) + ", " + c + ")"
+}
+
+// utcKey turns a naive local bucket start back into the naive UTC instant it names, so bucket
+// keys are comparable across backends and zones.
+func (g *gen) utcKey(local string, loc *time.Location) string {
+	if loc == time.UTC {
+		return local
+	}
+	return "timezone('UTC', timezone(" + quote(loc.String()) + ", " + local + "))"
+}
+
+func (g *gen) dim(d query.Dimension, loc *time.Location) string {
+	switch d.Kind {
+	case query.DimDateTrunc:
+		return g.utcKey("date_trunc("+quote(d.Unit)+", "+g.localTime(d.Column, loc)+")", loc)
+	case query.DimTimeBucket:
+		iv := "INTERVAL " + quote(d.Every.String())
+		return g.utcKey("time_bucket("+iv+", "+g.localTime(d.Column, loc)+", TIMESTAMP '1970-01-01 00:00:00')", loc)
+	case query.DimHistogram:
+		w := strconv.FormatFloat(d.Width, 'g', -1, 64)
+		return "floor(" + Ident(d.Column) + " / " + w + ") * " + w
+	}
+	return Ident(d.Column)
+}
+
+func metric(m query.Metric) string {
+	c := Ident(m.Column)
+	switch m.Func {
+	case query.AggCount:
+		if m.Column == "" {
+			return "count(*)"
+		}
+		return "count(" + c + ")"
+	case query.AggCountDistinct:
+		return "count(DISTINCT " + c + ")"
+	case query.AggSum:
+		return "sum(" + c + ")"
+	case query.AggAvg:
+		return "avg(" + c + ")"
+	case query.AggMin:
+		return "min(" + c + ")"
+	case query.AggMax:
+		return "max(" + c + ")"
+	case query.AggPercentile:
+		return "quantile_cont(" + c + ", " + strconv.FormatFloat(m.P, 'g', -1, 64) + ")"
+	}
+	return "NULL"
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func (g *gen) value(col string, v query.Value) string {
+	v = v.Resolve(g.opts.Now)
+	if v.Kind == query.KindTime {
+		s := v.Time.UTC().Format("2006-01-02 15:04:05.999999")
+		if g.opts.TimeZoneAware[col] {
+			return "CAST(" + g.bind(s+"+00") + " AS TIMESTAMPTZ)"
+		}
+		if g.opts.DateColumns[col] && v.Date {
+			return "CAST(" + g.bind(v.Time.Format("2006-01-02")) + " AS DATE)"
+		}
+		return "CAST(" + g.bind(s) + " AS TIMESTAMP)"
+	}
+	return g.bind(v.Any())
+}
+
+func (g *gen) expr(e query.Expr, having bool) (string, error) {
+	switch x := e.(type) {
+	case query.And:
+		return g.join(x.Terms, " AND ", having)
+	case query.Or:
+		return g.join(x.Terms, " OR ", having)
+	case query.Not:
+		in, err := g.expr(x.X, having)
+		return "NOT (" + in + ")", err
+	case query.Compare:
+		return g.col(x.Column) + " " + string(x.Op) + " " + g.value(x.Column, x.Value), nil
+	case query.In:
+		vs := make([]string, len(x.Values))
+		for i, v := range x.Values {
+			vs[i] = g.value(x.Column, v)
+		}
+		return g.col(x.Column) + " IN (" + strings.Join(vs, ", ") + ")", nil
+	case query.Between:
+		return g.col(x.Column) + " BETWEEN " + g.value(x.Column, x.Low) + " AND " + g.value(x.Column, x.High), nil
+	case query.IsNull:
+		if x.Not {
+			return g.col(x.Column) + " IS NOT NULL", nil
+		}
+		return g.col(x.Column) + " IS NULL", nil
+	case query.Like:
+		return "starts_with(" + g.col(x.Column) + ", " + g.bind(x.Prefix) + ")", nil
+	case query.Match:
+		words := Words(x.Text)
+		if len(words) == 0 {
+			return "FALSE", nil
+		}
+		parts := make([]string, len(words))
+		for i, w := range words {
+			parts[i] = "list_contains(string_split_regex(lower(" + g.col(x.Column) + "), '[^[:alnum:]]+'), " + g.bind(w) + ")"
+		}
+		return "(" + strings.Join(parts, " AND ") + ")", nil
+	}
+	return "", fmt.Errorf("%w: unknown filter %T", errUnsupported, e)
+}
+
+var errUnsupported = fmt.Errorf("sqlgen: unsupported")
+
+// Words splits text into the lower-case words match() looks for, as a standard analyser would.
+func Words(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && isLetterOrDigit(r))
+	})
+}
+
+func (g *gen) join(terms []query.Expr, sep string, having bool) (string, error) {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		s, err := g.expr(t, having)
+		if err != nil {
+			return "", err
+		}
+		parts[i] = "(" + s + ")"
+	}
+	return strings.Join(parts, sep), nil
+}
+
+// havingExpr writes HAVING over the aggregate expressions themselves, since DuckDB resolves an
+// output alias in HAVING only sometimes.
+func (g *gen) havingExpr(s query.Spec, e query.Expr) (string, error) {
+	g.cols = map[string]string{}
+	for _, m := range s.Metrics {
+		g.cols[m.Name()] = metric(m)
+	}
+	for _, d := range s.GroupBy {
+		g.cols[d.Name()] = g.dim(d, s.Location())
+	}
+	defer func() { g.cols = nil }()
+	return g.expr(e, true)
+}

@@ -1,0 +1,1 @@
+SELECT "region" AS "region", "category" AS "category", sum("items_kept") AS "sum(items_kept)", count(DISTINCT "rating") AS "count(DISTINCT rating)", count(*) OVER () AS "__dora_groups", sum(count(*)) OVER () AS "__dora_total", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1, 2 ORDER BY "region" ASC NULLS LAST, "category" ASC NULLS LAST LIMIT 10001
