@@ -1,0 +1,430 @@
+// Package duckdb is dora's embedded default backend: a DuckDB file on local disk.
+//
+// Each operation opens the file for just as long as it needs it, read-only for queries, so a TUI
+// left open and a script querying the same file both work, and a writer can get in between.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	duckdbdrv "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/query/sqlgen"
+)
+
+// MaxRows caps the rows a query returns when it has no LIMIT, so a group-by over millions of
+// distinct values cannot exhaust memory; Result.Meta.Complete says when it cut rows off.
+const MaxRows = 100_000
+
+// Backend is a DuckDB file.
+type Backend struct {
+	path    string
+	MaxRows int
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+func init() {
+	backends.Register("duckdb", func(ctx context.Context, url string) (backends.Backend, error) {
+		return Open(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "duckdb:"), "//"))
+	})
+}
+
+// Open opens an existing DuckDB file.
+func Open(ctx context.Context, path string) (*Backend, error) {
+	path = expandHome(path)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%w: no DuckDB file at %s", backends.ErrUnavailable, path)
+	}
+	b := &Backend{path: path, MaxRows: MaxRows}
+	if err := b.with(ctx, true, func(db *sql.DB) error { return db.PingContext(ctx) }); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Path returns the database file.
+func (b *Backend) Path() string { return b.path }
+
+// Name returns the backend URL.
+func (b *Backend) Name() string { return "duckdb:" + b.path }
+
+// Close releases nothing: the file is opened per operation.
+func (b *Backend) Close() error { return nil }
+
+func expandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}
+
+// with opens the file, runs fn and closes it again. A lock held by another process (a writer
+// while we read, or any process while we write) is waited out for a while before giving up.
+func (b *Backend) with(ctx context.Context, readOnly bool, fn func(*sql.DB) error) error {
+	dsn := b.path
+	if readOnly {
+		dsn += "?access_mode=READ_ONLY"
+	}
+	var conn *duckdbdrv.Connector
+	var err error
+	delay := 20 * time.Millisecond
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conn, err = duckdbdrv.NewConnector(dsn, func(ex driver.ExecerContext) error {
+			_, err := ex.ExecContext(ctx, "SET TimeZone = 'UTC'", nil)
+			return err
+		})
+		if err == nil || !isLockError(err) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 500*time.Millisecond)
+	}
+	if err != nil {
+		if isLockError(err) {
+			return fmt.Errorf("%w: %s is locked by another process that is writing to it; try again when it finishes", backends.ErrUnavailable, b.path)
+		}
+		return fmt.Errorf("%w: opening %s: %v", backends.ErrUnavailable, b.path, err)
+	}
+	db := sql.OpenDB(conn)
+	defer conn.Close()
+	defer db.Close()
+	return fn(db)
+}
+
+func isLockError(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock"))
+}
+
+// Tables lists the tables and views in the main schema.
+func (b *Backend) Tables(ctx context.Context) ([]backends.Table, error) {
+	var out []backends.Table
+	err := b.with(ctx, true, func(db *sql.DB) error {
+		var err error
+		out, err = tables(ctx, db)
+		return err
+	})
+	return out, err
+}
+
+func tables(ctx context.Context, db *sql.DB) ([]backends.Table, error) {
+	rows, err := db.QueryContext(ctx, `SELECT table_name, table_type FROM information_schema.tables
+		WHERE table_schema = 'main' AND table_catalog = current_database() AND NOT starts_with(table_name, '_dora') ORDER BY table_name`)
+	if err != nil {
+		return nil, fmt.Errorf("listing tables: %w", err)
+	}
+	defer rows.Close()
+	var out []backends.Table
+	for rows.Next() {
+		var t backends.Table
+		if err := rows.Scan(&t.Name, &t.Kind); err != nil {
+			return nil, err
+		}
+		t.Kind = strings.ToLower(strings.TrimPrefix(t.Kind, "BASE "))
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Rows = -1
+		if out[i].Kind == "table" {
+			_ = db.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlgen.Ident(out[i].Name)).Scan(&out[i].Rows)
+		}
+	}
+	return out, nil
+}
+
+// Schema describes a table's columns in neutral types.
+func (b *Backend) Schema(ctx context.Context, table string) (query.Schema, error) {
+	var s query.Schema
+	err := b.with(ctx, true, func(db *sql.DB) error {
+		var err error
+		s, err = schema(ctx, db, table)
+		return err
+	})
+	return s, err
+}
+
+func schema(ctx context.Context, db *sql.DB, table string) (query.Schema, error) {
+	rows, err := db.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_schema = 'main' AND table_catalog = current_database() AND table_name = ? ORDER BY ordinal_position`, table)
+	if err != nil {
+		return query.Schema{}, fmt.Errorf("describing %s: %w", table, err)
+	}
+	defer rows.Close()
+	s := query.Schema{Table: table}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return query.Schema{}, err
+		}
+		s.Fields = append(s.Fields, query.Field{Name: name, Type: neutral(typ), Aggregatable: true, Raw: typ})
+	}
+	if err := rows.Err(); err != nil {
+		return query.Schema{}, err
+	}
+	if len(s.Fields) == 0 {
+		ts, err := tables(ctx, db)
+		if err != nil {
+			return query.Schema{}, err
+		}
+		return query.Schema{}, &backends.NoSuchTableError{Table: table, Tables: backends.TableNames(ts)}
+	}
+	return s, nil
+}
+
+// neutral maps a DuckDB type name onto dora's neutral types.
+func neutral(t string) query.Type {
+	t = strings.ToUpper(t)
+	switch {
+	case t == "VARCHAR" || strings.HasPrefix(t, "ENUM") || t == "UUID":
+		return query.TypeString
+	case t == "BOOLEAN":
+		return query.TypeBool
+	case t == "DATE":
+		return query.TypeDate
+	case strings.HasPrefix(t, "TIMESTAMP"):
+		return query.TypeTime
+	case strings.Contains(t, "INT"):
+		return query.TypeInt
+	case t == "DOUBLE" || t == "FLOAT" || t == "REAL" || strings.HasPrefix(t, "DECIMAL"):
+		return query.TypeFloat
+	}
+	return query.TypeOther
+}
+
+func genOptions(s query.Schema, maxRows int) sqlgen.Options {
+	o := sqlgen.Options{Now: time.Now(), MaxRows: maxRows, TimeZoneAware: map[string]bool{}, DateColumns: map[string]bool{}}
+	for _, f := range s.Fields {
+		if strings.HasPrefix(strings.ToUpper(f.Raw), "TIMESTAMP WITH TIME ZONE") || strings.ToUpper(f.Raw) == "TIMESTAMPTZ" {
+			o.TimeZoneAware[f.Name] = true
+		}
+		if f.Type == query.TypeDate {
+			o.DateColumns[f.Name] = true
+		}
+	}
+	return o
+}
+
+// Explain returns the SQL Run would send, with its parameters listed.
+func (b *Backend) Explain(ctx context.Context, spec query.Spec) (string, error) {
+	s, err := b.Schema(ctx, spec.Table)
+	if err != nil {
+		return "", err
+	}
+	q, err := sqlgen.Generate(spec, genOptions(s, b.MaxRows))
+	if err != nil {
+		return "", err
+	}
+	return q.Explain(), nil
+}
+
+// Run answers a validated Spec.
+func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, error) {
+	var res *query.Result
+	err := b.with(ctx, true, func(db *sql.DB) error {
+		s, err := schema(ctx, db, spec.Table)
+		if err != nil {
+			return err
+		}
+		q, err := sqlgen.Generate(spec, genOptions(s, b.MaxRows))
+		if err != nil {
+			return fmt.Errorf("%w: %v", backends.ErrBadQuery, err)
+		}
+		start := time.Now()
+		rows, err := db.QueryContext(ctx, q.SQL, q.Args...)
+		if err != nil {
+			return mapError(ctx, err)
+		}
+		defer rows.Close()
+		res = &query.Result{Columns: resultColumns(spec, s), Meta: query.Meta{Backend: b.Name(), Request: q.Explain(), Total: -1, Complete: true}}
+		width := len(res.Columns) + q.Hidden
+		if spec.IsRaw() {
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			width = len(cols)
+			if len(spec.Columns) == 0 {
+				res.Columns = rawColumns(cols, s)
+			}
+		}
+		var groups, total int64
+		var counts []int64 // rows in each returned group
+		for rows.Next() {
+			vals := make([]any, width)
+			ptrs := make([]any, width)
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			for i := range vals {
+				vals[i] = normalize(vals[i])
+			}
+			if q.Hidden > 0 {
+				n := len(vals) - q.Hidden
+				groups, total = toInt(vals[n]), toInt(vals[n+1])
+				counts = append(counts, toInt(vals[n+2]))
+				vals = vals[:n]
+			}
+			res.Rows = append(res.Rows, vals)
+		}
+		if err := rows.Err(); err != nil {
+			return mapError(ctx, err)
+		}
+		res.Meta.Took = time.Since(start)
+		if q.Capped && len(res.Rows) > b.MaxRows {
+			res.Rows = res.Rows[:b.MaxRows]
+			res.Meta.Complete = false
+		}
+		switch {
+		case q.Hidden > 0:
+			res.Meta.Total = total
+			if int64(len(res.Rows)) < groups {
+				res.Meta.Complete = false
+				shown := int64(0)
+				for _, c := range counts[:len(res.Rows)] {
+					shown += c
+				}
+				res.Meta.OtherCount = total - shown
+			}
+		case spec.Limit > 0 && len(res.Rows) >= spec.Limit:
+			res.Meta.Complete = false // more rows may match
+		}
+		return nil
+	})
+	return res, err
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func mapError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "Binder Error") || strings.Contains(msg, "Conversion Error") || strings.Contains(msg, "Parser Error") {
+		return fmt.Errorf("%w: %s", backends.ErrBadQuery, msg)
+	}
+	return err
+}
+
+// resultColumns names and types the columns a grouped Spec returns, or a raw Spec's selected
+// columns.
+func resultColumns(spec query.Spec, s query.Schema) []query.Column {
+	var cols []query.Column
+	for _, c := range spec.Columns {
+		f, _ := s.Field(c)
+		cols = append(cols, query.Column{Name: c, Role: query.RoleDimension, Type: f.Type})
+	}
+	for _, d := range spec.GroupBy {
+		f, _ := s.Field(d.Column)
+		t := f.Type
+		switch d.Kind {
+		case query.DimDateTrunc, query.DimTimeBucket:
+			t = query.TypeTime
+		case query.DimHistogram:
+			t = query.TypeFloat
+		}
+		cols = append(cols, query.Column{Name: d.Name(), Role: query.RoleDimension, Type: t})
+	}
+	for _, m := range spec.Metrics {
+		cols = append(cols, query.Column{Name: m.Name(), Role: query.RoleMetric, Type: MetricType(m, s)})
+	}
+	return cols
+}
+
+// MetricType is the type of a metric's values: counts are ints, sums keep the column's type,
+// averages and percentiles are floats, min and max keep the column's type.
+func MetricType(m query.Metric, s query.Schema) query.Type {
+	f, _ := s.Field(m.Column)
+	switch m.Func {
+	case query.AggCount, query.AggCountDistinct:
+		return query.TypeInt
+	case query.AggSum, query.AggMin, query.AggMax:
+		if f.Type == query.TypeDate {
+			return query.TypeTime
+		}
+		return f.Type
+	}
+	return query.TypeFloat
+}
+
+func rawColumns(names []string, s query.Schema) []query.Column {
+	cols := make([]query.Column, len(names))
+	for i, n := range names {
+		f, _ := s.Field(n)
+		cols[i] = query.Column{Name: n, Role: query.RoleDimension, Type: f.Type}
+	}
+	return cols
+}
+
+// normalize turns a driver value into one of nil, bool, int64, float64, string or time.Time.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string:
+		return v
+	case time.Time:
+		return x.UTC()
+	case int:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		if x <= 1<<63-1 {
+			return int64(x)
+		}
+		return float64(x)
+	case float32:
+		return float64(x)
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64()
+		}
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case duckdbdrv.Decimal:
+		return x.Float64()
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,175 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	duckdbdrv "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/query/sqlgen"
+)
+
+// sink writes a new version of a table into a staging table and swaps it in with one
+// transaction on Commit, so readers see the old table or the new one, never half of it.
+type sink struct {
+	b       *Backend
+	table   string
+	staging string
+	conn    *duckdbdrv.Connector
+	db      *sql.DB
+	raw     *sql.Conn
+	app     *duckdbdrv.Appender
+	schema  query.Schema
+}
+
+// Sink creates a staging table for a new version of table. The file stays open for writing
+// until Commit or Abort.
+func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts backends.SinkOptions) (backends.Sink, error) {
+	version := opts.Version
+	if version == "" {
+		version = time.Now().UTC().Format("20060102150405")
+	}
+	k := &sink{b: b, table: table, staging: "_dora_staging_" + table + "_" + version, schema: s}
+	var err error
+	k.conn, err = duckdbdrv.NewConnector(b.path, func(ex driver.ExecerContext) error {
+		_, err := ex.ExecContext(ctx, "SET TimeZone = 'UTC'", nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening %s for writing: %v", backends.ErrUnavailable, b.path, err)
+	}
+	k.db = sql.OpenDB(k.conn)
+	cols := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		cols[i] = sqlgen.Ident(f.Name) + " " + sqlType(f.Type)
+	}
+	if _, err := k.db.ExecContext(ctx, "CREATE OR REPLACE TABLE "+sqlgen.Ident(k.staging)+" ("+strings.Join(cols, ", ")+")"); err != nil {
+		k.close()
+		return nil, fmt.Errorf("creating %s: %w", k.staging, err)
+	}
+	if k.raw, err = k.db.Conn(ctx); err != nil {
+		k.close()
+		return nil, err
+	}
+	err = k.raw.Raw(func(dc any) error {
+		var err error
+		k.app, err = duckdbdrv.NewAppenderFromConn(dc.(driver.Conn), "", k.staging)
+		return err
+	})
+	if err != nil {
+		k.close()
+		return nil, fmt.Errorf("appending to %s: %w", k.staging, err)
+	}
+	return k, nil
+}
+
+func sqlType(t query.Type) string {
+	switch t {
+	case query.TypeInt:
+		return "BIGINT"
+	case query.TypeFloat:
+		return "DOUBLE"
+	case query.TypeBool:
+		return "BOOLEAN"
+	case query.TypeTime:
+		return "TIMESTAMP"
+	case query.TypeDate:
+		return "DATE"
+	}
+	return "VARCHAR"
+}
+
+// Write appends rows; ids are not needed, since a version replaces the whole table.
+func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) error {
+	vals := make([]driver.Value, len(k.schema.Fields))
+	for _, r := range rows {
+		for i := range vals {
+			if i < len(r) {
+				vals[i] = toDriver(r[i], k.schema.Fields[i].Type)
+			} else {
+				vals[i] = nil
+			}
+		}
+		if err := k.app.AppendRow(vals...); err != nil {
+			return fmt.Errorf("writing %s: %w", k.table, err)
+		}
+	}
+	return nil
+}
+
+func toDriver(v any, t query.Type) driver.Value {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		return x.UTC()
+	case int:
+		return int64(x)
+	case int64:
+		if t == query.TypeFloat {
+			return float64(x)
+		}
+		return x
+	case float64:
+		if t == query.TypeInt {
+			return int64(x)
+		}
+		return x
+	case string, bool:
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// Commit flushes the staging table and renames it over the table in one transaction.
+func (k *sink) Commit(ctx context.Context) error {
+	defer k.close()
+	if err := k.app.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", k.table, err)
+	}
+	k.app = nil
+	tx, err := k.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlgen.Ident(k.table)); err != nil {
+		return fmt.Errorf("replacing %s: %w", k.table, err)
+	}
+	if _, err := tx.ExecContext(ctx, "ALTER TABLE "+sqlgen.Ident(k.staging)+" RENAME TO "+sqlgen.Ident(k.table)); err != nil {
+		return fmt.Errorf("publishing %s: %w", k.table, err)
+	}
+	return tx.Commit()
+}
+
+// Abort drops the staging table.
+func (k *sink) Abort(ctx context.Context) error {
+	defer k.close()
+	if k.app != nil {
+		_ = k.app.Close()
+		k.app = nil
+	}
+	_, err := k.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlgen.Ident(k.staging))
+	return err
+}
+
+func (k *sink) close() {
+	if k.app != nil {
+		_ = k.app.Close()
+	}
+	if k.raw != nil {
+		_ = k.raw.Close()
+	}
+	if k.db != nil {
+		_ = k.db.Close()
+	}
+	if k.conn != nil {
+		_ = k.conn.Close()
+	}
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/duckdb"
+)
+
+// config is the user's file at $XDG_CONFIG_HOME/dora/config.yaml:
+//
+//	default: prod
+//	backends:
+//	  prod: https://es.internal:9200
+//	  local: duckdb:~/warehouse.duckdb
+type config struct {
+	Default  string            `yaml:"default"`
+	Backends map[string]string `yaml:"backends"`
+}
+
+func configPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "dora", "config.yaml")
+}
+
+func loadConfig() (config, error) {
+	var c config
+	path := configPath()
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) || path == "" {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		return c, usageError{fmt.Errorf("reading %s: %w", path, err)}
+	}
+	return c, nil
+}
+
+// backendURL picks the backend: the --backend flag, else DORA_BACKEND, else the config file's
+// default, else the demo warehouse. A name from the config file stands for its URL.
+func backendURL(flag string) (string, error) {
+	c, err := loadConfig()
+	if err != nil {
+		return "", err
+	}
+	choice := flag
+	if choice == "" {
+		choice = os.Getenv("DORA_BACKEND")
+	}
+	if choice == "" {
+		choice = c.Default
+	}
+	if choice == "" || choice == "demo" && c.Backends["demo"] == "" {
+		return "duckdb:" + duckdb.DemoPath(), nil
+	}
+	if url, ok := c.Backends[choice]; ok {
+		return url, nil
+	}
+	if !strings.Contains(choice, ":") {
+		names := make([]string, 0, len(c.Backends))
+		for n := range c.Backends {
+			names = append(names, n)
+		}
+		return "", usageError{fmt.Errorf("no backend named %q in %s (names: %s); use a URL such as duckdb:PATH or http://host:9200", choice, configPath(), strings.Join(names, ", "))}
+	}
+	return choice, nil
+}
+
+// openBackend opens the chosen backend, building the demo warehouse first if that is the choice
+// and it is not there yet.
+func openBackend(ctx context.Context, flag string) (backends.Backend, error) {
+	url, err := backendURL(flag)
+	if err != nil {
+		return nil, err
+	}
+	if url == "duckdb:"+duckdb.DemoPath() {
+		if _, err := os.Stat(duckdb.DemoPath()); os.IsNotExist(err) {
+			fmt.Fprintf(os.Stderr, "dora: building the demo warehouse at %s (once)\n", duckdb.DemoPath())
+			if err := duckdb.EnsureDemo(ctx, duckdb.DemoPath()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return backends.Open(ctx, url)
+}

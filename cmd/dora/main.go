@@ -1,0 +1,58 @@
+// Command dora is a terminal workbench for exploring warehouse data: the TUI explorer by default,
+// and subcommands for scripts.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dora-dev/dora/backends"
+	_ "github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/query"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitBadQuery    = 2
+	exitUnavailable = 3
+)
+
+// usageError marks bad flags or arguments, which exit 2 like a bad query.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot().ExecuteContext(ctx)
+	stop()
+	os.Exit(report(err))
+}
+
+// report prints err for a person and returns the exit code it calls for.
+func report(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "dora: "+err.Error())
+	return exitCode(err)
+}
+
+func exitCode(err error) int {
+	var pe *query.ParseError
+	var ue usageError
+	switch {
+	case errors.As(err, &pe), errors.As(err, &ue), errors.Is(err, backends.ErrBadQuery), errors.Is(err, backends.ErrNoSuchTable):
+		return exitBadQuery
+	case errors.Is(err, backends.ErrUnavailable):
+		return exitUnavailable
+	}
+	return exitFailure
+}
