@@ -53,6 +53,9 @@ func Open(ctx context.Context, path string) (*Backend, error) {
 	return b, nil
 }
 
+// SetMaxRows sets the cap on rows returned by a query without a LIMIT.
+func (b *Backend) SetMaxRows(n int) { b.MaxRows = n }
+
 // Path returns the database file.
 func (b *Backend) Path() string { return b.path }
 

@@ -42,6 +42,7 @@ func newRoot() *cobra.Command {
 func queryCmd(backend *string) *cobra.Command {
 	var format, timeZone string
 	var explain bool
+	var maxRows int
 	cmd := &cobra.Command{
 		Use:   "query [flags] SQL",
 		Short: "Run one SQL line and print the result ('-' reads the SQL from standard input)",
@@ -74,6 +75,9 @@ func queryCmd(backend *string) *cobra.Command {
 				return err
 			}
 			defer b.Close()
+			if m, ok := b.(interface{ SetMaxRows(int) }); ok && maxRows > 0 {
+				m.SetMaxRows(maxRows)
+			}
 			schema, err := b.Schema(ctx, spec.Table)
 			if err != nil {
 				return err
@@ -102,6 +106,7 @@ func queryCmd(backend *string) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(output.Formats, ", "))
 	cmd.Flags().BoolVar(&explain, "explain", false, "print the request that would be sent (SQL, or Elasticsearch JSON) without running it")
+	cmd.Flags().IntVar(&maxRows, "max-rows", 100_000, "most rows to return when the query has no LIMIT (the rest are reported, not printed)")
 	cmd.Flags().StringVar(&timeZone, "time-zone", "", "IANA time zone for time buckets, unless the SQL names one")
 	return cmd
 }

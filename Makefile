@@ -1,0 +1,35 @@
+# dora: `make run` opens the explorer on the demo warehouse; `make test` runs every test, starting
+# the real services (Elasticsearch, S3) it needs and stopping them afterwards.
+GO       ?= go
+BIN      := bin/dora
+GOFLAGS  ?=
+
+.PHONY: run build test unit bench bench-query bench-load fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/dora
+
+run: build
+	./$(BIN)
+
+test:
+	bash scripts/test
+
+# unit runs the tests that need no service.
+unit:
+	$(GO) test ./query/... ./output/...
+
+bench: bench-query
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./query/ ./query/sqlgen/
+
+bench-query: build
+	bash scripts/bench-query
+
+bench-load: build
+	bash scripts/bench-load
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./query/
+
+clean:
+	rm -rf bin
