@@ -1,0 +1,123 @@
+// Package chart is the panel that draws the current result with ntcharts: bars for categories,
+// lines for time buckets, stacked bars for two group-bys, a heatmap; a key cycles the kind.
+package chart
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/common"
+)
+
+// KeyMap is the panel's bindings.
+type KeyMap struct {
+	Cycle      key.Binding
+	NextMetric key.Binding
+}
+
+// DefaultKeyMap returns the panel's default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Cycle:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chart type")),
+		NextMetric: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next metric")),
+	}
+}
+
+// Model is the chart panel. It caches its drawing: a chart is redrawn only when the result, the
+// size, the kind or the theme changes.
+type Model struct {
+	common *common.Common
+	keys   KeyMap
+	spec   query.Spec
+	res    *query.Result
+	kinds  []Kind
+	kind   int
+	metric int
+	width  int
+	height int
+	cache  string
+	dirty  bool
+}
+
+// New returns an empty chart panel.
+func New(c *common.Common) *Model {
+	return &Model{common: c, keys: DefaultKeyMap(), kinds: []Kind{KindNone}, dirty: true}
+}
+
+// SetResult shows a new result. The chosen kind is kept when it still suits the result.
+func (m *Model) SetResult(spec query.Spec, res *query.Result) {
+	prev := m.Kind()
+	m.spec, m.res = spec, res
+	m.kinds = Kinds(spec, res)
+	m.kind = 0
+	for i, k := range m.kinds {
+		if k == prev {
+			m.kind = i
+		}
+	}
+	if m.res == nil || m.metric >= len(shapeOf(spec, res).metrics) {
+		m.metric = 0
+	}
+	m.dirty = true
+}
+
+// Kind is the kind drawn now.
+func (m *Model) Kind() Kind { return m.kinds[m.kind] }
+
+// Kinds lists the kinds the result can be drawn as.
+func (m *Model) Kinds() []Kind { return m.kinds }
+
+// Cycle moves to the next chart kind.
+func (m *Model) Cycle() {
+	m.kind = (m.kind + 1) % len(m.kinds)
+	m.dirty = true
+}
+
+// Title names what the chart shows.
+func (m *Model) Title() string {
+	if m.res == nil {
+		return "chart"
+	}
+	return Title(m.spec, m.res, m.Kind(), m.metric)
+}
+
+// Invalidate forces a redraw (the theme changed).
+func (m *Model) Invalidate() { m.dirty = true }
+
+// SetSize sets the inner size.
+func (m *Model) SetSize(w, h int) {
+	if w != m.width || h != m.height {
+		m.width, m.height = w, h
+		m.dirty = true
+	}
+}
+
+// Update handles a key press.
+func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Cycle):
+		m.Cycle()
+	case key.Matches(msg, m.keys.NextMetric):
+		if n := len(shapeOf(m.spec, m.res).metrics); n > 0 {
+			m.metric = (m.metric + 1) % n
+			m.dirty = true
+		}
+	}
+	return nil
+}
+
+// View draws the chart.
+func (m *Model) View() string {
+	if m.dirty {
+		m.cache = Render(m.common.Styles, m.Kind(), m.spec, m.res, m.metric, m.width, m.height)
+		m.dirty = false
+	}
+	return m.cache
+}
+
+// ShortHelp is the help bar.
+func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Cycle, m.keys.NextMetric} }
+
+// FullHelp is the full help.
+func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{{m.keys.Cycle, m.keys.NextMetric}} }

@@ -1,0 +1,242 @@
+package chart
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/format"
+)
+
+// Kind is a way to draw a result.
+type Kind int
+
+// The chart kinds.
+const (
+	KindNone    Kind = iota // raw rows: nothing to chart
+	KindNumber              // no group-by: the metrics as numbers
+	KindBars                // horizontal bars, one per category
+	KindLines               // one line per series over time
+	KindColumns             // vertical bars over time, stacked by series
+	KindStacked             // horizontal bars stacked by a second group-by
+	KindHeatmap             // first group-by across, second down, colour for the value
+)
+
+func (k Kind) String() string {
+	return [...]string{"none", "number", "bars", "lines", "columns", "stacked bars", "heatmap"}[k]
+}
+
+// dim is one result column used as a dimension.
+type dim struct {
+	col  int
+	name string
+	time bool
+	unit string // bucket unit of a time dimension
+}
+
+// shape is what a result looks like to the charts: its dimensions and metrics.
+type shape struct {
+	dims    []dim
+	metrics []int // result column indices
+}
+
+func shapeOf(spec query.Spec, res *query.Result) shape {
+	var sh shape
+	if res == nil {
+		return sh
+	}
+	for i, c := range res.Columns {
+		switch c.Role {
+		case query.RoleMetric:
+			sh.metrics = append(sh.metrics, i)
+		case query.RoleDimension:
+			d := dim{col: i, name: c.Name, time: c.Type.Temporal()}
+			for _, g := range spec.GroupBy {
+				if g.Name() == c.Name && g.IsTime() {
+					d.time = true
+					d.unit = bucketUnit(g)
+				}
+			}
+			sh.dims = append(sh.dims, d)
+		}
+	}
+	return sh
+}
+
+// bucketUnit is the calendar unit a time dimension's keys fall on.
+func bucketUnit(d query.Dimension) string {
+	if d.Kind == query.DimDateTrunc {
+		return d.Unit
+	}
+	if d.Kind == query.DimTimeBucket {
+		if d.Every.Unit == "second" {
+			return "minute"
+		}
+		return d.Every.Unit
+	}
+	return ""
+}
+
+// Kinds lists the chart kinds that suit a result, the default first.
+func Kinds(spec query.Spec, res *query.Result) []Kind {
+	sh := shapeOf(spec, res)
+	switch {
+	case res == nil || len(sh.metrics) == 0:
+		return []Kind{KindNone}
+	case len(sh.dims) == 0:
+		return []Kind{KindNumber}
+	case len(sh.dims) == 1 && sh.dims[0].time:
+		return []Kind{KindLines, KindColumns, KindBars}
+	case len(sh.dims) == 1:
+		return []Kind{KindBars}
+	case sh.dims[0].time || sh.dims[1].time:
+		return []Kind{KindLines, KindColumns, KindHeatmap}
+	}
+	return []Kind{KindStacked, KindHeatmap, KindBars}
+}
+
+// series is a result pivoted for charting: x keys across, one row of values per series.
+type series struct {
+	xs     []any      // x keys, time-ordered for time dimensions
+	names  []string   // series labels, largest total first
+	values [][]float64 // [series][x], NaN where the result has no row
+	more   int        // series left out
+	xDim   dim
+	sDim   *dim
+}
+
+// pivot turns rows into series: x from the time dimension (or the first), series from the other
+// dimension, if any; at most maxSeries series, the largest by total.
+func pivot(sh shape, res *query.Result, metric int, maxSeries int) series {
+	var ps series
+	if len(sh.dims) == 0 {
+		return ps
+	}
+	xi, si := 0, -1
+	if len(sh.dims) > 1 {
+		si = 1
+		if !sh.dims[0].time && sh.dims[1].time {
+			xi, si = 1, 0
+		}
+	}
+	ps.xDim = sh.dims[xi]
+	if si >= 0 {
+		d := sh.dims[si]
+		ps.sDim = &d
+	}
+	xIndex := map[any]int{}
+	sIndex := map[string]int{}
+	var sNames []string
+	type cell struct{ x, s int }
+	vals := map[cell]float64{}
+	for _, row := range res.Rows {
+		xk := mapKey(row[ps.xDim.col])
+		if _, ok := xIndex[xk]; !ok {
+			xIndex[xk] = len(ps.xs)
+			ps.xs = append(ps.xs, row[ps.xDim.col])
+		}
+		sn := res.Columns[metric].Name
+		if ps.sDim != nil {
+			sn = format.Label(row[ps.sDim.col], ps.sDim.unit)
+		}
+		if _, ok := sIndex[sn]; !ok {
+			sIndex[sn] = len(sNames)
+			sNames = append(sNames, sn)
+		}
+		v, ok := format.Number(row[metric])
+		if !ok {
+			v = math.NaN()
+		}
+		c := cell{xIndex[xk], sIndex[sn]}
+		if old, seen := vals[c]; seen && !math.IsNaN(old) { // a third dimension folds in by sum
+			v += old
+		}
+		vals[c] = v
+	}
+	// Time keys in time order; categories keep the result's order (its ORDER BY).
+	order := make([]int, len(ps.xs))
+	for i := range order {
+		order[i] = i
+	}
+	if ps.xDim.time {
+		sort.SliceStable(order, func(a, b int) bool { return less(ps.xs[order[a]], ps.xs[order[b]]) })
+	}
+	xs := make([]any, len(order))
+	for i, o := range order {
+		xs[i] = ps.xs[o]
+	}
+	ps.xs = xs
+	totals := make([]float64, len(sNames))
+	for c, v := range vals {
+		if !math.IsNaN(v) {
+			totals[c.s] += math.Abs(v)
+		}
+	}
+	sOrder := make([]int, len(sNames))
+	for i := range sOrder {
+		sOrder[i] = i
+	}
+	if ps.sDim != nil {
+		sort.SliceStable(sOrder, func(a, b int) bool { return totals[sOrder[a]] > totals[sOrder[b]] })
+	}
+	if maxSeries > 0 && len(sOrder) > maxSeries {
+		ps.more = len(sOrder) - maxSeries
+		sOrder = sOrder[:maxSeries]
+	}
+	for _, s := range sOrder {
+		ps.names = append(ps.names, sNames[s])
+		row := make([]float64, len(ps.xs))
+		for i, o := range order {
+			v, ok := vals[cell{o, s}]
+			if !ok {
+				v = math.NaN()
+			}
+			row[i] = v
+		}
+		ps.values = append(ps.values, row)
+	}
+	return ps
+}
+
+// mapKey makes a map key of a result value (time.Time values compare by instant).
+func mapKey(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return t.UnixNano()
+	}
+	return v
+}
+
+func less(a, b any) bool {
+	ta, oka := a.(time.Time)
+	tb, okb := b.(time.Time)
+	if oka && okb {
+		return ta.Before(tb)
+	}
+	if !oka && okb { // nulls last
+		return false
+	}
+	if oka && !okb {
+		return true
+	}
+	fa, _ := format.Number(a)
+	fb, _ := format.Number(b)
+	return fa < fb
+}
+
+func minMax(vs ...[]float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range vs {
+		for _, f := range v {
+			if math.IsNaN(f) {
+				continue
+			}
+			lo = math.Min(lo, f)
+			hi = math.Max(hi, f)
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return 0, 1
+	}
+	return lo, hi
+}

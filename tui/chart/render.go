@@ -1,0 +1,537 @@
+package chart
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/NimbleMarkets/ntcharts/v2/barchart"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas/runes"
+	"github.com/NimbleMarkets/ntcharts/v2/heatmap"
+	"github.com/NimbleMarkets/ntcharts/v2/linechart"
+	"github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/common"
+	"github.com/dora-dev/dora/tui/format"
+	"github.com/dora-dev/dora/tui/styles"
+)
+
+// maxSeries is how many series a line, column or stacked chart draws; the rest are counted in
+// the legend.
+const maxSeries = 6
+
+// Render draws a result as a chart of kind in exactly w x h cells. metric picks which metric
+// (0 = the first) is charted.
+func Render(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result, metric, w, h int) string {
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	sh := shapeOf(spec, res)
+	var out string
+	switch {
+	case res == nil:
+		out = s.Muted.Render("no result yet")
+	case kind == KindNone || len(sh.metrics) == 0:
+		out = s.Muted.Render("raw rows: add a group-by (g) or a metric (m) to chart them")
+	case len(res.Rows) == 0:
+		out = s.Muted.Render("no rows match")
+	case kind == KindNumber || len(sh.dims) == 0:
+		out = renderNumbers(s, sh, res, w, h)
+	default:
+		mc := sh.metrics[min(max(0, metric), len(sh.metrics)-1)]
+		switch kind {
+		case KindLines:
+			out = renderLines(s, pivot(sh, res, mc, maxSeries), w, h)
+		case KindColumns:
+			out = renderColumns(s, pivot(sh, res, mc, maxSeries), w, h)
+		case KindStacked:
+			out = renderStacked(s, pivot(sh, res, mc, maxSeries), w, h)
+		case KindHeatmap:
+			out = renderHeatmap(s, sh, res, mc, w, h)
+		default:
+			out = renderBars(s, sh, res, mc, w, h)
+		}
+	}
+	return common.Block(out, w, h)
+}
+
+// Title names what a chart shows: "avg(price) by category".
+func Title(spec query.Spec, res *query.Result, kind Kind, metric int) string {
+	sh := shapeOf(spec, res)
+	if len(sh.metrics) == 0 {
+		return "rows of " + spec.Table
+	}
+	m := res.Columns[sh.metrics[min(max(0, metric), len(sh.metrics)-1)]].Name
+	if len(sh.dims) == 0 {
+		return spec.Table
+	}
+	var by []string
+	for _, d := range sh.dims {
+		by = append(by, d.name)
+	}
+	return fmt.Sprintf("%s by %s · %s", m, strings.Join(by, ", "), kind)
+}
+
+func renderNumbers(s *styles.Styles, sh shape, res *query.Result, w, h int) string {
+	var lines []string
+	nameW := 0
+	for _, c := range sh.metrics {
+		nameW = max(nameW, ansi.StringWidth(res.Columns[c].Name))
+	}
+	nameW = min(nameW, max(4, w/2))
+	for _, c := range sh.metrics {
+		v := any(nil)
+		if len(res.Rows) > 0 {
+			v = res.Rows[0][c]
+		}
+		lines = append(lines, s.Chart.Label.Render(common.Fit(res.Columns[c].Name, nameW))+"  "+s.Bold.Render(format.Value(v, "")))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// labelOf prints a dimension value for an axis or a bar.
+func labelOf(v any, d dim) string {
+	if t, ok := v.(time.Time); ok && d.time {
+		return format.Time(t, d.unit)
+	}
+	return format.Label(v, d.unit)
+}
+
+func renderBars(s *styles.Styles, sh shape, res *query.Result, mc, w, h int) string {
+	n := len(res.Rows)
+	shown := n
+	if n > h {
+		shown = max(0, h-1)
+	}
+	labels := make([]string, shown)
+	values := make([]float64, shown)
+	texts := make([]string, shown)
+	labelW, valW := 1, 1
+	maxV := 0.0
+	for i := 0; i < shown; i++ {
+		row := res.Rows[i]
+		var parts []string
+		for _, d := range sh.dims {
+			parts = append(parts, labelOf(row[d.col], d))
+		}
+		labels[i] = strings.Join(parts, " · ")
+		v, ok := format.Number(row[mc])
+		if ok {
+			values[i] = v
+			texts[i] = format.Human(v)
+			maxV = math.Max(maxV, v)
+		} else {
+			texts[i] = "∅"
+		}
+		labelW = max(labelW, ansi.StringWidth(labels[i]))
+		valW = max(valW, ansi.StringWidth(texts[i]))
+	}
+	labelW = min(labelW, max(4, w/3))
+	barW := w - labelW - valW - 2
+	if barW < 2 { // too narrow for bars: labels and values only
+		barW = 0
+	}
+	if maxV <= 0 {
+		maxV = 1
+	}
+	var barLines []string
+	if barW > 0 && shown > 0 {
+		data := make([]barchart.BarData, shown)
+		for i := range data {
+			data[i] = barchart.BarData{Label: labels[i], Values: []barchart.BarValue{{Name: labels[i], Value: values[i], Style: s.Series(0)}}}
+		}
+		bc := barchart.New(barW, shown, barchart.WithHorizontalBars(), barchart.WithNoAxis(),
+			barchart.WithNoAutoBarWidth(), barchart.WithBarWidth(1), barchart.WithBarGap(0),
+			barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(maxV), barchart.WithDataSet(data))
+		bc.Draw()
+		barLines = strings.Split(bc.View(), "\n")
+	}
+	var b strings.Builder
+	for i := 0; i < shown; i++ {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(s.Chart.Label.Render(common.Fit(labels[i], labelW)))
+		b.WriteString(" ")
+		if barW > 0 {
+			bar := ""
+			if i < len(barLines) {
+				bar = barLines[i]
+			}
+			b.WriteString(common.Fit(bar, barW))
+			b.WriteString(" ")
+		}
+		b.WriteString(s.Chart.Value.Render(common.FitLeft(texts[i], valW)))
+	}
+	if shown < n {
+		if shown > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(s.Muted.Render(fmt.Sprintf("… %d more rows (see the table)", n-shown)))
+	}
+	return b.String()
+}
+
+// legend prints the series names in their colours, as many as fit.
+func legend(s *styles.Styles, names []string, more int, glyph string, w int) string {
+	var b strings.Builder
+	used := 0
+	for i, n := range names {
+		item := glyph + " " + common.Truncate(n, 18)
+		iw := ansi.StringWidth(item) + 2
+		if used+iw > w-8 && i < len(names)-1 || used+iw > w {
+			more += len(names) - i
+			break
+		}
+		b.WriteString(s.Series(i).Render(glyph))
+		b.WriteString(s.Chart.Label.Render(" " + common.Truncate(n, 18) + "  "))
+		used += iw
+	}
+	if more > 0 {
+		b.WriteString(s.Muted.Render(fmt.Sprintf("+%d more", more)))
+	}
+	return b.String()
+}
+
+func toTime(v any) (time.Time, bool) {
+	t, ok := v.(time.Time)
+	return t, ok
+}
+
+func renderLines(s *styles.Styles, ps series, w, h int) string {
+	if !ps.xDim.time {
+		return renderColumns(s, ps, w, h)
+	}
+	var t0, t1 time.Time
+	for _, x := range ps.xs {
+		if t, ok := toTime(x); ok {
+			if t0.IsZero() || t.Before(t0) {
+				t0 = t
+			}
+			if t1.IsZero() || t.After(t1) {
+				t1 = t
+			}
+		}
+	}
+	if !t1.After(t0) {
+		t1 = t0.Add(time.Second)
+	}
+	lo, hi := minMax(ps.values...)
+	lo = math.Min(0, lo)
+	if hi <= lo {
+		hi = lo + 1
+	}
+	chartH := max(3, h-1)
+	unit := ps.xDim.unit
+	xw := ansi.StringWidth(format.ShortTime(t0, unit)) + 2
+	lc := timeserieslinechart.New(w, chartH,
+		timeserieslinechart.WithXYSteps(xw, 2),
+		timeserieslinechart.WithYRange(lo, hi),
+		timeserieslinechart.WithTimeRange(t0, t1),
+		timeserieslinechart.WithAxesStyles(s.Chart.Axis, s.Chart.Label),
+		timeserieslinechart.WithXLabelFormatter(func(_ int, v float64) string {
+			return format.ShortTime(time.Unix(int64(v), 0).In(t0.Location()), unit)
+		}),
+		timeserieslinechart.WithYLabelFormatter(func(_ int, v float64) string { return format.Human(v) }),
+	)
+	names := make([]string, 0, len(ps.names))
+	for i := len(ps.names) - 1; i >= 0; i-- { // the largest series is drawn last, on top
+		name := fmt.Sprintf("%02d", i)
+		lc.SetDataSetStyle(name, s.Series(i))
+		lc.SetDataSetLineStyle(name, runes.ArcLineStyle)
+		for j, x := range ps.xs {
+			t, ok := toTime(x)
+			v := ps.values[i][j]
+			if !ok || math.IsNaN(v) {
+				continue
+			}
+			lc.PushDataSet(name, timeserieslinechart.TimePoint{Time: t, Value: v})
+		}
+		names = append(names, name)
+	}
+	lc.DrawDataSets(names)
+	return lc.View() + "\n" + legend(s, ps.names, ps.more, "━", w)
+}
+
+func renderColumns(s *styles.Styles, ps series, w, h int) string {
+	_, hi := minMax(ps.values...)
+	if hi <= 0 {
+		hi = 1
+	}
+	// Stacked columns sum their series; the scale follows the tallest stack.
+	stackMax := 0.0
+	for j := range ps.xs {
+		sum := 0.0
+		for i := range ps.names {
+			if v := ps.values[i][j]; !math.IsNaN(v) && v > 0 {
+				sum += v
+			}
+		}
+		stackMax = math.Max(stackMax, sum)
+	}
+	if stackMax > 0 {
+		hi = stackMax
+	}
+	yLabels := []string{format.Human(hi), format.Human(hi / 2), "0"}
+	yw := 0
+	for _, l := range yLabels {
+		yw = max(yw, ansi.StringWidth(l))
+	}
+	gridW := max(1, w-yw-1)
+	gridH := max(1, h-2) // x labels and legend
+	first := 0
+	if len(ps.xs) > gridW { // keep the most recent buckets that fit
+		first = len(ps.xs) - gridW
+	}
+	xs := ps.xs[first:]
+	n := len(xs)
+	barW := max(1, gridW/max(1, n))
+	gap := 0
+	if barW >= 3 {
+		gap = 1
+		barW--
+	}
+	data := make([]barchart.BarData, n)
+	for j := range xs {
+		var vals []barchart.BarValue
+		for i, name := range ps.names {
+			v := ps.values[i][first+j]
+			if math.IsNaN(v) {
+				v = 0
+			}
+			vals = append(vals, barchart.BarValue{Name: name, Value: v, Style: s.Series(i)})
+		}
+		data[j] = barchart.BarData{Values: vals}
+	}
+	bc := barchart.New(gridW, gridH, barchart.WithNoAxis(), barchart.WithNoAutoBarWidth(),
+		barchart.WithBarWidth(barW), barchart.WithBarGap(gap),
+		barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(hi), barchart.WithDataSet(data))
+	bc.Draw()
+	grid := strings.Split(bc.View(), "\n")
+	var b strings.Builder
+	for r := 0; r < gridH; r++ {
+		label := ""
+		switch r {
+		case 0:
+			label = yLabels[0]
+		case gridH / 2:
+			if gridH > 2 {
+				label = yLabels[1]
+			}
+		case gridH - 1:
+			label = yLabels[2]
+		}
+		b.WriteString(s.Chart.Label.Render(common.FitLeft(label, yw)))
+		b.WriteString(s.Chart.Axis.Render("│"))
+		if r < len(grid) {
+			b.WriteString(common.Fit(grid[r], gridW))
+		}
+		b.WriteString("\n")
+	}
+	// x labels: the first and last bucket, and the middle when there is room
+	xl := []rune(strings.Repeat(" ", gridW))
+	place := func(col int, text string) {
+		tw := len([]rune(text))
+		if col+tw > gridW {
+			col = gridW - tw
+		}
+		if col < 0 {
+			return
+		}
+		for k, r := range []rune(text) {
+			xl[col+k] = r
+		}
+	}
+	if n > 0 {
+		lab := func(j int) string { return labelOf(xs[j], ps.xDim) }
+		l0, ln := lab(0), lab(n-1)
+		place(0, l0)
+		mid := n / 2
+		lm := lab(mid)
+		if n > 2 && len([]rune(l0))+len([]rune(lm))+len([]rune(ln))+4 < gridW {
+			place(mid*(barW+gap), lm)
+		}
+		if n > 1 && len([]rune(l0))+len([]rune(ln))+2 < gridW {
+			place((n-1)*(barW+gap), ln)
+		}
+	}
+	b.WriteString(strings.Repeat(" ", yw+1))
+	b.WriteString(s.Chart.Label.Render(string(xl)))
+	b.WriteString("\n")
+	more := ps.more
+	note := ""
+	if first > 0 {
+		note = fmt.Sprintf("  (last %d of %d buckets)", n, len(ps.xs))
+	}
+	b.WriteString(legend(s, ps.names, more, "█", w-ansi.StringWidth(note)))
+	b.WriteString(s.Muted.Render(note))
+	return b.String()
+}
+
+func renderStacked(s *styles.Styles, ps series, w, h int) string {
+	n := len(ps.xs)
+	rowsAvail := max(1, h-1)
+	shown := min(n, rowsAvail)
+	if n > rowsAvail {
+		shown = max(0, rowsAvail-1)
+	}
+	labels := make([]string, shown)
+	totals := make([]float64, shown)
+	labelW, valW := 1, 1
+	maxV := 0.0
+	for j := 0; j < shown; j++ {
+		labels[j] = labelOf(ps.xs[j], ps.xDim)
+		for i := range ps.names {
+			if v := ps.values[i][j]; !math.IsNaN(v) && v > 0 {
+				totals[j] += v
+			}
+		}
+		maxV = math.Max(maxV, totals[j])
+		labelW = max(labelW, ansi.StringWidth(labels[j]))
+		valW = max(valW, ansi.StringWidth(format.Human(totals[j])))
+	}
+	labelW = min(labelW, max(4, w/3))
+	barW := max(1, w-labelW-valW-2)
+	if maxV <= 0 {
+		maxV = 1
+	}
+	data := make([]barchart.BarData, shown)
+	for j := range data {
+		var vals []barchart.BarValue
+		for i, name := range ps.names {
+			v := ps.values[i][j]
+			if math.IsNaN(v) {
+				v = 0
+			}
+			vals = append(vals, barchart.BarValue{Name: name, Value: v, Style: s.Series(i)})
+		}
+		data[j] = barchart.BarData{Label: labels[j], Values: vals}
+	}
+	var bars []string
+	if shown > 0 {
+		bc := barchart.New(barW, shown, barchart.WithHorizontalBars(), barchart.WithNoAxis(),
+			barchart.WithNoAutoBarWidth(), barchart.WithBarWidth(1), barchart.WithBarGap(0),
+			barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(maxV), barchart.WithDataSet(data))
+		bc.Draw()
+		bars = strings.Split(bc.View(), "\n")
+	}
+	var b strings.Builder
+	for j := 0; j < shown; j++ {
+		b.WriteString(s.Chart.Label.Render(common.Fit(labels[j], labelW)))
+		b.WriteString(" ")
+		if j < len(bars) {
+			b.WriteString(common.Fit(bars[j], barW))
+		}
+		b.WriteString(" ")
+		b.WriteString(s.Chart.Value.Render(common.FitLeft(format.Human(totals[j]), valW)))
+		b.WriteString("\n")
+	}
+	if shown < n {
+		b.WriteString(s.Muted.Render(fmt.Sprintf("… %d more", n-shown)))
+		b.WriteString("\n")
+	}
+	b.WriteString(legend(s, ps.names, ps.more, "█", w))
+	return b.String()
+}
+
+// shades stand in for colour in a heatmap when there is no colour (NO_COLOR).
+var shades = []rune{'·', '░', '▒', '▓', '█'}
+
+func renderHeatmap(s *styles.Styles, sh shape, res *query.Result, mc, w, h int) string {
+	gridRows := max(1, h-2) // x labels, scale
+	ps := pivot(sh, res, mc, gridRows)
+	labelW := 1
+	for _, n := range ps.names {
+		labelW = max(labelW, ansi.StringWidth(n))
+	}
+	labelW = min(labelW, max(4, w/4))
+	gridW := max(1, w-labelW-1)
+	first := 0
+	if len(ps.xs) > gridW {
+		if ps.xDim.time {
+			first = len(ps.xs) - gridW
+		} else {
+			ps.more = len(ps.xs) - gridW // shown in the scale line
+		}
+	}
+	xs := ps.xs[first:min(len(ps.xs), first+gridW)]
+	nx, ny := len(xs), len(ps.names)
+	if nx == 0 || ny == 0 {
+		return s.Muted.Render("no rows match")
+	}
+	cw := max(1, gridW/nx)
+	usedW := cw * nx
+	lo, hi := minMax(ps.values...)
+	if hi <= lo {
+		hi = lo + 1
+	}
+	scale := s.Chart.Heat
+	if len(scale) == 0 {
+		scale = []color.Color{lipgloss.NoColor{}}
+	}
+	lc := linechart.New(usedW, ny, 0, float64(usedW), 0, float64(ny), linechart.WithXYSteps(0, 0))
+	hm := heatmap.New(usedW, ny, heatmap.WithStyle(lc), heatmap.WithColorScale(scale), heatmap.WithValueRange(lo, hi))
+	for y := 0; y < ny; y++ {
+		for x := 0; x < nx; x++ {
+			v := ps.values[y][first+x]
+			if math.IsNaN(v) {
+				continue
+			}
+			for k := 0; k < cw; k++ {
+				cx := x*cw + k
+				hm.Push(heatmap.NewHeatPoint(float64(cx), float64(ny-1-y), v))
+				if s.NoColor {
+					level := int((v - lo) / (hi - lo) * float64(len(shades)))
+					hm.Canvas.SetRune(canvas.Point{X: cx, Y: y}, shades[max(0, min(level, len(shades)-1))])
+				}
+			}
+		}
+	}
+	hm.Draw()
+	grid := strings.Split(hm.View(), "\n")
+	var b strings.Builder
+	for y := 0; y < ny; y++ {
+		b.WriteString(s.Chart.Label.Render(common.Fit(ps.names[y], labelW)))
+		b.WriteString(" ")
+		if y < len(grid) {
+			b.WriteString(grid[y])
+		}
+		b.WriteString("\n")
+	}
+	l0, ln := labelOf(xs[0], ps.xDim), labelOf(xs[nx-1], ps.xDim)
+	xl := common.Truncate(l0, usedW)
+	switch {
+	case cw >= 4 && !ps.xDim.time: // room to name every column
+		var lb strings.Builder
+		for _, x := range xs {
+			lb.WriteString(common.Fit(labelOf(x, ps.xDim), cw-1))
+			lb.WriteString(" ")
+		}
+		xl = lb.String()
+	case nx > 1 && ansi.StringWidth(l0)+ansi.StringWidth(ln)+2 <= usedW:
+		xl = l0 + strings.Repeat(" ", usedW-ansi.StringWidth(l0)-ansi.StringWidth(ln)) + ln
+	}
+	b.WriteString(strings.Repeat(" ", labelW+1))
+	b.WriteString(s.Chart.Label.Render(xl))
+	b.WriteString("\n")
+	// the scale: low to high
+	b.WriteString(s.Chart.Value.Render(format.Human(lo) + " "))
+	if s.NoColor {
+		b.WriteString(string(shades))
+	} else {
+		for _, c := range scale {
+			b.WriteString(lipgloss.NewStyle().Foreground(c).Render("█"))
+		}
+	}
+	b.WriteString(s.Chart.Value.Render(" " + format.Human(hi)))
+	if ps.more > 0 {
+		b.WriteString(s.Muted.Render(fmt.Sprintf("  +%d more", ps.more)))
+	}
+	return b.String()
+}

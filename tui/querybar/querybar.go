@@ -1,0 +1,182 @@
+// Package querybar shows the current view as its one SQL line and, after ':', lets the user edit
+// that line directly.
+package querybar
+
+import (
+	"strings"
+	"unicode"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dora-dev/dora/tui/common"
+)
+
+// SubmitMsg carries an edited SQL line to the root, which parses and validates it.
+type SubmitMsg struct{ SQL string }
+
+// CancelMsg reports that editing was abandoned.
+type CancelMsg struct{}
+
+// KeyMap is the bar's bindings while editing.
+type KeyMap struct {
+	Submit, Cancel key.Binding
+}
+
+// DefaultKeyMap returns the bar's default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run SQL")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
+
+// Model is the query bar.
+type Model struct {
+	common  *common.Common
+	keys    KeyMap
+	sql     string
+	editing bool
+	input   textinput.Model
+	width   int
+	height  int
+}
+
+// New returns an empty query bar.
+func New(c *common.Common) *Model {
+	in := textinput.New()
+	in.Prompt = ": "
+	in.Placeholder = "SELECT … FROM …"
+	return &Model{common: c, keys: DefaultKeyMap(), input: in, height: 1}
+}
+
+// SetSQL sets the line shown when not editing.
+func (m *Model) SetSQL(sql string) { m.sql = sql }
+
+// SQL is the line shown.
+func (m *Model) SQL() string { return m.sql }
+
+// Editing reports whether the line is being edited.
+func (m *Model) Editing() bool { return m.editing }
+
+// Value is the text being edited.
+func (m *Model) Value() string { return m.input.Value() }
+
+// Edit starts editing the current line.
+func (m *Model) Edit() tea.Cmd {
+	m.editing = true
+	m.input.SetValue(m.sql)
+	m.input.CursorEnd()
+	return m.input.Focus()
+}
+
+// StopEditing leaves edit mode.
+func (m *Model) StopEditing() {
+	m.editing = false
+	m.input.Blur()
+}
+
+// SetSize sets the width and the number of lines the wrapped SQL may use.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = max(0, w), max(1, h)
+	m.input.SetWidth(max(1, w-3))
+}
+
+// Update handles input while editing.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(k, m.keys.Submit):
+			sql := m.input.Value()
+			return func() tea.Msg { return SubmitMsg{SQL: sql} }
+		case key.Matches(k, m.keys.Cancel):
+			m.StopEditing()
+			return func() tea.Msg { return CancelMsg{} }
+		}
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return cmd
+}
+
+// View renders exactly width x height cells.
+func (m *Model) View() string {
+	s := m.common.Styles
+	if m.editing {
+		return common.Block(" "+m.input.View(), m.width, m.height)
+	}
+	if m.sql == "" {
+		return common.Block(s.Muted.Render(" open a table: tab to the tables list, enter; or : to type SQL"), m.width, m.height)
+	}
+	w := max(1, m.width-2)
+	wrapped := strings.Split(ansi.Wordwrap(m.sql, w, ""), "\n")
+	var hard []string
+	for _, l := range wrapped { // words longer than the line still have to fit
+		hard = append(hard, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
+	}
+	if len(hard) > m.height {
+		hard = hard[:m.height]
+		last := hard[m.height-1]
+		hard[m.height-1] = ansi.Truncate(last, max(0, w-1), "") + "…"
+	}
+	inQuote := byte(0)
+	for i, l := range hard {
+		hard[i], inQuote = highlight(l, inQuote, m)
+		hard[i] = " " + hard[i]
+	}
+	return common.Block(strings.Join(hard, "\n"), m.width, m.height)
+}
+
+var keywords = map[string]bool{"SELECT": true, "FROM": true, "WHERE": true, "GROUP": true, "BY": true,
+	"ORDER": true, "HAVING": true, "LIMIT": true, "AND": true, "OR": true, "NOT": true, "IN": true,
+	"DESC": true, "ASC": true, "AS": true, "BETWEEN": true, "IS": true, "NULL": true, "LIKE": true,
+	"DISTINCT": true, "INTERVAL": true, "TIMESTAMP": true, "DATE": true, "TRUE": true, "FALSE": true}
+
+// highlight styles the SQL keywords of one wrapped line; quote carries an open string or
+// identifier quote over from the previous line.
+func highlight(line string, quote byte, m *Model) (string, byte) {
+	s := m.common.Styles
+	var b, word strings.Builder
+	flush := func() {
+		w := word.String()
+		if keywords[w] {
+			b.WriteString(s.Query.Keyword.Render(w))
+		} else if w != "" {
+			b.WriteString(s.Query.Text.Render(w))
+		}
+		word.Reset()
+	}
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			word.WriteByte(c)
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			flush()
+			word.WriteByte(c)
+			quote = c
+		case c < 128 && !unicode.IsLetter(rune(c)) && !unicode.IsDigit(rune(c)) && c != '_':
+			flush()
+			b.WriteString(s.Query.Text.Render(string(c)))
+		default:
+			word.WriteByte(c)
+		}
+	}
+	if quote != 0 {
+		b.WriteString(s.Query.Text.Render(word.String()))
+		word.Reset()
+	}
+	flush()
+	return b.String(), quote
+}
+
+// ShortHelp is the help bar while editing.
+func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Submit, m.keys.Cancel} }
+
+// FullHelp is the full help while editing.
+func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{{m.keys.Submit, m.keys.Cancel}} }
