@@ -109,7 +109,7 @@ func (b *builder) resolveSelect(items []item, groups []item) error {
 				if it.alias != "" {
 					b.spec.GroupBy[i].Alias = it.alias
 				}
-				if it.tz != zone {
+				if d.IsTime() && it.tz != zone {
 					return p.errorf(it.tok, "every time bucket in one query must use the same time zone")
 				}
 				b.selected = append(b.selected, b.spec.GroupBy[i].Name())
