@@ -1,0 +1,413 @@
+package esdsl
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/dora-dev/dora/query"
+)
+
+// precisionThreshold is the cardinality aggregation's exact-below threshold, its maximum.
+const precisionThreshold = 40000
+
+// dimPlan is one group-by level.
+type dimPlan struct {
+	d      query.Dimension
+	field  query.Field
+	name   string // the Elasticsearch field grouped
+	typ    query.Type
+	source obj // the value source: {"terms": {...}} or {"date_histogram": {...}} ...
+}
+
+// metricPlan is one metric and the aggregations that compute it.
+type metricPlan struct {
+	m     query.Metric
+	name  string // the sub-aggregation's name, "m0"...; "" for count(*)
+	field query.Field
+	typ   query.Type
+	aggs  obj    // sub-aggregations by name
+	path  string // the terms order path; "_count" for count(*)
+	sum   bool   // a sum, null when its companion value count is zero, as in SQL
+}
+
+func (m metricPlan) countName() string { return m.name + "n" }
+
+func (s *Search) planGroups(schema query.Schema) error {
+	tr := translator{schema: schema}
+	spec := s.spec
+	for _, d := range spec.GroupBy {
+		dp, err := planDim(tr, d, spec.TimeZone)
+		if err != nil {
+			return err
+		}
+		s.dims = append(s.dims, dp)
+		s.cols = append(s.cols, query.Column{Name: d.Name(), Role: query.RoleDimension, Type: dp.typ})
+	}
+	for i, m := range spec.Metrics {
+		mp, err := planMetric(tr, m, fmt.Sprintf("m%d", i))
+		if err != nil {
+			return err
+		}
+		s.metrics = append(s.metrics, mp)
+		s.cols = append(s.cols, query.Column{Name: m.Name(), Role: query.RoleMetric, Type: mp.typ})
+	}
+	for _, o := range spec.OrderBy {
+		if s.column(o.Name) < 0 {
+			return fmt.Errorf("ORDER BY %s: not a column of this query", o.Name)
+		}
+	}
+	var bad string
+	query.Walk(spec.Having, func(e query.Expr) {
+		if c := query.ColumnOf(e); s.column(c) < 0 && bad == "" {
+			bad = c
+		}
+	})
+	if bad != "" {
+		return fmt.Errorf("HAVING %s: not a column of this query", bad)
+	}
+	switch {
+	case len(s.dims) == 0:
+		s.shape = shapeGlobal
+	case s.isTopN():
+		s.shape = shapeTerms
+	default:
+		s.shape = shapeComposite
+		s.planComposite()
+	}
+	return nil
+}
+
+// isTopN reports whether the Spec is one group-by level ordered first by a metric and cut by a
+// LIMIT: the question terms answers without visiting every group.
+func (s *Search) isTopN() bool {
+	spec := s.spec
+	if len(s.dims) != 1 || s.dims[0].d.Kind != query.DimColumn || spec.Limit == 0 || spec.Having != nil || len(spec.OrderBy) == 0 {
+		return false
+	}
+	return s.column(spec.OrderBy[0].Name) >= len(s.dims)
+}
+
+// column returns the index of an output column, -1 when there is none.
+func (s *Search) column(name string) int {
+	for i, c := range s.cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func planDim(tr translator, d query.Dimension, zone string) (dimPlan, error) {
+	f, err := tr.field(d.Column)
+	if err != nil {
+		return dimPlan{}, err
+	}
+	dp := dimPlan{d: d, field: f, name: f.Name, typ: f.Type}
+	switch d.Kind {
+	case query.DimColumn:
+		if dp.name, _, err = tr.exact(d.Column, "GROUP BY"); err != nil {
+			return dimPlan{}, err
+		}
+		if f.Type == query.TypeText {
+			dp.typ = query.TypeString
+		}
+		dp.source = obj{"terms": obj{"field": dp.name}}
+	case query.DimDateTrunc, query.DimTimeBucket:
+		every := query.Interval{N: 1, Unit: d.Unit}
+		if d.Kind == query.DimTimeBucket {
+			every = d.Every
+		}
+		h, err := dateHistogram(every)
+		if err != nil {
+			return dimPlan{}, fmt.Errorf("%s: %w", d.Expr(), err)
+		}
+		h["field"] = f.Name
+		if zone != "" && zone != "UTC" {
+			h["time_zone"] = zone
+		}
+		dp.typ = query.TypeTime
+		dp.source = obj{"date_histogram": h}
+	case query.DimHistogram:
+		if !(d.Width > 0) || math.IsInf(d.Width, 0) {
+			return dimPlan{}, fmt.Errorf("%s: the bucket width must be a positive number", d.Expr())
+		}
+		dp.typ = query.TypeFloat
+		dp.source = obj{"histogram": obj{"field": f.Name, "interval": d.Width}}
+	default:
+		return dimPlan{}, fmt.Errorf("unknown group-by kind %d", d.Kind)
+	}
+	return dp, nil
+}
+
+// bucketOrigin is where DuckDB's time_bucket aligns buckets of days, hours, minutes and seconds
+// (Monday 2000-01-03, local time); fixed intervals are offset to match it.
+var bucketOrigin = time.Date(2000, 1, 3, 0, 0, 0, 0, time.UTC).UnixMilli()
+
+// dateHistogram returns the date_histogram interval settings for a bucket width: a calendar
+// interval for one unit (so days, weeks and months follow the time zone's calendar), a fixed
+// interval for multiples of clock units.
+func dateHistogram(i query.Interval) (obj, error) {
+	if i.N <= 0 {
+		return nil, fmt.Errorf("the bucket width must be positive")
+	}
+	calendar := func(u string) (obj, error) { return obj{"calendar_interval": u}, nil }
+	switch i.Unit {
+	case "minute", "hour", "day", "week":
+		if i.N == 1 {
+			return calendar(i.Unit)
+		}
+	case "month":
+		switch i.N {
+		case 1:
+			return calendar("month")
+		case 3:
+			return calendar("quarter")
+		case 12:
+			return calendar("year")
+		}
+		return nil, fmt.Errorf("Elasticsearch buckets months one, three (a quarter) or twelve (a year) at a time, not %d; use '1 month', '3 months' or '1 year'", i.N)
+	case "quarter":
+		switch i.N {
+		case 1:
+			return calendar("quarter")
+		case 4:
+			return calendar("year")
+		}
+		return nil, fmt.Errorf("Elasticsearch buckets quarters one at a time (or four, a year), not %d", i.N)
+	case "year":
+		if i.N == 1 {
+			return calendar("year")
+		}
+		return nil, fmt.Errorf("Elasticsearch buckets years one at a time, not %d", i.N)
+	case "second":
+	default:
+		return nil, fmt.Errorf("unknown time unit %q", i.Unit)
+	}
+	d := i.Duration()
+	h := obj{"fixed_interval": durationText(d.Milliseconds())}
+	if off := bucketOrigin % d.Milliseconds(); off != 0 {
+		h["offset"] = "+" + durationText(off)
+	}
+	return h, nil
+}
+
+// durationText writes milliseconds in the largest unit that divides them: "15m", "14d".
+func durationText(ms int64) string {
+	for _, u := range []struct {
+		ms   int64
+		name string
+	}{{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}} {
+		if ms%u.ms == 0 {
+			return strconv.FormatInt(ms/u.ms, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
+}
+
+func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
+	mp := metricPlan{m: m, name: name, typ: query.TypeInt}
+	if m.Func == query.AggCount && m.Column == "" {
+		mp.name, mp.path = "", "_count"
+		return mp, nil
+	}
+	f, err := tr.field(m.Column)
+	if err != nil {
+		return metricPlan{}, err
+	}
+	mp.field, mp.path = f, name
+	numeric := func() error {
+		if !f.Type.Numeric() && !(f.Type.Temporal() && (m.Func == query.AggMin || m.Func == query.AggMax)) {
+			return fmt.Errorf("%s needs a numeric column; %s is %s", m.Expr(), f.Name, f.Type)
+		}
+		return nil
+	}
+	switch m.Func {
+	case query.AggCount:
+		if f.Type == query.TypeText || !f.Aggregatable {
+			// No doc values to count: count the documents that have the field instead.
+			mp.aggs = obj{name: obj{"filter": exists(f.Name)}}
+			break
+		}
+		mp.aggs = obj{name: obj{"value_count": obj{"field": f.Name}}}
+	case query.AggCountDistinct:
+		field, _, err := tr.exact(m.Column, "count(DISTINCT)")
+		if err != nil {
+			return metricPlan{}, err
+		}
+		mp.aggs = obj{name: obj{"cardinality": obj{"field": field, "precision_threshold": precisionThreshold}}}
+	case query.AggSum:
+		if err := numeric(); err != nil {
+			return metricPlan{}, err
+		}
+		mp.typ = f.Type
+		mp.sum = true
+		mp.aggs = obj{name: obj{"sum": obj{"field": f.Name}}, mp.countName(): obj{"value_count": obj{"field": f.Name}}}
+	case query.AggAvg:
+		if err := numeric(); err != nil {
+			return metricPlan{}, err
+		}
+		mp.typ = query.TypeFloat
+		mp.aggs = obj{name: obj{"avg": obj{"field": f.Name}}}
+	case query.AggMin, query.AggMax:
+		if err := numeric(); err != nil {
+			return metricPlan{}, err
+		}
+		mp.typ = f.Type
+		fn := "min"
+		if m.Func == query.AggMax {
+			fn = "max"
+		}
+		mp.aggs = obj{name: obj{fn: obj{"field": f.Name}}}
+	case query.AggPercentile:
+		if err := numeric(); err != nil {
+			return metricPlan{}, err
+		}
+		if !(m.P > 0 && m.P < 1) {
+			return metricPlan{}, fmt.Errorf("%s: the fraction must be between 0 and 1", m.Expr())
+		}
+		pct := math.Round(m.P*100*1e9) / 1e9
+		mp.typ = query.TypeFloat
+		mp.aggs = obj{name: obj{"percentiles": obj{"field": f.Name, "percents": []float64{pct}, "keyed": false}}}
+		mp.path = name + "[" + strconv.FormatFloat(pct, 'f', -1, 64) + "]"
+	default:
+		return metricPlan{}, fmt.Errorf("unknown aggregate %d", m.Func)
+	}
+	return mp, nil
+}
+
+// metricAggs returns the sub-aggregations that compute every metric.
+func (s *Search) metricAggs() obj {
+	aggs := obj{}
+	for _, m := range s.metrics {
+		for k, v := range m.aggs {
+			aggs[k] = v
+		}
+	}
+	return aggs
+}
+
+// planComposite builds the composite aggregation. When ORDER BY names leading group-by columns
+// in order and there is no HAVING, the sources are sorted that way and paging stops at LIMIT.
+func (s *Search) planComposite() {
+	spec := s.spec
+	ordered := spec.Having == nil && len(spec.OrderBy) <= len(s.dims)
+	for i, o := range spec.OrderBy {
+		ordered = ordered && o.Name == s.dims[i].d.Name()
+	}
+	s.ordered = ordered && s.rowCap() > 0 && !spec.Other // an "Other" row needs every group
+	sources := make([]any, len(s.dims))
+	for i, d := range s.dims {
+		var kind string
+		var body obj
+		for k, v := range d.source {
+			kind, body = k, clone(v.(obj))
+		}
+		body["missing_bucket"] = true // SQL groups nulls; so does the composite with this
+		if s.ordered {
+			body["missing_order"] = "last" // SQL's NULLS LAST, DuckDB's default in both directions
+			if i < len(spec.OrderBy) && spec.OrderBy[i].Desc {
+				body["order"] = "desc"
+			}
+		}
+		sources[i] = obj{fmt.Sprintf("g%d", i): obj{kind: body}}
+	}
+	s.composite = obj{"size": s.compositePage(), "sources": sources}
+}
+
+// compositePage is the composite page size: no larger than the rows an ordered plan needs.
+func (s *Search) compositePage() int {
+	n := s.opts.PageSize
+	if s.ordered {
+		if need := s.rowCap(); need > 0 {
+			n = min(n, need+1) // one more tells whether groups were cut off
+		}
+	}
+	return n
+}
+
+// rowCap is the most rows the result may hold, 0 for no cap.
+func (s *Search) rowCap() int {
+	n := s.spec.Limit
+	if c := s.opts.MaxRows; c > 0 && (n == 0 || c < n) {
+		n = c
+	}
+	return n
+}
+
+func clone(o obj) obj {
+	c := make(obj, len(o)+2)
+	for k, v := range o {
+		c[k] = v
+	}
+	return c
+}
+
+func (s *Search) aggBody() obj {
+	body := s.base()
+	body["size"] = 0
+	switch s.shape {
+	case shapeGlobal:
+		if aggs := s.metricAggs(); len(aggs) > 0 {
+			body["aggs"] = aggs
+		}
+	case shapeTerms:
+		body["aggs"] = s.termsAggs()
+	case shapeComposite:
+		c := s.composite
+		if s.after != nil {
+			c["after"] = s.after
+		}
+		agg := obj{"composite": c}
+		if aggs := s.metricAggs(); len(aggs) > 0 {
+			agg["aggs"] = aggs
+		}
+		body["aggs"] = obj{"groups": agg}
+	}
+	return body
+}
+
+// termsAggs is the top-N request: terms ordered by the metric, a missing aggregation beside it
+// for the null group (which SQL ranks with the others), and, for an "Other" row, the totals the
+// shown groups are subtracted from.
+func (s *Search) termsAggs() obj {
+	d := s.dims[0]
+	size := s.rowCap()
+	order := make([]any, 0, len(s.spec.OrderBy)+1)
+	keyed := false
+	for _, o := range s.spec.OrderBy {
+		dir := "asc"
+		if o.Desc {
+			dir = "desc"
+		}
+		i := s.column(o.Name)
+		if i < len(s.dims) {
+			order = append(order, obj{"_key": dir})
+			keyed = true
+			break // the key is unique: later orders never apply
+		}
+		order = append(order, obj{s.metrics[i-len(s.dims)].path: dir})
+	}
+	if !keyed {
+		order = append(order, obj{"_key": "asc"}) // Elasticsearch breaks ties so; say it
+	}
+	terms := obj{"field": d.name, "size": size, "shard_size": max(100, size*3/2+10), "order": order}
+	groups := obj{"terms": terms}
+	missing := obj{"missing": obj{"field": d.name}}
+	if aggs := s.metricAggs(); len(aggs) > 0 {
+		groups["aggs"] = aggs
+		missing["aggs"] = aggs
+	}
+	aggs := obj{"groups": groups, "missing": missing}
+	if s.spec.Other {
+		for _, m := range s.metrics {
+			if m.m.Func == query.AggCount && m.name != "" || m.sum {
+				for k, v := range m.aggs {
+					aggs["all_"+k] = v
+				}
+			}
+		}
+	}
+	return aggs
+}

@@ -1,0 +1,291 @@
+package esdsl
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dora-dev/dora/query"
+)
+
+// dateFormat is the format filter times are written in; a full timestamp never leaves
+// components for Elasticsearch to fill in (it rounds a bare day up for lte and gt).
+const dateFormat = "strict_date_optional_time"
+
+// translator turns WHERE expressions into query clauses with SQL's three-valued logic: a
+// predicate on a null column is neither true nor false, so NOT (a = 1) does not match rows where
+// a is null, as it does not in SQL.
+type translator struct {
+	schema query.Schema
+	now    time.Time
+}
+
+// where returns the query clause for a WHERE expression, nil for none.
+func (t translator) where(e query.Expr) (any, error) {
+	if e == nil {
+		return nil, nil
+	}
+	terms := []query.Expr{e}
+	if a, ok := e.(query.And); ok {
+		terms = a.Terms
+	}
+	filter := make([]any, 0, len(terms))
+	for _, x := range terms {
+		c, err := t.truth(x)
+		if err != nil {
+			return nil, err
+		}
+		filter = append(filter, c)
+	}
+	return obj{"bool": obj{"filter": filter}}, nil
+}
+
+// truth matches the documents where e is true.
+func (t translator) truth(e query.Expr) (any, error) {
+	switch x := e.(type) {
+	case query.And:
+		cs, err := t.each(x.Terms, t.truth)
+		return obj{"bool": obj{"filter": cs}}, err
+	case query.Or:
+		cs, err := t.each(x.Terms, t.truth)
+		return obj{"bool": obj{"should": cs, "minimum_should_match": 1}}, err
+	case query.Not:
+		return t.falsity(x.X)
+	}
+	return t.predicate(e)
+}
+
+// falsity matches the documents where e is false: not where it is unknown because a column is
+// null.
+func (t translator) falsity(e query.Expr) (any, error) {
+	switch x := e.(type) {
+	case query.And:
+		cs, err := t.each(x.Terms, t.falsity)
+		return obj{"bool": obj{"should": cs, "minimum_should_match": 1}}, err
+	case query.Or:
+		cs, err := t.each(x.Terms, t.falsity)
+		return obj{"bool": obj{"filter": cs}}, err
+	case query.Not:
+		return t.truth(x.X)
+	case query.IsNull:
+		return t.truth(query.IsNull{Column: x.Column, Not: !x.Not})
+	}
+	c, err := t.predicate(e)
+	if err != nil {
+		return nil, err
+	}
+	return t.negate(query.ColumnOf(e), c)
+}
+
+// negate matches documents that have the column and do not match c.
+func (t translator) negate(column string, c any) (any, error) {
+	f, err := t.field(column)
+	if err != nil {
+		return nil, err
+	}
+	return obj{"bool": obj{"filter": []any{exists(f.Name)}, "must_not": []any{c}}}, nil
+}
+
+func (t translator) each(es []query.Expr, fn func(query.Expr) (any, error)) ([]any, error) {
+	out := make([]any, len(es))
+	for i, e := range es {
+		var err error
+		if out[i], err = fn(e); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func exists(field string) obj { return obj{"exists": obj{"field": field}} }
+
+func (t translator) field(name string) (query.Field, error) {
+	f, ok := t.schema.Field(name)
+	if !ok {
+		return query.Field{}, fmt.Errorf("unknown column %q in table %s", name, t.schema.Table)
+	}
+	return f, nil
+}
+
+// exact returns the field that holds a column's whole values: a text field's keyword sub-field.
+func (t translator) exact(name, use string) (string, query.Field, error) {
+	f, err := t.field(name)
+	if err != nil {
+		return "", f, err
+	}
+	if f.Type != query.TypeText {
+		return f.Name, f, nil
+	}
+	if f.Keyword == "" {
+		return "", f, fmt.Errorf("cannot use %s in %s: it is full text (analysed) with no keyword sub-field, so its whole values are not indexed; use match(%s, 'words')",
+			f.Name, use, query.QuoteIdent(f.Name))
+	}
+	return keywordField(f), f, nil
+}
+
+// keywordField returns the full name of a text field's keyword sub-field; Field.Keyword may
+// hold the full name ("title.keyword") or only the sub-field's ("keyword").
+func keywordField(f query.Field) string {
+	if strings.HasPrefix(f.Keyword, f.Name+".") {
+		return f.Keyword
+	}
+	return f.Name + "." + f.Keyword
+}
+
+func (t translator) predicate(e query.Expr) (any, error) {
+	switch x := e.(type) {
+	case query.Compare:
+		name, f, err := t.exact(x.Column, "a comparison")
+		if err != nil {
+			return nil, err
+		}
+		switch x.Op {
+		case query.OpEq:
+			return t.equal(name, f, x.Value), nil
+		case query.OpNe:
+			return t.negate(x.Column, t.equal(name, f, x.Value))
+		}
+		op := map[query.Op]string{query.OpLt: "lt", query.OpLe: "lte", query.OpGt: "gt", query.OpGe: "gte"}[x.Op]
+		if op == "" {
+			return nil, fmt.Errorf("unknown operator %q", x.Op)
+		}
+		return t.rangeOf(name, f, obj{op: t.value(f, x.Value)}), nil
+	case query.In:
+		name, f, err := t.exact(x.Column, "IN")
+		if err != nil {
+			return nil, err
+		}
+		if f.Type.Temporal() {
+			cs := make([]any, len(x.Values))
+			for i, v := range x.Values {
+				cs[i] = t.equal(name, f, v)
+			}
+			return obj{"bool": obj{"should": cs, "minimum_should_match": 1}}, nil
+		}
+		vs := make([]any, len(x.Values))
+		for i, v := range x.Values {
+			vs[i] = t.value(f, v)
+		}
+		return obj{"terms": obj{name: vs}}, nil
+	case query.Between:
+		name, f, err := t.exact(x.Column, "BETWEEN")
+		if err != nil {
+			return nil, err
+		}
+		return t.rangeOf(name, f, obj{"gte": t.value(f, x.Low), "lte": t.value(f, x.High)}), nil
+	case query.IsNull:
+		f, err := t.field(x.Column)
+		if err != nil {
+			return nil, err
+		}
+		if x.Not {
+			return exists(f.Name), nil
+		}
+		return obj{"bool": obj{"must_not": []any{exists(f.Name)}}}, nil
+	case query.Like:
+		name, f, err := t.exact(x.Column, "LIKE")
+		if err != nil {
+			return nil, err
+		}
+		if x.Prefix == "" {
+			return exists(f.Name), nil
+		}
+		return obj{"prefix": obj{name: obj{"value": x.Prefix}}}, nil
+	case query.Match:
+		f, err := t.field(x.Column)
+		if err != nil {
+			return nil, err
+		}
+		words := strings.Fields(x.Text)
+		if len(words) == 0 {
+			return exists(f.Name), nil
+		}
+		if f.Type == query.TypeText {
+			return obj{"match": obj{f.Name: obj{"query": x.Text, "operator": "and"}}}, nil
+		}
+		// A keyword holds its value whole, so match means what it means on DuckDB: every word
+		// appears somewhere in the value, ignoring case.
+		cs := make([]any, len(words))
+		for i, w := range words {
+			cs[i] = obj{"wildcard": obj{f.Name: obj{"value": "*" + escapeWildcard(w) + "*", "case_insensitive": true}}}
+		}
+		if len(cs) == 1 {
+			return cs[0], nil
+		}
+		return obj{"bool": obj{"filter": cs}}, nil
+	}
+	return nil, fmt.Errorf("unknown filter %T", e)
+}
+
+// equal matches one value. Times are compared as a one-millisecond range, which holds whatever
+// format the field's mapping reads.
+func (t translator) equal(name string, f query.Field, v query.Value) any {
+	if f.Type.Temporal() {
+		tv := t.value(f, v)
+		return t.rangeOf(name, f, obj{"gte": tv, "lte": tv})
+	}
+	return obj{"term": obj{name: obj{"value": t.value(f, v)}}}
+}
+
+func (t translator) rangeOf(name string, f query.Field, bounds obj) any {
+	if f.Type.Temporal() {
+		bounds["format"] = dateFormat
+	}
+	return obj{"range": obj{name: bounds}}
+}
+
+// value is a literal as a JSON value.
+func (t translator) value(f query.Field, v query.Value) any {
+	if v.Kind == query.KindRelNow {
+		if t.now.IsZero() {
+			return dateMath(v.Ago)
+		}
+		v = v.Resolve(t.now)
+	}
+	if v.Kind == query.KindTime {
+		return formatTime(v.Time)
+	}
+	return v.Any()
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// dateMath writes now() - INTERVAL as Elasticsearch date math.
+func dateMath(i query.Interval) string {
+	if i.N == 0 {
+		return "now"
+	}
+	n, unit := i.N, ""
+	switch i.Unit {
+	case "second":
+		unit = "s"
+	case "minute":
+		unit = "m"
+	case "hour":
+		unit = "h"
+	case "day":
+		unit = "d"
+	case "week":
+		unit = "w"
+	case "month":
+		unit = "M"
+	case "quarter":
+		n, unit = 3*n, "M"
+	case "year":
+		unit = "y"
+	}
+	return "now-" + strconv.Itoa(n) + unit
+}
+
+// escapeWildcard makes * ? and \ in a word match only themselves in a wildcard pattern.
+func escapeWildcard(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '*' || r == '?' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,147 @@
+package esdsl
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/dora-dev/dora/query"
+)
+
+func (s *Search) planRows(schema query.Schema) error {
+	s.shape = shapeRows
+	tr := translator{schema: schema}
+	names := s.spec.Columns
+	if len(names) == 0 {
+		names = schema.Names()
+	}
+	for _, n := range names {
+		f, err := tr.field(n)
+		if err != nil {
+			return err
+		}
+		s.fields = append(s.fields, f)
+		s.cols = append(s.cols, query.Column{Name: f.Name, Role: query.RoleDimension, Type: f.Type})
+	}
+	for _, o := range s.spec.OrderBy {
+		name, _, err := tr.exact(o.Name, "ORDER BY")
+		if err != nil {
+			return err
+		}
+		dir := "asc"
+		if o.Desc {
+			dir = "desc"
+		}
+		// Elasticsearch puts missing values last in both directions, as DuckDB does by default.
+		s.sort = append(s.sort, obj{name: obj{"order": dir}})
+	}
+	s.want = s.rowCap()
+	if s.want == 0 {
+		s.want = -1
+	}
+	return nil
+}
+
+// pageSize is the number of hits the next raw-rows page asks for.
+func (s *Search) pageSize() int {
+	n := s.opts.PageSize
+	if s.want >= 0 {
+		n = min(n, s.want-len(s.rows))
+	}
+	return n
+}
+
+func (s *Search) rowsBody() obj {
+	body := s.base()
+	if s.pages > 0 {
+		body["track_total_hits"] = false // counted on the first page
+	}
+	body["size"] = s.pageSize()
+	if len(s.spec.Columns) > 0 {
+		body["_source"] = s.spec.Columns
+	}
+	sort := append([]any(nil), s.sort...)
+	switch {
+	case s.pit != "":
+		// A unique tiebreak, so search_after never skips or repeats rows with equal sort values.
+		sort = append(sort, obj{"_shard_doc": "asc"})
+		body["pit"] = obj{"id": s.pit, "keep_alive": s.alive}
+	case len(sort) == 0:
+		sort = append(sort, "_doc") // index order: the cheapest
+	}
+	body["sort"] = sort
+	if s.after != nil {
+		body["search_after"] = s.after
+	}
+	return body
+}
+
+func (s *Search) feedRows(r *response) (more bool, err error) {
+	asked := s.pageSize()
+	for _, h := range r.Hits.Hits {
+		if s.want >= 0 && len(s.rows) >= s.want {
+			break
+		}
+		row, err := s.flatten(h.Source)
+		if err != nil {
+			return false, err
+		}
+		s.rows = append(s.rows, row)
+		s.after = h.Sort
+	}
+	if len(r.Hits.Hits) < asked || s.want >= 0 && len(s.rows) >= s.want || s.after == nil {
+		return false, nil
+	}
+	return true, nil
+}
+
+// flatten turns a document's _source into a row in the output columns' order: objects become
+// dotted names, arrays of one value their value, longer arrays their JSON text.
+func (s *Search) flatten(source json.RawMessage) ([]any, error) {
+	doc, err := decodeAny(source)
+	if err != nil {
+		return nil, fmt.Errorf("reading a document: %w", err)
+	}
+	flat := map[string][]any{}
+	walk("", doc, flat)
+	row := make([]any, len(s.fields))
+	for i, f := range s.fields {
+		vs := flat[f.Name]
+		var v any
+		switch len(vs) {
+		case 0:
+			continue
+		case 1:
+			v = vs[0]
+		default:
+			v = vs
+		}
+		if _, many := v.([]any); many {
+			row[i] = string(marshal(v))
+			continue
+		}
+		if row[i], err = convert(v, f.Type); err != nil {
+			return nil, err
+		}
+	}
+	return row, nil
+}
+
+// walk collects the leaf values of a decoded document by dotted path.
+func walk(prefix string, v any, out map[string][]any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if prefix != "" {
+				k = prefix + "." + k
+			}
+			walk(k, c, out)
+		}
+	case []any:
+		for _, c := range x {
+			walk(prefix, c, out)
+		}
+	case nil:
+	default:
+		out[prefix] = append(out[prefix], x)
+	}
+}
