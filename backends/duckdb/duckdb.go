@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	duckdbdrv "github.com/duckdb/duckdb-go/v2"
@@ -30,6 +31,12 @@ const MaxRows = 100_000
 type Backend struct {
 	path    string
 	MaxRows int
+
+	mu    sync.Mutex
+	db    *sql.DB // the shared read-only handle, nil when closed
+	conn  *duckdbdrv.Connector
+	users int
+	idle  *time.Timer
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -62,8 +69,16 @@ func (b *Backend) Path() string { return b.path }
 // Name returns the backend URL.
 func (b *Backend) Name() string { return "duckdb:" + b.path }
 
-// Close releases nothing: the file is opened per operation.
-func (b *Backend) Close() error { return nil }
+// Close closes the read-only handle if it is open.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.idle != nil {
+		b.idle.Stop()
+	}
+	b.mu.Unlock()
+	b.closeIdle()
+	return nil
+}
 
 func expandHome(p string) string {
 	if strings.HasPrefix(p, "~/") {
@@ -74,9 +89,59 @@ func expandHome(p string) string {
 	return p
 }
 
-// with opens the file, runs fn and closes it again. A lock held by another process (a writer
-// while we read, or any process while we write) is waited out for a while before giving up.
+// with runs fn on the file opened read-only or read-write. A read-only handle is kept for a
+// moment after use so a burst of operations (schema, then query) opens the file once, and is then
+// closed so a writer can get in. A lock held by another process is waited out for a while.
 func (b *Backend) with(ctx context.Context, readOnly bool, fn func(*sql.DB) error) error {
+	if !readOnly {
+		db, conn, err := b.open(ctx, false)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		defer db.Close()
+		return fn(db)
+	}
+	b.mu.Lock()
+	if b.db == nil {
+		db, conn, err := b.open(ctx, true)
+		if err != nil {
+			b.mu.Unlock()
+			return err
+		}
+		b.db, b.conn = db, conn
+	}
+	if b.idle != nil {
+		b.idle.Stop()
+	}
+	b.users++
+	db := b.db
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.users--
+		if b.users == 0 {
+			b.idle = time.AfterFunc(idleClose, b.closeIdle)
+		}
+	}()
+	return fn(db)
+}
+
+// idleClose is how long a read-only handle outlives its last use.
+const idleClose = 2 * time.Second
+
+func (b *Backend) closeIdle() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.users == 0 && b.db != nil {
+		b.db.Close()
+		b.conn.Close()
+		b.db, b.conn = nil, nil
+	}
+}
+
+func (b *Backend) open(ctx context.Context, readOnly bool) (*sql.DB, *duckdbdrv.Connector, error) {
 	dsn := b.path
 	if readOnly {
 		dsn += "?access_mode=READ_ONLY"
@@ -95,21 +160,18 @@ func (b *Backend) with(ctx context.Context, readOnly bool, fn func(*sql.DB) erro
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 500*time.Millisecond)
 	}
 	if err != nil {
 		if isLockError(err) {
-			return fmt.Errorf("%w: %s is locked by another process that is writing to it; try again when it finishes", backends.ErrUnavailable, b.path)
+			return nil, nil, fmt.Errorf("%w: %s is locked by another process that is writing to it; try again when it finishes", backends.ErrUnavailable, b.path)
 		}
-		return fmt.Errorf("%w: opening %s: %v", backends.ErrUnavailable, b.path, err)
+		return nil, nil, fmt.Errorf("%w: opening %s: %v", backends.ErrUnavailable, b.path, err)
 	}
-	db := sql.OpenDB(conn)
-	defer conn.Close()
-	defer db.Close()
-	return fn(db)
+	return sql.OpenDB(conn), conn, nil
 }
 
 func isLockError(err error) bool {

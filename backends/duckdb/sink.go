@@ -36,15 +36,11 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 		version = time.Now().UTC().Format("20060102150405")
 	}
 	k := &sink{b: b, table: table, staging: "_dora_staging_" + table + "_" + version, schema: s}
+	b.Close() // our own read-only handle would lock us out
 	var err error
-	k.conn, err = duckdbdrv.NewConnector(b.path, func(ex driver.ExecerContext) error {
-		_, err := ex.ExecContext(ctx, "SET TimeZone = 'UTC'", nil)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: opening %s for writing: %v", backends.ErrUnavailable, b.path, err)
+	if k.db, k.conn, err = b.open(ctx, false); err != nil {
+		return nil, err
 	}
-	k.db = sql.OpenDB(k.conn)
 	cols := make([]string, len(s.Fields))
 	for i, f := range s.Fields {
 		cols[i] = sqlgen.Ident(f.Name) + " " + sqlType(f.Type)
