@@ -200,7 +200,7 @@ func Items(s query.Spec) []Item {
 		out = append(out, Item{KindGroupBy, i, "by " + d.Expr()})
 	}
 	for i, m := range s.Metrics {
-		out = append(out, Item{KindMetric, i, "Σ " + m.Expr()})
+		out = append(out, Item{KindMetric, i, m.Expr()})
 	}
 	for i, t := range terms(s.Where) {
 		out = append(out, Item{KindFilter, i, "where " + query.FormatExpr(t)})

@@ -98,10 +98,10 @@ func Kinds(spec query.Spec, res *query.Result) []Kind {
 
 // series is a result pivoted for charting: x keys across, one row of values per series.
 type series struct {
-	xs     []any      // x keys, time-ordered for time dimensions
-	names  []string   // series labels, largest total first
+	xs     []any       // x keys, time-ordered for time dimensions
+	names  []string    // series labels, largest total first
 	values [][]float64 // [series][x], NaN where the result has no row
-	more   int        // series left out
+	more   int         // series left out
 	xDim   dim
 	sDim   *dim
 }

@@ -109,7 +109,9 @@ func (m *Model) View() string {
 }
 
 // ShortHelp is the help bar.
-func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Open, m.keys.Nav.Up, m.keys.Nav.Down} }
+func (m *Model) ShortHelp() []key.Binding {
+	return []key.Binding{m.keys.Open, m.keys.Nav.Up, m.keys.Nav.Down}
+}
 
 // FullHelp is the full help.
 func (m *Model) FullHelp() [][]key.Binding {

@@ -1,0 +1,515 @@
+// Package results is the panel that shows the current result as a table: scroll rows and
+// columns, sort by a column, raw rows for the discover view, and for time buckets a series layout
+// with a sparkline column.
+package results
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/NimbleMarkets/ntcharts/v2/sparkline"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/common"
+	"github.com/dora-dev/dora/tui/format"
+)
+
+// SortMsg asks the root to order the view by a column; the root turns it into ORDER BY so the
+// SQL line stays the truth of what is shown.
+type SortMsg struct {
+	Column    string
+	DescFirst bool
+}
+
+// KeyMap is the panel's bindings.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Left, Right                             key.Binding
+	Sort                                    key.Binding
+	Series                                  key.Binding
+}
+
+// DefaultKeyMap returns the panel's default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first row")),
+		Bottom:   key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last row")),
+		Left:     key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "column left")),
+		Right:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "column right")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by column")),
+		Series:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rows/series")),
+	}
+}
+
+// Model is the result table panel.
+type Model struct {
+	common   *common.Common
+	keys     KeyMap
+	spec     query.Spec
+	res      *query.Result
+	table    grid // what is drawn: the result rows or the series layout
+	row      int
+	rowOff   int
+	col      int
+	colOff   int
+	width    int
+	height   int
+	focused  bool
+	series   bool // show one row per series with a sparkline
+	canPivot bool
+}
+
+// grid is a table ready to draw: header, cells as text, and which columns are numbers.
+type grid struct {
+	header  []string
+	names   []string // the output column each grid column sorts by ("" when it cannot)
+	cells   [][]string
+	numeric []bool
+	widths  []int
+	spark   int // index of the sparkline column, -1 when none
+}
+
+// New returns an empty result table.
+func New(c *common.Common) *Model {
+	return &Model{common: c, keys: DefaultKeyMap()}
+}
+
+// SetResult shows a new result.
+func (m *Model) SetResult(spec query.Spec, res *query.Result) {
+	m.spec, m.res = spec, res
+	m.canPivot = timeDim(spec, res) >= 0
+	if !m.canPivot {
+		m.series = false
+	}
+	m.rebuild()
+}
+
+// Series reports whether the series layout is shown.
+func (m *Model) Series() bool { return m.series }
+
+// Rows is the number of rows drawn.
+func (m *Model) Rows() int { return len(m.table.cells) }
+
+func (m *Model) rebuild() {
+	if m.series {
+		m.table = seriesGrid(m.spec, m.res)
+	} else {
+		m.table = rowsGrid(m.spec, m.res)
+	}
+	m.row = min(m.row, max(0, len(m.table.cells)-1))
+	m.col = min(m.col, max(0, len(m.table.header)-1))
+	m.scroll()
+}
+
+// timeDim returns the result column of the first time dimension, or -1.
+func timeDim(spec query.Spec, res *query.Result) int {
+	if res == nil || spec.IsRaw() {
+		return -1
+	}
+	for i, c := range res.Columns {
+		if c.Role == query.RoleDimension && c.Type.Temporal() {
+			return i
+		}
+		for _, d := range spec.GroupBy {
+			if c.Role == query.RoleDimension && d.Name() == c.Name && d.IsTime() {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func unitOf(spec query.Spec, name string) string {
+	for _, d := range spec.GroupBy {
+		if d.Name() == name && d.Kind == query.DimDateTrunc {
+			return d.Unit
+		}
+		if d.Name() == name && d.Kind == query.DimTimeBucket {
+			return d.Every.Unit
+		}
+	}
+	return ""
+}
+
+func rowsGrid(spec query.Spec, res *query.Result) grid {
+	g := grid{spark: -1}
+	if res == nil {
+		return g
+	}
+	units := make([]string, len(res.Columns))
+	for i, c := range res.Columns {
+		arrow := ""
+		if len(spec.OrderBy) > 0 && spec.OrderBy[0].Name == c.Name {
+			arrow = " ▲"
+			if spec.OrderBy[0].Desc {
+				arrow = " ▼"
+			}
+		}
+		g.header = append(g.header, c.Name+arrow)
+		g.names = append(g.names, c.Name)
+		g.numeric = append(g.numeric, c.Type.Numeric() || c.Role == query.RoleMetric)
+		units[i] = unitOf(spec, c.Name)
+	}
+	for _, row := range res.Rows {
+		cells := make([]string, len(res.Columns))
+		for i := range res.Columns {
+			if i < len(row) {
+				cells[i] = format.Value(row[i], units[i])
+			}
+		}
+		g.cells = append(g.cells, cells)
+	}
+	g.measure()
+	return g
+}
+
+// seriesGrid lays a time-bucketed result out as one row per series: the other dimensions, a
+// sparkline of the first metric over time, and its min, max and last values.
+func seriesGrid(spec query.Spec, res *query.Result) grid {
+	g := grid{spark: -1}
+	td := timeDim(spec, res)
+	if res == nil || td < 0 {
+		return rowsGrid(spec, res)
+	}
+	var dims []int
+	metric := -1
+	for i, c := range res.Columns {
+		switch {
+		case i == td:
+		case c.Role == query.RoleDimension:
+			dims = append(dims, i)
+		case c.Role == query.RoleMetric && metric < 0:
+			metric = i
+		}
+	}
+	if metric < 0 {
+		return rowsGrid(spec, res)
+	}
+	type serie struct {
+		labels []string
+		points map[int64]float64
+		last   time.Time
+	}
+	var order []string
+	all := map[string]*serie{}
+	var times []int64
+	seen := map[int64]bool{}
+	for _, row := range res.Rows {
+		var labels []string
+		for _, d := range dims {
+			labels = append(labels, format.Value(row[d], ""))
+		}
+		k := strings.Join(labels, "\x00")
+		s := all[k]
+		if s == nil {
+			s = &serie{labels: labels, points: map[int64]float64{}}
+			all[k] = s
+			order = append(order, k)
+		}
+		t, _ := row[td].(time.Time)
+		v, ok := format.Number(row[metric])
+		if !ok {
+			continue
+		}
+		s.points[t.UnixNano()] += v
+		if !seen[t.UnixNano()] {
+			seen[t.UnixNano()] = true
+			times = append(times, t.UnixNano())
+		}
+	}
+	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
+	for _, d := range dims {
+		g.header = append(g.header, res.Columns[d].Name)
+		g.names = append(g.names, res.Columns[d].Name)
+		g.numeric = append(g.numeric, false)
+	}
+	mName := res.Columns[metric].Name
+	g.spark = len(g.header)
+	g.header = append(g.header, "trend of "+mName, "min", "max", "last")
+	g.names = append(g.names, "", "", "", "")
+	g.numeric = append(g.numeric, false, true, true, true)
+	for _, k := range order {
+		s := all[k]
+		vals := make([]float64, 0, len(times))
+		lo, hi, last := math.Inf(1), math.Inf(-1), math.NaN()
+		for _, t := range times {
+			v, ok := s.points[t]
+			if !ok {
+				vals = append(vals, 0)
+				continue
+			}
+			vals = append(vals, v)
+			lo, hi, last = math.Min(lo, v), math.Max(hi, v), v
+		}
+		cells := append([]string(nil), s.labels...)
+		cells = append(cells, encodeSpark(vals), format.Human(lo), format.Human(hi), format.Human(last))
+		g.cells = append(g.cells, cells)
+	}
+	g.measure()
+	if g.spark >= 0 {
+		g.widths[g.spark] = max(ansi.StringWidth(g.header[g.spark]), min(len(times), 32))
+	}
+	return g
+}
+
+// A sparkline cell holds its values until it is drawn at its column's width.
+const sparkPrefix = "\x00spark:"
+
+func encodeSpark(vs []float64) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprintf("%g", v)
+	}
+	return sparkPrefix + strings.Join(parts, ",")
+}
+
+func drawSpark(cell string, width int, m *Model) string {
+	var vs []float64
+	for _, p := range strings.Split(strings.TrimPrefix(cell, sparkPrefix), ",") {
+		var f float64
+		if _, err := fmt.Sscanf(p, "%g", &f); err == nil {
+			vs = append(vs, f)
+		}
+	}
+	if width <= 0 || len(vs) == 0 {
+		return strings.Repeat(" ", max(0, width))
+	}
+	if len(vs) > width { // more buckets than cells: average neighbours
+		out := make([]float64, width)
+		for i := range out {
+			lo, hi := i*len(vs)/width, (i+1)*len(vs)/width
+			sum := 0.0
+			for _, v := range vs[lo:hi] {
+				sum += v
+			}
+			out[i] = sum / float64(max(1, hi-lo))
+		}
+		vs = out
+	}
+	hi := 0.0
+	for _, v := range vs {
+		hi = math.Max(hi, v)
+	}
+	if hi <= 0 {
+		hi = 1
+	}
+	sl := sparkline.New(len(vs), 1, sparkline.WithStyle(m.common.Styles.Series(0)), sparkline.WithNoAutoMaxValue(), sparkline.WithMaxValue(hi))
+	sl.PushAll(vs)
+	sl.Draw()
+	return common.Fit(sl.View(), width)
+}
+
+func (g *grid) measure() {
+	g.widths = make([]int, len(g.header))
+	for i, h := range g.header {
+		g.widths[i] = ansi.StringWidth(h)
+	}
+	for _, row := range g.cells {
+		for i, c := range row {
+			if strings.HasPrefix(c, sparkPrefix) {
+				continue
+			}
+			g.widths[i] = max(g.widths[i], ansi.StringWidth(c))
+		}
+	}
+	for i := range g.widths {
+		g.widths[i] = min(max(g.widths[i], 3), 40)
+	}
+}
+
+// SetSize sets the inner size.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = max(0, w), max(0, h)
+	m.scroll()
+}
+
+// SetFocused says whether the panel has focus.
+func (m *Model) SetFocused(f bool) { m.focused = f }
+
+func (m *Model) pageRows() int { return max(1, m.height-1) }
+
+// scroll keeps the cursor row and column in view.
+func (m *Model) scroll() {
+	page := m.pageRows()
+	if m.row < m.rowOff {
+		m.rowOff = m.row
+	}
+	if m.row >= m.rowOff+page {
+		m.rowOff = m.row - page + 1
+	}
+	m.rowOff = max(0, min(m.rowOff, len(m.table.cells)-page))
+	if m.col < m.colOff {
+		m.colOff = m.col
+	}
+	for m.colOff < m.col && m.spanWidth(m.colOff, m.col) > m.width {
+		m.colOff++
+	}
+}
+
+// spanWidth is the width of columns from..to inclusive with their separators.
+func (m *Model) spanWidth(from, to int) int {
+	w := 0
+	for i := from; i <= to && i < len(m.table.widths); i++ {
+		w += m.table.widths[i] + 2
+	}
+	return w
+}
+
+// Update handles a key press.
+func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.row--
+	case key.Matches(msg, k.Down):
+		m.row++
+	case key.Matches(msg, k.PageUp):
+		m.row -= m.pageRows()
+	case key.Matches(msg, k.PageDown):
+		m.row += m.pageRows()
+	case key.Matches(msg, k.Top):
+		m.row = 0
+	case key.Matches(msg, k.Bottom):
+		m.row = len(m.table.cells) - 1
+	case key.Matches(msg, k.Left):
+		m.col--
+	case key.Matches(msg, k.Right):
+		m.col++
+	case key.Matches(msg, k.Series):
+		if m.canPivot {
+			m.series = !m.series
+			m.col, m.colOff = 0, 0
+			m.rebuild()
+		}
+		return nil
+	case key.Matches(msg, k.Sort):
+		if m.col < len(m.table.names) && m.table.names[m.col] != "" {
+			name, desc := m.table.names[m.col], m.table.numeric[m.col]
+			return func() tea.Msg { return SortMsg{Column: name, DescFirst: desc} }
+		}
+		return nil
+	default:
+		return nil
+	}
+	m.row = max(0, min(m.row, len(m.table.cells)-1))
+	m.col = max(0, min(m.col, len(m.table.header)-1))
+	m.scroll()
+	return nil
+}
+
+// Title says what the table holds.
+func (m *Model) Title() string {
+	if m.res == nil {
+		return "rows"
+	}
+	n := len(m.res.Rows)
+	word := "rows"
+	if !m.spec.IsRaw() {
+		word = "groups"
+	}
+	if m.series {
+		return fmt.Sprintf("%d series · p rows", len(m.table.cells))
+	}
+	t := fmt.Sprintf("%s %s", format.Int(int64(n)), word)
+	if len(m.table.cells) > 0 {
+		t = fmt.Sprintf("%s · row %d", t, m.row+1)
+	}
+	if m.canPivot {
+		t += " · p series"
+	}
+	return t
+}
+
+// View renders exactly width x height cells.
+func (m *Model) View() string {
+	s := m.common.Styles
+	if m.res == nil || len(m.table.header) == 0 {
+		return common.Block(s.Muted.Render(" no result"), m.width, m.height)
+	}
+	var lines []string
+	// header
+	var hb strings.Builder
+	used := 0
+	last := m.colOff
+	for i := m.colOff; i < len(m.table.header) && used < m.width; i++ {
+		w := min(m.table.widths[i], m.width-used)
+		cell := m.align(m.table.header[i], w, i)
+		st := s.Table.Header
+		if i == m.col && m.focused {
+			st = s.Table.HeaderOn
+		}
+		hb.WriteString(st.Render(cell))
+		hb.WriteString("  ")
+		used += w + 2
+		last = i
+	}
+	lines = append(lines, common.Fit(hb.String(), m.width))
+	for r := m.rowOff; r < len(m.table.cells) && len(lines) < m.height; r++ {
+		var rb strings.Builder
+		plainRow := r == m.row && m.focused
+		used := 0
+		for i := m.colOff; i <= last && used < m.width; i++ {
+			w := min(m.table.widths[i], m.width-used)
+			c := m.table.cells[r][i]
+			var cell string
+			switch {
+			case strings.HasPrefix(c, sparkPrefix):
+				cell = drawSpark(c, w, m)
+				if plainRow {
+					cell = ansi.Strip(cell)
+				}
+			case c == "∅":
+				cell = m.align(c, w, i)
+				if !plainRow {
+					cell = s.Table.Null.Render(cell)
+				}
+			default:
+				cell = m.align(c, w, i)
+				if !plainRow {
+					cell = s.Table.Cell.Render(cell)
+				}
+			}
+			rb.WriteString(cell)
+			rb.WriteString("  ")
+			used += w + 2
+		}
+		line := common.Fit(rb.String(), m.width)
+		if plainRow {
+			line = s.Table.Selected.Render(line)
+		}
+		lines = append(lines, line)
+	}
+	return common.Block(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+func (m *Model) align(text string, w, col int) string {
+	if m.table.numeric[col] {
+		return common.FitLeft(text, w)
+	}
+	return common.Fit(text, w)
+}
+
+// ShortHelp is the help bar.
+func (m *Model) ShortHelp() []key.Binding {
+	b := []key.Binding{m.keys.Sort, m.keys.Left, m.keys.Right}
+	if m.canPivot {
+		b = append(b, m.keys.Series)
+	}
+	return b
+}
+
+// FullHelp is the full help.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Left, k.Right, k.Sort, k.Series}}
+}

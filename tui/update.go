@@ -1,0 +1,410 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/builder"
+	"github.com/dora-dev/dora/tui/fields"
+	"github.com/dora-dev/dora/tui/inspect"
+	"github.com/dora-dev/dora/tui/picker"
+	"github.com/dora-dev/dora/tui/querybar"
+	"github.com/dora-dev/dora/tui/results"
+	"github.com/dora-dev/dora/tui/styles"
+	"github.com/dora-dev/dora/tui/tables"
+	"github.com/dora-dev/dora/tui/viewlist"
+)
+
+// Update routes a message: window and theme changes, I/O answers to their owner, keys to the
+// modal in front or else to the global bindings and then the focused panel.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.layout() // sizes follow whatever changed: lists, results, modals
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.common.Width, m.common.Height = msg.Width, msg.Height
+		m.layout()
+		return nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.common.Styles = styles.Default(m.dark, m.common.Styles.NoColor)
+		m.applyStyles()
+		return nil
+	case spinner.TickMsg:
+		if !m.running {
+			m.ticking = false
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return cmd
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case tea.PasteMsg:
+		switch {
+		case m.picker != nil:
+			return m.picker.Update(msg)
+		case m.bar.Editing():
+			return m.bar.Update(msg)
+		}
+		return nil
+
+	case tablesMsg:
+		if msg.err != nil {
+			m.err = fmt.Errorf("listing tables: %w", msg.err)
+			return nil
+		}
+		m.tables.SetTables(msg.tables)
+		if t := m.hist.Spec().Table; t != "" {
+			m.tables.Select(t)
+		}
+		return nil
+	case schemaMsg:
+		return m.schemaLoaded(msg)
+	case resultMsg:
+		if msg.seq != m.seq {
+			return nil // a newer change superseded this query
+		}
+		m.running = false
+		m.lastTook = msg.took
+		if msg.err != nil {
+			if errors.Is(msg.err, context.Canceled) {
+				return nil
+			}
+			m.err = msg.err
+			return nil
+		}
+		m.err = nil
+		m.res, m.resSpec = msg.res, msg.spec
+		m.chart.SetResult(msg.spec, msg.res)
+		m.results.SetResult(msg.spec, msg.res)
+		m.layout()
+		return nil
+	case topValuesMsg:
+		if m.picker == nil || m.picker.ID() != msg.picker {
+			return nil
+		}
+		if msg.err != nil {
+			m.picker.SetItems(nil)
+			m.picker.Hint = "could not read top values: " + describe(msg.err)
+			return nil
+		}
+		m.picker.SetItems(msg.items)
+		return nil
+	case timeRangeMsg:
+		if m.picker == nil || m.picker.ID() != msg.picker {
+			return nil
+		}
+		unit := "day"
+		if msg.err != nil {
+			m.setNote("could not read the time range ("+describe(msg.err)+"); bucketing by day", true)
+		} else if !msg.min.IsZero() {
+			unit = autoUnit(msg.min, msg.max, 120)
+		}
+		return m.addBucket(msg.column, unit)
+	case exportMsg:
+		if msg.err != nil {
+			m.setNote(describe(msg.err), true)
+		} else {
+			m.setNote(fmt.Sprintf("exported %d rows to %s", msg.rows, msg.path), false)
+		}
+		return nil
+	case explainMsg:
+		if msg.err == nil && m.showInsp && m.res == nil {
+			m.inspect.SetContent(m.hist.Spec(), nil, msg.text)
+		}
+		return nil
+
+	case tables.OpenMsg:
+		return m.openTable(msg.Table)
+	case fields.GroupByMsg:
+		if groupable(msg.Field) {
+			return m.groupField(msg.Field)
+		}
+		m.setNote(msg.Field.Name+" is full text: it cannot be grouped; press f to match words in it", true)
+		return nil
+	case viewlist.RemoveMsg:
+		return m.change(func(s query.Spec) (query.Spec, error) { return builder.Remove(s, msg.Item), nil })
+	case results.SortMsg:
+		return m.change(func(s query.Spec) (query.Spec, error) {
+			return builder.ToggleSort(s, msg.Column, msg.DescFirst), nil
+		})
+	case picker.ChosenMsg:
+		return m.chosen(msg)
+	case picker.CancelMsg:
+		if m.picker != nil && m.picker.ID() == msg.ID {
+			m.closePicker()
+		}
+		return nil
+	case querybar.SubmitMsg:
+		return m.submitSQL(msg.SQL)
+	case querybar.CancelMsg:
+		m.layout()
+		return nil
+	case inspect.CloseMsg:
+		m.showInsp = false
+		return nil
+	}
+	return nil
+}
+
+// key handles a key press.
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if key.Matches(msg, k.ForceQuit) {
+		return m.quit()
+	}
+	// Modals in front take every key.
+	switch {
+	case m.picker != nil:
+		return m.picker.Update(msg)
+	case m.bar.Editing():
+		return m.bar.Update(msg)
+	case m.showInsp:
+		return m.inspect.Update(msg)
+	case m.showHelp:
+		if key.Matches(msg, k.Help, k.Back, k.Quit) {
+			m.showHelp = false
+			return nil
+		}
+	}
+	m.note = ""
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = !m.showHelp
+	case key.Matches(msg, k.NextPanel):
+		m.cycleFocus(1)
+	case key.Matches(msg, k.PrevPanel):
+		m.cycleFocus(-1)
+	case key.Matches(msg, k.ToggleSide):
+		m.toggleSide()
+	case key.Matches(msg, k.EditSQL):
+		cmd := m.bar.Edit()
+		m.layout()
+		return cmd
+	case key.Matches(msg, k.GroupBy):
+		return m.startGroupBy()
+	case key.Matches(msg, k.Metric):
+		return m.startMetric()
+	case key.Matches(msg, k.Filter):
+		return m.startFilter()
+	case key.Matches(msg, k.Time):
+		return m.startTime()
+	case key.Matches(msg, k.Order):
+		return m.startOrder()
+	case key.Matches(msg, k.Limit):
+		return m.startLimit()
+	case key.Matches(msg, k.Undo):
+		return m.undo()
+	case key.Matches(msg, k.Chart):
+		m.chart.Cycle()
+	case key.Matches(msg, k.Inspect):
+		return m.openInspect()
+	case key.Matches(msg, k.Export):
+		return m.startExport()
+	case key.Matches(msg, k.Copy):
+		return m.copySQL()
+	case key.Matches(msg, k.Retry):
+		return m.retry()
+	default:
+		return m.panelKey(msg)
+	}
+	return nil
+}
+
+// panelKey hands a key to the focused panel.
+func (m *Model) panelKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch m.focus {
+	case focusTables:
+		return m.tables.Update(msg)
+	case focusFields:
+		return m.fields.Update(msg)
+	case focusView:
+		return m.view.Update(msg)
+	case focusChart:
+		return m.chart.Update(msg)
+	case focusResults:
+		return m.results.Update(msg)
+	}
+	return nil
+}
+
+func (m *Model) quit() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.quitting = true
+	return tea.Quit
+}
+
+// setNote shows a passing message in the status line until the next key.
+func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
+
+// openTable opens a table's discover view.
+func (m *Model) openTable(name string) tea.Cmd {
+	m.tables.Select(name)
+	return m.openSpec(builder.Open(name))
+}
+
+// schemaLoaded validates the view waiting for a schema and runs it.
+func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
+	if msg.seq != m.seq {
+		return nil
+	}
+	m.running = false
+	if msg.err != nil {
+		m.err = fmt.Errorf("opening %s: %w", msg.spec.Table, msg.err)
+		return nil
+	}
+	spec, err := query.Validate(msg.spec, msg.schema)
+	if err != nil {
+		m.err = err
+		return nil
+	}
+	newTable := msg.schema.Table != m.schema.Table || m.hist.Spec().Table == ""
+	m.schema = msg.schema
+	m.fields.SetSchema(msg.schema)
+	if newTable {
+		m.hist.Reset(spec)
+		m.res = nil
+		m.chart.SetResult(spec, nil)
+		m.results.SetResult(spec, nil)
+		if m.focus == focusTables {
+			m.focus = focusResults
+			if !spec.IsRaw() {
+				m.focus = focusChart
+			}
+		}
+	} else {
+		m.hist.Push(spec)
+	}
+	m.tables.Select(spec.Table)
+	m.specChanged()
+	return m.runQuery()
+}
+
+// change applies an edit to the view: it is validated against the schema first, and an edit
+// that does not validate is refused with the reason in the status line.
+func (m *Model) change(edit func(query.Spec) (query.Spec, error)) tea.Cmd {
+	spec, err := edit(m.hist.Spec())
+	if err == nil {
+		spec, err = query.Validate(spec, m.schema)
+	}
+	if err != nil {
+		m.setNote(describe(err), true)
+		return nil
+	}
+	m.hist.Push(spec)
+	m.specChanged()
+	return m.runQuery()
+}
+
+// specChanged makes the panels follow the current view.
+func (m *Model) specChanged() {
+	spec := m.hist.Spec()
+	m.bar.SetSQL(spec.SQL())
+	m.view.SetSpec(spec)
+	m.layout()
+}
+
+func (m *Model) undo() tea.Cmd {
+	if !m.hist.Undo() {
+		m.setNote("nothing to undo", true)
+		return nil
+	}
+	m.specChanged()
+	return m.runQuery()
+}
+
+func (m *Model) retry() tea.Cmd {
+	spec := m.hist.Spec()
+	if spec.Table == "" {
+		return tea.Batch(m.loadTables(), m.reopen())
+	}
+	if len(m.schema.Fields) == 0 || m.schema.Table != spec.Table {
+		return m.openSpec(spec)
+	}
+	return tea.Batch(m.loadTables(), m.runQuery())
+}
+
+// reopen retries what the options asked for when nothing opened.
+func (m *Model) reopen() tea.Cmd {
+	switch {
+	case m.opts.SQL != "":
+		if spec, err := query.Parse(m.opts.SQL); err == nil {
+			return m.openSpec(spec)
+		}
+	case m.opts.Table != "":
+		return m.openSpec(builder.Open(m.opts.Table))
+	}
+	m.err = nil
+	return nil
+}
+
+// submitSQL runs a typed SQL line: parse errors keep the editor open with the message in the
+// status line; a line for another table loads that table's schema first.
+func (m *Model) submitSQL(sql string) tea.Cmd {
+	spec, err := query.Parse(sql)
+	if err != nil {
+		m.err = err
+		return nil
+	}
+	if spec.Table != m.schema.Table || len(m.schema.Fields) == 0 {
+		m.bar.StopEditing()
+		m.err = nil
+		m.schema = query.Schema{}
+		return m.openSpec(spec)
+	}
+	if spec, err = query.Validate(spec, m.schema); err != nil {
+		m.err = err
+		return nil
+	}
+	m.bar.StopEditing()
+	m.err = nil
+	m.hist.Push(spec)
+	m.specChanged()
+	return m.runQuery()
+}
+
+func (m *Model) openInspect() tea.Cmd {
+	spec := m.hist.Spec()
+	if spec.Table == "" {
+		m.setNote("nothing to inspect yet", true)
+		return nil
+	}
+	m.showInsp = true
+	m.layout()
+	if m.res != nil && m.resSpec.SQL() == spec.SQL() {
+		m.inspect.SetContent(spec, m.res, "")
+		return nil
+	}
+	m.inspect.SetContent(spec, nil, "")
+	return m.explainCmd(spec)
+}
+
+// copySQL puts the SQL line on the clipboard with OSC 52, which terminals honour over SSH too.
+func (m *Model) copySQL() tea.Cmd {
+	sql := m.bar.SQL()
+	if sql == "" {
+		m.setNote("nothing to copy yet", true)
+		return nil
+	}
+	m.setNote("copied the SQL line to the clipboard (OSC 52)", false)
+	return tea.SetClipboard(sql)
+}
+
+// elapsed is how long the query in flight has run.
+func (m *Model) elapsed() time.Duration { return time.Since(m.started) }

@@ -1,0 +1,367 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dora-dev/dora/tui/chart"
+	"github.com/dora-dev/dora/tui/common"
+	"github.com/dora-dev/dora/tui/format"
+)
+
+// wideScreen is the width from which the side lists show without asking.
+const wideScreen = 100
+
+// geometry is where everything goes on the screen; layout computes it from the window size.
+type geometry struct {
+	sqlH, bodyH             int
+	side                    bool
+	sideW                   int
+	tablesH, fieldsH, viewH int
+	mainW                   int
+	chartShown              bool
+	sideBySide              bool // chart and table side by side on large screens
+	chartW, chartH          int
+	tableW, tableH          int
+	overlayW, overlayH      int
+	inspectW, inspectH      int
+}
+
+func (m *Model) sideVisible() bool {
+	w := m.common.Width
+	if m.hist.Spec().Table == "" {
+		return true // nothing open: the tables list is the way in
+	}
+	if w >= wideScreen {
+		return !m.sideHide
+	}
+	return m.sideShown
+}
+
+func (m *Model) toggleSide() {
+	if m.common.Width >= wideScreen {
+		m.sideHide = !m.sideHide
+	} else {
+		m.sideShown = !m.sideShown
+	}
+	if m.sideVisible() {
+		if m.focus == focusChart || m.focus == focusResults {
+			m.focus = focusFields
+		}
+	} else if m.focus <= focusView {
+		m.focus = focusResults
+	}
+	m.layout()
+}
+
+// focusOrder lists the panels that can take focus now.
+func (m *Model) focusOrder() []focus {
+	var out []focus
+	if m.sideVisible() {
+		out = append(out, focusTables, focusFields, focusView)
+	}
+	if m.geo().chartShown {
+		out = append(out, focusChart)
+	}
+	return append(out, focusResults)
+}
+
+func (m *Model) cycleFocus(d int) {
+	order := m.focusOrder()
+	i := 0
+	for j, f := range order {
+		if f == m.focus {
+			i = j
+		}
+	}
+	m.focus = order[(i+d+len(order))%len(order)]
+	m.layout()
+}
+
+// geo computes the geometry for the current size and state.
+func (m *Model) geo() geometry {
+	w, h := m.common.Width, m.common.Height
+	var g geometry
+	g.sqlH = 1
+	switch {
+	case h >= 40:
+		g.sqlH = 3
+	case h >= 20:
+		g.sqlH = 2
+	}
+	g.bodyH = max(0, h-3-g.sqlH) // header, status, help
+	g.side = m.sideVisible() && w >= 40
+	if g.side {
+		if w >= wideScreen {
+			g.sideW = min(max(w/5, 26), 36)
+		} else {
+			g.sideW = min(28, w/2)
+		}
+		nTables := len(m.tables.Tables())
+		g.tablesH = min(max(3, nTables+2), max(3, g.bodyH/4+2))
+		g.viewH = min(max(3, len(m.view.Items())+2), max(3, g.bodyH/3))
+		g.fieldsH = max(0, g.bodyH-g.tablesH-g.viewH)
+		if g.fieldsH < 3 { // very short screens: fields before the view list
+			g.viewH = max(0, g.bodyH-g.tablesH-3)
+			g.fieldsH = g.bodyH - g.tablesH - g.viewH
+		}
+	}
+	g.mainW = w - g.sideW
+	spec := m.hist.Spec()
+	g.chartShown = m.res != nil && !spec.IsRaw() && m.chart.Kind() != chart.KindNone && g.bodyH >= 8
+	switch {
+	case !g.chartShown:
+		g.tableW, g.tableH = g.mainW, g.bodyH
+	case g.mainW >= 150:
+		g.sideBySide = true
+		g.chartW = g.mainW * 55 / 100
+		g.chartH = g.bodyH
+		g.tableW, g.tableH = g.mainW-g.chartW, g.bodyH
+	default:
+		g.chartW = g.mainW
+		g.chartH = max(5, g.bodyH*45/100)
+		if m.chart.Kind() == chart.KindNumber {
+			g.chartH = min(g.chartH, 2+len(m.resSpec.Metrics))
+		}
+		g.tableW, g.tableH = g.mainW, g.bodyH-g.chartH
+	}
+	g.overlayW = min(64, max(20, w-4))
+	g.overlayH = min(max(8, g.bodyH), 22)
+	g.inspectW = min(110, max(20, w-4))
+	g.inspectH = max(6, g.bodyH)
+	return g
+}
+
+// layout hands every panel its inner size and focus.
+func (m *Model) layout() {
+	g := m.geo()
+	m.tables.SetSize(g.sideW-2, g.tablesH-2)
+	m.fields.SetSize(g.sideW-2, g.fieldsH-2)
+	m.view.SetSize(g.sideW-2, g.viewH-2)
+	m.bar.SetSize(m.common.Width, g.sqlH)
+	m.chart.SetSize(max(0, g.chartW-4), max(0, g.chartH-2)) // a cell of padding each side
+	m.results.SetSize(max(0, g.tableW-4), max(0, g.tableH-2))
+	if m.picker != nil {
+		m.picker.SetSize(g.overlayW, g.overlayH)
+	}
+	m.inspect.SetSize(g.inspectW, g.inspectH)
+	visible := map[focus]bool{}
+	for _, f := range m.focusOrder() {
+		visible[f] = true
+	}
+	if !visible[m.focus] {
+		m.focus = focusResults
+		if g.side && m.hist.Spec().Table == "" {
+			m.focus = focusTables
+		}
+	}
+	m.tables.SetFocused(m.focus == focusTables)
+	m.fields.SetFocused(m.focus == focusFields)
+	m.view.SetFocused(m.focus == focusView)
+	m.results.SetFocused(m.focus == focusResults)
+	m.help.SetWidth(m.common.Width)
+}
+
+// View draws the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "dora"
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := m.common.Width, m.common.Height
+	if w <= 0 || h <= 0 || m.quitting {
+		return ""
+	}
+	if w < 20 || h < 8 {
+		return common.Block("dora needs at least 20x8", w, h)
+	}
+	g := m.geo()
+	s := m.common.Styles
+	var rows []string
+	rows = append(rows, m.header(w))
+	rows = append(rows, m.bar.View())
+	body := m.body(g)
+	// Modals draw over the body.
+	switch {
+	case m.picker != nil:
+		body = overlay(body, m.picker.View(), g.mainW, g.sideW, w, g.bodyH)
+	case m.showInsp:
+		body = overlay(body, m.inspect.View(), w, 0, w, g.bodyH)
+	case m.showHelp:
+		body = overlay(body, m.fullHelp(min(w-4, 100), g.bodyH), w, 0, w, g.bodyH)
+	}
+	rows = append(rows, body)
+	rows = append(rows, m.statusLine(w))
+	rows = append(rows, common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w))
+	_ = s
+	return common.Block(strings.Join(rows, "\n"), w, h)
+}
+
+// overlay centres box over the area [left, left+areaW) of body.
+func overlay(body, box string, areaW, left, w, h int) string {
+	bw, bh := lipgloss.Width(box), lipgloss.Height(box)
+	x := left + max(0, (areaW-bw)/2)
+	if x+bw > w {
+		x = max(0, w-bw)
+	}
+	y := max(0, (h-bh)/3)
+	c := lipgloss.NewCompositor(lipgloss.NewLayer(body), lipgloss.NewLayer(box).X(x).Y(y).Z(1))
+	return c.Render()
+}
+
+func (m *Model) header(w int) string {
+	s := m.common.Styles
+	left := s.Header.Title.Render(" dora")
+	if t := m.hist.Spec().Table; t != "" {
+		left += s.Header.Backend.Render("  ▸ ") + s.Bold.Render(t)
+	}
+	if d := m.hist.Depth(); d > 0 {
+		left += s.Muted.Render(fmt.Sprintf("  · %d undo", d))
+	}
+	right := s.Header.Hint.Render("? help  q quit ")
+	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return common.Fit(left, w)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (m *Model) body(g geometry) string {
+	s := m.common.Styles
+	var side string
+	if g.side {
+		table := m.hist.Spec().Table
+		ft := "fields"
+		if table != "" {
+			ft = "fields · " + table
+		}
+		side = lipgloss.JoinVertical(lipgloss.Left,
+			common.Box(s, "tables", m.tables.View(), g.sideW, g.tablesH, m.focus == focusTables),
+			common.Box(s, ft, m.fields.View(), g.sideW, g.fieldsH, m.focus == focusFields),
+			common.Box(s, "view · x removes", m.view.View(), g.sideW, g.viewH, m.focus == focusView),
+		)
+		side = common.Block(side, g.sideW, g.bodyH)
+	}
+	pad := func(content string, w, h int) string {
+		lines := strings.Split(common.Block(content, max(0, w-4), max(0, h-2)), "\n")
+		for i := range lines {
+			lines[i] = " " + lines[i] + " "
+		}
+		return strings.Join(lines, "\n")
+	}
+	tableBox := common.Box(s, m.results.Title(), pad(m.results.View(), g.tableW, g.tableH), g.tableW, g.tableH, m.focus == focusResults)
+	main := tableBox
+	if g.chartShown {
+		chartBox := common.Box(s, m.chart.Title(), pad(m.chart.View(), g.chartW, g.chartH), g.chartW, g.chartH, m.focus == focusChart)
+		if g.sideBySide {
+			main = lipgloss.JoinHorizontal(lipgloss.Top, chartBox, tableBox)
+		} else {
+			main = lipgloss.JoinVertical(lipgloss.Left, chartBox, tableBox)
+		}
+	}
+	if g.side {
+		return common.Block(lipgloss.JoinHorizontal(lipgloss.Top, side, main), m.common.Width, g.bodyH)
+	}
+	return common.Block(main, m.common.Width, g.bodyH)
+}
+
+// statusLine says what the screen shows: running, the error in words, or the answer's size, time
+// and exactness; the backend's name sits at the right.
+func (m *Model) statusLine(w int) string {
+	s := m.common.Styles
+	var left string
+	switch {
+	case m.note != "" && m.noteBad:
+		left = s.Status.Warn.Render(" ! " + m.note)
+	case m.err != nil:
+		left = s.Status.Error.Render(" ✗ " + describe(m.err))
+	case m.running:
+		left = " " + m.spinner.View() + s.Status.Info.Render(fmt.Sprintf(" running… %s", format.Duration(m.elapsed().Round(100_000_000))))
+	case m.res != nil:
+		meta := m.res.Meta
+		parts := []string{fmt.Sprintf("%s rows", format.Int(int64(len(m.res.Rows)))), format.Duration(meta.Took)}
+		exact := "exact"
+		if meta.Approximate {
+			exact = "≈ approximate"
+		}
+		parts = append(parts, exact)
+		if meta.Total >= 0 {
+			parts = append(parts, format.Human(float64(meta.Total))+" matched")
+		}
+		if !meta.Complete {
+			parts = append(parts, "cut by limit")
+		}
+		icon := s.Status.OK.Render(" ✓ ")
+		text := strings.Join(parts, " · ")
+		if meta.Approximate {
+			left = icon + s.Status.Warn.Render(text)
+		} else {
+			left = icon + s.Status.Info.Render(text)
+		}
+	default:
+		left = s.Muted.Render(" pick a table and press enter")
+	}
+	if m.note != "" && !m.noteBad {
+		left += s.Status.OK.Render("  " + m.note)
+	}
+	right := s.Muted.Render(m.common.Backend.Name() + " ")
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	if lw+rw+2 > w {
+		room := w - lw - 2
+		if room < 12 {
+			return common.Fit(left, w)
+		}
+		right = s.Muted.Render(ansi.TruncateLeft(m.common.Backend.Name(), ansi.StringWidth(m.common.Backend.Name())-room+2, "…") + " ")
+		rw = ansi.StringWidth(right)
+	}
+	return common.Fit(left+strings.Repeat(" ", max(1, w-lw-rw))+right, w)
+}
+
+// focused is the panel with focus, for its key bindings.
+func (m *Model) focused() common.Component {
+	switch m.focus {
+	case focusTables:
+		return m.tables
+	case focusFields:
+		return m.fields
+	case focusView:
+		return m.view
+	case focusChart:
+		return m.chart
+	}
+	return m.results
+}
+
+// shortHelp is the help bar: the modal's or the focused panel's bindings, then the builders.
+func (m *Model) shortHelp() []key.Binding {
+	switch {
+	case m.picker != nil:
+		return m.picker.ShortHelp()
+	case m.bar.Editing():
+		return m.bar.ShortHelp()
+	case m.showInsp:
+		return m.inspect.ShortHelp()
+	}
+	b := append([]key.Binding{}, m.focused().ShortHelp()...)
+	return append(b, m.keys.build()...)
+}
+
+func (m *Model) fullHelp(w, h int) string {
+	groups := append(m.focused().FullHelp(), m.keys.FullHelp()...)
+	m.help.ShowAll = true
+	text := m.help.FullHelpView(groups)
+	m.help.ShowAll = false
+	lines := strings.Split(text, "\n")
+	for i := range lines {
+		lines[i] = " " + lines[i]
+	}
+	return common.Box(m.common.Styles, "keys · ? or esc closes", strings.Join(lines, "\n"), w, min(h, len(lines)+2), true)
+}
