@@ -45,14 +45,23 @@ type Backend interface {
 type SinkOptions struct {
 	Version string // the version suffix of the physical table or index; a timestamp when empty
 	Workers int    // parallel writers, where the backend has them
+	// Resume reopens the version if it exists (a load continuing after a crash) instead of
+	// starting it afresh.
+	Resume bool
+	// Mapping, when set, is the backend's own mapping document (Elasticsearch "mappings" JSON) to
+	// use instead of one derived from the Schema.
+	Mapping []byte
 }
 
 // Row is one record handed to a Sink, in the Schema's field order.
 type Row = []any
 
 // Sink accepts batches of rows for a new version of a table, then publishes it atomically.
+// Write may be called from several goroutines at once.
 type Sink interface {
 	// Write appends a batch. ids, when not nil, are deterministic document ids, one per row.
+	// Rows the backend refuses for their content come back as a *RejectedError (the rest of the
+	// batch is written); any other error means the batch may not have been written.
 	Write(ctx context.Context, rows []Row, ids []string) error
 	// Commit makes the new version the one readers of the table see.
 	Commit(ctx context.Context) error
@@ -94,4 +103,22 @@ func TableNames(ts []Table) []string {
 		out[i] = t.Name
 	}
 	return out
+}
+
+// Rejection is one row a Sink refused, by its position in the batch, with the backend's reason.
+type Rejection struct {
+	Index  int
+	Reason string
+}
+
+// RejectedError lists the rows of a batch a Sink refused; the other rows were written.
+type RejectedError struct {
+	Rows []Rejection
+}
+
+func (e *RejectedError) Error() string {
+	if len(e.Rows) == 0 {
+		return "no rows rejected"
+	}
+	return fmt.Sprintf("%d rows rejected; first: row %d: %s", len(e.Rows), e.Rows[0].Index, e.Rows[0].Reason)
 }
