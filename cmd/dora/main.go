@@ -12,6 +12,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	_ "github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -51,7 +52,9 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &pe), errors.As(err, &ue), errors.Is(err, backends.ErrBadQuery), errors.Is(err, backends.ErrNoSuchTable):
 		return exitBadQuery
-	case errors.Is(err, backends.ErrUnavailable):
+	case errors.Is(err, objstore.ErrNotFound), errors.Is(err, objstore.ErrInvalidAddress):
+		return exitBadQuery
+	case errors.Is(err, backends.ErrUnavailable), errors.Is(err, objstore.ErrCredentials), errors.Is(err, objstore.ErrAccessDenied):
 		return exitUnavailable
 	}
 	return exitFailure

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/dora-dev/dora/pipelines/load"
+)
+
+func loadCmd(backend *string) *cobra.Command {
+	var opts load.Options
+	var ids, mapping, shard string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "load SOURCE --table NAME",
+		Short: "Load files (Parquet, CSV, NDJSON; gzip too) from S3 or disk into a table of the backend",
+		Long: `Load moves a warehouse table into the backend in parallel batches. SOURCE is s3://bucket/prefix,
+a local file or a folder. Rows get deterministic ids, so running a load again never duplicates;
+rows that cannot be written go to the dead-letter file with their reason; a new version of the
+table is written whole and then published, so readers never see half a load.
+
+In a container job the load can be named by environment instead:
+DORA_WAREHOUSE=s3://bucket/root DORA_LOAD_SCHEMA=sales DORA_LOAD_TABLE=orders dora load
+reads s3://bucket/root/sales/orders/ into the table orders.`,
+		Example: `  dora load s3://warehouse/sales/orders/ --table orders --id order_id --backend http://127.0.0.1:9200
+  dora load ./exports/events.csv.gz --table events --backend duckdb:~/w.duckdb
+  dora load s3://warehouse/logs/ --table logs --resume --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError{fmt.Errorf("load takes one SOURCE, got %d", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Source = args[0]
+			} else if wh := os.Getenv("DORA_WAREHOUSE"); wh != "" {
+				schema, table := os.Getenv("DORA_LOAD_SCHEMA"), os.Getenv("DORA_LOAD_TABLE")
+				if schema == "" || table == "" {
+					return usageError{fmt.Errorf("DORA_WAREHOUSE is set: DORA_LOAD_SCHEMA and DORA_LOAD_TABLE must name the table to load")}
+				}
+				opts.Source = strings.TrimSuffix(wh, "/") + "/" + schema + "/" + table + "/"
+				if opts.Table == "" {
+					opts.Table = table
+				}
+			} else {
+				return usageError{fmt.Errorf("load needs a SOURCE (s3://bucket/prefix, a file or a folder), or DORA_WAREHOUSE, DORA_LOAD_SCHEMA and DORA_LOAD_TABLE")}
+			}
+			if opts.Table == "" {
+				return usageError{fmt.Errorf("load needs --table NAME")}
+			}
+			if ids != "" {
+				for _, c := range strings.Split(ids, ",") {
+					opts.IDColumns = append(opts.IDColumns, strings.TrimSpace(c))
+				}
+			}
+			if mapping != "" {
+				data, err := os.ReadFile(mapping)
+				if err != nil {
+					return usageError{fmt.Errorf("--mapping: %w", err)}
+				}
+				if !json.Valid(data) {
+					return usageError{fmt.Errorf("--mapping %s is not JSON", mapping)}
+				}
+				opts.Mapping = data
+			}
+			if shard != "" {
+				i, n, ok := strings.Cut(shard, "/")
+				si, err1 := strconv.Atoi(i)
+				sn, err2 := strconv.Atoi(n)
+				if !ok || err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn {
+					return usageError{fmt.Errorf("--shard wants I/N with 0 <= I < N, as in 0/4")}
+				}
+				opts.Shard, opts.Shards = si, sn
+				if opts.Version == "" {
+					return usageError{fmt.Errorf("--shard needs --version, the version every shard writes into")}
+				}
+			}
+			if opts.DeadLetter == "" {
+				opts.DeadLetter = opts.Table + ".dead-letter.ndjson"
+			}
+			ctx := cmd.Context()
+			b, err := openBackend(ctx, *backend)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			stderr := cmd.ErrOrStderr()
+			tty := isTerminal(os.Stderr)
+			lastLine := ""
+			opts.Progress = func(s load.Stats) {
+				if tty {
+					w := 80
+					if tw, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil {
+						w = tw
+					}
+					fmt.Fprintf(stderr, "\r%s", load.Bar(s, w-1))
+					return
+				}
+				if l := load.Line(s); s.Elapsed.Seconds() >= 5 && l != lastLine {
+					fmt.Fprintln(stderr, l)
+					lastLine = l
+				}
+			}
+			sum, err := load.Run(ctx, b, opts)
+			if tty {
+				fmt.Fprintln(stderr)
+			}
+			if asJSON && sum.Source != "" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.Encode(sum)
+			} else if sum.Source != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d rows read, %d written, %d set aside in %.1fs (%.0f rows/s, %.1f MB/s) into %s",
+					sum.RowsRead, sum.Indexed, sum.DeadLettered, sum.Seconds, float64(sum.RowsRead)/max(sum.Seconds, 0.001), float64(sum.Bytes)/max(sum.Seconds, 0.001)/1e6, sum.Index)
+				if sum.Published {
+					fmt.Fprintf(cmd.OutOrStdout(), ", published as %s", sum.Alias)
+				}
+				fmt.Fprintln(cmd.OutOrStdout())
+				if sum.DeadLetter != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "rows set aside, with reasons: %s\n", sum.DeadLetter)
+				}
+			}
+			if err != nil && !sum.Published && sum.Source != "" {
+				err = fmt.Errorf("%w\nnothing was published; fix the cause and run again with --resume to continue", err)
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Table, "table", "", "the table to load into (an alias over versioned indices on Elasticsearch)")
+	f.StringVar(&opts.Format, "format", "auto", "auto, parquet, csv or ndjson")
+	f.StringVar(&ids, "id", "", "comma-separated columns whose values identify a row (default: source file and row position)")
+	f.IntVar(&opts.Workers, "workers", 4, "parallel writers")
+	f.IntVar(&opts.BatchBytes, "batch-bytes", 5<<20, "approximate bytes per bulk write")
+	f.StringVar(&mapping, "mapping", "", "a JSON file with the Elasticsearch mappings to use instead of inferring them")
+	f.StringVar(&shard, "shard", "", "load only shard I of N of the source files (I/N); shards write into --version and do not publish")
+	f.StringVar(&opts.Version, "version", "", "the version to write (default: the current time)")
+	f.BoolVar(&opts.Resume, "resume", false, "continue the last load of this source and table after a crash")
+	f.StringVar(&opts.DeadLetter, "dead-letter", "", "NDJSON file for rows that cannot be written (default TABLE.dead-letter.ndjson)")
+	f.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
+	return cmd
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -1,0 +1,654 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/objstore"
+	"github.com/dora-dev/dora/query"
+)
+
+// Options says what to load and how.
+type Options struct {
+	Source     string   // s3://bucket/prefix, a local file or a folder
+	Table      string   // the table (alias) readers query
+	Format     string   // auto, parquet, csv or ndjson
+	IDColumns  []string // columns whose values make a row's id; empty: source object and row position
+	Workers    int      // parallel writers (and at most this many objects decoded at once)
+	BatchBytes int      // approximate size of one write
+	Mapping    []byte   // the backend's own mapping document, overriding inference
+	Shard      int      // this shard, 0-based, of Shards
+	Shards     int      // 0 or 1: no sharding
+	Resume     bool     // continue the version a crashed load left, skipping finished objects
+	DeadLetter string   // NDJSON file for rows that cannot be written; created when needed
+	Checkpoint string   // the checkpoint file; derived from the table and source when empty
+	Version    string   // the version to write; new (a timestamp) when empty and not resuming
+	// Progress, when set, is called about twice a second and once at the end.
+	Progress func(Stats)
+}
+
+// Stats is a load's progress so far.
+type Stats struct {
+	Objects, ObjectsDone int
+	BytesTotal           int64 // sum of the sizes of the objects to read
+	BytesRead            int64
+	RowsRead             int64
+	Indexed              int64
+	DeadLettered         int64
+	Elapsed              time.Duration
+}
+
+// Summary is a finished load.
+type Summary struct {
+	Source       string  `json:"source"`
+	RowsRead     int64   `json:"rows_read"`
+	Indexed      int64   `json:"indexed"`
+	DeadLettered int64   `json:"dead_lettered"`
+	Bytes        int64   `json:"bytes"`
+	Seconds      float64 `json:"seconds"`
+	Objects      int     `json:"objects"`
+	Resumed      int     `json:"objects_resumed"`
+	Index        string  `json:"index"`
+	Alias        string  `json:"alias"`
+	Published    bool    `json:"published"`
+	DeadLetter   string  `json:"dead_letter_file,omitempty"`
+}
+
+// ErrReconcile means the rows read do not add up to the rows written plus those set aside.
+var ErrReconcile = errors.New("load does not reconcile")
+
+// batch is one Write's worth of rows from one object.
+type batch struct {
+	obj  *objectState
+	rows []backends.Row
+	ids  []string
+	pos  []int64 // each row's position in its object, for dead letters
+}
+
+type objectState struct {
+	obj     objstore.Object
+	pending atomic.Int64 // batches sent and not yet written, plus one while decoding
+	read    atomic.Int64
+	indexed atomic.Int64
+	dead    atomic.Int64
+	failed  atomic.Bool
+}
+
+// Run loads opts.Source into table opts.Table of b.
+func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error) {
+	start := time.Now()
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 5 << 20
+	}
+	if opts.Format == "" {
+		opts.Format = FormatAuto
+	}
+	store, prefix, err := objstore.Open(ctx, opts.Source)
+	if err != nil {
+		return Summary{}, err
+	}
+	counted := &countingStore{Store: store}
+	objs, err := store.List(ctx, prefix)
+	if err != nil {
+		return Summary{}, fmt.Errorf("listing %s: %w", opts.Source, err)
+	}
+	if opts.Shards > 1 {
+		objs = shardOf(objs, opts.Shard, opts.Shards)
+	}
+	if len(objs) == 0 {
+		return Summary{}, fmt.Errorf("nothing to load: %s holds no files", opts.Source)
+	}
+
+	cp, err := openCheckpoint(opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	schema, err := planSchema(ctx, store, objs, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := checkIDColumns(schema, opts.IDColumns); err != nil {
+		return Summary{}, err
+	}
+	sink, err := b.Sink(ctx, opts.Table, schema, backends.SinkOptions{Version: cp.Version, Workers: opts.Workers, Resume: cp.resumed, Mapping: opts.Mapping})
+	if err != nil {
+		return Summary{}, fmt.Errorf("creating version %s of %s: %w", cp.Version, opts.Table, err)
+	}
+	if err := cp.save(); err != nil {
+		_ = sink.Abort(ctx)
+		return Summary{}, err
+	}
+
+	dl := &deadLetter{path: opts.DeadLetter, append: cp.resumed}
+	defer dl.Close()
+	l := &loader{opts: opts, schema: schema, sink: sink, store: counted, dl: dl, cp: cp}
+	var todo []*objectState
+	for _, o := range objs {
+		if done, ok := cp.Done[o.Key]; ok && done.ETag == o.ETag {
+			l.stats.resumed++
+			l.rowsRead.Add(done.Read)
+			l.indexed.Add(done.Indexed)
+			l.dead.Add(done.Dead)
+			l.bytesDone.Add(o.Size)
+			continue
+		}
+		todo = append(todo, &objectState{obj: o})
+	}
+	var total int64
+	for _, o := range objs {
+		total += o.Size
+	}
+	stopProgress := l.progress(start, len(objs), total)
+	err = l.run(ctx, todo)
+	stopProgress()
+
+	sum := Summary{Source: opts.Source, RowsRead: l.rowsRead.Load(), Indexed: l.indexed.Load(), DeadLettered: l.dead.Load(),
+		Bytes: counted.read.Load() + l.bytesDone.Load(), Objects: len(objs), Resumed: l.stats.resumed,
+		Index: physicalName(b, opts.Table, cp.Version), Alias: opts.Table}
+	if dl.written > 0 || cp.resumed && sum.DeadLettered > 0 {
+		sum.DeadLetter = dl.path
+	}
+	defer func() { sum.Seconds = time.Since(start).Seconds() }()
+	if err != nil {
+		// Leave the version and the checkpoint for --resume.
+		sum.Seconds = time.Since(start).Seconds()
+		return sum, err
+	}
+	if sum.RowsRead != sum.Indexed+sum.DeadLettered {
+		sum.Seconds = time.Since(start).Seconds()
+		return sum, fmt.Errorf("%w: read %d rows, wrote %d, set aside %d", ErrReconcile, sum.RowsRead, sum.Indexed, sum.DeadLettered)
+	}
+	if c, ok := sink.(interface {
+		Count(context.Context) (int64, error)
+	}); ok {
+		n, err := c.Count(ctx)
+		if err != nil {
+			sum.Seconds = time.Since(start).Seconds()
+			return sum, fmt.Errorf("counting %s: %w", sum.Index, err)
+		}
+		if n != sum.Indexed {
+			sum.Seconds = time.Since(start).Seconds()
+			return sum, fmt.Errorf("%w: wrote %d rows but %s holds %d (rows sharing an id overwrite each other: check --id)", ErrReconcile, sum.Indexed, sum.Index, n)
+		}
+	}
+	if opts.Shards > 1 {
+		sum.Seconds = time.Since(start).Seconds()
+		return sum, nil // every shard writes into the version; publishing is a separate step
+	}
+	if err := sink.Commit(ctx); err != nil {
+		sum.Seconds = time.Since(start).Seconds()
+		return sum, fmt.Errorf("publishing %s: %w", opts.Table, err)
+	}
+	sum.Published = true
+	cp.remove()
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
+
+// physicalName is the versioned table or index a load writes.
+func physicalName(b backends.Backend, table, version string) string {
+	if strings.HasPrefix(b.Name(), "duckdb:") {
+		return table
+	}
+	return table + "-" + version
+}
+
+func shardOf(objs []objstore.Object, shard, shards int) []objstore.Object {
+	var out []objstore.Object
+	for i, o := range objs {
+		if i%shards == shard {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func checkIDColumns(s query.Schema, cols []string) error {
+	for _, c := range cols {
+		if _, ok := s.Field(c); !ok {
+			msg := fmt.Sprintf("--id names column %q, which the source does not have", c)
+			if near := query.Nearest(c, s.Names()); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			return errors.New(msg)
+		}
+	}
+	return nil
+}
+
+// planSchema infers the table's schema from the first objects' samples.
+func planSchema(ctx context.Context, store objstore.Store, objs []objstore.Object, opts Options) (query.Schema, error) {
+	var merged query.Schema
+	for i, o := range objs {
+		if i == 3 {
+			break
+		}
+		d, err := NewDecoder(ctx, store, o, opts.Format)
+		if err != nil {
+			return query.Schema{}, fmt.Errorf("reading %s: %w", o.Key, err)
+		}
+		s := d.Schema()
+		d.Close()
+		merged = mergeSchema(merged, s)
+	}
+	merged.Table = opts.Table
+	return merged, nil
+}
+
+// mergeSchema adds b's fields to a; a field typed in both keeps the wider type.
+func mergeSchema(a, b query.Schema) query.Schema {
+	for _, f := range b.Fields {
+		i := -1
+		for j, g := range a.Fields {
+			if g.Name == f.Name {
+				i = j
+			}
+		}
+		if i < 0 {
+			a.Fields = append(a.Fields, f)
+			continue
+		}
+		g := a.Fields[i]
+		switch {
+		case g.Type == f.Type || f.Type == "":
+		case g.Type == "" || g.Type == query.TypeOther:
+			a.Fields[i].Type = f.Type
+		case g.Type == query.TypeInt && f.Type == query.TypeFloat:
+			a.Fields[i].Type = query.TypeFloat
+		case g.Type == query.TypeString && f.Type == query.TypeText:
+			a.Fields[i].Type, a.Fields[i].Keyword = f.Type, f.Keyword
+		}
+	}
+	return a
+}
+
+type loader struct {
+	opts   Options
+	schema query.Schema
+	sink   backends.Sink
+	store  *countingStore
+	dl     *deadLetter
+	cp     *checkpoint
+
+	rowsRead, indexed, dead, bytesDone atomic.Int64
+	objectsDone                        atomic.Int64
+	stats                              struct{ resumed int }
+}
+
+func (l *loader) run(ctx context.Context, objs []*objectState) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	queue := make(chan *objectState)
+	batches := make(chan batch, l.opts.Workers)
+	var decoders, writers sync.WaitGroup
+	for range min(l.opts.Workers, len(objs)) {
+		decoders.Add(1)
+		go func() {
+			defer decoders.Done()
+			for o := range queue {
+				if err := l.decode(ctx, o, batches); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		}()
+	}
+	for range l.opts.Workers {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for b := range batches {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				if err := l.write(ctx, b); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+feed:
+	for _, o := range objs {
+		select {
+		case queue <- o:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	decoders.Wait()
+	close(batches)
+	writers.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// decode streams one object into batches. The object's pending count holds one extra unit while
+// decoding so it cannot be marked finished before its last batch is sent.
+func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) error {
+	o.pending.Store(1)
+	d, err := NewDecoder(ctx, l.store, o.obj, l.opts.Format)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+	}
+	defer d.Close()
+	src := d.Schema()
+	pos := make([]int, len(l.schema.Fields)) // target field -> source field, -1 when absent
+	for i, f := range l.schema.Fields {
+		pos[i] = -1
+		for j, g := range src.Fields {
+			if g.Name == f.Name {
+				pos[i] = j
+			}
+		}
+	}
+	idPos := make([]int, len(l.opts.IDColumns))
+	for i, c := range l.opts.IDColumns {
+		for j, f := range l.schema.Fields {
+			if f.Name == c {
+				idPos[i] = j
+			}
+		}
+	}
+	cur := batch{obj: o}
+	size := 0
+	var n int64
+	send := func() error {
+		if len(cur.rows) == 0 {
+			return nil
+		}
+		o.pending.Add(1)
+		select {
+		case out <- cur:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		cur = batch{obj: o}
+		size = 0
+		return nil
+	}
+	for {
+		raw, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		var rowErr *RowError
+		if errors.As(err, &rowErr) {
+			n++
+			o.read.Add(1)
+			l.rowsRead.Add(1)
+			if err := l.setAside(o, n, rowErr.Error(), rowErr.Column, rowErr.Value, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+		}
+		n++
+		o.read.Add(1)
+		l.rowsRead.Add(1)
+		row := make(backends.Row, len(pos))
+		var bad string
+		for i, p := range pos {
+			if p >= 0 && p < len(raw) {
+				v, err := fit(raw[p], l.schema.Fields[i].Type)
+				if err != nil && bad == "" {
+					bad = fmt.Sprintf("column %q: %v", l.schema.Fields[i].Name, err)
+				}
+				row[i] = v
+			}
+		}
+		if bad != "" {
+			if err := l.setAside(o, n, bad, "", "", row); err != nil {
+				return err
+			}
+			continue
+		}
+		cur.rows = append(cur.rows, row)
+		cur.pos = append(cur.pos, n)
+		cur.ids = append(cur.ids, l.id(o.obj, n, row, idPos))
+		size += rowSize(row)
+		if size >= l.opts.BatchBytes {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	l.finishOne(o)
+	return nil
+}
+
+// finishOne drops one pending unit; the object is done when none are left.
+func (l *loader) finishOne(o *objectState) {
+	if o.pending.Add(-1) != 0 || o.failed.Load() {
+		return
+	}
+	l.objectsDone.Add(1)
+	l.cp.markDone(o.obj, o.read.Load(), o.indexed.Load(), o.dead.Load())
+}
+
+func (l *loader) write(ctx context.Context, b batch) error {
+	err := l.sink.Write(ctx, b.rows, b.ids)
+	var rej *backends.RejectedError
+	rejected := 0
+	if errors.As(err, &rej) {
+		for _, r := range rej.Rows {
+			if r.Index < 0 || r.Index >= len(b.rows) {
+				continue
+			}
+			if err := l.setAside(b.obj, b.pos[r.Index], r.Reason, "", "", b.rows[r.Index]); err != nil {
+				return err
+			}
+			rejected++
+		}
+		err = nil
+	}
+	if err != nil {
+		b.obj.failed.Store(true)
+		return fmt.Errorf("writing rows of %s: %w", b.obj.obj.Key, err)
+	}
+	ok := int64(len(b.rows) - rejected)
+	b.obj.indexed.Add(ok)
+	l.indexed.Add(ok)
+	l.finishOne(b.obj)
+	return nil
+}
+
+func (l *loader) setAside(o *objectState, row int64, reason, column, value string, doc backends.Row) error {
+	o.dead.Add(1)
+	l.dead.Add(1)
+	return l.dl.add(deadRow{Source: o.obj.Key, Row: row, Reason: reason, Column: column, Value: value}, l.schema, doc)
+}
+
+// id is a row's deterministic document id: a hash of its --id columns, or of its source object
+// and position, so a re-run writes the same ids and never duplicates.
+func (l *loader) id(o objstore.Object, n int64, row backends.Row, idPos []int) string {
+	h := sha256.New()
+	if len(idPos) == 0 {
+		h.Write([]byte(o.Key))
+		h.Write([]byte{0})
+		h.Write(strconv.AppendInt(nil, n, 10))
+	} else {
+		for _, p := range idPos {
+			h.Write([]byte(keyText(row[p])))
+			h.Write([]byte{0x1f})
+		}
+	}
+	sum := h.Sum(nil)
+	return hex.EncodeToString(sum[:16])
+}
+
+func keyText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "\x00null"
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e18 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+func rowSize(row backends.Row) int {
+	n := 2
+	for _, v := range row {
+		switch x := v.(type) {
+		case string:
+			n += len(x) + 16
+		case time.Time:
+			n += 40
+		default:
+			n += 16
+		}
+	}
+	return n
+}
+
+// fit converts a decoded value to the target column's type, or says why it does not fit.
+func fit(v any, t query.Type) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t {
+	case query.TypeInt:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+				return int64(x), nil
+			}
+		case string:
+			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+				return n, nil
+			}
+		case bool:
+			break
+		}
+		return nil, fmt.Errorf("%v is not a whole number", quoteValue(v))
+	case query.TypeFloat:
+		switch x := v.(type) {
+		case int64:
+			return float64(x), nil
+		case float64:
+			return x, nil
+		case string:
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				return f, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not a number", quoteValue(v))
+	case query.TypeBool:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case string:
+			if b, err := strconv.ParseBool(x); err == nil {
+				return b, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not true or false", quoteValue(v))
+	case query.TypeTime, query.TypeDate:
+		switch x := v.(type) {
+		case time.Time:
+			return x, nil
+		case string:
+			if tm, _, err := query.ParseTime(x); err == nil {
+				return tm, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not a time", quoteValue(v))
+	case query.TypeString, query.TypeText:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case time.Time:
+			return x.UTC().Format(time.RFC3339Nano), nil
+		}
+		return keyText(v), nil
+	}
+	return v, nil
+}
+
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+// countingStore counts the bytes read through it, for progress and the summary.
+type countingStore struct {
+	objstore.Store
+	read atomic.Int64
+}
+
+func (c *countingStore) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := c.Store.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &countingReader{rc, &c.read}, nil
+}
+
+func (c *countingStore) ReaderAt(ctx context.Context, key string, size int64) (io.ReaderAt, error) {
+	ra, err := c.Store.ReaderAt(ctx, key, size)
+	if err != nil {
+		return nil, err
+	}
+	return &countingReaderAt{ra, &c.read}, nil
+}
+
+type countingReader struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	r.n.Add(int64(n))
+	return n, err
+}
+
+type countingReaderAt struct {
+	io.ReaderAt
+	n *atomic.Int64
+}
+
+func (r *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.ReaderAt.ReadAt(p, off)
+	r.n.Add(int64(n))
+	return n, err
+}
+
+// Close closes the wrapped reader when it has a Close.
+func (r *countingReaderAt) Close() error {
+	if c, ok := r.ReaderAt.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
