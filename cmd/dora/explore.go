@@ -1,28 +1,23 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
-	"github.com/dora-dev/dora/output"
-	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui"
 )
 
-// runExplorer opens the explorer; until the TUI lands it prints a grouped view of the demo
-// warehouse.
-func runExplorer(cmd *cobra.Command, backend string) error {
+// runExplorer opens the TUI explorer on the chosen backend.
+func runExplorer(cmd *cobra.Command, backend, table, sql string) error {
 	ctx := cmd.Context()
+	if !isTerminal(stdinFile()) || !isTerminal(stdoutFile()) {
+		return usageError{fmt.Errorf("the explorer needs a terminal; in scripts use dora query, dora tables or dora schema")}
+	}
 	b, err := openBackend(ctx, backend)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	spec, err := query.Parse("SELECT category, count(*), avg(price) FROM shipments GROUP BY category ORDER BY count(*) DESC LIMIT 10")
-	if err != nil {
-		return err
-	}
-	res, err := b.Run(ctx, spec)
-	if err != nil {
-		return err
-	}
-	return output.Write(cmd.OutOrStdout(), res, "table", termWidth())
+	return tui.Run(ctx, b, tui.Options{Table: table, SQL: sql})
 }

@@ -20,7 +20,7 @@ import (
 var version = "dev"
 
 func newRoot() *cobra.Command {
-	var backend string
+	var backend, table, sql string
 	root := &cobra.Command{
 		Use:   "dora",
 		Short: "A terminal workbench for exploring warehouse data",
@@ -30,9 +30,11 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runExplorer(cmd, backend)
+			return runExplorer(cmd, backend, table, sql)
 		},
 	}
+	root.Flags().StringVar(&table, "table", "", "open the explorer on this table")
+	root.Flags().StringVar(&sql, "sql", "", "open the explorer on this SQL line")
 	root.PersistentFlags().StringVar(&backend, "backend", "", "backend URL (duckdb:PATH, http://host:9200) or a name from the config file; default $DORA_BACKEND, else the demo warehouse")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), demoCmd(), versionCmd())
@@ -128,6 +130,9 @@ func exactArgs(n int) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+func stdinFile() *os.File  { return os.Stdin }
+func stdoutFile() *os.File { return os.Stdout }
 
 func termWidth() int {
 	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
