@@ -239,7 +239,7 @@ func describe(err error) string {
 	case errors.As(err, &pe):
 		return first(pe.Error())
 	case errors.Is(err, backends.ErrUnavailable):
-		return fmt.Sprintf("the backend is unavailable (%s); r retries", first(err.Error()))
+		return fmt.Sprintf("the backend is unavailable; r retries (%s)", first(err.Error()))
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the query took too long and was stopped; r retries"
 	case errors.Is(err, backends.ErrNoSuchTable):

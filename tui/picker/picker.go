@@ -72,6 +72,9 @@ type Model struct {
 // New opens a picker. id lets the root tell answers to different pickers apart.
 func New(c *common.Common, id int, title string, items []Item, allowFree bool) *Model {
 	in := textinput.New()
+	st := in.Styles()
+	st.Cursor.Blink = false // a steady cursor: no redraw traffic over SSH
+	in.SetStyles(st)
 	in.Prompt = "› "
 	in.Placeholder = "type to filter"
 	if allowFree {

@@ -47,6 +47,9 @@ type Model struct {
 // New returns an empty query bar.
 func New(c *common.Common) *Model {
 	in := textinput.New()
+	st := in.Styles()
+	st.Cursor.Blink = false // a steady cursor: no redraw traffic over SSH
+	in.SetStyles(st)
 	in.Prompt = ": "
 	in.Placeholder = "SELECT … FROM …"
 	return &Model{common: c, keys: DefaultKeyMap(), input: in, height: 1}

@@ -1,0 +1,317 @@
+package tui
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dora-dev/dora/query"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// focusOn presses tab until the wanted panel has focus.
+func (h *harness) focusOn(f focus) {
+	h.t.Helper()
+	for i := 0; i < 8 && h.m.focus != f; i++ {
+		h.keys("tab")
+	}
+	if h.m.focus != f {
+		h.t.Fatalf("could not focus panel %d", f)
+	}
+}
+
+func TestBuildAViewByKeys(t *testing.T) {
+	h := newHarness(t, Options{}, 100, 30)
+	h.wantScreen("clients", "shipments", "20k")
+	if h.m.focus != focusTables {
+		t.Fatalf("focus %d, want the tables list", h.m.focus)
+	}
+	h.keys("down", "enter")
+	h.wantSQL("SELECT * FROM shipments LIMIT 100")
+	h.wantScreen("shipped_at", "✓ 3 rows")
+
+	h.keys("g", "category", "enter")
+	h.wantSQL("SELECT category, count(*) FROM shipments GROUP BY category")
+	h.keys("m", "avg", "enter", "price", "enter")
+	h.wantSQL("SELECT category, count(*), avg(price) FROM shipments GROUP BY category")
+	h.wantScreen("count(*) by category", "avg(price)")
+
+	// The filter's value picker offers the column's top values, fetched with a grouped query.
+	h.keys("f", "region", "enter", "=", "enter")
+	if p := h.m.Picker(); p == nil || len(p.Items()) != 4 {
+		t.Fatalf("value picker should offer 4 top values, has %v", p)
+	}
+	top := h.b.ran()[len(h.b.ran())-1]
+	if got, want := top.SQL(), "SELECT region, count(*) FROM shipments GROUP BY region ORDER BY count(*) DESC LIMIT 20"; got != want {
+		t.Errorf("top values query %q, want %q", got, want)
+	}
+	h.keys("West", "enter")
+	h.wantSQL("SELECT category, count(*), avg(price) FROM shipments WHERE region = 'West' GROUP BY category")
+
+	h.keys("o", "count", "enter", "enter") // order by count(*), descending
+	h.keys("l", "10", "enter")
+	h.wantSQL("SELECT category, count(*), avg(price) FROM shipments WHERE region = 'West' GROUP BY category ORDER BY count(*) DESC LIMIT 10")
+
+	// A typed filter value is read as the field's type.
+	h.keys("f", "price", "enter", ">=", "enter", "49.5", "enter")
+	h.wantSQL("SELECT category, count(*), avg(price) FROM shipments WHERE region = 'West' AND price >= 49.5 GROUP BY category ORDER BY count(*) DESC LIMIT 10")
+
+	// Remove the first filter from the view list, then undo it.
+	h.focusOn(focusView)
+	for i := 0; i < 3; i++ {
+		h.keys("down")
+	}
+	h.keys("x")
+	h.wantSQL("SELECT category, count(*), avg(price) FROM shipments WHERE price >= 49.5 GROUP BY category ORDER BY count(*) DESC LIMIT 10")
+	h.keys("u")
+	h.wantSQL("SELECT category, count(*), avg(price) FROM shipments WHERE region = 'West' AND price >= 49.5 GROUP BY category ORDER BY count(*) DESC LIMIT 10")
+
+	// The last query run is the view on screen.
+	runs := h.b.ran()
+	if got := runs[len(runs)-1].SQL(); got != h.m.SQL() {
+		t.Errorf("last run %q, SQL line %q", got, h.m.SQL())
+	}
+}
+
+func TestMetricsAndTimeBuckets(t *testing.T) {
+	h := newHarness(t, Options{Table: "shipments"}, 100, 30)
+	h.wantSQL("SELECT * FROM shipments LIMIT 100")
+	h.keys("t", "month", "enter")
+	h.wantSQL("SELECT date_trunc('month', shipped_at), count(*) FROM shipments GROUP BY date_trunc('month', shipped_at)")
+	// A new bucket on the same field replaces the old one; auto reads the time range first.
+	h.keys("t", "enter")
+	h.wantSQL("SELECT date_trunc('week', shipped_at), count(*) FROM shipments GROUP BY date_trunc('week', shipped_at)")
+	h.keys("m", "count distinct", "enter", "category", "enter")
+	h.keys("m", "percentile", "enter", "price", "enter", "0.95", "enter")
+	h.keys("m", "max", "enter", "rating", "enter")
+	h.wantSQL("SELECT date_trunc('week', shipped_at), count(*), count(DISTINCT category), percentile(price, 0.95), max(rating) FROM shipments GROUP BY date_trunc('week', shipped_at)")
+	h.wantScreen("≈ approximate")
+	// A field that cannot take the metric is not offered.
+	h.keys("m", "sum", "enter", "region")
+	if p := h.m.Picker(); p == nil || len(p.Items()) != 0 {
+		t.Errorf("sum should not offer region")
+	}
+	h.keys("esc")
+	if h.m.Picker() != nil {
+		t.Fatal("esc should close the picker")
+	}
+	// A time series with a second group-by draws lines and offers the series table.
+	h.keys("g", "region", "enter")
+	if k := h.m.chart.Kind().String(); k != "lines" {
+		t.Errorf("chart kind %s, want lines", k)
+	}
+	h.keys("c")
+	if k := h.m.chart.Kind().String(); k != "columns" {
+		t.Errorf("after c: %s, want columns", k)
+	}
+	h.focusOn(focusResults)
+	h.keys("p")
+	h.wantScreen("trend of count(*)")
+}
+
+func TestEditSQLLine(t *testing.T) {
+	h := newHarness(t, Options{Table: "shipments"}, 100, 30)
+	h.keys(":")
+	if !h.m.bar.Editing() {
+		t.Fatal(": should open the SQL editor")
+	}
+	h.send(tea.KeyPressMsg(tea.Key{Code: 'u', Mod: tea.ModCtrl})) // clear the line
+	h.keys("SELECT region, avg(price) FROM shipments WHERE rating >= 4 GROUP BY region ORDER BY 2 DESC", "enter")
+	h.wantSQL("SELECT region, avg(price) FROM shipments WHERE rating >= 4 GROUP BY region ORDER BY avg(price) DESC")
+	if h.m.bar.Editing() {
+		t.Error("the editor should close after a good line")
+	}
+	items := h.m.view.Items()
+	if len(items) != 4 {
+		t.Errorf("view list should follow the typed SQL: %+v", items)
+	}
+	// A bad line keeps the editor open and shows where it went wrong.
+	h.keys(":")
+	h.send(tea.KeyPressMsg(tea.Key{Code: 'u', Mod: tea.ModCtrl}))
+	h.keys("SELECT region FROM shipments GROUP BY", "enter")
+	if !h.m.bar.Editing() {
+		t.Error("the editor should stay open on a parse error")
+	}
+	h.wantScreen("✗ line 1, column")
+	// An unknown column is named, with a suggestion.
+	h.send(tea.KeyPressMsg(tea.Key{Code: 'u', Mod: tea.ModCtrl}))
+	h.keys("SELECT regoin, count(*) FROM shipments GROUP BY regoin", "enter")
+	h.wantScreen(`unknown column "regoin"`)
+	h.keys("esc")
+	h.wantSQL("SELECT region, avg(price) FROM shipments WHERE rating >= 4 GROUP BY region ORDER BY avg(price) DESC")
+	// Another table's line loads that table's schema first.
+	h.keys(":")
+	h.send(tea.KeyPressMsg(tea.Key{Code: 'u', Mod: tea.ModCtrl}))
+	h.keys("SELECT state, count(*) FROM clients GROUP BY state", "enter")
+	h.wantSQL("SELECT state, count(*) FROM clients GROUP BY state")
+	h.wantScreen("fields · clients", "client_id")
+}
+
+func TestStaleAnswersAreDropped(t *testing.T) {
+	h := newHarness(t, Options{Table: "shipments"}, 100, 30)
+	h.keys("g", "region", "enter")
+	before := h.m.Result()
+	// An answer to an older request changes nothing.
+	h.send(resultMsg{seq: h.m.seq - 1, res: &query.Result{}})
+	if h.m.Result() != before {
+		t.Fatal("a stale result replaced the current one")
+	}
+	// A newer change cancels the query in flight; its late answer is dropped.
+	h.b.gate = make(chan struct{})
+	_, slow := h.m.Update(keyMsgs("u")[0]) // undo: runs a query that blocks on the gate
+	if !h.m.Running() {
+		t.Fatal("the undo should be running")
+	}
+	h.b.gate = nil
+	h.keys("g", "category", "enter") // a newer change, answered at once
+	h.wantSQL("SELECT category, count(*) FROM shipments GROUP BY category")
+	h.run(slow) // the cancelled query returns now
+	if cols := h.m.Result().Columns; cols[0].Name != "category" {
+		t.Errorf("the cancelled query's answer was shown: %v", cols)
+	}
+	if h.m.Err() != nil {
+		t.Errorf("a cancelled query is not an error: %v", h.m.Err())
+	}
+}
+
+func TestBackendDownAndRetry(t *testing.T) {
+	b := newFake()
+	b.down = true
+	m := New(t.Context(), b, Options{Table: "shipments"}, true)
+	h := &harness{t: t, m: m, b: b}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.run(m.Init())
+	h.wantScreen("the backend is unavailable", "r retries")
+	h.keys("j", "k", "?", "esc") // still responsive
+	b.down = false
+	h.keys("r")
+	h.wantSQL("SELECT * FROM shipments LIMIT 100")
+	if h.m.Err() != nil {
+		t.Fatalf("after retry: %v", h.m.Err())
+	}
+	// A query that fails says so and keeps the last answer on screen.
+	b.down = true
+	h.keys("g", "region", "enter")
+	h.wantScreen("connection refused", "r retries")
+	b.down = false
+	h.keys("r")
+	h.wantScreen("✓ 4 rows")
+}
+
+func TestSortExportCopyInspect(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, Options{SQL: "SELECT region, count(*) FROM shipments GROUP BY region", ExportDir: dir}, 100, 30)
+	h.focusOn(focusResults)
+	h.keys("right", "s")
+	h.wantSQL("SELECT region, count(*) FROM shipments GROUP BY region ORDER BY count(*) DESC")
+	h.keys("s")
+	h.wantSQL("SELECT region, count(*) FROM shipments GROUP BY region ORDER BY count(*)")
+	h.keys("e", "json", "enter")
+	if !strings.HasPrefix(h.m.note, "exported 4 rows to "+dir) {
+		t.Errorf("status note %q", h.m.note)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "dora-export-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("export files: %v", files)
+	}
+	_, cmd := h.m.Update(keyMsgs("y")[0])
+	if cmd == nil || !strings.Contains(h.screen(), "copied the SQL line") {
+		t.Error("y should copy with OSC 52 and say so")
+	}
+	h.keys("i")
+	h.wantScreen("request sent", "SQL SELECT region, count(*)", "20,000 rows matched")
+	h.keys("esc", "?")
+	h.wantScreen("keys · ? or esc closes", "edit SQL")
+	h.keys("esc")
+	_, cmd = h.m.Update(keyMsgs("q")[0])
+	if cmd == nil {
+		t.Fatal("q should quit")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("q should return tea.Quit")
+	}
+}
+
+// TestSmallScreen checks 80x24: the side lists fold away behind ctrl+b and nothing overflows.
+func TestSmallScreen(t *testing.T) {
+	h := newHarness(t, Options{SQL: "SELECT category, count(*), avg(price) FROM shipments GROUP BY category"}, 80, 24)
+	fits(t, h.screen(), 80, 24)
+	if strings.Contains(h.screen(), "tables") {
+		t.Error("the side lists should be folded at 80 columns")
+	}
+	h.keys("ctrl+b")
+	h.wantScreen("tables", "fields · shipments")
+	fits(t, h.screen(), 80, 24)
+	h.keys("g")
+	fits(t, h.screen(), 80, 24)
+	h.keys("esc", "ctrl+b")
+	for _, size := range [][2]int{{60, 16}, {120, 40}, {200, 60}, {30, 10}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		fits(t, h.screen(), size[0], size[1])
+	}
+}
+
+func fits(t *testing.T, screen string, w, h int) {
+	t.Helper()
+	lines := strings.Split(screen, "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: %d lines", w, h, len(lines))
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("%dx%d: line %d is %d wide: %q", w, h, i, lw, l)
+		}
+	}
+}
+
+// TestGoldenScreens pins whole screens (no colour) at fixed sizes.
+func TestGoldenScreens(t *testing.T) {
+	cases := []struct {
+		name string
+		sql  string
+		keys []string
+		w, h int
+	}{
+		{"discover_100x30", "SELECT * FROM shipments LIMIT 100", nil, 100, 30},
+		{"bars_80x24", "SELECT category, count(*), avg(price) FROM shipments GROUP BY category", nil, 80, 24},
+		{"lines_120x40", "SELECT date_trunc('day', shipped_at), region, count(*) FROM shipments GROUP BY date_trunc('day', shipped_at), region", nil, 120, 40},
+		{"series_160x30", "SELECT date_trunc('day', shipped_at), region, count(*) FROM shipments GROUP BY date_trunc('day', shipped_at), region", []string{"p"}, 160, 30},
+		{"picker_80x24", "SELECT category, count(*) FROM shipments GROUP BY category", []string{"m"}, 80, 24},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, Options{SQL: c.sql}, c.w, c.h)
+			h.keys(c.keys...)
+			got := h.screen()
+			fits(t, got, c.w, c.h)
+			golden(t, c.name, got)
+		})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
