@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/charmbracelet/x/ansi"
+	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/backends/duckdb/demo"
 	"github.com/dora-dev/dora/tui/format"
@@ -51,8 +51,10 @@ func (s *tmuxSession) tmux(args ...string) string {
 func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t", s.name) }
 
 // keys sends tmux key names (Enter, Escape, C-u) or, with literal set, text.
-func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...) }
-func (s *tmuxSession) text(text string)    { s.tmux("send-keys", "-t", s.name, "-l", text) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...)
+}
+func (s *tmuxSession) text(text string) { s.tmux("send-keys", "-t", s.name, "-l", text) }
 
 // waitFor polls the screen until ok says yes, failing with the last screen after a deadline.
 func (s *tmuxSession) waitFor(what string, ok func(string) bool) string {

@@ -202,7 +202,11 @@ func (m *Model) render() string {
 	rows = append(rows, m.statusLine(w))
 	rows = append(rows, common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w))
 	_ = s
-	return common.Block(strings.Join(rows, "\n"), w, h)
+	out := strings.Join(rows, "\n")
+	if g.bodyH+3+g.sqlH != h { // tiny screens: let Block cut what does not fit
+		return common.Block(out, w, h)
+	}
+	return out
 }
 
 // overlay centres box over the area [left, left+areaW) of body.
@@ -243,15 +247,24 @@ func (m *Model) body(g geometry) string {
 		if table != "" {
 			ft = "fields · " + table
 		}
-		side = lipgloss.JoinVertical(lipgloss.Left,
-			common.Box(s, "tables", m.tables.View(), g.sideW, g.tablesH, m.focus == focusTables),
-			common.Box(s, ft, m.fields.View(), g.sideW, g.fieldsH, m.focus == focusFields),
-			common.Box(s, "view · x removes", m.view.View(), g.sideW, g.viewH, m.focus == focusView),
-		)
-		side = common.Block(side, g.sideW, g.bodyH)
+		var parts []string
+		for _, p := range []struct {
+			title, content string
+			h              int
+			on             bool
+		}{
+			{"tables", m.tables.View(), g.tablesH, m.focus == focusTables},
+			{ft, m.fields.View(), g.fieldsH, m.focus == focusFields},
+			{"view · x removes", m.view.View(), g.viewH, m.focus == focusView},
+		} {
+			if p.h > 0 {
+				parts = append(parts, common.Box(s, p.title, p.content, g.sideW, p.h, p.on))
+			}
+		}
+		side = strings.Join(parts, "\n")
 	}
-	pad := func(content string, w, h int) string {
-		lines := strings.Split(common.Block(content, max(0, w-4), max(0, h-2)), "\n")
+	pad := func(content string, w, h int) string { // panels draw exactly their size already
+		lines := strings.Split(content, "\n")
 		for i := range lines {
 			lines[i] = " " + lines[i] + " "
 		}
@@ -262,15 +275,35 @@ func (m *Model) body(g geometry) string {
 	if g.chartShown {
 		chartBox := common.Box(s, m.chart.Title(), pad(m.chart.View(), g.chartW, g.chartH), g.chartW, g.chartH, m.focus == focusChart)
 		if g.sideBySide {
-			main = lipgloss.JoinHorizontal(lipgloss.Top, chartBox, tableBox)
+			main = joinH(chartBox, tableBox)
 		} else {
-			main = lipgloss.JoinVertical(lipgloss.Left, chartBox, tableBox)
+			main = chartBox + "\n" + tableBox
 		}
 	}
 	if g.side {
-		return common.Block(lipgloss.JoinHorizontal(lipgloss.Top, side, main), m.common.Width, g.bodyH)
+		return joinH(side, main)
 	}
-	return common.Block(main, m.common.Width, g.bodyH)
+	return main
+}
+
+// joinH puts blocks of equal height side by side. Every block is drawn to its exact size, so no
+// width needs measuring again (that measuring is most of a frame's cost).
+func joinH(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	var sb strings.Builder
+	sb.Grow(len(a) + len(b))
+	for i := 0; i < max(len(al), len(bl)); i++ {
+		if i > 0 {
+			sb.WriteByte('\n')
+		}
+		if i < len(al) {
+			sb.WriteString(al[i])
+		}
+		if i < len(bl) {
+			sb.WriteString(bl[i])
+		}
+	}
+	return sb.String()
 }
 
 // statusLine says what the screen shows: running, the error in words, or the answer's size, time
