@@ -87,13 +87,15 @@ func (m *Model) cycleFocus(d int) {
 func (m *Model) geo() geometry {
 	w, h := m.common.Width, m.common.Height
 	var g geometry
-	g.sqlH = 1
+	// The SQL line wraps onto as many rows as it needs, up to 1, 2 or 3 by screen height.
+	maxSQL := 1
 	switch {
 	case h >= 40:
-		g.sqlH = 3
+		maxSQL = 3
 	case h >= 20:
-		g.sqlH = 2
+		maxSQL = 2
 	}
+	g.sqlH = min(maxSQL, m.bar.Lines(w))
 	g.bodyH = max(0, h-3-g.sqlH) // header, status, help
 	g.side = m.sideVisible() && w >= 40
 	if g.side {
@@ -125,8 +127,11 @@ func (m *Model) geo() geometry {
 	default:
 		g.chartW = g.mainW
 		g.chartH = max(5, g.bodyH*45/100)
-		if m.chart.Kind() == chart.KindNumber {
+		switch m.chart.Kind() { // charts of a few rows leave the room to the table
+		case chart.KindNumber:
 			g.chartH = min(g.chartH, 2+len(m.resSpec.Metrics))
+		case chart.KindBars:
+			g.chartH = min(g.chartH, max(5, 2+len(m.res.Rows)))
 		}
 		g.tableW, g.tableH = g.mainW, g.bodyH-g.chartH
 	}

@@ -228,10 +228,10 @@ func renderLines(s *styles.Styles, ps series, w, h int) string {
 		hi = lo + 1
 	}
 	chartH := max(3, h-1)
-	unit := ps.xDim.unit
+	unit := labelUnit(ps.xDim.unit, t1.Sub(t0))
 	xw := ansi.StringWidth(format.ShortTime(t0, unit)) + 2
 	lc := timeserieslinechart.New(w, chartH,
-		timeserieslinechart.WithXYSteps(xw, 2),
+		timeserieslinechart.WithXYSteps(xw, max(2, (chartH-2)/5)),
 		timeserieslinechart.WithYRange(lo, hi),
 		timeserieslinechart.WithTimeRange(t0, t1),
 		timeserieslinechart.WithAxesStyles(s.Chart.Axis, s.Chart.Label),
@@ -257,6 +257,21 @@ func renderLines(s *styles.Styles, ps series, w, h int) string {
 	}
 	lc.DrawDataSets(names)
 	return lc.View() + "\n" + legend(s, ps.names, ps.more, "━", w)
+}
+
+// labelUnit picks how precisely axis labels print times: a long span of days reads better as
+// months, and decades as years.
+func labelUnit(unit string, span time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case span > 5*365*day && unit != "":
+		return "year"
+	case span > 180*day && (unit == "day" || unit == "week" || unit == "hour" || unit == "minute" || unit == ""):
+		return "month"
+	case span > 3*day && (unit == "hour" || unit == "minute"):
+		return "day"
+	}
+	return unit
 }
 
 func renderColumns(s *styles.Styles, ps series, w, h int) string {

@@ -81,6 +81,22 @@ func (m *Model) StopEditing() {
 	m.input.Blur()
 }
 
+// Lines is how many rows the SQL line needs at width w (1 while editing).
+func (m *Model) Lines(w int) int {
+	if m.editing || m.sql == "" {
+		return 1
+	}
+	return len(m.wrap(max(1, w-2)))
+}
+
+func (m *Model) wrap(w int) []string {
+	var hard []string
+	for _, l := range strings.Split(ansi.Wordwrap(m.sql, w, ""), "\n") { // words longer than a line still have to fit
+		hard = append(hard, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
+	}
+	return hard
+}
+
 // SetSize sets the width and the number of lines the wrapped SQL may use.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = max(0, w), max(1, h)
@@ -114,11 +130,7 @@ func (m *Model) View() string {
 		return common.Block(s.Muted.Render(" open a table: tab to the tables list, enter; or : to type SQL"), m.width, m.height)
 	}
 	w := max(1, m.width-2)
-	wrapped := strings.Split(ansi.Wordwrap(m.sql, w, ""), "\n")
-	var hard []string
-	for _, l := range wrapped { // words longer than the line still have to fit
-		hard = append(hard, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
-	}
+	hard := m.wrap(w)
 	if len(hard) > m.height {
 		hard = hard[:m.height]
 		last := hard[m.height-1]
