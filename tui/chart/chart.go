@@ -47,13 +47,15 @@ func New(c *common.Common) *Model {
 
 // SetResult shows a new result. The chosen kind is kept when it still suits the result.
 func (m *Model) SetResult(spec query.Spec, res *query.Result) {
-	prev := m.Kind()
+	prev, prevDefault := m.Kind(), m.kinds[0]
 	m.spec, m.res = spec, res
 	m.kinds = Kinds(spec, res)
 	m.kind = 0
-	for i, k := range m.kinds {
-		if k == prev {
-			m.kind = i
+	if m.kinds[0] == prevDefault { // same shape of answer: keep the kind the user cycled to
+		for i, k := range m.kinds {
+			if k == prev {
+				m.kind = i
+			}
 		}
 	}
 	if m.res == nil || m.metric >= len(shapeOf(spec, res).metrics) {
