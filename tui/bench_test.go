@@ -155,6 +155,7 @@ func BenchmarkKeypressToFrame(b *testing.B) {
 			if m.Result() == nil {
 				b.Fatal("the first query did not answer")
 			}
+			b.Logf("%s: %d shipments, %d groups", bc.name, m.Result().Meta.Total, len(m.Result().Rows))
 			sortKey := tea.KeyPressMsg(tea.Key{Code: 's', Text: "s"})
 			var query, frame time.Duration
 			for b.Loop() {

@@ -150,7 +150,7 @@ func renderBars(s *styles.Styles, sh shape, res *query.Result, mc, w, h int) str
 			barchart.WithNoAutoBarWidth(), barchart.WithBarWidth(1), barchart.WithBarGap(0),
 			barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(maxV), barchart.WithDataSet(data))
 		bc.Draw()
-		barLines = strings.Split(bc.View(), "\n")
+		barLines = strings.Split(draw(&bc.Canvas), "\n")
 	}
 	var b strings.Builder
 	for i := 0; i < shown; i++ {
@@ -256,7 +256,7 @@ func renderLines(s *styles.Styles, ps series, w, h int) string {
 		names = append(names, name)
 	}
 	lc.DrawDataSets(names)
-	return lc.View() + "\n" + legend(s, ps.names, ps.more, "━", w)
+	return draw(&lc.Canvas) + "\n" + legend(s, ps.names, ps.more, "━", w)
 }
 
 // labelUnit picks how precisely axis labels print times: a long span of days reads better as
@@ -328,7 +328,7 @@ func renderColumns(s *styles.Styles, ps series, w, h int) string {
 		barchart.WithBarWidth(barW), barchart.WithBarGap(gap),
 		barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(hi), barchart.WithDataSet(data))
 	bc.Draw()
-	grid := strings.Split(bc.View(), "\n")
+	grid := strings.Split(draw(&bc.Canvas), "\n")
 	var b strings.Builder
 	for r := 0; r < gridH; r++ {
 		label := ""
@@ -434,7 +434,7 @@ func renderStacked(s *styles.Styles, ps series, w, h int) string {
 			barchart.WithNoAutoBarWidth(), barchart.WithBarWidth(1), barchart.WithBarGap(0),
 			barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(maxV), barchart.WithDataSet(data))
 		bc.Draw()
-		bars = strings.Split(bc.View(), "\n")
+		bars = strings.Split(draw(&bc.Canvas), "\n")
 	}
 	var b strings.Builder
 	for j := 0; j < shown; j++ {
@@ -509,7 +509,7 @@ func renderHeatmap(s *styles.Styles, sh shape, res *query.Result, mc, w, h int) 
 		}
 	}
 	hm.Draw()
-	grid := strings.Split(hm.View(), "\n")
+	grid := strings.Split(draw(&hm.Canvas), "\n")
 	var b strings.Builder
 	for y := 0; y < ny; y++ {
 		b.WriteString(s.Chart.Label.Render(common.Fit(ps.names[y], labelW)))

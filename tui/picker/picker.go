@@ -59,7 +59,7 @@ type Model struct {
 	title     string
 	items     []Item
 	shown     []Item // items matching the filter, with the free-text choice first when offered
-	freeShown bool
+	free      int    // index of the free-text choice in shown, -1 when there is none
 	input     textinput.Model
 	list      *listview.Model
 	allowFree bool
@@ -114,21 +114,25 @@ func (m *Model) Items() []Item { return m.shown }
 func (m *Model) refilter() {
 	q := strings.ToLower(strings.TrimSpace(m.input.Value()))
 	m.shown = m.shown[:0]
-	m.freeShown = false
 	exact := false
 	for _, it := range m.items {
 		if strings.EqualFold(it.Label, q) {
 			exact = true
 		}
 	}
-	if m.allowFree && q != "" && !exact {
-		m.shown = append(m.shown, Item{Glyph: "✎", Label: fmt.Sprintf("use %q", m.input.Value()), Value: nil})
-		m.freeShown = true
-	}
 	for _, it := range m.items {
 		if q == "" || strings.Contains(strings.ToLower(it.Label), q) {
 			m.shown = append(m.shown, it)
 		}
+	}
+	// What was typed can be chosen as it is: first when nothing matches, else after the matches.
+	m.free = -1
+	if m.allowFree && q != "" && !exact {
+		m.free = len(m.shown)
+		if len(m.shown) == 0 {
+			m.free = 0
+		}
+		m.shown = append(m.shown, Item{Glyph: "✎", Label: fmt.Sprintf("use %q", m.input.Value())})
 	}
 	rows := make([]listview.Row, len(m.shown))
 	for i, it := range m.shown {
@@ -187,7 +191,7 @@ func (m *Model) choose() tea.Cmd {
 		return nil
 	}
 	i := m.list.Cursor()
-	if i == 0 && m.freeShown {
+	if i == m.free {
 		return func() tea.Msg { return ChosenMsg{ID: id, Text: text, Free: true} }
 	}
 	it := m.shown[i]

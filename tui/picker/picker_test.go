@@ -1,0 +1,58 @@
+package picker
+
+import (
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dora-dev/dora/tui/common"
+	"github.com/dora-dev/dora/tui/styles"
+)
+
+func typeText(m *Model, s string) {
+	for _, r := range s {
+		m.Update(tea.KeyPressMsg(tea.Key{Code: r, Text: string(r)}))
+	}
+}
+
+func choose(t *testing.T, m *Model) ChosenMsg {
+	t.Helper()
+	cmd := m.Update(tea.KeyPressMsg(tea.Key{Code: tea.KeyEnter}))
+	if cmd == nil {
+		t.Fatal("enter chose nothing")
+	}
+	msg, ok := cmd().(ChosenMsg)
+	if !ok {
+		t.Fatalf("enter gave %T", cmd())
+	}
+	return msg
+}
+
+func TestTypingNarrowsAndFreeText(t *testing.T) {
+	c := &common.Common{Styles: styles.Default(true, true)}
+	items := []Item{{Label: "West", Value: "West"}, {Label: "East", Value: "East"}, {Label: "South", Value: "South"}}
+
+	m := New(c, 7, "region = …", items, true)
+	typeText(m, "es")
+	if got := len(m.Items()); got != 2 { // West, then the typed text
+		t.Fatalf("%d items shown", got)
+	}
+	if msg := choose(t, m); msg.Free || msg.Item.Label != "West" || msg.ID != 7 {
+		t.Errorf("a match should come first: %+v", msg)
+	}
+
+	m = New(c, 8, "region = …", items, true)
+	typeText(m, "Nowhere")
+	if msg := choose(t, m); !msg.Free || msg.Text != "Nowhere" {
+		t.Errorf("unmatched text should be chosen as it is: %+v", msg)
+	}
+
+	m = New(c, 9, "field", items, false)
+	typeText(m, "zzz")
+	if cmd := m.Update(tea.KeyPressMsg(tea.Key{Code: tea.KeyEnter})); cmd != nil {
+		t.Error("without free text, enter on no match chooses nothing")
+	}
+	if _, ok := m.Update(tea.KeyPressMsg(tea.Key{Code: tea.KeyEscape}))().(CancelMsg); !ok {
+		t.Error("esc should cancel")
+	}
+}
