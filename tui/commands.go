@@ -25,6 +25,7 @@ type (
 	}
 	schemaMsg struct {
 		seq    int
+		undo   bool       // the view is already current in the history (undo went back to it)
 		spec   query.Spec // the view to run once the schema is known
 		schema query.Schema
 		err    error
@@ -83,13 +84,15 @@ func (m *Model) newRequest() (context.Context, int) {
 }
 
 // openSpec fetches the schema of spec's table, then runs spec.
-func (m *Model) openSpec(spec query.Spec) tea.Cmd {
+func (m *Model) openSpec(spec query.Spec) tea.Cmd { return m.loadSchema(spec, false) }
+
+func (m *Model) loadSchema(spec query.Spec, undo bool) tea.Cmd {
 	ctx, seq := m.newRequest()
 	m.running, m.started = true, time.Now()
 	b := m.common.Backend
 	return tea.Batch(func() tea.Msg {
 		s, err := b.Schema(ctx, spec.Table)
-		return schemaMsg{seq: seq, spec: spec, schema: s, err: err}
+		return schemaMsg{seq: seq, undo: undo, spec: spec, schema: s, err: err}
 	}, m.startSpinner())
 }
 

@@ -151,6 +151,10 @@ func TestEditSQLLine(t *testing.T) {
 	h.keys("SELECT state, count(*) FROM clients GROUP BY state", "enter")
 	h.wantSQL("SELECT state, count(*) FROM clients GROUP BY state")
 	h.wantScreen("fields · clients", "client_id")
+	// Undo goes back across tables too.
+	h.keys("u")
+	h.wantSQL("SELECT region, avg(price) FROM shipments WHERE rating >= 4 GROUP BY region ORDER BY avg(price) DESC")
+	h.wantScreen("fields · shipments", "✓ 4 rows")
 }
 
 func TestStaleAnswersAreDropped(t *testing.T) {

@@ -277,8 +277,10 @@ func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
 	newTable := msg.schema.Table != m.schema.Table || m.hist.Spec().Table == ""
 	m.schema = msg.schema
 	m.fields.SetSchema(msg.schema)
+	if !msg.undo {
+		m.hist.Push(spec) // opening another table is a step undo can take back
+	}
 	if newTable {
-		m.hist.Reset(spec)
 		m.res = nil
 		m.chart.SetResult(spec, nil)
 		m.results.SetResult(spec, nil)
@@ -288,8 +290,6 @@ func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
 				m.focus = focusChart
 			}
 		}
-	} else {
-		m.hist.Push(spec)
 	}
 	m.tables.Select(spec.Table)
 	m.specChanged()
@@ -324,6 +324,10 @@ func (m *Model) undo() tea.Cmd {
 	if !m.hist.Undo() {
 		m.setNote("nothing to undo", true)
 		return nil
+	}
+	if spec := m.hist.Spec(); spec.Table != m.schema.Table { // back to another table
+		m.specChanged()
+		return m.loadSchema(spec, true)
 	}
 	m.specChanged()
 	return m.runQuery()
