@@ -152,12 +152,16 @@ func TestChartsFitInColour(t *testing.T) {
 	catSpec, catRes := categories()
 	lineSpec, lineRes := timeSeries(60, "day", []string{"West", "East"})
 	twoSpec, twoRes := twoCategories()
+	wideSpec, wideRes := twoCategories()
+	for i, row := range wideRes.Rows { // labels two cells wide per character
+		row[0] = []string{"婦人服", "紳士服のとても長いカテゴリー名", "子供服", "靴"}[i/3]
+	}
 	for _, size := range [][2]int{{10, 3}, {30, 6}, {80, 10}, {200, 60}} {
 		for _, k := range []Kind{KindBars, KindLines, KindColumns, KindStacked, KindHeatmap} {
 			for _, d := range []struct {
 				spec query.Spec
 				res  *query.Result
-			}{{catSpec, catRes}, {lineSpec, lineRes}, {twoSpec, twoRes}} {
+			}{{catSpec, catRes}, {lineSpec, lineRes}, {twoSpec, twoRes}, {wideSpec, wideRes}} {
 				check(t, Render(s, k, d.spec, d.res, 0, size[0], size[1]), size[0], size[1])
 			}
 		}

@@ -350,34 +350,37 @@ func renderColumns(s *styles.Styles, ps series, w, h int) string {
 		b.WriteString("\n")
 	}
 	// x labels: the first and last bucket, and the middle when there is room
-	xl := []rune(strings.Repeat(" ", gridW))
-	place := func(col int, text string) {
-		tw := len([]rune(text))
-		if col+tw > gridW {
-			col = gridW - tw
-		}
-		if col < 0 {
-			return
-		}
-		for k, r := range []rune(text) {
-			xl[col+k] = r
-		}
+	type mark struct {
+		col  int
+		text string
 	}
+	var marks []mark
 	if n > 0 {
 		lab := func(j int) string { return labelOf(xs[j], ps.xDim) }
-		l0, ln := lab(0), lab(n-1)
-		place(0, l0)
-		mid := n / 2
-		lm := lab(mid)
-		if n > 2 && len([]rune(l0))+len([]rune(lm))+len([]rune(ln))+4 < gridW {
-			place(mid*(barW+gap), lm)
+		l0, lm, ln := lab(0), lab(n/2), lab(n-1)
+		w0, wm, wn := ansi.StringWidth(l0), ansi.StringWidth(lm), ansi.StringWidth(ln)
+		marks = append(marks, mark{0, l0})
+		if n > 2 && w0+wm+wn+4 < gridW {
+			marks = append(marks, mark{min(n/2*(barW+gap), gridW-wm), lm})
 		}
-		if n > 1 && len([]rune(l0))+len([]rune(ln))+2 < gridW {
-			place((n-1)*(barW+gap), ln)
+		if n > 1 && w0+wn+2 < gridW {
+			marks = append(marks, mark{max(0, min((n-1)*(barW+gap), gridW-wn)), ln})
 		}
 	}
+	var xb strings.Builder
+	at := 0
+	for _, mk := range marks {
+		if mk.col < at { // would overlap the previous label
+			continue
+		}
+		t := common.Truncate(mk.text, gridW-mk.col)
+		xb.WriteString(strings.Repeat(" ", mk.col-at))
+		xb.WriteString(t)
+		at = mk.col + ansi.StringWidth(t)
+	}
+	xl := common.Fit(xb.String(), gridW)
 	b.WriteString(strings.Repeat(" ", yw+1))
-	b.WriteString(s.Chart.Label.Render(string(xl)))
+	b.WriteString(s.Chart.Label.Render(xl))
 	b.WriteString("\n")
 	more := ps.more
 	note := ""

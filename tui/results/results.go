@@ -18,6 +18,7 @@ import (
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
+	"github.com/dora-dev/dora/tui/styles"
 )
 
 // SortMsg asks the root to order the view by a column; the root turns it into ORDER BY so the
@@ -76,7 +77,11 @@ type grid struct {
 	cells   [][]string
 	numeric []bool
 	widths  []int
-	spark   int // index of the sparkline column, -1 when none
+	spark   int         // index of the sparkline column, -1 when none
+	series  [][]float64 // per row: the values its sparkline draws
+	drawn   map[int]string
+	drawnW  int            // the width the drawn sparklines were made for
+	drawnS  *styles.Styles // and the styles
 }
 
 // New returns an empty result table.
@@ -252,8 +257,9 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 			lo, hi, last = math.Min(lo, v), math.Max(hi, v), v
 		}
 		cells := append([]string(nil), s.labels...)
-		cells = append(cells, encodeSpark(vals), format.Human(lo), format.Human(hi), format.Human(last))
+		cells = append(cells, sparkCell, format.Human(lo), format.Human(hi), format.Human(last))
 		g.cells = append(g.cells, cells)
+		g.series = append(g.series, vals)
 	}
 	g.measure()
 	if g.spark >= 0 {
@@ -262,25 +268,24 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 	return g
 }
 
-// A sparkline cell holds its values until it is drawn at its column's width.
-const sparkPrefix = "\x00spark:"
+// sparkCell marks the cell a sparkline is drawn into at its column's width.
+const sparkCell = "\x00spark"
 
-func encodeSpark(vs []float64) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = fmt.Sprintf("%g", v)
+// sparkAt draws row r's sparkline, once per row and width.
+func (m *Model) sparkAt(r, width int) string {
+	g := &m.table
+	if g.drawn == nil || g.drawnW != width || g.drawnS != m.common.Styles {
+		g.drawn, g.drawnW, g.drawnS = map[int]string{}, width, m.common.Styles
 	}
-	return sparkPrefix + strings.Join(parts, ",")
+	if s, ok := g.drawn[r]; ok {
+		return s
+	}
+	s := drawSpark(g.series[r], width, m)
+	g.drawn[r] = s
+	return s
 }
 
-func drawSpark(cell string, width int, m *Model) string {
-	var vs []float64
-	for _, p := range strings.Split(strings.TrimPrefix(cell, sparkPrefix), ",") {
-		var f float64
-		if _, err := fmt.Sscanf(p, "%g", &f); err == nil {
-			vs = append(vs, f)
-		}
-	}
+func drawSpark(vs []float64, width int, m *Model) string {
 	if width <= 0 || len(vs) == 0 {
 		return strings.Repeat(" ", max(0, width))
 	}
@@ -316,7 +321,7 @@ func (g *grid) measure() {
 	}
 	for _, row := range g.cells {
 		for i, c := range row {
-			if strings.HasPrefix(c, sparkPrefix) {
+			if c == sparkCell {
 				continue
 			}
 			g.widths[i] = max(g.widths[i], ansi.StringWidth(c))
@@ -463,8 +468,8 @@ func (m *Model) View() string {
 			c := m.table.cells[r][i]
 			var cell string
 			switch {
-			case strings.HasPrefix(c, sparkPrefix):
-				cell = drawSpark(c, w, m)
+			case c == sparkCell:
+				cell = m.sparkAt(r, w)
 				if plainRow {
 					cell = ansi.Strip(cell)
 				}
