@@ -127,6 +127,9 @@ func (m *Model) geo() geometry {
 	default:
 		g.chartW = g.mainW
 		g.chartH = max(5, g.bodyH*45/100)
+		if k := m.chart.Kind(); k == chart.KindLines || k == chart.KindColumns || k == chart.KindHeatmap {
+			g.chartH = max(5, g.bodyH*55/100) // a time series needs height to be read
+		}
 		switch m.chart.Kind() { // charts of a few rows leave the room to the table
 		case chart.KindNumber:
 			g.chartH = min(g.chartH, 2+len(m.resSpec.Metrics))
@@ -393,13 +396,57 @@ func (m *Model) shortHelp() []key.Binding {
 }
 
 func (m *Model) fullHelp(w, h int) string {
+	st := m.common.Styles
 	groups := append(m.focused().FullHelp(), m.keys.FullHelp()...)
-	m.help.ShowAll = true
-	text := m.help.FullHelpView(groups)
-	m.help.ShowAll = false
-	lines := strings.Split(text, "\n")
-	for i := range lines {
-		lines[i] = " " + lines[i]
+	// Each group is a column of "key  what"; columns wrap onto more rows on narrow screens.
+	var cols [][]string
+	var widths []int
+	for _, g := range groups {
+		keyW := 0
+		for _, b := range g {
+			keyW = max(keyW, ansi.StringWidth(b.Help().Key))
+		}
+		var col []string
+		cw := 0
+		for _, b := range g {
+			if !b.Enabled() {
+				continue
+			}
+			line := st.Help.Key.Render(common.Fit(b.Help().Key, keyW)) + "  " + st.Help.Desc.Render(b.Help().Desc)
+			col = append(col, line)
+			cw = max(cw, ansi.StringWidth(line))
+		}
+		if len(col) > 0 {
+			cols, widths = append(cols, col), append(widths, cw)
+		}
 	}
-	return common.Box(m.common.Styles, "keys · ? or esc closes", strings.Join(lines, "\n"), w, min(h, len(lines)+2), true)
+	inner := max(10, w-4)
+	var rows []string
+	for i := 0; i < len(cols); {
+		j, used := i, 0
+		for j < len(cols) && (j == i || used+widths[j]+3 <= inner) {
+			used += widths[j] + 3
+			j++
+		}
+		height := 0
+		for k := i; k < j; k++ {
+			height = max(height, len(cols[k]))
+		}
+		for r := 0; r < height; r++ {
+			var b strings.Builder
+			for k := i; k < j; k++ {
+				cell := ""
+				if r < len(cols[k]) {
+					cell = cols[k][r]
+				}
+				b.WriteString(common.Fit(cell, widths[k]))
+				b.WriteString("   ")
+			}
+			rows = append(rows, " "+b.String())
+		}
+		rows = append(rows, "")
+		i = j
+	}
+	rows = rows[:max(0, len(rows)-1)]
+	return common.Box(st, "keys · ? or esc closes", strings.Join(rows, "\n"), w, min(h, len(rows)+2), true)
 }

@@ -223,7 +223,12 @@ func renderLines(s *styles.Styles, ps series, w, h int) string {
 		t1 = t0.Add(time.Second)
 	}
 	lo, hi := minMax(ps.values...)
-	lo = math.Min(0, lo)
+	if lo >= 0 && lo < hi/2 || hi <= 0 { // counts and sums read from zero; averages keep their band
+		lo = math.Min(0, lo)
+	} else {
+		pad := (hi - lo) * 0.05
+		lo, hi = lo-pad, hi+pad
+	}
 	if hi <= lo {
 		hi = lo + 1
 	}
