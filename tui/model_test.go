@@ -208,6 +208,19 @@ func TestBackendDownAndRetry(t *testing.T) {
 	h.wantScreen("✓ 4 rows")
 }
 
+func TestTablesDownThenRetry(t *testing.T) {
+	b := newFake()
+	b.down = true
+	m := New(t.Context(), b, Options{}, true)
+	h := &harness{t: t, m: m, b: b}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.run(m.Init())
+	h.wantScreen("unavailable; r retries", "the backend is unavailable")
+	b.down = false
+	h.keys("r")
+	h.wantScreen("shipments", "20k", "pick a table and press enter")
+}
+
 func TestSortExportCopyInspect(t *testing.T) {
 	dir := t.TempDir()
 	h := newHarness(t, Options{SQL: "SELECT region, count(*) FROM shipments GROUP BY region", ExportDir: dir}, 100, 30)

@@ -62,10 +62,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 	case tablesMsg:
 		if msg.err != nil {
-			m.err = fmt.Errorf("listing tables: %w", msg.err)
+			m.tables.SetFailed()
+			if m.err == nil {
+				m.err = fmt.Errorf("listing tables: %w", msg.err)
+			}
 			return nil
 		}
 		m.tables.SetTables(msg.tables)
+		if m.hist.Spec().Table == "" && !m.running {
+			m.err = nil // the listing error, if any, is over
+		}
 		if t := m.hist.Spec().Table; t != "" {
 			m.tables.Select(t)
 		}

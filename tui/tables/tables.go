@@ -63,6 +63,13 @@ func (m *Model) SetTables(ts []backends.Table) {
 	m.list.SetRows(rows)
 }
 
+// SetFailed shows that the tables could not be listed.
+func (m *Model) SetFailed() {
+	if len(m.tables) == 0 {
+		m.list.Empty = "unavailable; r retries"
+	}
+}
+
 // Tables returns the listed tables.
 func (m *Model) Tables() []backends.Table { return m.tables }
 
