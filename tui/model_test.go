@@ -2,6 +2,7 @@ package tui
 
 import (
 	"flag"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -331,4 +332,18 @@ func golden(t *testing.T, name, got string) {
 	if string(want) != got {
 		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
+}
+
+func TestLightBackgroundSwitchesTheme(t *testing.T) {
+	b := newFake()
+	m := New(t.Context(), b, Options{Table: "shipments"}, false)
+	h := &harness{t: t, m: m, b: b}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.run(m.Init())
+	dark := m.common.Styles.Text.GetForeground()
+	h.send(tea.BackgroundColorMsg{Color: color.White})
+	if m.dark || m.common.Styles.Text.GetForeground() == dark {
+		t.Fatal("a light background should switch to the light theme")
+	}
+	h.wantScreen("shipped_at") // and everything still draws
 }

@@ -192,7 +192,6 @@ func (m *Model) render() string {
 		return common.Block("dora needs at least 20x8", w, h)
 	}
 	g := m.geo()
-	s := m.common.Styles
 	var rows []string
 	rows = append(rows, m.header(w))
 	rows = append(rows, m.bar.View())
@@ -209,7 +208,6 @@ func (m *Model) render() string {
 	rows = append(rows, body)
 	rows = append(rows, m.statusLine(w))
 	rows = append(rows, common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w))
-	_ = s
 	out := strings.Join(rows, "\n")
 	if g.bodyH+3+g.sqlH != h { // tiny screens: let Block cut what does not fit
 		return common.Block(out, w, h)

@@ -399,11 +399,10 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		return m.groupField(msg.Item.Value.(query.Field))
 	case stepBucket:
 		unit := msg.Item.Value.(string)
-		if unit == "auto" {
-			m.picker.SetLoading(true)
+		if unit == "auto" { // the bucket is chosen when the time range arrives
 			m.picker.SetItems(nil)
-			m.picker.Hint = "reading the time range…"
 			m.picker.SetLoading(true)
+			m.picker.Hint = "reading the time range…"
 			return m.timeRange(m.picker.ID(), w.field.Name)
 		}
 		return m.addBucket(w.field.Name, unit)
