@@ -70,11 +70,13 @@ type Model struct {
 	canPivot bool
 }
 
-// grid is a table ready to draw: header, cells as text, and which columns are numbers.
+// grid is a table ready to draw: header, cells as text, and which columns are numbers. Result
+// cells are formatted when drawn, so a result of many thousand rows costs only what is seen.
 type grid struct {
 	header  []string
 	names   []string // the output column each grid column sorts by ("" when it cannot)
-	cells   [][]string
+	rows    int
+	cell    func(r, c int) string
 	numeric []bool
 	widths  []int
 	spark   int         // index of the sparkline column, -1 when none
@@ -103,7 +105,7 @@ func (m *Model) SetResult(spec query.Spec, res *query.Result) {
 func (m *Model) Series() bool { return m.series }
 
 // Rows is the number of rows drawn.
-func (m *Model) Rows() int { return len(m.table.cells) }
+func (m *Model) Rows() int { return m.table.rows }
 
 func (m *Model) rebuild() {
 	if m.series {
@@ -111,7 +113,7 @@ func (m *Model) rebuild() {
 	} else {
 		m.table = rowsGrid(m.spec, m.res)
 	}
-	m.row = min(m.row, max(0, len(m.table.cells)-1))
+	m.row = min(m.row, max(0, m.table.rows-1))
 	m.col = min(m.col, max(0, len(m.table.header)-1))
 	m.scroll()
 }
@@ -165,14 +167,12 @@ func rowsGrid(spec query.Spec, res *query.Result) grid {
 		g.numeric = append(g.numeric, c.Type.Numeric() || c.Role == query.RoleMetric)
 		units[i] = unitOf(spec, c.Name)
 	}
-	for _, row := range res.Rows {
-		cells := make([]string, len(res.Columns))
-		for i := range res.Columns {
-			if i < len(row) {
-				cells[i] = format.Value(row[i], units[i])
-			}
+	g.rows = len(res.Rows)
+	g.cell = func(r, c int) string {
+		if row := res.Rows[r]; c < len(row) {
+			return format.Value(row[c], units[c])
 		}
-		g.cells = append(g.cells, cells)
+		return ""
 	}
 	g.measure()
 	return g
@@ -233,6 +233,7 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 		}
 	}
 	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
+	var cells [][]string
 	for _, d := range dims {
 		g.header = append(g.header, res.Columns[d].Name)
 		g.names = append(g.names, res.Columns[d].Name)
@@ -256,11 +257,13 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 			vals = append(vals, v)
 			lo, hi, last = math.Min(lo, v), math.Max(hi, v), v
 		}
-		cells := append([]string(nil), s.labels...)
-		cells = append(cells, sparkCell, format.Human(lo), format.Human(hi), format.Human(last))
-		g.cells = append(g.cells, cells)
+		row := append([]string(nil), s.labels...)
+		row = append(row, sparkCell, format.Human(lo), format.Human(hi), format.Human(last))
+		cells = append(cells, row)
 		g.series = append(g.series, vals)
 	}
+	g.rows = len(cells)
+	g.cell = func(r, c int) string { return cells[r][c] }
 	g.measure()
 	if g.spark >= 0 {
 		g.widths[g.spark] = max(ansi.StringWidth(g.header[g.spark]), min(len(times), 32))
@@ -319,12 +322,11 @@ func (g *grid) measure() {
 	for i, h := range g.header {
 		g.widths[i] = ansi.StringWidth(h)
 	}
-	for _, row := range g.cells {
-		for i, c := range row {
-			if c == sparkCell {
-				continue
+	for r := 0; r < min(g.rows, 1000); r++ { // the first thousand rows set the widths
+		for i := range g.widths {
+			if c := g.cell(r, i); c != sparkCell {
+				g.widths[i] = max(g.widths[i], ansi.StringWidth(c))
 			}
-			g.widths[i] = max(g.widths[i], ansi.StringWidth(c))
 		}
 	}
 	for i := range g.widths {
@@ -352,7 +354,7 @@ func (m *Model) scroll() {
 	if m.row >= m.rowOff+page {
 		m.rowOff = m.row - page + 1
 	}
-	m.rowOff = max(0, min(m.rowOff, len(m.table.cells)-page))
+	m.rowOff = max(0, min(m.rowOff, m.table.rows-page))
 	if m.col < m.colOff {
 		m.colOff = m.col
 	}
@@ -385,7 +387,7 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Top):
 		m.row = 0
 	case key.Matches(msg, k.Bottom):
-		m.row = len(m.table.cells) - 1
+		m.row = m.table.rows - 1
 	case key.Matches(msg, k.Left):
 		m.col--
 	case key.Matches(msg, k.Right):
@@ -406,7 +408,7 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		return nil
 	}
-	m.row = max(0, min(m.row, len(m.table.cells)-1))
+	m.row = max(0, min(m.row, m.table.rows-1))
 	m.col = max(0, min(m.col, len(m.table.header)-1))
 	m.scroll()
 	return nil
@@ -423,10 +425,10 @@ func (m *Model) Title() string {
 		word = "groups"
 	}
 	if m.series {
-		return fmt.Sprintf("%d series · p rows", len(m.table.cells))
+		return fmt.Sprintf("%d series · p rows", m.table.rows)
 	}
 	t := fmt.Sprintf("%s %s", format.Int(int64(n)), word)
-	if len(m.table.cells) > 0 {
+	if m.table.rows > 0 {
 		t = fmt.Sprintf("%s · row %d", t, m.row+1)
 	}
 	if m.canPivot {
@@ -459,13 +461,13 @@ func (m *Model) View() string {
 		last = i
 	}
 	lines = append(lines, common.Fit(hb.String(), m.width))
-	for r := m.rowOff; r < len(m.table.cells) && len(lines) < m.height; r++ {
+	for r := m.rowOff; r < m.table.rows && len(lines) < m.height; r++ {
 		var rb strings.Builder
 		plainRow := r == m.row && m.focused
 		used := 0
 		for i := m.colOff; i <= last && used < m.width; i++ {
 			w := min(m.table.widths[i], m.width-used)
-			c := m.table.cells[r][i]
+			c := m.table.cell(r, i)
 			var cell string
 			switch {
 			case c == sparkCell:
