@@ -146,6 +146,7 @@ func TestEditSQLLine(t *testing.T) {
 	h.wantScreen(`unknown column "regoin"`)
 	h.keys("esc")
 	h.wantSQL("SELECT region, avg(price) FROM shipments WHERE rating >= 4 GROUP BY region ORDER BY avg(price) DESC")
+	h.wantScreen("✓ 4 rows")
 	// Another table's line loads that table's schema first.
 	h.keys(":")
 	h.send(tea.KeyPressMsg(tea.Key{Code: 'u', Mod: tea.ModCtrl}))

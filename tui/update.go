@@ -127,7 +127,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case explainMsg:
-		if msg.err == nil && m.showInsp && m.res == nil {
+		if msg.err == nil && m.showInsp && m.shownResult() == nil {
 			m.inspect.SetContent(m.hist.Spec(), nil, msg.text)
 		}
 		return nil
@@ -156,7 +156,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case querybar.SubmitMsg:
 		return m.submitSQL(msg.SQL)
 	case querybar.CancelMsg:
-		m.layout()
+		if m.shownResult() != nil {
+			m.err = nil // the typed line's error goes with it; the view on screen is fine
+		}
 		return nil
 	case inspect.CloseMsg:
 		m.showInsp = false
@@ -397,12 +399,21 @@ func (m *Model) openInspect() tea.Cmd {
 	}
 	m.showInsp = true
 	m.layout()
-	if m.res != nil && m.resSpec.SQL() == spec.SQL() {
-		m.inspect.SetContent(spec, m.res, "")
+	if res := m.shownResult(); res != nil {
+		m.inspect.SetContent(spec, res, "")
 		return nil
 	}
 	m.inspect.SetContent(spec, nil, "")
 	return m.explainCmd(spec)
+}
+
+// shownResult is the answer to the current view, or nil when the view has none yet (its query
+// is running or failed).
+func (m *Model) shownResult() *query.Result {
+	if m.res != nil && m.resSpec.SQL() == m.hist.Spec().SQL() {
+		return m.res
+	}
+	return nil
 }
 
 // copySQL puts the SQL line on the clipboard with OSC 52, which terminals honour over SSH too.
