@@ -183,6 +183,10 @@ func legend(s *styles.Styles, names []string, more int, glyph string, w int) str
 	var b strings.Builder
 	used := 0
 	for i, n := range names {
+		glyph := glyph
+		if glyph == "" {
+			glyph = string(markers[i%len(markers)])
+		}
 		item := glyph + " " + common.Truncate(n, 18)
 		iw := ansi.StringWidth(item) + 2
 		if used+iw > w-8 && i < len(names)-1 || used+iw > w {
@@ -261,8 +265,26 @@ func renderLines(s *styles.Styles, ps series, w, h int) string {
 		names = append(names, name)
 	}
 	lc.DrawDataSets(names)
-	return draw(&lc.Canvas) + "\n" + legend(s, ps.names, ps.more, "━", w)
+	glyph := "━"
+	if s.NoColor && len(ps.names) > 1 && len(ps.xs) <= lc.GraphWidth()/3 {
+		// Without colour the lines look alike: mark each series' points with its own glyph.
+		for i := range ps.names {
+			mark := markers[i%len(markers)]
+			for j, x := range ps.xs {
+				t, ok := toTime(x)
+				if v := ps.values[i][j]; ok && !math.IsNaN(v) {
+					p := lc.ScaleFloat64PointForLine(canvas.Float64Point{X: float64(t.Unix()), Y: v})
+					lc.Canvas.SetRune(canvas.CanvasPointFromFloat64Point(lc.Origin(), p), mark)
+				}
+			}
+		}
+		glyph = ""
+	}
+	return draw(&lc.Canvas) + "\n" + legend(s, ps.names, ps.more, glyph, w)
 }
+
+// markers tell series apart when there is no colour.
+var markers = []rune{'●', '○', '■', '□', '◆', '◇'}
 
 // labelUnit picks how precisely axis labels print times: a long span of days reads better as
 // months, and decades as years.
