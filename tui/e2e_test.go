@@ -157,9 +157,13 @@ func TestExplorerEndToEnd(t *testing.T) {
 		dir, t.TempDir(), bin, wh)
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script)
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	s.tmux("set-option", "-t", s.name, "status", "off") // the program gets all 100x30 cells
 
 	// Open shipments: move down the tables list to it and press enter.
 	scr := s.waitText("tables", "shipments", "clients")
+	if size := strings.TrimSpace(s.tmux("display", "-p", "-t", s.name, "#{pane_width}x#{pane_height}")); size != "100x30" {
+		t.Errorf("pane is %s, want 100x30", size)
+	}
 	if on := strings.TrimSpace(s.tmux("display", "-p", "-t", s.name, "#{alternate_on}")); on != "1" {
 		t.Errorf("the explorer should use the alternate screen (alternate_on=%s)", on)
 	}
@@ -234,7 +238,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	s.tmux("resize-window", "-t", s.name, "-x", "80", "-y", "24")
 	scr = s.waitFor("a redraw at 80x24", func(scr string) bool {
 		lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
-		return len(lines) <= 24 && strings.Contains(scr, "SELECT region") && strings.Contains(scr, "? help") &&
+		return len(lines) == 24 && strings.Contains(scr, "SELECT region") && strings.Contains(scr, "? help") &&
 			!strings.Contains(scr, "╭─ tables") // the side lists fold away at 80 columns
 	})
 	for i, l := range strings.Split(strings.TrimRight(scr, "\n"), "\n") {
