@@ -123,6 +123,12 @@ func planDim(tr translator, d query.Dimension, zone string) (dimPlan, error) {
 		if err != nil {
 			return dimPlan{}, fmt.Errorf("%s: %w", d.Expr(), err)
 		}
+		if _, offset := h["offset"]; offset && hasDST(zone) {
+			// Elasticsearch adds an offset in absolute time, so near a daylight-saving change
+			// such buckets would start an hour off the local midnight DuckDB starts them at.
+			return dimPlan{}, fmt.Errorf("%s in %s: Elasticsearch cannot align buckets of %s to local time across daylight-saving changes; use UTC, date_trunc('day') or date_trunc('week'), or a width that divides a day",
+				d.Expr(), zone, every)
+		}
 		h["field"] = f.Name
 		if zone != "" && zone != "UTC" {
 			h["time_zone"] = zone
@@ -158,6 +164,9 @@ func dateHistogram(i query.Interval) (obj, error) {
 		if i.N == 1 {
 			return calendar(i.Unit)
 		}
+		if i.Unit == "day" && i.N == 7 {
+			return calendar("week") // DuckDB's 7-day buckets start on Mondays, as ISO weeks do
+		}
 	case "month":
 		switch i.N {
 		case 1:
@@ -191,6 +200,25 @@ func dateHistogram(i query.Interval) (obj, error) {
 		h["offset"] = "+" + durationText(off)
 	}
 	return h, nil
+}
+
+// hasDST reports whether a zone's offset from UTC changes during the year.
+func hasDST(zone string) bool {
+	if zone == "" || zone == "UTC" {
+		return false
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return false
+	}
+	for year := time.Now().Year() - 1; year <= time.Now().Year()+1; year++ {
+		_, jan := time.Date(year, 1, 1, 0, 0, 0, 0, loc).Zone()
+		_, jul := time.Date(year, 7, 1, 0, 0, 0, 0, loc).Zone()
+		if jan != jul {
+			return true
+		}
+	}
+	return false
 }
 
 // durationText writes milliseconds in the largest unit that divides them: "15m", "14d".

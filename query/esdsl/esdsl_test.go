@@ -66,6 +66,7 @@ var goldenCases = []struct {
 	{name: "composite_paged", sql: "SELECT \"user.name\", qty, count(*) FROM shipments GROUP BY 1, 2", opts: Options{PageSize: 2}},
 	{name: "time_bucket_15_minutes", sql: "SELECT time_bucket('15 minutes', shipped_at) AS t, count(*) FROM shipments GROUP BY 1 ORDER BY t"},
 	{name: "time_bucket_7_days", sql: "SELECT time_bucket('7 days', shipped_at, 'Europe/Berlin') AS t, count(*) FROM shipments GROUP BY 1"},
+	{name: "time_bucket_5_hours_fixed_zone", sql: "SELECT time_bucket('5 hours', shipped_at, 'Asia/Kolkata') AS t, count(*) FROM shipments GROUP BY 1"},
 	{name: "time_bucket_2_days", sql: "SELECT time_bucket('2 days', shipped_at) AS t, count(*) FROM shipments GROUP BY 1"},
 	{name: "time_bucket_3_months", sql: "SELECT time_bucket('3 months', shipped_at) AS q, avg(qty) FROM shipments GROUP BY 1"},
 	{name: "date_trunc_week", sql: "SELECT date_trunc('week', shipped_at) AS w, min(qty), max(shipped_at) FROM shipments GROUP BY 1"},
@@ -122,6 +123,8 @@ func TestPlanErrors(t *testing.T) {
 	}{
 		{"SELECT time_bucket('2 months', shipped_at), count(*) FROM shipments GROUP BY 1", "not 2"},
 		{"SELECT time_bucket('5 years', shipped_at), count(*) FROM shipments GROUP BY 1", "years one at a time"},
+		{"SELECT time_bucket('2 days', shipped_at, 'America/Los_Angeles'), count(*) FROM shipments GROUP BY 1", "daylight-saving"},
+		{"SELECT time_bucket('2 weeks', shipped_at, 'Europe/Berlin'), count(*) FROM shipments GROUP BY 1", "daylight-saving"},
 		{"SELECT count(*) FROM shipments WHERE body = 'x'", "body"},
 		{"SELECT count(*) FROM shipments WHERE body IN ('x')", "no keyword sub-field"},
 		{"SELECT count(*) FROM shipments WHERE body LIKE 'x%'", "match(body"},

@@ -124,10 +124,10 @@ func (t translator) exact(name, use string) (string, query.Field, error) {
 	return keywordField(f), f, nil
 }
 
-// keywordField returns the full name of a text field's keyword sub-field; Field.Keyword may
-// hold the full name ("title.keyword") or only the sub-field's ("keyword").
+// keywordField returns the full name of a text field's keyword sub-field. Field.Keyword may
+// hold the full name ("title.keyword") or only the sub-field's ("keyword"), which has no dot.
 func keywordField(f query.Field) string {
-	if strings.HasPrefix(f.Keyword, f.Name+".") {
+	if strings.Contains(f.Keyword, ".") {
 		return f.Keyword
 	}
 	return f.Name + "." + f.Keyword

@@ -1,0 +1,285 @@
+// Package elastic is dora's Elasticsearch backend: tables are indices, aliases and data streams;
+// a Spec becomes a search with aggregations (see query/esdsl); a Sink writes a new index version
+// with the bulk indexer and publishes it by swapping an alias.
+//
+// Credentials come from the environment: ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and
+// ELASTICSEARCH_PASSWORD; ELASTICSEARCH_CA_CERT names a PEM file of CAs to trust, and
+// ELASTICSEARCH_INSECURE=true turns off TLS verification. They are never printed or logged.
+package elastic
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/query/esdsl"
+)
+
+// MaxRows caps the rows a query returns, as the DuckDB backend does; Meta.Complete says when it
+// cut rows off.
+const MaxRows = 100_000
+
+// Backend is an Elasticsearch cluster.
+type Backend struct {
+	url string // without credentials
+	es  *elasticsearch.Client
+
+	// MaxRows caps the rows of a result; 0 means no cap.
+	MaxRows int
+	// PageSize is the number of composite buckets or hits per request; 0 means esdsl's default.
+	PageSize int
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+func init() {
+	open := func(ctx context.Context, url string) (backends.Backend, error) { return Open(ctx, url) }
+	backends.Register("http", open)
+	backends.Register("https", open)
+}
+
+// Open connects to the cluster at url (http://host:9200) and checks that it answers.
+func Open(ctx context.Context, url string) (*Backend, error) {
+	url = strings.TrimRight(url, "/")
+	b := &Backend{url: backends.Redact(url), MaxRows: MaxRows}
+	transport, err := newTransport()
+	if err != nil {
+		return nil, err
+	}
+	cfg := elasticsearch.Config{
+		Addresses:     []string{url},
+		APIKey:        os.Getenv("ELASTICSEARCH_API_KEY"),
+		Transport:     transport,
+		RetryOnStatus: []int{429, 502, 503, 504},
+		RetryBackoff:  func(n int) time.Duration { return time.Duration(min(n, 6)) * 250 * time.Millisecond },
+		MaxRetries:    3,
+		// A refused connection will be refused again: say so at once.
+		RetryOnError: func(_ *http.Request, err error) bool { return !errors.Is(err, syscall.ECONNREFUSED) },
+	}
+	if cfg.APIKey == "" {
+		cfg.Username = os.Getenv("ELASTICSEARCH_USERNAME")
+		cfg.Password = os.Getenv("ELASTICSEARCH_PASSWORD")
+	}
+	if b.es, err = elasticsearch.NewClient(cfg); err != nil {
+		return nil, fmt.Errorf("%w: Elasticsearch at %s: %v", backends.ErrUnavailable, b.url, err)
+	}
+	if _, err := b.do(ctx, http.MethodGet, "/", nil); err != nil {
+		// Any answer but a refusal means the cluster is there: some builds, like the integ-test
+		// node, serve nothing at "/".
+		var ae *apiError
+		if errors.Is(err, backends.ErrUnavailable) || !errors.As(err, &ae) {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// newTransport is an HTTP transport that trusts ELASTICSEARCH_CA_CERT besides the system's CAs
+// and verifies certificates unless ELASTICSEARCH_INSECURE=true.
+func newTransport() (*http.Transport, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.MaxIdleConnsPerHost = 16
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if path := os.Getenv("ELASTICSEARCH_CA_CERT"); path != "" {
+		pem, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("ELASTICSEARCH_CA_CERT: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ELASTICSEARCH_CA_CERT: %s holds no PEM certificate", path)
+		}
+		tc.RootCAs = pool
+	}
+	if v := os.Getenv("ELASTICSEARCH_INSECURE"); strings.EqualFold(v, "true") || v == "1" {
+		tc.InsecureSkipVerify = true
+	}
+	t.TLSClientConfig = tc
+	return t, nil
+}
+
+// Name returns the cluster URL without credentials.
+func (b *Backend) Name() string { return b.url }
+
+// SetMaxRows sets the cap on the rows a query returns.
+func (b *Backend) SetMaxRows(n int) { b.MaxRows = n }
+
+// Close releases idle connections.
+func (b *Backend) Close() error {
+	if t, ok := b.es.Transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+	return nil
+}
+
+// apiError is an error answer from Elasticsearch.
+type apiError struct {
+	Status int
+	Type   string // the innermost cause's exception type
+	Reason string
+	Index  string // index_not_found_exception: the missing index
+}
+
+func (e *apiError) Error() string {
+	if e.Type == "" {
+		return fmt.Sprintf("Elasticsearch answered %d: %s", e.Status, e.Reason)
+	}
+	return fmt.Sprintf("Elasticsearch %s: %s", e.Type, e.Reason)
+}
+
+type errorCause struct {
+	Type      string       `json:"type"`
+	Reason    string       `json:"reason"`
+	Index     string       `json:"index"`
+	CausedBy  *errorCause  `json:"caused_by"`
+	RootCause []errorCause `json:"root_cause"`
+}
+
+func parseAPIError(status int, body []byte) *apiError {
+	var r struct {
+		Error json.RawMessage `json:"error"`
+	}
+	e := &apiError{Status: status}
+	if json.Unmarshal(body, &r) != nil || len(r.Error) == 0 {
+		e.Reason = strings.TrimSpace(string(body))
+		if e.Reason == "" {
+			e.Reason = http.StatusText(status)
+		}
+		return e
+	}
+	var c errorCause
+	if json.Unmarshal(r.Error, &c) != nil {
+		var s string
+		_ = json.Unmarshal(r.Error, &s)
+		e.Reason = s
+		return e
+	}
+	// The innermost cause says what went wrong; "all shards failed" does not.
+	for c.CausedBy != nil || (c.Type == "search_phase_execution_exception" && len(c.RootCause) > 0) {
+		if c.CausedBy != nil {
+			c = *c.CausedBy
+		} else {
+			c = c.RootCause[0]
+		}
+	}
+	e.Type, e.Reason, e.Index = c.Type, c.Reason, c.Index
+	return e
+}
+
+// do sends one request and returns the body of a 2xx answer; any other answer is an *apiError,
+// and a cluster that cannot be reached is backends.ErrUnavailable naming the URL.
+func (b *Backend) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := b.es.Perform(req)
+	if err != nil {
+		return nil, b.unreachable(ctx, err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, b.unreachable(ctx, err)
+	}
+	if res.StatusCode >= 300 {
+		return nil, b.statusError(parseAPIError(res.StatusCode, out))
+	}
+	return out, nil
+}
+
+// unreachable explains a transport failure in a few words, without Go's wrapping.
+func (b *Backend) unreachable(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	why := err.Error()
+	var ne net.Error
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		why = "connection refused"
+	case errors.As(err, &dns):
+		why = "unknown host " + dns.Name
+	case errors.As(err, &cert):
+		why = "its TLS certificate is not trusted (" + cert.Err.Error() + "); set ELASTICSEARCH_CA_CERT to the CA's PEM file, or ELASTICSEARCH_INSECURE=true"
+	case errors.As(err, &ne) && ne.Timeout():
+		why = "timed out"
+	case strings.Contains(why, "the client noticed that the server is not Elasticsearch"):
+		why = "the server there is not Elasticsearch"
+	}
+	return fmt.Errorf("%w: cannot reach Elasticsearch at %s: %s", backends.ErrUnavailable, b.url, why)
+}
+
+// statusError maps the answers every call can get onto the shared errors.
+func (b *Backend) statusError(e *apiError) error {
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return fmt.Errorf("%w: Elasticsearch at %s refused the credentials: set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD (%s)", backends.ErrUnavailable, b.url, e.Reason)
+	case e.Status == http.StatusForbidden:
+		return fmt.Errorf("%w: Elasticsearch at %s: not allowed: %s", backends.ErrUnavailable, b.url, e.Reason)
+	case e.Status == http.StatusTooManyRequests || e.Status >= 500 && e.Type != "too_many_buckets_exception" && e.Type != "search_phase_execution_exception":
+		return fmt.Errorf("%w: Elasticsearch at %s: %w", backends.ErrUnavailable, b.url, e)
+	}
+	return e
+}
+
+// queryError maps an error from a search onto the shared errors, in words a user can act on.
+func (b *Backend) queryError(ctx context.Context, table string, err error) error {
+	var ae *apiError
+	var re *esdsl.ResponseError
+	typ, reason := "", ""
+	switch {
+	case errors.As(err, &ae):
+		typ, reason = ae.Type, ae.Reason
+	case errors.As(err, &re):
+		typ, reason = re.Type, re.Reason
+	default:
+		return err
+	}
+	switch typ {
+	case "index_not_found_exception":
+		return b.noSuchTable(ctx, table)
+	case "too_many_buckets_exception":
+		return fmt.Errorf("%w: the query makes more groups than Elasticsearch allows at once (search.max_buckets): add a LIMIT or a filter, or group by fewer or coarser columns", backends.ErrBadQuery)
+	}
+	if ae != nil && ae.Status >= 500 && typ != "search_phase_execution_exception" {
+		return err
+	}
+	return fmt.Errorf("%w: %s", backends.ErrBadQuery, strings.TrimSpace(typ+": "+reason))
+}
+
+// noSuchTable lists the tables there are, for a table that is not one of them.
+func (b *Backend) noSuchTable(ctx context.Context, table string) error {
+	ts, err := b.Tables(ctx)
+	if err != nil {
+		return &backends.NoSuchTableError{Table: table}
+	}
+	return &backends.NoSuchTableError{Table: table, Tables: backends.TableNames(ts)}
+}
