@@ -23,6 +23,7 @@ const (
 	KindHeatmap             // first group-by across, second down, colour for the value
 )
 
+// String names the kind as the chart title says it.
 func (k Kind) String() string {
 	return [...]string{"none", "number", "bars", "lines", "columns", "stacked bars", "heatmap"}[k]
 }
