@@ -14,9 +14,6 @@ import (
 // GroupByMsg asks the root to group by a field.
 type GroupByMsg struct{ Field query.Field }
 
-// FilterMsg asks the root to filter on a field.
-type FilterMsg struct{ Field query.Field }
-
 // KeyMap is the panel's bindings.
 type KeyMap struct {
 	Nav     listview.NavKeyMap
