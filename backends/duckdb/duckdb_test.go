@@ -28,19 +28,7 @@ func newBackend(t *testing.T) *Backend {
 
 func run(t *testing.T, b *Backend, sql string) *query.Result {
 	t.Helper()
-	ctx := context.Background()
-	spec, err := query.Parse(sql)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := b.Schema(ctx, spec.Table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if spec, err = query.Validate(spec, s); err != nil {
-		t.Fatal(err)
-	}
-	res, err := b.Run(ctx, spec)
+	res, err := backends.Query(context.Background(), b, sql)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
