@@ -58,6 +58,15 @@ func BenchmarkViewLargeChart(b *testing.B) {
 	})
 }
 
+// TestMain removes the benchmarks' demo warehouse when the run is over.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchPath != "" {
+		os.RemoveAll(filepath.Dir(benchPath))
+	}
+	os.Exit(code)
+}
+
 var (
 	benchOnce sync.Once
 	benchPath string
