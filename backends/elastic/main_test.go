@@ -71,7 +71,8 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// cleanupIndices deletes whatever the tests left behind.
+// cleanupIndices deletes whatever the tests left behind, by name: Elasticsearch refuses
+// wildcard deletes (action.destructive_requires_name).
 func cleanupIndices() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -79,9 +80,27 @@ func cleanupIndices() {
 	if err != nil {
 		return
 	}
-	_, _ = b.do(ctx, "DELETE", "/_data_stream/"+prefix+"*", nil)
-	_, _ = b.do(ctx, "DELETE", "/_index_template/"+prefix+"*", nil)
-	_, _ = b.do(ctx, "DELETE", "/"+prefix+"*?expand_wildcards=all", nil)
+	body, err := b.do(ctx, "GET", "/_resolve/index/"+prefix+"*?expand_wildcards=all", nil)
+	if err != nil {
+		return
+	}
+	var r struct {
+		Indices     []struct{ Name string } `json:"indices"`
+		DataStreams []struct{ Name string } `json:"data_streams"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return
+	}
+	for _, d := range r.DataStreams {
+		_, _ = b.do(ctx, "DELETE", "/_data_stream/"+d.Name, nil)
+	}
+	var names []string
+	for _, i := range r.Indices {
+		names = append(names, i.Name)
+	}
+	if len(names) > 0 {
+		_, _ = b.do(ctx, "DELETE", "/"+strings.Join(names, ","), nil)
+	}
 }
 
 // needES returns a backend on the test node, or skips.

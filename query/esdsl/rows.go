@@ -23,7 +23,7 @@ func (s *Search) planRows(schema query.Schema) error {
 		s.cols = append(s.cols, query.Column{Name: f.Name, Role: query.RoleDimension, Type: f.Type})
 	}
 	for _, o := range s.spec.OrderBy {
-		name, _, err := tr.exact(o.Name, "ORDER BY")
+		name, f, err := tr.exact(o.Name, "ORDER BY")
 		if err != nil {
 			return err
 		}
@@ -32,7 +32,12 @@ func (s *Search) planRows(schema query.Schema) error {
 			dir = "desc"
 		}
 		// Elasticsearch puts missing values last in both directions, as DuckDB does by default.
-		s.sort = append(s.sort, obj{name: obj{"order": dir}})
+		// unmapped_type lets a pattern or alias sort over indices that lack the field.
+		o := obj{"order": dir}
+		if t := unmappedType(f.Type); t != "" {
+			o["unmapped_type"] = t
+		}
+		s.sort = append(s.sort, obj{name: o})
 	}
 	s.want = s.rowCap()
 	if s.want == 0 {
@@ -144,4 +149,21 @@ func walk(prefix string, v any, out map[string][]any) {
 	default:
 		out[prefix] = append(out[prefix], x)
 	}
+}
+
+// unmappedType is the Elasticsearch type a sort assumes where an index lacks the field.
+func unmappedType(t query.Type) string {
+	switch t {
+	case query.TypeInt:
+		return "long"
+	case query.TypeFloat:
+		return "double"
+	case query.TypeBool:
+		return "boolean"
+	case query.TypeTime, query.TypeDate:
+		return "date"
+	case query.TypeString, query.TypeText:
+		return "keyword"
+	}
+	return ""
 }
