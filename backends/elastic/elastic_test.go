@@ -673,6 +673,17 @@ func TestTooManyBucketsAdvisesALimit(t *testing.T) {
 	if len(res.Rows) != n || !res.Meta.Complete {
 		t.Errorf("composite: %d rows, meta %+v", len(res.Rows), res.Meta)
 	}
+	// Raw rows far past the 10,000-hit window, in a point in time.
+	b.MaxRows = 0
+	res = run(t, b, fmt.Sprintf(`SELECT k FROM %q ORDER BY k DESC`, idx))
+	if len(res.Rows) != n || !res.Meta.Complete || res.Meta.Total != n {
+		t.Fatalf("raw: %d rows, meta %+v", len(res.Rows), res.Meta)
+	}
+	for i, r := range res.Rows {
+		if want := fmt.Sprintf("k%06d", n-1-i); r[0] != want {
+			t.Fatalf("row %d is %v, want %s", i, r[0], want)
+		}
+	}
 }
 
 func TestSinkWritesVersionsBehindAnAlias(t *testing.T) {
