@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,14 +81,7 @@ func (b *Backend) Tables(ctx context.Context) ([]backends.Table, error) {
 
 func hidden(name string) bool { return strings.HasPrefix(name, ".") }
 
-func has(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func has(list []string, s string) bool { return slices.Contains(list, s) }
 
 // docCounts returns the documents in each index, hidden backing indices of data streams included.
 func (b *Backend) docCounts(ctx context.Context) (map[string]int64, error) {

@@ -77,7 +77,6 @@ type Search struct {
 	pages   int
 	shards  int
 	bound   int64
-	other   int64
 	done    bool
 	result  *query.Result
 	termsAg termsResult

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dora-dev/dora/query"
 )
@@ -125,7 +126,7 @@ func (s *Search) feedTerms(r *response) error {
 	s.termsAg.other = agg.Other
 	s.termsAg.totals = map[string]metricValue{}
 	for k, raw := range r.Aggregations {
-		if name, ok := cutPrefix(k, "all_"); ok {
+		if name, ok := strings.CutPrefix(k, "all_"); ok {
 			var v metricValue
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return err
@@ -134,13 +135,6 @@ func (s *Search) feedTerms(r *response) error {
 		}
 	}
 	return nil
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
 }
 
 // finish turns the collected groups or rows into the Result: HAVING, then ORDER BY, then LIMIT,
