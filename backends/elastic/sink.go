@@ -6,14 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
 	"net/url"
-	"runtime"
+	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/elastic/go-elasticsearch/v8/esutil"
+	"unicode/utf8"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/query"
@@ -24,23 +26,22 @@ import (
 const keywordLimit = 8191
 
 // sink writes a new index version <table>-<version> and publishes it by pointing the alias
-// <table> at it, so readers see the old version or the new one, never half of one.
+// <table> at it, so readers see the old version or the new one, never half of one. Each Write is
+// one _bulk request (retried as a whole on 429 and 5xx, and item by item for items the cluster
+// was too busy to take), so the caller's concurrency bounds the bytes in flight.
 type sink struct {
-	b      *Backend
-	table  string
-	index  string
-	schema query.Schema
-	bi     esutil.BulkIndexer
-	closed bool // the bulk indexer panics when closed twice
+	b       *Backend
+	table   string
+	index   string
+	schema  query.Schema
+	resumed bool
 
 	created atomic.Int64 // documents created; re-written ids count once
-	failed  atomic.Int64
-	mu      sync.Mutex
-	first   error // the first failure, reported with the count
 }
 
-// Sink creates the index for a new version of table, with mappings from the schema, no
-// replicas and no refreshes while it loads.
+// Sink creates the index for a new version of table, with mappings from the schema (or
+// opts.Mapping), no replicas and no refreshes while it loads. With opts.Resume an existing index
+// of that version is written into again.
 func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts backends.SinkOptions) (backends.Sink, error) {
 	if table == "" || strings.HasPrefix(table, ".") || strings.ToLower(table) != table || strings.ContainsAny(table, `/\*?"<>| ,#:`) {
 		return nil, fmt.Errorf("%w: %q cannot name an Elasticsearch table: use lower-case letters, digits, - and _", backends.ErrBadQuery, table)
@@ -53,29 +54,22 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 		version = time.Now().UTC().Format("20060102150405")
 	}
 	k := &sink{b: b, table: table, index: table + "-" + version, schema: s}
+	var mappings any = map[string]any{"dynamic": false, "properties": properties(s)}
+	if len(opts.Mapping) > 0 {
+		mappings = json.RawMessage(opts.Mapping)
+	}
 	body := map[string]any{
 		"settings": map[string]any{"index": map[string]any{"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}},
-		"mappings": map[string]any{"dynamic": false, "properties": properties(s)},
+		"mappings": mappings,
 	}
 	raw, _ := json.Marshal(body)
 	if _, err := b.do(ctx, "PUT", "/"+url.PathEscape(k.index), raw); err != nil {
+		var ae *apiError
+		if opts.Resume && errors.As(err, &ae) && ae.Type == "resource_already_exists_exception" {
+			k.resumed = true
+			return k, nil
+		}
 		return nil, fmt.Errorf("creating index %s: %w", k.index, err)
-	}
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
-	var err error
-	k.bi, err = esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
-		Client:     b.es,
-		Index:      k.index,
-		NumWorkers: workers,
-		FlushBytes: 5 << 20,
-		OnError:    func(_ context.Context, err error) { k.fail(err) },
-	})
-	if err != nil {
-		_ = k.Abort(ctx)
-		return nil, err
 	}
 	return k, nil
 }
@@ -130,57 +124,133 @@ func fieldMapping(t query.Type) map[string]any {
 	return map[string]any{"type": "keyword", "ignore_above": keywordLimit}
 }
 
-func (k *sink) fail(err error) {
-	k.failed.Add(1)
-	k.mu.Lock()
-	if k.first == nil {
-		k.first = err
-	}
-	k.mu.Unlock()
-}
+// bulkAttempts bounds the retries of one batch; with the backoff below that is about a minute of
+// a cluster refusing work before the load gives up (and can be resumed).
+const bulkAttempts = 10
 
-func (k *sink) onSuccess(_ context.Context, _ esutil.BulkIndexerItem, r esutil.BulkIndexerResponseItem) {
-	if r.Result == "created" {
-		k.created.Add(1)
-	}
-}
-
-func (k *sink) onFailure(_ context.Context, item esutil.BulkIndexerItem, r esutil.BulkIndexerResponseItem, err error) {
-	if err == nil {
-		err = fmt.Errorf("document %q: %s: %s", item.DocumentID, r.Error.Type, r.Error.Reason)
-	}
-	k.fail(err)
-}
-
-// Write queues a batch for the bulk indexer. ids, when given, are the documents' _id, so writing
-// the same rows again replaces them instead of adding copies.
+// Write sends a batch as one _bulk request. ids, when given, are the documents' _id, so writing
+// the same rows again replaces them instead of adding copies. Rows Elasticsearch refuses for
+// their content come back in a *backends.RejectedError.
 func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) error {
 	if ids != nil && len(ids) != len(rows) {
 		return fmt.Errorf("writing %s: %d ids for %d rows", k.index, len(ids), len(rows))
 	}
+	docs := make([][]byte, len(rows))
 	for i, row := range rows {
 		doc, err := k.document(row)
 		if err != nil {
 			return err
 		}
-		item := esutil.BulkIndexerItem{Action: "index", Body: bytes.NewReader(doc), OnSuccess: k.onSuccess, OnFailure: k.onFailure}
-		if ids != nil {
-			item.DocumentID = ids[i]
+		docs[i] = doc
+	}
+	todo := make([]int, len(rows)) // positions still to send
+	for i := range todo {
+		todo[i] = i
+	}
+	var rejected []backends.Rejection
+	for attempt := 0; len(todo) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt >= bulkAttempts {
+				return fmt.Errorf("writing %s: the cluster refused %d documents %d times (too busy); resume the load later", k.index, len(todo), bulkAttempts)
+			}
+			if err := sleepBackoff(ctx, attempt); err != nil {
+				return err
+			}
 		}
-		if err := k.bi.Add(ctx, item); err != nil {
+		var body bytes.Buffer
+		for _, i := range todo {
+			body.WriteString(`{"index":{`)
+			if ids != nil {
+				body.WriteString(`"_id":`)
+				body.Write(appendJSONString(nil, ids[i]))
+			}
+			body.WriteString("}}\n")
+			body.Write(docs[i])
+			body.WriteByte('\n')
+		}
+		resp, err := k.b.bulk(ctx, k.index, body.Bytes())
+		var ae *apiError
+		if errors.As(err, &ae) && (ae.Status == 429 || ae.Status >= 500) {
+			continue // the whole request again
+		}
+		if err != nil {
 			return fmt.Errorf("writing %s: %w", k.index, err)
 		}
+		var retry []int
+		for n, item := range resp.Items {
+			if n >= len(todo) {
+				break
+			}
+			r := item.Index
+			switch {
+			case r.Status < 300:
+				if r.Result == "created" {
+					k.created.Add(1)
+				}
+			case r.Status == 429 || r.Status >= 500:
+				retry = append(retry, todo[n])
+			default:
+				rejected = append(rejected, backends.Rejection{Index: todo[n], Reason: r.Error.Type + ": " + r.Error.Reason})
+			}
+		}
+		todo = retry
 	}
-	return k.err()
-}
-
-func (k *sink) err() error {
-	if n := k.failed.Load(); n > 0 {
-		k.mu.Lock()
-		defer k.mu.Unlock()
-		return fmt.Errorf("writing %s: %d documents failed; the first: %w", k.index, n, k.first)
+	if len(rejected) > 0 {
+		return &backends.RejectedError{Rows: rejected}
 	}
 	return nil
+}
+
+// sleepBackoff waits an exponentially growing, jittered time: about 100 ms, 200 ms, ... up to 8 s.
+func sleepBackoff(ctx context.Context, attempt int) error {
+	d := time.Duration(100<<min(attempt-1, 6)) * time.Millisecond
+	d = d/2 + time.Duration(rand.Int64N(int64(d)))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+type bulkResponse struct {
+	Errors bool `json:"errors"`
+	Items  []struct {
+		Index struct {
+			Status int    `json:"status"`
+			Result string `json:"result"`
+			Error  struct {
+				Type   string `json:"type"`
+				Reason string `json:"reason"`
+			} `json:"error"`
+		} `json:"index"`
+	} `json:"items"`
+}
+
+// bulk posts one _bulk body to index.
+func (b *Backend) bulk(ctx context.Context, index string, body []byte) (*bulkResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/"+url.PathEscape(index)+"/_bulk", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	res, err := b.es.Perform(req)
+	if err != nil {
+		return nil, b.unreachable(ctx, err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, b.unreachable(ctx, err)
+	}
+	if res.StatusCode >= 300 {
+		return nil, parseAPIError(res.StatusCode, out)
+	}
+	var r bulkResponse
+	if err := json.Unmarshal(out, &r); err != nil {
+		return nil, fmt.Errorf("reading the bulk response: %w", err)
+	}
+	return &r, nil
 }
 
 // document is a row as JSON in the schema's field order; nulls are left out, as Elasticsearch
@@ -189,42 +259,93 @@ func (k *sink) document(row backends.Row) ([]byte, error) {
 	if len(row) != len(k.schema.Fields) {
 		return nil, fmt.Errorf("writing %s: a row has %d values for %d columns", k.index, len(row), len(k.schema.Fields))
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
+	b := make([]byte, 0, 64+16*len(row))
+	b = append(b, '{')
 	n := 0
 	for i, v := range row {
 		if v == nil {
 			continue
 		}
-		if t, ok := v.(time.Time); ok {
-			v = t.UTC().Format(time.RFC3339Nano)
-		}
-		val, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("writing %s: column %s: %w", k.index, k.schema.Fields[i].Name, err)
-		}
 		if n > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		name, _ := json.Marshal(k.schema.Fields[i].Name)
-		b.Write(name)
-		b.WriteByte(':')
-		b.Write(val)
+		b = appendJSONString(b, k.schema.Fields[i].Name)
+		b = append(b, ':')
+		switch x := v.(type) {
+		case string:
+			b = appendJSONString(b, x)
+		case int64:
+			b = strconv.AppendInt(b, x, 10)
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				b = append(b, "null"...)
+			} else {
+				b = strconv.AppendFloat(b, x, 'g', -1, 64)
+			}
+		case bool:
+			b = strconv.AppendBool(b, x)
+		case time.Time:
+			b = append(b, '"')
+			b = x.UTC().AppendFormat(b, time.RFC3339Nano)
+			b = append(b, '"')
+		default:
+			val, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("writing %s: column %s: %w", k.index, k.schema.Fields[i].Name, err)
+			}
+			b = append(b, val...)
+		}
 		n++
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\r':
+				b = append(b, '\\', 'r')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\\ufffd"...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // Commit flushes, restores refreshes and replicas, checks that every document arrived, and
 // points the alias at the new index in one atomic step, taking it off the older versions.
 func (k *sink) Commit(ctx context.Context) error {
-	if err := k.closeIndexer(ctx); err != nil {
-		return fmt.Errorf("writing %s: %w", k.index, err)
-	}
-	if err := k.err(); err != nil {
-		return err
-	}
 	replicas, err := k.b.replicas(ctx)
 	if err != nil {
 		return err
@@ -236,20 +357,37 @@ func (k *sink) Commit(ctx context.Context) error {
 	if _, err := k.b.do(ctx, "POST", "/"+url.PathEscape(k.index)+"/_refresh", nil); err != nil {
 		return fmt.Errorf("refreshing %s: %w", k.index, err)
 	}
+	n, err := k.count(ctx)
+	if err != nil {
+		return err
+	}
+	// A resumed version also holds what the crashed load wrote; its caller counts those.
+	if want := k.created.Load(); !k.resumed && n != want {
+		return fmt.Errorf("writing %s: %d documents were created but the index holds %d; not publishing it", k.index, want, n)
+	}
+	return k.b.swapAlias(ctx, k.table, k.index)
+}
+
+// Count refreshes the new index and returns how many documents it holds.
+func (k *sink) Count(ctx context.Context) (int64, error) {
+	if _, err := k.b.do(ctx, "POST", "/"+url.PathEscape(k.index)+"/_refresh", nil); err != nil {
+		return 0, fmt.Errorf("refreshing %s: %w", k.index, err)
+	}
+	return k.count(ctx)
+}
+
+func (k *sink) count(ctx context.Context) (int64, error) {
 	body, err := k.b.do(ctx, "GET", "/"+url.PathEscape(k.index)+"/_count", nil)
 	if err != nil {
-		return fmt.Errorf("counting %s: %w", k.index, err)
+		return 0, fmt.Errorf("counting %s: %w", k.index, err)
 	}
 	var c struct {
 		Count int64 `json:"count"`
 	}
 	if err := json.Unmarshal(body, &c); err != nil {
-		return fmt.Errorf("counting %s: %w", k.index, err)
+		return 0, fmt.Errorf("counting %s: %w", k.index, err)
 	}
-	if want := k.created.Load(); c.Count != want {
-		return fmt.Errorf("writing %s: %d documents were created but the index holds %d; not publishing it", k.index, want, c.Count)
-	}
-	return k.b.swapAlias(ctx, k.table, k.index)
+	return c.Count, nil
 }
 
 // replicas is the replica count a published index gets: one, unless the cluster has a single
@@ -296,17 +434,8 @@ func (b *Backend) swapAlias(ctx context.Context, alias, index string) error {
 	return nil
 }
 
-func (k *sink) closeIndexer(ctx context.Context) error {
-	if k.bi == nil || k.closed {
-		return nil
-	}
-	k.closed = true
-	return k.bi.Close(ctx)
-}
-
 // Abort stops writing and deletes the new index.
 func (k *sink) Abort(ctx context.Context) error {
-	_ = k.closeIndexer(ctx)
 	if _, err := k.b.do(ctx, "DELETE", "/"+url.PathEscape(k.index), nil); err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == 404 {

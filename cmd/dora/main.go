@@ -12,6 +12,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	_ "github.com/dora-dev/dora/backends/duckdb"
+	_ "github.com/dora-dev/dora/backends/elastic"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )

@@ -33,6 +33,7 @@ func NewFaultProxy(t testing.TB, target string, nth int64) *FaultProxy {
 			if n := p.Bulk.Add(1); n%nth == 0 {
 				p.Rejected.Add(1)
 				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("X-Elastic-Product", "Elasticsearch")
 				w.WriteHeader(http.StatusTooManyRequests)
 				w.Write([]byte(`{"error":{"type":"es_rejected_execution_exception","reason":"rejected execution (test proxy)"},"status":429}`))
 				return
