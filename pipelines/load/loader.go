@@ -124,7 +124,7 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	if err := checkIDColumns(schema, opts.IDColumns); err != nil {
 		return Summary{}, err
 	}
-	sink, err := b.Sink(ctx, opts.Table, schema, backends.SinkOptions{Version: cp.Version, Workers: opts.Workers, Resume: cp.resumed, Mapping: opts.Mapping})
+	sink, err := b.Sink(ctx, opts.Table, schema, backends.SinkOptions{Version: cp.Version, Workers: opts.Workers, Resume: opts.Resume || cp.resumed, Mapping: opts.Mapping})
 	if err != nil {
 		return Summary{}, fmt.Errorf("creating version %s of %s: %w", cp.Version, opts.Table, err)
 	}
