@@ -4,7 +4,7 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build test unit bench bench-query bench-load fuzz clean
+.PHONY: run build test unit bench bench-query bench-es bench-load fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
@@ -20,10 +20,13 @@ unit:
 	$(GO) test ./query/... ./output/...
 
 bench: bench-query
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./query/ ./query/sqlgen/
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./query/ ./query/sqlgen/ ./query/esdsl/
 
 bench-query: build
 	bash scripts/bench-query
+
+bench-es: build
+	bash scripts/bench-es
 
 bench-load: build
 	bash scripts/bench-load

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dora-dev/dora/internal/testenv"
+)
+
+// TestElasticsearchCLI loads a small table into a real Elasticsearch with dora load, then asks
+// it questions through dora query in every format, checking answers against the same rows on
+// DuckDB.
+func TestElasticsearchCLI(t *testing.T) {
+	es := testenv.Elasticsearch(t)
+	dir := t.TempDir()
+	table := fmt.Sprintf("dora-cli-%d", time.Now().UnixNano()%1e9)
+	// The test warehouse's clients, exported as CSV by dora itself, are the source.
+	r := dora(t, "", nil, "query", "--format", "csv", "--max-rows", "100000", "SELECT client_id, region, state, plan, age, lifetime_value, churned, signed_up_at FROM clients")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	src := filepath.Join(dir, "clients.csv")
+	if err := os.WriteFile(src, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"XDG_STATE_HOME=" + dir}
+	r = dora(t, "", env, "load", src, "--table", table, "--backend", es, "--id", "client_id", "--json", "--dead-letter", filepath.Join(dir, "dead.ndjson"))
+	if r.code != 0 {
+		t.Fatalf("load: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var sum struct {
+		RowsRead  int64 `json:"rows_read"`
+		Indexed   int64 `json:"indexed"`
+		Published bool  `json:"published"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+		t.Fatalf("load --json: %v\n%s", err, r.stdout)
+	}
+	want := direct(t, "SELECT count(*) FROM clients")[0][0].(int64)
+	if sum.RowsRead != want || sum.Indexed != want || !sum.Published {
+		t.Fatalf("load summary %s", r.stdout)
+	}
+
+	q := `SELECT region, count(*), avg(age), sum(lifetime_value) FROM "` + table + `" GROUP BY region ORDER BY count(*) DESC LIMIT 3`
+	qd := strings.Replace(q, `"`+table+`"`, "clients", 1)
+	esJSON := queryJSON(t, q, "--backend", es)
+	duckJSON := queryJSON(t, qd)
+	if len(esJSON.Rows) != 3 || fmt.Sprint(esJSON.Rows) != fmt.Sprint(duckJSON.Rows) {
+		t.Errorf("elasticsearch %v\nduckdb %v", esJSON.Rows, duckJSON.Rows)
+	}
+	if esJSON.Meta.Backend != es || !strings.Contains(esJSON.Meta.Request, `"aggs"`) || esJSON.Meta.Complete {
+		t.Errorf("meta %+v", esJSON.Meta)
+	}
+	for _, format := range []string{"table", "csv", "ndjson", "markdown"} {
+		r := dora(t, "", nil, "--backend", es, "query", "--format", format, q)
+		rd := dora(t, "", nil, "query", "--format", format, qd)
+		if r.code != 0 || firstLines(r.stdout, 4) != firstLines(rd.stdout, 4) {
+			t.Errorf("%s format: exit %d\nelasticsearch:\n%s\nduckdb:\n%s%s", format, r.code, r.stdout, rd.stdout, r.stderr)
+		}
+	}
+
+	r = dora(t, "", nil, "--backend", es, "query", "--explain", q)
+	var body map[string]any
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &body) != nil || body["aggs"] == nil || !strings.Contains(r.stdout, "\n  ") {
+		t.Errorf("--explain is not an indented aggregation body: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = dora(t, "", nil, "--backend", es, "query", "SELECT count(*) FROM no_such_index_here")
+	if r.code != 2 || !strings.Contains(r.stderr, table) {
+		t.Errorf("missing index: exit %d, want 2 and a list of tables holding %s:\n%s", r.code, table, r.stderr)
+	}
+	r = dora(t, "", nil, "--backend", "http://127.0.0.1:1", "query", "SELECT count(*) FROM x")
+	if r.code != 3 || !strings.Contains(r.stderr, "http://127.0.0.1:1") || strings.Contains(r.stderr, "goroutine") {
+		t.Errorf("unreachable cluster: exit %d\n%s", r.code, r.stderr)
+	}
+	r = dora(t, "", nil, "--backend", es, "query", `SELECT count(*) FROM "`+table+`" WHERE plan = 'x''); DROP TABLE t; --' OR region = 'W*'`)
+	if r.code != 0 || !strings.Contains(r.stdout, "\n0\n") && !strings.Contains(r.stdout, " 0\n") {
+		t.Errorf("special values must match only themselves: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
