@@ -107,6 +107,9 @@ func cleanupIndices() {
 func needES(t testing.TB) *Backend {
 	t.Helper()
 	if esURL == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and no Elasticsearch: %s", skipReason)
+		}
 		t.Skipf("no Elasticsearch: %s", skipReason)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,15 @@ func TestElasticsearchCLI(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, table) {
 		t.Errorf("missing index: exit %d, want 2 and a list of tables holding %s:\n%s", r.code, table, r.stderr)
 	}
+	// A text field with no keyword sub-field cannot be grouped: the error names it and says why.
+	textIndex := table + "-text"
+	esRequest(t, "PUT", es+"/"+textIndex, `{"mappings":{"properties":{"body":{"type":"text"}}}}`)
+	defer esRequest(t, "DELETE", es+"/"+textIndex, "")
+	r = dora(t, "", nil, "--backend", es, "query", `SELECT body, count(*) FROM "`+textIndex+`" GROUP BY body`)
+	if r.code != 2 || !strings.Contains(r.stderr, "body") || !strings.Contains(r.stderr, "no keyword sub-field") {
+		t.Errorf("group by a text field: exit %d\n%s", r.code, r.stderr)
+	}
+
 	r = dora(t, "", nil, "--backend", "http://127.0.0.1:1", "query", "SELECT count(*) FROM x")
 	if r.code != 3 || !strings.Contains(r.stderr, "http://127.0.0.1:1") || strings.Contains(r.stderr, "goroutine") {
 		t.Errorf("unreachable cluster: exit %d\n%s", r.code, r.stderr)
@@ -81,6 +91,23 @@ func TestElasticsearchCLI(t *testing.T) {
 	r = dora(t, "", nil, "--backend", es, "query", `SELECT count(*) FROM "`+table+`" WHERE plan = 'x''); DROP TABLE t; --' OR region = 'W*'`)
 	if r.code != 0 || !strings.Contains(r.stdout, "\n0\n") && !strings.Contains(r.stdout, " 0\n") {
 		t.Errorf("special values must match only themselves: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func esRequest(t *testing.T, method, url, body string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: HTTP %d", method, url, resp.StatusCode)
 	}
 }
 

@@ -85,7 +85,9 @@ func gen(dir string, rows, files int) error {
 			return err
 		}
 	}
-	q := fmt.Sprintf("COPY (SELECT * FROM shipments ORDER BY shipment_id) TO '%s' (FORMAT json)", dir+".ndjson")
+	// Times as ISO 8601 in UTC, as dora writes them, so every loader sends the same documents.
+	q := fmt.Sprintf(`COPY (SELECT * REPLACE (strftime(shipped_at, '%%Y-%%m-%%dT%%H:%%M:%%SZ') AS shipped_at,
+		strftime(returned_at, '%%Y-%%m-%%dT%%H:%%M:%%SZ') AS returned_at) FROM shipments ORDER BY shipment_id) TO '%s' (FORMAT json)`, dir+".ndjson")
 	_, err = db.ExecContext(ctx, q)
 	return err
 }

@@ -109,7 +109,8 @@ func (s *Server) Bucket(t testing.TB) string {
 func start() (stop func(), err error) {
 	noop := func() {}
 	if ep := os.Getenv("AWS_ENDPOINT_URL_S3"); ep != "" {
-		server = &Server{Endpoint: ep}
+		// scripts/test names the served folder in S3_ROOT (the last line of scripts/s3 start).
+		server = &Server{Endpoint: ep, Dir: os.Getenv("S3_ROOT")}
 		return noop, nil
 	}
 	script, err := findScript()
