@@ -277,13 +277,16 @@ func neutral(t string) query.Type {
 }
 
 func genOptions(s query.Schema, maxRows int) sqlgen.Options {
-	o := sqlgen.Options{Now: time.Now(), MaxRows: maxRows, TimeZoneAware: map[string]bool{}, DateColumns: map[string]bool{}}
+	o := sqlgen.Options{Now: time.Now(), MaxRows: maxRows, TimeZoneAware: map[string]bool{}, DateColumns: map[string]bool{}, FloatColumns: map[string]bool{}}
 	for _, f := range s.Fields {
 		if strings.HasPrefix(strings.ToUpper(f.Raw), "TIMESTAMP WITH TIME ZONE") || strings.ToUpper(f.Raw) == "TIMESTAMPTZ" {
 			o.TimeZoneAware[f.Name] = true
 		}
 		if f.Type == query.TypeDate {
 			o.DateColumns[f.Name] = true
+		}
+		if f.Type == query.TypeFloat {
+			o.FloatColumns[f.Name] = true
 		}
 	}
 	return o

@@ -19,6 +19,9 @@ type Options struct {
 	TimeZoneAware map[string]bool
 	// DateColumns marks DATE columns, which time buckets treat as midnight UTC.
 	DateColumns map[string]bool
+	// FloatColumns marks floating-point columns, which are summed with compensated (Kahan)
+	// summation: the honest total, and the one Elasticsearch computes.
+	FloatColumns map[string]bool
 }
 
 // Hidden columns the grouped query adds after the Spec's own, for Result.Meta.
@@ -77,7 +80,7 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 		sel = append(sel, g.dim(d, s.Location())+" AS "+Ident(d.Name()))
 	}
 	for _, m := range s.Metrics {
-		sel = append(sel, metric(m)+" AS "+Ident(m.Name()))
+		sel = append(sel, g.metric(m)+" AS "+Ident(m.Name()))
 	}
 	grouped := !s.IsRaw()
 	q := Query{}
@@ -203,7 +206,7 @@ func (g *gen) dim(d query.Dimension, loc *time.Location) string {
 	return Ident(d.Column)
 }
 
-func metric(m query.Metric) string {
+func (g *gen) metric(m query.Metric) string {
 	c := Ident(m.Column)
 	switch m.Func {
 	case query.AggCount:
@@ -214,6 +217,9 @@ func metric(m query.Metric) string {
 	case query.AggCountDistinct:
 		return "count(DISTINCT " + c + ")"
 	case query.AggSum:
+		if g.opts.FloatColumns[m.Column] {
+			return "fsum(" + c + ")"
+		}
 		return "sum(" + c + ")"
 	case query.AggAvg:
 		return "avg(" + c + ")"
@@ -310,7 +316,7 @@ func (g *gen) join(terms []query.Expr, sep string, having bool) (string, error) 
 func (g *gen) havingExpr(s query.Spec, e query.Expr) (string, error) {
 	g.cols = map[string]string{}
 	for _, m := range s.Metrics {
-		g.cols[m.Name()] = metric(m)
+		g.cols[m.Name()] = g.metric(m)
 	}
 	for _, d := range s.GroupBy {
 		g.cols[d.Name()] = g.dim(d, s.Location())

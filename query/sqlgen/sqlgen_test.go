@@ -27,7 +27,7 @@ func TestGolden(t *testing.T) {
 		"raw_all":         "SELECT * FROM shipments",
 		"raw_columns":     `SELECT shipped_at, "user.name" FROM shipments WHERE price >= 10 ORDER BY shipped_at DESC LIMIT 50`,
 		"top_n":           "SELECT category, count(*), avg(price) FROM shipments WHERE region = 'West' GROUP BY category ORDER BY count(*) DESC LIMIT 10",
-		"two_levels":      "SELECT region, category, sum(items_kept), count(DISTINCT rating) FROM shipments GROUP BY 1, 2",
+		"two_levels":      "SELECT region, category, sum(items_kept), sum(price), count(DISTINCT rating) FROM shipments GROUP BY 1, 2",
 		"month_utc":       "SELECT date_trunc('month', shipped_at) AS month, count(*) FROM shipments GROUP BY month ORDER BY month",
 		"day_la":          "SELECT date_trunc('day', shipped_at, 'America/Los_Angeles'), count(*) FROM shipments GROUP BY 1",
 		"bucket_15m":      "SELECT time_bucket('15 minutes', shipped_at), max(price) FROM shipments WHERE shipped_at > now() - INTERVAL '7 days' GROUP BY 1",
@@ -47,7 +47,7 @@ func TestGolden(t *testing.T) {
 			if spec, err = query.Validate(spec, schema); err != nil {
 				t.Fatal(err)
 			}
-			q, err := Generate(spec, Options{Now: now, MaxRows: 10000, DateColumns: map[string]bool{"day": true}})
+			q, err := Generate(spec, Options{Now: now, MaxRows: 10000, DateColumns: map[string]bool{"day": true}, FloatColumns: map[string]bool{"price": true}})
 			if err != nil {
 				t.Fatal(err)
 			}
