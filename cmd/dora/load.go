@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -93,7 +94,7 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 			defer b.Close()
 			stderr := cmd.ErrOrStderr()
 			tty := isTerminal(os.Stderr)
-			lastLine := ""
+			var lastAt time.Duration = -1
 			opts.Progress = func(s load.Stats) {
 				if tty {
 					w := 80
@@ -103,9 +104,11 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 					fmt.Fprintf(stderr, "\r%s", load.Bar(s, w-1))
 					return
 				}
-				if l := load.Line(s); s.Elapsed.Seconds() >= 5 && l != lastLine {
-					fmt.Fprintln(stderr, l)
-					lastLine = l
+				// Not a terminal: a plain line every 10 seconds (logs stay short), and none at the end,
+				// where the summary follows.
+				if s.Elapsed-lastAt >= 10*time.Second && s.ObjectsDone < s.Objects {
+					fmt.Fprintln(stderr, load.Line(s))
+					lastAt = s.Elapsed
 				}
 			}
 			sum, err := load.Run(ctx, b, opts)
