@@ -337,6 +337,7 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 		}
 		var groups, total int64
 		var counts []int64 // rows in each returned group
+		totals := make([]any, len(q.Totals))
 		for rows.Next() {
 			vals := make([]any, width)
 			ptrs := make([]any, width)
@@ -353,6 +354,7 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 				n := len(vals) - q.Hidden
 				groups, total = toInt(vals[n]), toInt(vals[n+1])
 				counts = append(counts, toInt(vals[n+2]))
+				copy(totals, vals[n+3:])
 				vals = vals[:n]
 			}
 			res.Rows = append(res.Rows, vals)
@@ -375,6 +377,9 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 					shown += c
 				}
 				res.Meta.OtherCount = total - shown
+				if spec.Other && res.Meta.OtherCount > 0 {
+					res.Rows = append(res.Rows, otherRow(spec, res.Rows, q.Totals, totals, len(res.Columns)))
+				}
 			}
 		case spec.Limit > 0 && len(res.Rows) >= spec.Limit:
 			res.Meta.Complete = false // more rows may match
@@ -382,6 +387,33 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 		return nil
 	})
 	return res, err
+}
+
+// otherRow is the "Other" row: the groups a LIMIT cut off, as totals minus the shown groups for
+// the metrics that add up, null for the rest; its first key says "Other".
+func otherRow(spec query.Spec, shown [][]any, which []int, totals []any, width int) []any {
+	row := make([]any, width)
+	row[0] = "Other"
+	dims := len(spec.GroupBy)
+	for k, i := range which {
+		switch t := totals[k].(type) {
+		case int64:
+			for _, r := range shown {
+				if v, ok := r[dims+i].(int64); ok {
+					t -= v
+				}
+			}
+			row[dims+i] = t
+		case float64:
+			for _, r := range shown {
+				if v, ok := r[dims+i].(float64); ok {
+					t -= v
+				}
+			}
+			row[dims+i] = t
+		}
+	}
+	return row
 }
 
 func toInt(v any) int64 {

@@ -43,7 +43,7 @@ func newRoot() *cobra.Command {
 
 func queryCmd(backend *string) *cobra.Command {
 	var format, timeZone string
-	var explain bool
+	var explain, other bool
 	var maxRows int
 	cmd := &cobra.Command{
 		Use:   "query [flags] SQL",
@@ -71,6 +71,7 @@ func queryCmd(backend *string) *cobra.Command {
 			if timeZone != "" && spec.TimeZone == "" {
 				spec.TimeZone = timeZone
 			}
+			spec.Other = other
 			ctx := cmd.Context()
 			b, err := openBackend(ctx, *backend)
 			if err != nil {
@@ -108,6 +109,7 @@ func queryCmd(backend *string) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(output.Formats, ", "))
 	cmd.Flags().BoolVar(&explain, "explain", false, "print the request that would be sent (SQL, or Elasticsearch JSON) without running it")
+	cmd.Flags().BoolVar(&other, "other", false, "add an \"Other\" row for the groups LIMIT cut off (counts and sums; other metrics empty)")
 	cmd.Flags().IntVar(&maxRows, "max-rows", 100_000, "most rows to return when the query has no LIMIT (the rest are reported, not printed)")
 	cmd.Flags().StringVar(&timeZone, "time-zone", "", "IANA time zone for time buckets, unless the SQL names one")
 	return cmd

@@ -35,7 +35,10 @@ const (
 type Query struct {
 	SQL    string
 	Args   []any
-	Hidden int  // trailing hidden columns (ColGroups, ColTotal, ColRows) in grouped queries
+	Hidden int // trailing hidden columns (ColGroups, ColTotal, ColRows, then Totals) in grouped queries
+	// Totals lists the metrics (by index) whose total over all groups follows ColRows, when the
+	// Spec asks for an "Other" row.
+	Totals []int
 	Capped bool // LIMIT is MaxRows+1, so one extra row means the answer was cut
 }
 
@@ -87,6 +90,16 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 	if grouped {
 		sel = append(sel, "count(*) OVER () AS "+Ident(ColGroups), "sum(count(*)) OVER () AS "+Ident(ColTotal), "count(*) AS "+Ident(ColRows))
 		q.Hidden = 3
+		if s.Other {
+			// The totals over every group of the metrics that add up, for the "Other" row.
+			for i, m := range s.Metrics {
+				if Additive(m) {
+					sel = append(sel, "sum("+g.metric(m)+") OVER () AS "+Ident(fmt.Sprintf("%s_%d", ColTotal, i)))
+					q.Totals = append(q.Totals, i)
+				}
+			}
+			q.Hidden += len(q.Totals)
+		}
 	}
 	var b strings.Builder
 	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + Ident(s.Table))
@@ -291,6 +304,10 @@ func (g *gen) expr(e query.Expr, having bool) (string, error) {
 }
 
 var errUnsupported = fmt.Errorf("sqlgen: unsupported")
+
+// Additive reports whether a metric of the groups a LIMIT cut off is the total minus the shown
+// groups: counts and sums are; averages, extremes and percentiles are not.
+func Additive(m query.Metric) bool { return m.Func == query.AggCount || m.Func == query.AggSum }
 
 // Words splits text into the lower-case words match() looks for, as a standard analyser would.
 func Words(text string) []string {
