@@ -99,9 +99,14 @@ func Table(w io.Writer, res *query.Result, width int) error {
 	for i, c := range res.Columns {
 		cells[0][i] = c.Name
 	}
+	days := dayColumns(res)
 	for r, row := range res.Rows {
 		cells[r+1] = make([]string, n)
 		for i := 0; i < n && i < len(row); i++ {
+			if t, ok := row[i].(time.Time); ok && !days[i] {
+				cells[r+1][i] = t.Format("2006-01-02 15:04:05")
+				continue
+			}
 			cells[r+1][i] = strings.ReplaceAll(Text(row[i]), "\n", " ")
 		}
 	}
@@ -138,6 +143,23 @@ func Table(w io.Writer, res *query.Result, width int) error {
 	b.WriteString(sum + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// dayColumns marks the columns whose times all fall on midnight, which print as days; a column
+// with any other time prints every value with its time of day, so the column reads evenly.
+func dayColumns(res *query.Result) []bool {
+	days := make([]bool, len(res.Columns))
+	for i := range days {
+		days[i] = true
+	}
+	for _, row := range res.Rows {
+		for i, v := range row {
+			if t, ok := v.(time.Time); ok && i < len(days) && (t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0) {
+				days[i] = false
+			}
+		}
+	}
+	return days
 }
 
 // Summary is the line under a table: rows, time taken and how exact the answer is.

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	duckdbdrv "github.com/duckdb/duckdb-go/v2"
@@ -26,11 +27,17 @@ type sink struct {
 	raw     *sql.Conn
 	app     *duckdbdrv.Appender
 	schema  query.Schema
+	mu      sync.Mutex // the appender takes one writer at a time
 }
 
 // Sink creates a staging table for a new version of table. The file stays open for writing
 // until Commit or Abort.
 func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts backends.SinkOptions) (backends.Sink, error) {
+	if opts.Resume {
+		// Rows carry no ids here, so rows written before a crash cannot be told from their
+		// re-run: a load into DuckDB starts over instead (it is local and fast).
+		return nil, fmt.Errorf("%w: --resume is for Elasticsearch; a load into DuckDB starts over: run it again without --resume", backends.ErrBadQuery)
+	}
 	version := opts.Version
 	if version == "" {
 		version = time.Now().UTC().Format("20060102150405")
@@ -83,6 +90,8 @@ func sqlType(t query.Type) string {
 
 // Write appends rows; ids are not needed, since a version replaces the whole table.
 func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	vals := make([]driver.Value, len(k.schema.Fields))
 	for _, r := range rows {
 		for i := range vals {
@@ -121,6 +130,18 @@ func toDriver(v any, t query.Type) driver.Value {
 		return x
 	}
 	return fmt.Sprint(v)
+}
+
+// Count flushes what was appended and returns the rows in the staging table.
+func (k *sink) Count(ctx context.Context) (int64, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.app.Flush(); err != nil {
+		return 0, fmt.Errorf("writing %s: %w", k.table, err)
+	}
+	var n int64
+	err := k.db.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlgen.Ident(k.staging)).Scan(&n)
+	return n, err
 }
 
 // Commit flushes the staging table and renames it over the table in one transaction.

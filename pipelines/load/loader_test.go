@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/objstore"
@@ -335,4 +336,40 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestLoadIntoDuckDB(t *testing.T) {
+	e := setup(t)
+	rows := orders(1, 7000)
+	e.put(t, "in/a.parquet", writeParquet(t, rows[:3000], 500))
+	e.put(t, "in/b.ndjson", ndjsonOf(rows[3000:]))
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	if err := duckdb.BuildDemo(context.Background(), path, 1000); err != nil {
+		t.Fatal(err)
+	}
+	b, err := backends.Open(context.Background(), "duckdb:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	opts := Options{Source: "s3://" + e.bucket + "/in/", Table: "orders", Workers: 2, BatchBytes: 16 << 10,
+		DeadLetter: filepath.Join(t.TempDir(), "dead.ndjson"), Checkpoint: filepath.Join(t.TempDir(), "cp.json")}
+	for i := 0; i < 2; i++ { // the second load replaces the first whole
+		sum, err := Run(context.Background(), b, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Indexed != 7000 || !sum.Published {
+			t.Errorf("summary %+v", sum)
+		}
+	}
+	got := ask(t, b, "SELECT count(*), sum(amount), sum(qty), count(DISTINCT order_id) FROM orders")
+	n, amount, qty := expected(rows)
+	if got[0][0] != n || got[0][1] != amount || got[0][2] != qty || got[0][3] != n {
+		t.Errorf("orders: %v; want %d %v %d %d", got[0], n, amount, qty, n)
+	}
+	opts.Resume = true
+	if _, err := Run(context.Background(), b, opts); err == nil || !strings.Contains(err.Error(), "starts over") {
+		t.Errorf("--resume on DuckDB: %v", err)
+	}
 }
