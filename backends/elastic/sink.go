@@ -21,10 +21,6 @@ import (
 	"github.com/dora-dev/dora/query"
 )
 
-// keywordLimit is the ignore_above of keyword (sub-)fields dora creates: the longest value in
-// characters whose UTF-8 fits Lucene's 32766-byte term, so values group whole as they do in SQL.
-const keywordLimit = 8191
-
 // sink writes a new index version <table>-<version> and publishes it by pointing the alias
 // <table> at it, so readers see the old version or the new one, never half of one. Each Write is
 // one _bulk request (retried as a whole on 429 and 5xx, and item by item for items the cluster
@@ -54,15 +50,16 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 		version = time.Now().UTC().Format("20060102150405")
 	}
 	k := &sink{b: b, table: table, index: table + "-" + version, schema: s}
-	var mappings any = map[string]any{"dynamic": false, "properties": properties(s)}
+	mappings := Mappings(s)
+	mappings["dynamic"] = false
+	var body any = mappings
 	if len(opts.Mapping) > 0 {
-		mappings = json.RawMessage(opts.Mapping)
+		body = json.RawMessage(opts.Mapping)
 	}
-	body := map[string]any{
+	raw, _ := json.Marshal(map[string]any{
 		"settings": map[string]any{"index": map[string]any{"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}},
-		"mappings": mappings,
-	}
-	raw, _ := json.Marshal(body)
+		"mappings": body,
+	})
 	if _, err := b.do(ctx, "PUT", "/"+url.PathEscape(k.index), raw); err != nil {
 		var ae *apiError
 		if opts.Resume && errors.As(err, &ae) && ae.Type == "resource_already_exists_exception" {
@@ -87,41 +84,6 @@ func (b *Backend) checkAlias(ctx context.Context, table string) error {
 		}
 	}
 	return nil
-}
-
-// properties maps a schema onto index mappings; dotted names become objects.
-func properties(s query.Schema) map[string]any {
-	root := map[string]any{}
-	for _, f := range s.Fields {
-		props := root
-		parts := strings.Split(f.Name, ".")
-		for _, p := range parts[:len(parts)-1] {
-			o, ok := props[p].(map[string]any)
-			if !ok {
-				o = map[string]any{"properties": map[string]any{}}
-				props[p] = o
-			}
-			props = o["properties"].(map[string]any)
-		}
-		props[parts[len(parts)-1]] = fieldMapping(f.Type)
-	}
-	return root
-}
-
-func fieldMapping(t query.Type) map[string]any {
-	switch t {
-	case query.TypeText:
-		return map[string]any{"type": "text", "fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": keywordLimit}}}
-	case query.TypeInt:
-		return map[string]any{"type": "long"}
-	case query.TypeFloat:
-		return map[string]any{"type": "double"}
-	case query.TypeBool:
-		return map[string]any{"type": "boolean"}
-	case query.TypeTime, query.TypeDate:
-		return map[string]any{"type": "date"}
-	}
-	return map[string]any{"type": "keyword", "ignore_above": keywordLimit}
 }
 
 // bulkAttempts bounds the retries of one batch; with the backoff below that is about a minute of

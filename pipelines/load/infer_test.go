@@ -1,20 +1,15 @@
 package load
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/dora-dev/dora/backends/elastic"
 	"github.com/dora-dev/dora/query"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 func TestInferSchemaTellsKeywordsFromText(t *testing.T) {
 	base := query.Schema{Table: "events", Fields: []query.Field{
@@ -75,56 +70,14 @@ func TestInferSchemaTellsKeywordsFromText(t *testing.T) {
 	}
 }
 
-func TestESMappingGolden(t *testing.T) {
-	s := query.Schema{Fields: []query.Field{
-		{Name: "id", Type: query.TypeInt},
-		{Name: "price", Type: query.TypeFloat},
-		{Name: "active", Type: query.TypeBool},
-		{Name: "category", Type: query.TypeString},
-		{Name: "review", Type: query.TypeText, Keyword: "review.keyword"},
-		{Name: "notes", Type: query.TypeText}, // text with no keyword sub-field
-		{Name: "shipped_at", Type: query.TypeTime},
-		{Name: "day", Type: query.TypeDate},
-		{Name: "blob", Type: query.TypeOther},
-		{Name: "user.name", Type: query.TypeString},
-		{Name: "user.address.city", Type: query.TypeString},
-		{Name: "user.age", Type: query.TypeInt},
-		{Name: "a", Type: query.TypeString}, // both a field and, below, an object: the object wins
-		{Name: "a.b", Type: query.TypeInt},
-		{Name: "c.d", Type: query.TypeInt}, // the same, the other way round
-		{Name: "c", Type: query.TypeString},
-	}}
-	got, err := json.MarshalIndent(ESMapping(s), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	golden := filepath.Join("testdata", "esmapping.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("ESMapping differs from %s (go test -update rewrites it):\n%s", golden, got)
-	}
-}
-
 // The mapping of an inferred schema, end to end from CSV text.
 func TestESMappingFromDecodedCSV(t *testing.T) {
 	d := openFile(t, "x.csv", []byte("id,when,tag\n1,2024-01-02T03:04:05Z,a\n2,2024-01-02T03:04:06Z,b\n"), FormatAuto)
-	got := ESMapping(d.Schema())
+	got := elastic.Mappings(d.Schema())
 	want := map[string]any{"properties": map[string]any{
 		"id":   map[string]any{"type": "long"},
 		"when": map[string]any{"type": "date", "format": "strict_date_optional_time||epoch_millis"},
-		"tag":  map[string]any{"type": "keyword"},
+		"tag":  map[string]any{"type": "keyword", "ignore_above": 8191},
 	}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("mapping = %v, want %v", got, want)
