@@ -54,4 +54,3 @@ func TestMappingsGolden(t *testing.T) {
 		t.Errorf("Mappings differs from %s (go test -update rewrites it):\n%s", golden, got)
 	}
 }
-

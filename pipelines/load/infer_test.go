@@ -10,7 +10,6 @@ import (
 	"github.com/dora-dev/dora/query"
 )
 
-
 func TestInferSchemaTellsKeywordsFromText(t *testing.T) {
 	base := query.Schema{Table: "events", Fields: []query.Field{
 		{Name: "category", Type: query.TypeString},
