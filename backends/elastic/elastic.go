@@ -187,30 +187,39 @@ func parseAPIError(status int, body []byte) *apiError {
 // do sends one request and returns the body of a 2xx answer; any other answer is an *apiError,
 // and a cluster that cannot be reached is backends.ErrUnavailable naming the URL.
 func (b *Backend) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	status, out, err := b.send(ctx, method, path, "application/json", body)
+	if err != nil {
+		return nil, err
+	}
+	if status >= 300 {
+		return nil, b.statusError(parseAPIError(status, out))
+	}
+	return out, nil
+}
+
+// send sends one request and returns the answer's status and body.
+func (b *Backend) send(ctx context.Context, method, path, contentType string, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, path, rd)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := b.es.Perform(req)
 	if err != nil {
-		return nil, b.unreachable(ctx, err)
+		return 0, nil, b.unreachable(ctx, err)
 	}
 	defer res.Body.Close()
 	out, err := io.ReadAll(res.Body)
 	if err != nil {
-		return nil, b.unreachable(ctx, err)
+		return 0, nil, b.unreachable(ctx, err)
 	}
-	if res.StatusCode >= 300 {
-		return nil, b.statusError(parseAPIError(res.StatusCode, out))
-	}
-	return out, nil
+	return res.StatusCode, out, nil
 }
 
 // unreachable explains a transport failure in a few words, without Go's wrapping.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -191,22 +190,12 @@ type bulkResponse struct {
 
 // bulk posts one _bulk body to index.
 func (b *Backend) bulk(ctx context.Context, index string, body []byte) (*bulkResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/"+url.PathEscape(index)+"/_bulk", bytes.NewReader(body))
+	status, out, err := b.send(ctx, http.MethodPost, "/"+url.PathEscape(index)+"/_bulk", "application/x-ndjson", body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	res, err := b.es.Perform(req)
-	if err != nil {
-		return nil, b.unreachable(ctx, err)
-	}
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, b.unreachable(ctx, err)
-	}
-	if res.StatusCode >= 300 {
-		return nil, parseAPIError(res.StatusCode, out)
+	if status >= 300 {
+		return nil, parseAPIError(status, out)
 	}
 	var r bulkResponse
 	if err := json.Unmarshal(out, &r); err != nil {
