@@ -17,7 +17,7 @@ import (
 func loadCmd(backend *string) *cobra.Command {
 	var opts load.Options
 	var ids, mapping, shard string
-	var asJSON bool
+	var asJSON, publish bool
 	cmd := &cobra.Command{
 		Use:   "load SOURCE --table NAME",
 		Short: "Load files (Parquet, CSV, NDJSON; gzip too) from S3 or disk into a table of the backend",
@@ -39,6 +39,21 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if publish {
+				if opts.Table == "" || opts.Version == "" {
+					return usageError{fmt.Errorf("--publish needs --table and --version")}
+				}
+				b, err := openBackend(cmd.Context(), *backend)
+				if err != nil {
+					return err
+				}
+				defer b.Close()
+				if err := load.Publish(cmd.Context(), b, opts.Table, opts.Version); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "published version %s as %s\n", opts.Version, opts.Table)
+				return nil
+			}
 			if len(args) == 1 {
 				opts.Source = args[0]
 			} else if wh := os.Getenv("DORA_WAREHOUSE"); wh != "" {
@@ -125,6 +140,9 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 					fmt.Fprintf(cmd.OutOrStdout(), ", published as %s", sum.Alias)
 				}
 				fmt.Fprintln(cmd.OutOrStdout())
+				if opts.Shards > 1 && err == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "shard %d/%d written; when every shard has finished: dora load --table %s --version %s --publish\n", opts.Shard, opts.Shards, opts.Table, opts.Version)
+				}
 				if sum.DeadLetter != "" {
 					fmt.Fprintf(cmd.OutOrStdout(), "rows set aside, with reasons: %s\n", sum.DeadLetter)
 				}
@@ -147,6 +165,7 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 	f.BoolVar(&opts.Resume, "resume", false, "continue the last load of this source and table after a crash")
 	f.StringVar(&opts.DeadLetter, "dead-letter", "", "NDJSON file for rows that cannot be written (default TABLE.dead-letter.ndjson)")
 	f.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
+	f.BoolVar(&publish, "publish", false, "publish --version of --table, written by --shard loads, instead of loading")
 	return cmd
 }
 

@@ -373,3 +373,40 @@ func TestLoadIntoDuckDB(t *testing.T) {
 		t.Errorf("--resume on DuckDB: %v", err)
 	}
 }
+
+func TestShardsThenPublish(t *testing.T) {
+	e := setup(t)
+	var all []orderRow
+	for i := 0; i < 4; i++ {
+		rows := orders(1+i*1000, 1000)
+		all = append(all, rows...)
+		e.put(t, fmt.Sprintf("in/part-%d.csv", i), csvOf(rows))
+	}
+	table := tableName(t)
+	var read int64
+	for shard := 0; shard < 2; shard++ {
+		sum, err := Run(context.Background(), e.es, Options{Source: "s3://" + e.bucket + "/in/", Table: table, Shard: shard, Shards: 2,
+			Version: "s1", IDColumns: []string{"order_id"}, DeadLetter: filepath.Join(t.TempDir(), "dead.ndjson"),
+			Checkpoint: filepath.Join(t.TempDir(), "cp.json")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Published || sum.Objects != 2 {
+			t.Errorf("shard %d: %+v", shard, sum)
+		}
+		read += sum.RowsRead
+	}
+	if ts, _ := e.es.Tables(context.Background()); contains(backends.TableNames(ts), table) {
+		t.Errorf("%s is visible before it is published", table)
+	}
+	if err := Publish(context.Background(), e.es, table, "nope"); err == nil {
+		t.Error("publishing a version nobody wrote succeeded")
+	}
+	if err := Publish(context.Background(), e.es, table, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if read != int64(len(all)) {
+		t.Errorf("the shards read %d rows of %d", read, len(all))
+	}
+	checkTable(t, e.es, table, all)
+}
