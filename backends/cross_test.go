@@ -70,6 +70,7 @@ func TestCrossBackend(t *testing.T) {
 	defer es.Close()
 
 	table := fmt.Sprintf("dora-cross-%d", os.Getpid())
+	t.Cleanup(func() { testenv.DeleteIndices(esURL, table+"-*") })
 	copyTable(t, duck, es, "events", table)
 
 	for i, tc := range crossCorpus {

@@ -30,6 +30,7 @@ func TestElasticsearchCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"XDG_STATE_HOME=" + dir}
+	t.Cleanup(func() { testenv.DeleteIndices(es, table+"-*") })
 	r = dora(t, "", env, "load", src, "--table", table, "--backend", es, "--id", "client_id", "--json", "--dead-letter", filepath.Join(dir, "dead.ndjson"))
 	if r.code != 0 {
 		t.Fatalf("load: exit %d\n%s%s", r.code, r.stdout, r.stderr)

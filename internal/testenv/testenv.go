@@ -4,6 +4,8 @@
 package testenv
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,4 +72,21 @@ func errText(err error) string {
 		return "no URL printed"
 	}
 	return err.Error()
+}
+
+// DeleteIndices deletes the indices matching pattern (such as "dora-load-x-*") on the cluster at
+// esURL, naming each one, since clusters refuse wildcard deletes by default.
+func DeleteIndices(esURL, pattern string) {
+	resp, err := http.Get(esURL + "/_cat/indices/" + pattern + "?h=index&expand_wildcards=open,closed")
+	if err != nil {
+		return
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, name := range strings.Fields(string(body)) {
+		req, _ := http.NewRequest(http.MethodDelete, esURL+"/"+name, nil)
+		if r, err := http.DefaultClient.Do(req); err == nil {
+			r.Body.Close()
+		}
+	}
 }

@@ -99,8 +99,11 @@ func (e env) put(t *testing.T, key string, data []byte) {
 	}
 }
 
+// tableName is a fresh table for the test; its versions are deleted when the test ends.
 func tableName(t *testing.T) string {
-	return "dora-load-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + fmt.Sprint(time.Now().UnixNano()%1e6)
+	name := "dora-load-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + fmt.Sprint(time.Now().UnixNano()%1e6)
+	t.Cleanup(func() { testenv.DeleteIndices(testenv.Elasticsearch(t), name+"-*") })
+	return name
 }
 
 func ask(t *testing.T, b backends.Backend, sql string) [][]any {
