@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/output"
 	"github.com/dora-dev/dora/query"
@@ -279,4 +278,3 @@ func versionCmd() *cobra.Command {
 	}
 }
 
-var _ = backends.ErrBadQuery
