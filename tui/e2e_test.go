@@ -138,7 +138,7 @@ func expected(t *testing.T, path, sqlText string) map[string]group {
 // line, shrink to 80x24, quit and check the terminal is back to normal.
 func TestExplorerEndToEnd(t *testing.T) {
 	needTmux(t)
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") != "true" { // CI always runs it
 		t.Skip("end-to-end: skipped with -short")
 	}
 	dir := t.TempDir()

@@ -277,4 +277,3 @@ func versionCmd() *cobra.Command {
 		},
 	}
 }
-

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -231,7 +232,7 @@ func TestBuildCanceled(t *testing.T) {
 // TestDefaultRowsTiming reports how long the default-size warehouse takes
 // to build (not asserted).
 func TestDefaultRowsTiming(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") != "true" { // CI always runs it
 		t.Skip("builds 500k shipments")
 	}
 	db := openDB(t, "default.duckdb")
