@@ -111,6 +111,10 @@ func TestSinkPublishesWholeVersions(t *testing.T) {
 		if err := k.Write(ctx, rows, nil); err != nil {
 			t.Fatal(err)
 		}
+		// While a load is under way the database stays readable, by this process or another.
+		if res := run(t, b, "SELECT count(*) FROM shipments"); res.Rows[0][0] != int64(5000) {
+			t.Errorf("reading during a load: %v", res.Rows)
+		}
 		if commit {
 			err = k.Commit(ctx)
 		} else {
@@ -132,5 +136,8 @@ func TestSinkPublishesWholeVersions(t *testing.T) {
 	ts, _ := b.Tables(ctx)
 	if len(ts) != 4 {
 		t.Errorf("staging tables are visible: %v", backends.TableNames(ts))
+	}
+	if leftovers, _ := filepath.Glob(b.Path() + ".load-*"); len(leftovers) > 0 {
+		t.Errorf("staging files left behind: %v", leftovers)
 	}
 }

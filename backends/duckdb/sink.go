@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -16,12 +17,14 @@ import (
 	"github.com/dora-dev/dora/query/sqlgen"
 )
 
-// sink writes a new version of a table into a staging table and swaps it in with one
-// transaction on Commit, so readers see the old table or the new one, never half of it.
+// sink writes a new version of a table into a staging file beside the database, so the
+// database itself stays free for readers while a load runs, then copies it in and replaces the
+// table in one transaction on Commit: readers see the old table or the new one, never half of it.
 type sink struct {
 	b       *Backend
 	table   string
-	staging string
+	staging string // the staging table, in the staging file
+	file    string // the staging file
 	conn    *duckdbdrv.Connector
 	db      *sql.DB
 	raw     *sql.Conn
@@ -42,12 +45,13 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 	if version == "" {
 		version = time.Now().UTC().Format("20060102150405")
 	}
-	k := &sink{b: b, table: table, staging: "_dora_staging_" + table + "_" + version, schema: s}
-	b.Close() // our own read-only handle would lock us out
+	k := &sink{b: b, table: table, staging: "staging", file: fmt.Sprintf("%s.load-%s-%s.duckdb", b.path, table, version), schema: s}
+	os.Remove(k.file)
 	var err error
-	if k.db, k.conn, err = b.open(ctx, false); err != nil {
-		return nil, err
+	if k.conn, err = duckdbdrv.NewConnector(k.file, nil); err != nil {
+		return nil, fmt.Errorf("creating the staging file %s: %w", k.file, err)
 	}
+	k.db = sql.OpenDB(k.conn)
 	cols := make([]string, len(s.Fields))
 	for i, f := range s.Fields {
 		cols[i] = sqlgen.Ident(f.Name) + " " + sqlType(f.Type)
@@ -144,49 +148,72 @@ func (k *sink) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// Commit flushes the staging table and renames it over the table in one transaction.
+// Commit closes the staging file, then copies it into the database and replaces the table in one
+// transaction. Only this step holds the database's write lock.
 func (k *sink) Commit(ctx context.Context) error {
-	defer k.close()
+	defer k.remove()
 	if err := k.app.Close(); err != nil {
+		k.close()
 		return fmt.Errorf("writing %s: %w", k.table, err)
 	}
 	k.app = nil
-	tx, err := k.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlgen.Ident(k.table)); err != nil {
-		return fmt.Errorf("replacing %s: %w", k.table, err)
-	}
-	if _, err := tx.ExecContext(ctx, "ALTER TABLE "+sqlgen.Ident(k.staging)+" RENAME TO "+sqlgen.Ident(k.table)); err != nil {
-		return fmt.Errorf("publishing %s: %w", k.table, err)
-	}
-	return tx.Commit()
+	k.close()
+	k.b.Close() // our own read-only handle would lock us out
+	return k.b.with(ctx, false, func(db *sql.DB) error {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "ATTACH "+quoteString(k.file)+" AS dora_load (READ_ONLY)"); err != nil {
+			return fmt.Errorf("reading the staging file %s: %w", k.file, err)
+		}
+		defer conn.ExecContext(context.Background(), "DETACH dora_load")
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlgen.Ident(k.table)); err != nil {
+			return fmt.Errorf("replacing %s: %w", k.table, err)
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE "+sqlgen.Ident(k.table)+" AS SELECT * FROM dora_load."+sqlgen.Ident(k.staging)); err != nil {
+			return fmt.Errorf("publishing %s: %w", k.table, err)
+		}
+		return tx.Commit()
+	})
 }
 
-// Abort drops the staging table.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// remove deletes the staging file.
+func (k *sink) remove() {
+	os.Remove(k.file)
+	os.Remove(k.file + ".wal")
+}
+
+// Abort deletes the staging file; the table is untouched.
 func (k *sink) Abort(ctx context.Context) error {
-	defer k.close()
-	if k.app != nil {
-		_ = k.app.Close()
-		k.app = nil
-	}
-	_, err := k.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlgen.Ident(k.staging))
-	return err
+	k.close()
+	k.remove()
+	return nil
 }
 
 func (k *sink) close() {
 	if k.app != nil {
 		_ = k.app.Close()
+		k.app = nil
 	}
 	if k.raw != nil {
 		_ = k.raw.Close()
+		k.raw = nil
 	}
 	if k.db != nil {
 		_ = k.db.Close()
+		k.db = nil
 	}
 	if k.conn != nil {
 		_ = k.conn.Close()
+		k.conn = nil
 	}
 }
