@@ -1,7 +1,6 @@
 package elastic
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,14 +95,24 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 	if ids != nil && len(ids) != len(rows) {
 		return fmt.Errorf("writing %s: %d ids for %d rows", k.index, len(ids), len(rows))
 	}
-	docs := make([][]byte, len(rows))
+	// The body is built once; a retry of some items resends their lines from it.
+	all := make([]byte, 0, 256*len(rows))
+	at := make([]int, len(rows)+1) // item i is all[at[i]:at[i+1]]
 	for i, row := range rows {
-		doc, err := k.document(row)
-		if err != nil {
+		at[i] = len(all)
+		all = append(all, `{"index":{`...)
+		if ids != nil {
+			all = append(all, `"_id":`...)
+			all = appendJSONString(all, ids[i])
+		}
+		all = append(all, "}}\n"...)
+		var err error
+		if all, err = k.appendDocument(all, row); err != nil {
 			return err
 		}
-		docs[i] = doc
+		all = append(all, '\n')
 	}
+	at[len(rows)] = len(all)
 	todo := make([]int, len(rows)) // positions still to send
 	for i := range todo {
 		todo[i] = i
@@ -118,18 +127,14 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 				return err
 			}
 		}
-		var body bytes.Buffer
-		for _, i := range todo {
-			body.WriteString(`{"index":{`)
-			if ids != nil {
-				body.WriteString(`"_id":`)
-				body.Write(appendJSONString(nil, ids[i]))
+		body := all
+		if len(todo) < len(rows) {
+			body = nil
+			for _, i := range todo {
+				body = append(body, all[at[i]:at[i+1]]...)
 			}
-			body.WriteString("}}\n")
-			body.Write(docs[i])
-			body.WriteByte('\n')
 		}
-		resp, err := k.b.bulk(ctx, k.index, body.Bytes())
+		resp, err := k.b.bulk(ctx, k.index, body)
 		var ae *apiError
 		if errors.As(err, &ae) && (ae.Status == 429 || ae.Status >= 500) {
 			continue // the whole request again
@@ -204,13 +209,12 @@ func (b *Backend) bulk(ctx context.Context, index string, body []byte) (*bulkRes
 	return &r, nil
 }
 
-// document is a row as JSON in the schema's field order; nulls are left out, as Elasticsearch
-// expects of a missing value.
-func (k *sink) document(row backends.Row) ([]byte, error) {
+// appendDocument appends a row as JSON in the schema's field order; nulls are left out, as
+// Elasticsearch expects of a missing value.
+func (k *sink) appendDocument(b []byte, row backends.Row) ([]byte, error) {
 	if len(row) != len(k.schema.Fields) {
 		return nil, fmt.Errorf("writing %s: a row has %d values for %d columns", k.index, len(row), len(k.schema.Fields))
 	}
-	b := make([]byte, 0, 64+16*len(row))
 	b = append(b, '{')
 	n := 0
 	for i, v := range row {

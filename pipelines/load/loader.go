@@ -294,9 +294,11 @@ func (l *loader) run(ctx context.Context, objs []*objectState) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	queue := make(chan *objectState)
-	batches := make(chan batch, l.opts.Workers)
+	// Decoding is cheaper than indexing: half as many decoders as writers keep the writers busy,
+	// and with no queue between them, at most workers + 2 x decoders batches are in memory.
+	batches := make(chan batch)
 	var decoders, writers sync.WaitGroup
-	for range min(l.opts.Workers, len(objs)) {
+	for range min(max(1, (l.opts.Workers+1)/2), len(objs)) {
 		decoders.Add(1)
 		go func() {
 			defer decoders.Done()
