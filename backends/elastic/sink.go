@@ -1,6 +1,7 @@
 package elastic
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,6 +143,10 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", k.index, err)
 		}
+		if resp.allOK {
+			k.created.Add(int64(resp.created))
+			break
+		}
 		var retry []int
 		for n, item := range resp.Items {
 			if n >= len(todo) {
@@ -180,6 +185,9 @@ func sleepBackoff(ctx context.Context, attempt int) error {
 }
 
 type bulkResponse struct {
+	allOK   bool // every item succeeded; Items is not filled in
+	created int  // with allOK: how many items created a document
+
 	Errors bool `json:"errors"`
 	Items  []struct {
 		Index struct {
@@ -193,14 +201,21 @@ type bulkResponse struct {
 	} `json:"items"`
 }
 
-// bulk posts one _bulk body to index.
+// bulkFilter trims the bulk response to what Write reads, and puts "errors" first.
+const bulkFilter = "?filter_path=errors,items.*.status,items.*.result,items.*.error.type,items.*.error.reason"
+
+// bulk posts one _bulk body to index. When nothing failed, the answer is not decoded item by item
+// (that was a quarter of a load's CPU): the documents created are counted in the raw text.
 func (b *Backend) bulk(ctx context.Context, index string, body []byte) (*bulkResponse, error) {
-	status, out, err := b.send(ctx, http.MethodPost, "/"+url.PathEscape(index)+"/_bulk", "application/x-ndjson", body)
+	status, out, err := b.send(ctx, http.MethodPost, "/"+url.PathEscape(index)+"/_bulk"+bulkFilter, "application/x-ndjson", body)
 	if err != nil {
 		return nil, err
 	}
 	if status >= 300 {
 		return nil, parseAPIError(status, out)
+	}
+	if bytes.HasPrefix(out, []byte(`{"errors":false`)) {
+		return &bulkResponse{allOK: true, created: bytes.Count(out, []byte(`"result":"created"`))}, nil
 	}
 	var r bulkResponse
 	if err := json.Unmarshal(out, &r); err != nil {

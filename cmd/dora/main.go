@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/dora-dev/dora/backends"
@@ -33,7 +34,15 @@ func (e usageError) Unwrap() error { return e.err }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// DORA_CPUPROFILE=FILE writes a CPU profile of the command, for `go tool pprof`.
+	if path := os.Getenv("DORA_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
+	}
 	err := newRoot().ExecuteContext(ctx)
+	pprof.StopCPUProfile()
 	stop()
 	os.Exit(report(err))
 }
