@@ -104,7 +104,7 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	counted := &countingStore{Store: store}
 	objs, err := store.List(ctx, prefix)
 	if err != nil {
-		return Summary{}, fmt.Errorf("listing %s: %w", opts.Source, err)
+		return Summary{}, err // worded by the store, with the URL
 	}
 	if opts.Shards > 1 {
 		objs = shardOf(objs, opts.Shard, opts.Shards)

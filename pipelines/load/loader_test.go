@@ -330,6 +330,13 @@ func TestS3ErrorsAreClear(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rejected the credentials") || strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("wrong credentials: %v", err)
 	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_, err = Run(context.Background(), e.es, Options{Source: "s3://" + e.bucket + "/x/", Table: "t"})
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials found for s3://"+e.bucket+"/x/") {
+		t.Errorf("no credentials: %v", err)
+	}
 }
 
 func contains(list []string, s string) bool {

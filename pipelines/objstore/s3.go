@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Defaults for the S3 store.
@@ -47,6 +48,9 @@ func NewS3(ctx context.Context) (*S3, error) {
 	if os.Getenv("AWS_MAX_ATTEMPTS") == "" {
 		opts = append(opts, config.WithRetryMaxAttempts(DefaultMaxAttempts))
 	}
+	// The SDK would log its credential-chain fallbacks to stderr, over the TUI; failures come
+	// back as errors, which are worded below.
+	opts = append(opts, config.WithLogger(logging.Nop{}))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
@@ -297,6 +301,10 @@ func (s *S3) wrap(verb, url, bucket string, err error) error {
 			return &storeError{kind: ErrAccessDenied, cause: err, msg: fmt.Sprintf(
 				"bucket %q is not in region %s (set AWS_REGION to the bucket's region)", bucket, s.region)}
 		}
+	}
+	if strings.Contains(err.Error(), "get credentials:") { // the default chain found none
+		return &storeError{kind: ErrCredentials, cause: err, msg: fmt.Sprintf(
+			"no AWS credentials found for %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an instance or task role is available", url)}
 	}
 	var sign *v4.SigningError
 	if errors.As(err, &sign) {
