@@ -209,7 +209,7 @@ func (p *parser) statement() (Spec, error) {
 	b := builder{p: p, spec: Spec{Table: table}}
 	var where Expr
 	if p.acceptWord("WHERE") {
-		if where, err = p.expr(false); err != nil {
+		if where, err = p.expr(); err != nil {
 			return Spec{}, err
 		}
 	}

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// expr reads a boolean expression; OR binds loosest, then AND, then NOT.
-func (p *parser) expr(having bool) (Expr, error) { return p.orExpr(nil) }
+// expr reads a WHERE expression; OR binds loosest, then AND, then NOT.
+func (p *parser) expr() (Expr, error) { return p.orExpr(nil) }
 
+// havingExpr reads a HAVING expression, whose operands b resolves to output columns.
 func (p *parser) havingExpr(b *builder) (Expr, error) { return p.orExpr(b) }
 
 func (p *parser) orExpr(b *builder) (Expr, error) {
