@@ -13,67 +13,48 @@ func (p *parser) expr() (Expr, error) { return p.orExpr(nil) }
 func (p *parser) havingExpr(b *builder) (Expr, error) { return p.orExpr(b) }
 
 func (p *parser) orExpr(b *builder) (Expr, error) {
-	left, err := p.andExpr(b)
-	if err != nil {
-		return nil, err
-	}
-	terms := []Expr{left}
-	for p.acceptWord("OR") {
-		right, err := p.andExpr(b)
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, right)
-	}
-	return NewOr(terms...), nil
+	return p.joined(b, "OR", p.andExpr, NewOr)
 }
 
 func (p *parser) andExpr(b *builder) (Expr, error) {
-	left, err := p.notExpr(b)
-	if err != nil {
-		return nil, err
-	}
-	terms := []Expr{left}
-	for p.acceptWord("AND") {
-		right, err := p.notExpr(b)
+	return p.joined(b, "AND", p.notExpr, NewAnd)
+}
+
+// joined reads operands separated by word and combines them.
+func (p *parser) joined(b *builder, word string, operand func(*builder) (Expr, error), combine func(...Expr) Expr) (Expr, error) {
+	var terms []Expr
+	for {
+		t, err := operand(b)
 		if err != nil {
 			return nil, err
 		}
-		terms = append(terms, right)
+		terms = append(terms, t)
+		if !p.acceptWord(word) {
+			return combine(terms...), nil
+		}
 	}
-	return NewAnd(terms...), nil
 }
 
 // NewAnd joins terms with AND, flattening nested ANDs; one term is returned as it is.
 func NewAnd(terms ...Expr) Expr {
-	var flat []Expr
-	for _, t := range terms {
-		switch x := t.(type) {
-		case nil:
-		case And:
-			flat = append(flat, x.Terms...)
-		default:
-			flat = append(flat, t)
-		}
-	}
-	switch len(flat) {
-	case 0:
-		return nil
-	case 1:
-		return flat[0]
-	}
-	return And{Terms: flat}
+	return flatten(terms, func(e Expr) ([]Expr, bool) { x, ok := e.(And); return x.Terms, ok }, func(t []Expr) Expr { return And{Terms: t} })
 }
 
 // NewOr joins terms with OR, flattening nested ORs; one term is returned as it is.
 func NewOr(terms ...Expr) Expr {
+	return flatten(terms, func(e Expr) ([]Expr, bool) { x, ok := e.(Or); return x.Terms, ok }, func(t []Expr) Expr { return Or{Terms: t} })
+}
+
+// flatten drops nil terms and splices in the terms of nested joins of the same kind.
+func flatten(terms []Expr, same func(Expr) ([]Expr, bool), join func([]Expr) Expr) Expr {
 	var flat []Expr
 	for _, t := range terms {
-		switch x := t.(type) {
-		case nil:
-		case Or:
-			flat = append(flat, x.Terms...)
-		default:
+		if t == nil {
+			continue
+		}
+		if inner, ok := same(t); ok {
+			flat = append(flat, inner...)
+		} else {
 			flat = append(flat, t)
 		}
 	}
@@ -83,7 +64,7 @@ func NewOr(terms ...Expr) Expr {
 	case 1:
 		return flat[0]
 	}
-	return Or{Terms: flat}
+	return join(flat)
 }
 
 func (p *parser) notExpr(b *builder) (Expr, error) {

@@ -16,6 +16,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/backends/duckdb/demo"
+	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/tui/format"
 )
 
@@ -31,10 +32,7 @@ func needTmux(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("tmux")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed: the TUI end-to-end test cannot run (scripts/deps installs it)")
-		}
-		t.Skip("SKIPPING the TUI end-to-end test: tmux is not installed (scripts/deps installs it)")
+		testenv.Unavailable(t, "tmux is not installed, so the TUI end-to-end test cannot run (scripts/deps installs it)")
 	}
 	return path
 }
@@ -138,9 +136,6 @@ func expected(t *testing.T, path, sqlText string) map[string]group {
 // line, shrink to 80x24, quit and check the terminal is back to normal.
 func TestExplorerEndToEnd(t *testing.T) {
 	needTmux(t)
-	if testing.Short() && os.Getenv("CI") != "true" { // CI always runs it
-		t.Skip("end-to-end: skipped with -short")
-	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dora")
 	build := exec.Command("go", "build", "-o", bin, "github.com/dora-dev/dora/cmd/dora")

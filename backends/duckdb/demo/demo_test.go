@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -232,9 +231,6 @@ func TestBuildCanceled(t *testing.T) {
 // TestDefaultRowsTiming reports how long the default-size warehouse takes
 // to build (not asserted).
 func TestDefaultRowsTiming(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") != "true" { // CI always runs it
-		t.Skip("builds 500k shipments")
-	}
 	db := openDB(t, "default.duckdb")
 	d := build(t, db, 0)
 	if n := scalar[int64](t, db, "SELECT count(*) FROM shipments"); n != DefaultRows {
