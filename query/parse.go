@@ -423,10 +423,7 @@ func (p *parser) call() (item, error) {
 		if t.kind != tokString || unit == "" || unit == "second" {
 			return item{}, p.errorf(t, "date_trunc needs a unit: 'minute', 'hour', 'day', 'week', 'month', 'quarter' or 'year'")
 		}
-		if err := p.expectSym(","); err != nil {
-			return item{}, err
-		}
-		col, _, err := p.ident("a column")
+		col, err := p.commaColumn()
 		if err != nil {
 			return item{}, err
 		}
@@ -443,10 +440,7 @@ func (p *parser) call() (item, error) {
 		if err != nil {
 			return item{}, p.errorf(t, "time_bucket: %v", err)
 		}
-		if err := p.expectSym(","); err != nil {
-			return item{}, err
-		}
-		col, _, err := p.ident("a column")
+		col, err := p.commaColumn()
 		if err != nil {
 			return item{}, err
 		}
@@ -477,6 +471,15 @@ func (p *parser) call() (item, error) {
 		return item{}, err
 	}
 	return it, nil
+}
+
+// commaColumn reads ", column", the second argument of a time bucket.
+func (p *parser) commaColumn() (string, error) {
+	if err := p.expectSym(","); err != nil {
+		return "", err
+	}
+	col, _, err := p.ident("a column")
+	return col, err
 }
 
 func (p *parser) optionalZone() (string, error) {
