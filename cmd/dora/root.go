@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/output"
 	"github.com/dora-dev/dora/query"
@@ -80,11 +81,7 @@ func queryCmd(backend *string) *cobra.Command {
 			if m, ok := b.(interface{ SetMaxRows(int) }); ok && maxRows > 0 {
 				m.SetMaxRows(maxRows)
 			}
-			schema, err := b.Schema(ctx, spec.Table)
-			if err != nil {
-				return err
-			}
-			if spec, err = query.Validate(spec, schema); err != nil {
+			if spec, err = backends.Prepare(ctx, b, spec); err != nil {
 				return err
 			}
 			if explain {
