@@ -1,17 +1,24 @@
 package query
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
-// builder turns parsed SELECT and GROUP BY items into a Spec and resolves later references
-// (ORDER BY, HAVING) to output column names.
+// builder turns parsed SELECT and GROUP BY items into a Spec and resolves the names in GROUP BY,
+// HAVING and ORDER BY as PostgreSQL and DuckDB do: an output alias, an output position, a source
+// column, or an expression equal to a select item.
 type builder struct {
-	p        *parser
-	spec     Spec
-	selected []string // output names in the order SELECT wrote them, for ordinals
+	p       *parser
+	spec    Spec
+	items   []item // the SELECT list as parsed
+	star    bool
+	zoneSet bool // a time bucket has fixed the Spec's time zone
 }
 
 func (b *builder) resolveSelect(items []item, groups []item) error {
 	p := b.p
+	b.items = items
 	for _, it := range items {
 		if it.star {
 			if len(items) > 1 {
@@ -20,6 +27,7 @@ func (b *builder) resolveSelect(items []item, groups []item) error {
 			if len(groups) > 0 {
 				return p.errorf(it.tok, "SELECT * cannot be grouped: name the group-by columns and aggregates")
 			}
+			b.star = true
 			return nil
 		}
 	}
@@ -34,171 +42,220 @@ func (b *builder) resolveSelect(items []item, groups []item) error {
 			if it.dim != nil {
 				return p.errorf(it.tok, "%s needs GROUP BY", it.text())
 			}
-			if it.alias != "" {
-				return p.errorf(it.tok, "dora does not support aliases on plain columns without GROUP BY")
-			}
-			b.spec.Columns = append(b.spec.Columns, it.column)
-			b.selected = append(b.selected, it.column)
+			b.spec.Select = append(b.spec.Select, Output{Kind: OutColumn, Ref: it.column, Alias: it.alias})
 		}
-		return nil
-	}
-	zone := ""
-	setZone := func(it item) error {
-		if it.dim == nil || !it.dim.IsTime() {
-			return nil
-		}
-		if zone != "" && it.tz != zone || zone == "" && len(b.spec.GroupBy) > 0 && b.hasTimeDim() && it.tz != "" {
-			return p.errorf(it.tok, "every time bucket in one query must use the same time zone")
-		}
-		zone = it.tz
 		return nil
 	}
 	for _, g := range groups {
-		var d Dimension
-		switch {
-		case g.ordinal > 0:
-			if g.ordinal > len(items) {
-				return p.errorf(g.tok, "GROUP BY %d: the SELECT list has only %d columns", g.ordinal, len(items))
-			}
-			s := items[g.ordinal-1]
-			if s.metric != nil {
-				return p.errorf(g.tok, "GROUP BY %d names an aggregate", g.ordinal)
-			}
-			d = s.dimension()
-			if err := setZone(s); err != nil {
-				return err
-			}
-		case g.metric != nil:
-			return p.errorf(g.tok, "dora cannot group by an aggregate")
-		case g.dim != nil:
-			d = *g.dim
-			if err := setZone(g); err != nil {
-				return err
-			}
-		default:
-			d = Dimension{Kind: DimColumn, Column: g.column}
-			for _, s := range items { // GROUP BY an alias
-				if s.alias == g.column && s.metric == nil {
-					d = s.dimension()
-					if err := setZone(s); err != nil {
-						return err
-					}
-				}
-			}
+		d, err := b.groupDim(g)
+		if err != nil {
+			return err
 		}
-		for _, have := range b.spec.GroupBy {
-			if have.Expr() == d.Expr() {
-				return p.errorf(g.tok, "%s is grouped twice", d.Expr())
-			}
+		if b.spec.Dimension(d.Name()) < 0 { // GROUP BY a, a groups once, as in SQL
+			b.spec.GroupBy = append(b.spec.GroupBy, d)
 		}
-		b.spec.GroupBy = append(b.spec.GroupBy, d)
 	}
 	for _, it := range items {
-		if it.metric != nil {
-			m := *it.metric
-			m.Alias = it.alias
-			b.spec.Metrics = append(b.spec.Metrics, m)
-			b.selected = append(b.selected, m.Name())
-			continue
+		kind, ref, err := b.computed(it, "must appear in GROUP BY or be used in an aggregate function")
+		if err != nil {
+			return err
 		}
-		d := it.dimension()
-		found := false
-		for i := range b.spec.GroupBy {
-			if b.spec.GroupBy[i].Expr() == d.Expr() {
-				found = true
-				if it.alias != "" {
-					b.spec.GroupBy[i].Alias = it.alias
-				}
-				if d.IsTime() && it.tz != zone {
-					return p.errorf(it.tok, "every time bucket in one query must use the same time zone")
-				}
-				b.selected = append(b.selected, b.spec.GroupBy[i].Name())
-			}
-		}
-		if !found {
-			return p.errorf(it.tok, "%s must appear in GROUP BY or inside an aggregate", it.text())
-		}
-	}
-	b.spec.TimeZone = zone
-	seen := map[string]bool{}
-	for _, d := range b.spec.GroupBy {
-		if seen[d.Name()] {
-			return errAt(p.src, len(p.src), "two columns are named %q: give one an alias with AS", d.Name())
-		}
-		seen[d.Name()] = true
-	}
-	for _, m := range b.spec.Metrics {
-		if seen[m.Name()] {
-			return errAt(p.src, len(p.src), "two columns are named %q: give one an alias with AS", m.Name())
-		}
-		seen[m.Name()] = true
+		b.spec.Select = append(b.spec.Select, Output{Kind: kind, Ref: ref, Alias: it.alias})
 	}
 	return nil
 }
 
-func (b *builder) hasTimeDim() bool {
-	for _, d := range b.spec.GroupBy {
-		if d.IsTime() {
-			return true
+// groupDim resolves one GROUP BY operand. A bare name is an output alias when one has it (so
+// GROUP BY month groups by date_trunc('month', ts) AS month), else a source column.
+func (b *builder) groupDim(g item) (Dimension, error) {
+	p := b.p
+	switch {
+	case g.ordinal > 0:
+		if g.ordinal > len(b.items) {
+			return Dimension{}, p.errorf(g.tok, "GROUP BY %d: the SELECT list has only %d items; use a position from 1 to %d or name the column", g.ordinal, len(b.items), len(b.items))
+		}
+		s := b.items[g.ordinal-1]
+		if s.metric != nil {
+			return Dimension{}, p.errorf(g.tok, "GROUP BY %d names the aggregate %s: dora cannot group by an aggregate", g.ordinal, s.text())
+		}
+		return s.dimension(), b.useZone(s)
+	case g.metric != nil:
+		return Dimension{}, p.errorf(g.tok, "dora cannot group by an aggregate such as %s", g.text())
+	case g.dim != nil:
+		return *g.dim, b.useZone(g)
+	}
+	s, found, err := b.byName(g, func(it item) string { return it.alias }, "GROUP BY")
+	if err != nil || !found {
+		return Dimension{Kind: DimColumn, Column: g.column}, err
+	}
+	if s.metric != nil {
+		return Dimension{}, p.errorf(g.tok, "GROUP BY %s names the aggregate %s: dora cannot group by an aggregate", g.column, s.text())
+	}
+	return s.dimension(), b.useZone(s)
+}
+
+// byName finds the select item a bare name refers to by name(item), case-insensitively. Two items
+// of that name that compute different things make the name ambiguous.
+func (b *builder) byName(ref item, name func(item) string, clause string) (item, bool, error) {
+	var found *item
+	for i, it := range b.items {
+		if n := name(it); n == "" || !strings.EqualFold(n, ref.column) {
+			continue
+		}
+		if found != nil && found.key() != it.key() {
+			return item{}, false, b.p.errorf(ref.tok, "%s %s is ambiguous: it could be %s or %s; use the expression, a position, or an alias of its own",
+				clause, QuoteIdent(ref.column), describeItem(*found, b.items), describeItem(it, b.items))
+		}
+		found = &b.items[i]
+	}
+	if found == nil {
+		return item{}, false, nil
+	}
+	return *found, true, nil
+}
+
+func describeItem(it item, items []item) string {
+	for i := range items {
+		if items[i].tok.pos == it.tok.pos {
+			s := fmt.Sprintf("%s (select item %d)", it.text(), i+1)
+			if it.alias != "" {
+				s = fmt.Sprintf("%s AS %s (select item %d)", it.text(), QuoteIdent(it.alias), i+1)
+			}
+			return s
 		}
 	}
-	return false
+	return it.text()
+}
+
+// computed resolves an operand of a grouped query to the dimension or metric it stands for,
+// adding an aggregate that is not computed yet, as SQL computes what HAVING and ORDER BY use.
+func (b *builder) computed(it item, notGrouped string) (OutputKind, string, error) {
+	if it.metric != nil {
+		return OutMetric, b.addMetric(*it.metric), nil
+	}
+	if err := b.useZone(it); err != nil {
+		return 0, "", err
+	}
+	d := it.dimension()
+	if i := b.spec.Dimension(d.Name()); i >= 0 {
+		return OutDimension, d.Name(), nil
+	}
+	if d.Kind == DimColumn {
+		for _, have := range b.spec.GroupBy {
+			if have.Kind == DimColumn && strings.EqualFold(have.Column, d.Column) {
+				return OutDimension, have.Name(), nil
+			}
+		}
+	}
+	if len(b.spec.GroupBy) == 0 {
+		return 0, "", b.p.errorf(it.tok, "%s %s: with aggregates and no GROUP BY the answer is one row; add GROUP BY %s", it.text(), notGrouped, it.text())
+	}
+	return 0, "", b.p.errorf(it.tok, "%s %s", it.text(), notGrouped)
+}
+
+func (b *builder) addMetric(m Metric) string {
+	if b.spec.Metric(m.Name()) < 0 {
+		b.spec.Metrics = append(b.spec.Metrics, m)
+	}
+	return m.Name()
+}
+
+// useZone checks that every time bucket of the query uses the same time zone and records it.
+func (b *builder) useZone(it item) error {
+	if it.dim == nil || !it.dim.IsTime() {
+		return nil
+	}
+	if !b.zoneSet {
+		b.zoneSet = true
+		b.spec.TimeZone = it.tz
+		return nil
+	}
+	if it.tz != b.spec.TimeZone {
+		return b.p.errorf(it.tok, "every time bucket in one query must use the same time zone")
+	}
+	return nil
 }
 
 func (it item) dimension() Dimension {
 	if it.dim != nil {
-		d := *it.dim
-		d.Alias = it.alias
-		return d
+		return *it.dim
 	}
-	return Dimension{Kind: DimColumn, Column: it.column, Alias: it.alias}
+	return Dimension{Kind: DimColumn, Column: it.column}
 }
 
-// outputName resolves an ORDER BY or HAVING operand to an output column name. An aggregate that
-// is not selected yet is added to the metrics when add is set, as SQL would compute it.
-func (b *builder) outputName(it item, add bool) (string, error) {
+// key says what a select item computes, so two items can be told the same or different.
+func (it item) key() string {
+	if it.metric != nil {
+		return "m" + it.metric.Name()
+	}
+	return "d" + it.dimension().Name()
+}
+
+// outputName is a select item's output column name: its alias, else the item as written.
+func (it item) outputName() string {
+	if it.alias != "" {
+		return it.alias
+	}
+	return it.text()
+}
+
+// orderRef resolves an ORDER BY operand: an output name (alias or item as written) first, then a
+// source column, as SQL does; a position; or an expression.
+func (b *builder) orderRef(it item) (string, error) {
 	p := b.p
 	s := &b.spec
-	switch {
-	case it.ordinal > 0:
-		if it.ordinal > len(b.selected) {
-			return "", p.errorf(it.tok, "ORDER BY %d: the SELECT list has only %d columns", it.ordinal, len(b.selected))
+	if it.ordinal > 0 {
+		if b.star {
+			return "", p.errorf(it.tok, "ORDER BY %d with SELECT *: dora does not know the column order here; name the column", it.ordinal)
 		}
-		return b.selected[it.ordinal-1], nil
-	case it.metric != nil:
-		if s.IsRaw() {
-			return "", p.errorf(it.tok, "%s needs GROUP BY or other aggregates", it.text())
+		if it.ordinal > len(s.Select) {
+			return "", p.errorf(it.tok, "ORDER BY %d: the SELECT list has only %d items; use a position from 1 to %d or name the column", it.ordinal, len(s.Select), len(s.Select))
 		}
-		for _, m := range s.Metrics {
-			if m.Expr() == it.metric.Expr() {
-				return m.Name(), nil
-			}
-		}
-		if !add {
-			return "", p.errorf(it.tok, "%s is not selected", it.text())
-		}
-		s.Metrics = append(s.Metrics, *it.metric)
-		return it.metric.Name(), nil
-	case it.dim != nil:
-		for _, d := range s.GroupBy {
-			if d.Expr() == it.dim.Expr() {
-				return d.Name(), nil
-			}
-		}
-		return "", p.errorf(it.tok, "%s is not in GROUP BY", it.text())
+		return s.Select[it.ordinal-1].Ref, nil
 	}
 	if s.IsRaw() {
+		switch {
+		case it.metric != nil:
+			return "", p.errorf(it.tok, "%s needs GROUP BY or other aggregates", it.text())
+		case it.dim != nil:
+			return "", p.errorf(it.tok, "%s needs GROUP BY", it.text())
+		}
+		if out, ok, err := b.byName(it, item.outputName, "ORDER BY"); err != nil || ok {
+			return out.column, err
+		}
 		return it.column, nil
 	}
-	for _, d := range s.GroupBy {
-		if d.Name() == it.column || d.Alias == "" && d.Kind == DimColumn && strings.EqualFold(d.Column, it.column) {
-			return d.Name(), nil
+	if it.metric == nil && it.dim == nil {
+		out, ok, err := b.byName(it, item.outputName, "ORDER BY")
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			it = out
 		}
 	}
-	for _, m := range s.Metrics {
-		if m.Name() == it.column {
-			return m.Name(), nil
+	_, ref, err := b.computed(it, "must appear in GROUP BY or be used in an aggregate function to order by it")
+	return ref, err
+}
+
+// havingRef resolves a HAVING operand: an aggregate, a group key (a grouped source column
+// first), or, as DuckDB allows, an output alias.
+func (b *builder) havingRef(it item) (string, error) {
+	if it.metric == nil && it.dim == nil {
+		grouped := false
+		for _, d := range b.spec.GroupBy {
+			grouped = grouped || d.Kind == DimColumn && strings.EqualFold(d.Column, it.column)
+		}
+		if !grouped {
+			out, ok, err := b.byName(it, func(s item) string { return s.alias }, "HAVING")
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				it = out
+			}
 		}
 	}
-	return "", p.errorf(it.tok, "%q is not a group-by column or a metric of this query", it.column)
+	_, ref, err := b.computed(it, "must appear in GROUP BY or be used in an aggregate function in HAVING")
+	return ref, err
 }

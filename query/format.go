@@ -6,27 +6,22 @@ import (
 	"time"
 )
 
-// SQL prints the Spec as one canonical line of the SQL subset; parsing that line gives the same
-// Spec back.
+// SQL prints the Spec as one canonical line of the SQL subset: the SELECT list as written (order,
+// repeats, aliases), and every name in GROUP BY, HAVING and ORDER BY spelled so that it resolves
+// back to what it named. Parsing the line gives the same Spec back.
 func (s Spec) SQL() string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
-	var items []string
-	if s.IsRaw() {
-		if len(s.Columns) == 0 {
-			items = append(items, "*")
+	outs := s.Outputs()
+	if len(outs) == 0 {
+		b.WriteString("*")
+	}
+	for i, o := range outs {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		for _, c := range s.Columns {
-			items = append(items, QuoteIdent(c))
-		}
+		b.WriteString(withAlias(s.outputSQL(o), o.Alias))
 	}
-	for _, d := range s.GroupBy {
-		items = append(items, withAlias(s.dimSQL(d), d.Alias))
-	}
-	for _, m := range s.Metrics {
-		items = append(items, withAlias(m.Expr(), m.Alias))
-	}
-	b.WriteString(strings.Join(items, ", "))
 	b.WriteString(" FROM ")
 	b.WriteString(QuoteIdent(s.Table))
 	if s.Where != nil {
@@ -39,16 +34,12 @@ func (s Spec) SQL() string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if d.Alias != "" {
-				b.WriteString(QuoteIdent(d.Alias))
-			} else {
-				b.WriteString(s.dimSQL(d))
-			}
+			b.WriteString(s.groupText(d))
 		}
 	}
 	if s.Having != nil {
 		b.WriteString(" HAVING ")
-		b.WriteString(FormatExpr(s.Having))
+		b.WriteString(formatExpr(s.Having, 0, s.havingText))
 	}
 	if len(s.OrderBy) > 0 {
 		b.WriteString(" ORDER BY ")
@@ -56,7 +47,7 @@ func (s Spec) SQL() string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(s.refText(o.Name))
+			b.WriteString(s.orderText(o.Name))
 			if o.Desc {
 				b.WriteString(" DESC")
 			}
@@ -69,17 +60,121 @@ func (s Spec) SQL() string {
 	return b.String()
 }
 
-// refText prints a reference to an output column: an alias or plain column as an identifier, an
-// unaliased expression as its text (which the parser reads back as the same output column).
-func (s Spec) refText(name string) string {
-	for _, d := range s.GroupBy {
-		if d.Name() == name && d.Alias == "" && d.Kind != DimColumn {
-			return s.dimSQL(d)
+// outputSQL prints what a select item computes, without its alias.
+func (s Spec) outputSQL(o Output) string {
+	switch o.Kind {
+	case OutDimension:
+		if i := s.Dimension(o.Ref); i >= 0 {
+			return s.dimSQL(s.GroupBy[i])
+		}
+	case OutMetric:
+		if i := s.Metric(o.Ref); i >= 0 {
+			return s.Metrics[i].Expr()
 		}
 	}
-	for _, m := range s.Metrics {
-		if m.Name() == name && m.Alias == "" {
-			return m.Expr()
+	return QuoteIdent(o.Ref)
+}
+
+// computedText prints a dimension or metric as an expression: an aggregate call, a bucket
+// function, or a plain column's name.
+func (s Spec) computedText(name string) string {
+	if i := s.Metric(name); i >= 0 {
+		return s.Metrics[i].Expr()
+	}
+	if i := s.Dimension(name); i >= 0 {
+		return s.dimSQL(s.GroupBy[i])
+	}
+	return QuoteIdent(name)
+}
+
+// sameName reports whether every select item whose name (by name) is n returns the same thing,
+// the dimension or metric ref; there is at least one when some is set.
+func (s Spec) sameName(n string, name func(Output) string, kind OutputKind, ref string) (ok, some bool) {
+	for _, o := range s.Outputs() {
+		if m := name(o); m != "" && strings.EqualFold(m, n) {
+			some = true
+			if o.Kind != kind || o.Ref != ref {
+				return false, true
+			}
+		}
+	}
+	return true, some
+}
+
+func aliasOf(o Output) string { return o.Alias }
+
+// position returns the 1-based place of a select item returning ref, 0 when none does.
+func (s Spec) position(kind OutputKind, ref string) int {
+	for i, o := range s.Outputs() {
+		if o.Kind == kind && o.Ref == ref {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// groupText prints a GROUP BY item. A name there is an output alias first, then a column.
+func (s Spec) groupText(d Dimension) string {
+	for _, o := range s.Outputs() {
+		if o.Kind == OutDimension && o.Ref == d.Name() && o.Alias != "" {
+			if ok, _ := s.sameName(o.Alias, aliasOf, OutDimension, o.Ref); ok {
+				return QuoteIdent(o.Alias)
+			}
+		}
+	}
+	if d.Kind != DimColumn {
+		return s.dimSQL(d)
+	}
+	if ok, _ := s.sameName(d.Column, aliasOf, OutDimension, d.Name()); !ok {
+		if n := s.position(OutDimension, d.Name()); n > 0 {
+			return strconv.Itoa(n)
+		}
+	}
+	return QuoteIdent(d.Column)
+}
+
+// havingText prints a HAVING operand as the expression it names, which is what PostgreSQL
+// accepts there too.
+func (s Spec) havingText(name string) string { return s.computedText(name) }
+
+// orderText prints an ORDER BY item. A name there is an output name (alias, or an item as
+// written) first, then a column.
+func (s Spec) orderText(name string) string {
+	if s.IsRaw() {
+		ok, _ := s.sameName(name, Output.Name, OutColumn, name)
+		if ok {
+			return QuoteIdent(name)
+		}
+		for _, o := range s.Outputs() {
+			if o.Kind == OutColumn && o.Ref == name {
+				if ok, _ := s.sameName(o.Name(), Output.Name, OutColumn, name); ok {
+					return QuoteIdent(o.Name())
+				}
+			}
+		}
+		if n := s.position(OutColumn, name); n > 0 {
+			return strconv.Itoa(n)
+		}
+		return QuoteIdent(name)
+	}
+	kind := OutMetric
+	if s.Metric(name) < 0 {
+		kind = OutDimension
+	}
+	for _, o := range s.Outputs() {
+		if o.Kind == kind && o.Ref == name && o.Alias != "" {
+			if ok, _ := s.sameName(o.Alias, Output.Name, kind, name); ok {
+				return QuoteIdent(o.Alias)
+			}
+		}
+	}
+	i := s.Dimension(name)
+	if kind == OutMetric || i >= 0 && s.GroupBy[i].Kind != DimColumn {
+		return s.computedText(name)
+	}
+	if ok, _ := s.sameName(name, Output.Name, kind, name); !ok {
+		if n := s.position(kind, name); n > 0 {
+			return strconv.Itoa(n)
 		}
 	}
 	return QuoteIdent(name)
@@ -103,10 +198,10 @@ func withAlias(expr, alias string) string {
 
 // FormatExpr prints a filter expression in the SQL subset, with the fewest parentheses that keep
 // its meaning.
-func FormatExpr(e Expr) string { return formatExpr(e, 0) }
+func FormatExpr(e Expr) string { return formatExpr(e, 0, QuoteIdent) }
 
-// precedence: OR 1, AND 2, NOT 3, predicate 4.
-func formatExpr(e Expr, outer int) string {
+// precedence: OR 1, AND 2, NOT 3, predicate 4. col prints a predicate's column.
+func formatExpr(e Expr, outer int, col func(string) string) string {
 	wrap := func(s string, p int) string {
 		if p < outer {
 			return "(" + s + ")"
@@ -117,36 +212,36 @@ func formatExpr(e Expr, outer int) string {
 	case Or:
 		parts := make([]string, len(x.Terms))
 		for i, t := range x.Terms {
-			parts[i] = formatExpr(t, 2) // an OR inside an OR keeps its parentheses so the tree round-trips
+			parts[i] = formatExpr(t, 2, col) // an OR inside an OR keeps its parentheses so the tree round-trips
 		}
 		return wrap(strings.Join(parts, " OR "), 1)
 	case And:
 		parts := make([]string, len(x.Terms))
 		for i, t := range x.Terms {
-			parts[i] = formatExpr(t, 3)
+			parts[i] = formatExpr(t, 3, col)
 		}
 		return wrap(strings.Join(parts, " AND "), 2)
 	case Not:
-		return wrap("NOT "+formatExpr(x.X, 4), 3)
+		return wrap("NOT "+formatExpr(x.X, 4, col), 3)
 	case Compare:
-		return QuoteIdent(x.Column) + " " + string(x.Op) + " " + FormatValue(x.Value)
+		return col(x.Column) + " " + string(x.Op) + " " + FormatValue(x.Value)
 	case In:
 		vs := make([]string, len(x.Values))
 		for i, v := range x.Values {
 			vs[i] = FormatValue(v)
 		}
-		return QuoteIdent(x.Column) + " IN (" + strings.Join(vs, ", ") + ")"
+		return col(x.Column) + " IN (" + strings.Join(vs, ", ") + ")"
 	case Between:
-		return wrap(QuoteIdent(x.Column)+" BETWEEN "+FormatValue(x.Low)+" AND "+FormatValue(x.High), 4)
+		return wrap(col(x.Column)+" BETWEEN "+FormatValue(x.Low)+" AND "+FormatValue(x.High), 4)
 	case IsNull:
 		if x.Not {
-			return QuoteIdent(x.Column) + " IS NOT NULL"
+			return col(x.Column) + " IS NOT NULL"
 		}
-		return QuoteIdent(x.Column) + " IS NULL"
+		return col(x.Column) + " IS NULL"
 	case Like:
-		return QuoteIdent(x.Column) + " LIKE " + quoteString(escapeLike(x.Prefix)+"%")
+		return col(x.Column) + " LIKE " + quoteString(escapeLike(x.Prefix)+"%")
 	case Match:
-		return "match(" + QuoteIdent(x.Column) + ", " + quoteString(x.Text) + ")"
+		return "match(" + col(x.Column) + ", " + quoteString(x.Text) + ")"
 	}
 	return ""
 }

@@ -139,7 +139,16 @@ func (p *parser) ident(what string) (string, token, error) {
 		}
 		return name, t, nil
 	}
+	if t.kind == tokIdent && unsupported(t) == "" && reservedColumn(what) {
+		return "", t, p.errorf(t, "expected %s, found the reserved word %s; a column of that name must be double-quoted: %s", what, t.word(), `"`+t.text+`"`)
+	}
 	return "", t, p.expected(what)
+}
+
+// reservedColumn reports whether a reserved word where what is expected may be a column someone
+// forgot to quote, rather than a clause that came too soon.
+func reservedColumn(what string) bool {
+	return what == "a column" || what == "a column or *" || what == "a table name" || what == "an alias"
 }
 
 // item is one parsed SELECT, GROUP BY, ORDER BY or HAVING operand before it is resolved.
@@ -252,7 +261,7 @@ func (p *parser) statement() (Spec, error) {
 			if err != nil {
 				return Spec{}, err
 			}
-			name, err := b.outputName(it, true)
+			name, err := b.orderRef(it)
 			if err != nil {
 				return Spec{}, err
 			}
@@ -330,7 +339,7 @@ func (p *parser) operand(ordinals bool) (item, error) {
 		if err != nil {
 			return item{}, err
 		}
-		if p.isWord("OVER") || p.isWord("FILTER") {
+		if (p.isWord("OVER") || p.isWord("FILTER")) && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
 			return item{}, p.errorf(p.peek(), "dora does not support window functions or FILTER clauses")
 		}
 		return it, p.noOperator()
@@ -400,7 +409,7 @@ func (p *parser) call() (item, error) {
 		case "max":
 			m.Func = AggMax
 		case "median":
-			m.Func, m.P = AggPercentile, 0.5
+			m.Func, m.P, m.Median = AggPercentile, 0.5, true
 		}
 		it.metric = &m
 	case "percentile", "quantile", "percentile_cont":

@@ -118,7 +118,7 @@ func (p *parser) predicate(b *builder) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if col, err = b.outputName(it, true); err != nil {
+		if col, err = b.havingRef(it); err != nil {
 			return nil, err
 		}
 	} else {
@@ -212,7 +212,9 @@ func (p *parser) predicate(b *builder) (Expr, error) {
 		default:
 			return nil, p.expected("a comparison (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, IS NULL)")
 		}
-		if vt := p.peek(); vt.kind == tokQuotedIdent || vt.kind == tokIdent && !isLiteralWord(vt.word()) {
+		typed := (p.peek().word() == "DATE" || p.peek().word() == "TIMESTAMP") && p.peekAt(1).kind == tokString
+		if vt := p.peek(); vt.kind == tokQuotedIdent || vt.kind == tokIdent && !isLiteralWord(vt.word()) ||
+			(vt.word() == "DATE" || vt.word() == "TIMESTAMP") && !typed {
 			return nil, p.errorf(vt, "dora compares columns with values, not with other columns")
 		}
 		v, err := p.literal()

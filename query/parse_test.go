@@ -15,38 +15,43 @@ func TestParse(t *testing.T) {
 	}{
 		{"SELECT * FROM shipments", Spec{Table: "shipments"}},
 		{"select shipped_at, price from shipments where price > 10 order by shipped_at desc limit 5",
-			Spec{Table: "shipments", Columns: []string{"shipped_at", "price"},
+			Spec{Table: "shipments", Select: []Output{{Ref: "shipped_at"}, {Ref: "price"}},
 				Where:   Compare{Column: "price", Op: OpGt, Value: Int(10)},
 				OrderBy: []Order{{Name: "shipped_at", Desc: true}}, Limit: 5}},
 		{"SELECT category, count(*), avg(price) FROM shipments WHERE region = 'West' GROUP BY category ORDER BY count(*) DESC LIMIT 10",
 			Spec{Table: "shipments", GroupBy: []Dimension{{Column: "category"}},
+				Select:  []Output{{OutDimension, "category", ""}, {OutMetric, "count(*)", ""}, {OutMetric, "avg(price)", ""}},
 				Metrics: []Metric{{Func: AggCount}, {Func: AggAvg, Column: "price"}},
 				Where:   Compare{Column: "region", Op: OpEq, Value: String("West")},
 				OrderBy: []Order{{Name: "count(*)", Desc: true}}, Limit: 10}},
 		{`SELECT date_trunc('month', shipped_at) AS month, "user.name", count(DISTINCT client_id) n FROM "logs-*" GROUP BY 1, 2 ORDER BY month`,
-			Spec{Table: "logs-*", GroupBy: []Dimension{{Kind: DimDateTrunc, Column: "shipped_at", Unit: "month", Alias: "month"}, {Column: "user.name"}},
-				Metrics: []Metric{{Func: AggCountDistinct, Column: "client_id", Alias: "n"}},
-				OrderBy: []Order{{Name: "month"}}}},
+			Spec{Table: "logs-*", GroupBy: []Dimension{{Kind: DimDateTrunc, Column: "shipped_at", Unit: "month"}, {Column: "user.name"}},
+				Select:  []Output{{OutDimension, "date_trunc('month', shipped_at)", "month"}, {OutDimension, "user.name", ""}, {OutMetric, "count(DISTINCT client_id)", "n"}},
+				Metrics: []Metric{{Func: AggCountDistinct, Column: "client_id"}},
+				OrderBy: []Order{{Name: "date_trunc('month', shipped_at)"}}}},
 		{"SELECT time_bucket('15 minutes', ts, 'America/Los_Angeles'), percentile(latency, 0.95), median(latency) FROM t GROUP BY 1",
 			Spec{Table: "t", TimeZone: "America/Los_Angeles",
 				GroupBy: []Dimension{{Kind: DimTimeBucket, Column: "ts", Every: Interval{15, "minute"}}},
-				Metrics: []Metric{{Func: AggPercentile, Column: "latency", P: 0.95}, {Func: AggPercentile, Column: "latency", P: 0.5}}}},
+				Select:  []Output{{OutDimension, "time_bucket('15 minutes', ts)", ""}, {OutMetric, "percentile(latency, 0.95)", ""}, {OutMetric, "median(latency)", ""}},
+				Metrics: []Metric{{Func: AggPercentile, Column: "latency", P: 0.95}, {Func: AggPercentile, Column: "latency", P: 0.5, Median: true}}}},
 		{"SELECT histogram(price, 25), sum(price) FROM shipments GROUP BY histogram(price, 25) HAVING sum(price) >= 100.5",
 			Spec{Table: "shipments", GroupBy: []Dimension{{Kind: DimHistogram, Column: "price", Width: 25}},
+				Select:  []Output{{OutDimension, "histogram(price, 25.0)", ""}, {OutMetric, "sum(price)", ""}},
 				Metrics: []Metric{{Func: AggSum, Column: "price"}},
 				Having:  Compare{Column: "sum(price)", Op: OpGe, Value: Float(100.5)}}},
 		{"SELECT region, max(price) FROM shipments GROUP BY region HAVING count(*) > 3",
 			Spec{Table: "shipments", GroupBy: []Dimension{{Column: "region"}},
+				Select:  []Output{{OutDimension, "region", ""}, {OutMetric, "max(price)", ""}},
 				Metrics: []Metric{{Func: AggMax, Column: "price"}, {Func: AggCount}},
 				Having:  Compare{Column: "count(*)", Op: OpGt, Value: Int(3)}}},
 		{`SELECT count(*) FROM t WHERE a IN ('x', 'y') AND NOT b BETWEEN -1 AND 2.5 OR c IS NOT NULL AND d LIKE 'pre\%x%' AND match(e, 'red dress') AND f != TRUE`,
-			Spec{Table: "t", Metrics: []Metric{{Func: AggCount}},
+			Spec{Table: "t", Metrics: []Metric{{Func: AggCount}}, Select: countStar,
 				Where: Or{Terms: []Expr{
 					And{Terms: []Expr{In{Column: "a", Values: []Value{String("x"), String("y")}}, Not{X: Between{Column: "b", Low: Int(-1), High: Float(2.5)}}}},
 					And{Terms: []Expr{IsNull{Column: "c", Not: true}, Like{Column: "d", Prefix: "pre%x"}, Match{Column: "e", Text: "red dress"}, Compare{Column: "f", Op: OpNe, Value: Bool(true)}}},
 				}}}},
 		{"SELECT count(*) FROM t WHERE (a = 1 OR a = 2) AND ts >= TIMESTAMP '2024-03-10 02:30:00' AND ts < now() - INTERVAL '7 days' AND d = DATE '2024-01-31'",
-			Spec{Table: "t", Metrics: []Metric{{Func: AggCount}},
+			Spec{Table: "t", Metrics: []Metric{{Func: AggCount}}, Select: countStar,
 				Where: And{Terms: []Expr{
 					Or{Terms: []Expr{Compare{Column: "a", Op: OpEq, Value: Int(1)}, Compare{Column: "a", Op: OpEq, Value: Int(2)}}},
 					Compare{Column: "ts", Op: OpGe, Value: Time(time.Date(2024, 3, 10, 2, 30, 0, 0, time.UTC))},
@@ -54,9 +59,9 @@ func TestParse(t *testing.T) {
 					Compare{Column: "d", Op: OpEq, Value: Value{Kind: KindTime, Time: time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC), Date: true}},
 				}}}},
 		{"-- a comment\nSELECT /* inline */ count(*) FROM t WHERE s = 'x''); DROP TABLE shipments; --';",
-			Spec{Table: "t", Metrics: []Metric{{Func: AggCount}}, Where: Compare{Column: "s", Op: OpEq, Value: String("x'); DROP TABLE shipments; --")}}},
+			Spec{Table: "t", Metrics: []Metric{{Func: AggCount}}, Select: countStar, Where: Compare{Column: "s", Op: OpEq, Value: String("x'); DROP TABLE shipments; --")}}},
 		{"SELECT a FROM t WHERE x NOT IN (1, 2) AND y <> 'z' AND NOT (p = 1 AND q = 2)",
-			Spec{Table: "t", Columns: []string{"a"}, Where: And{Terms: []Expr{
+			Spec{Table: "t", Select: []Output{{Ref: "a"}}, Where: And{Terms: []Expr{
 				Not{X: In{Column: "x", Values: []Value{Int(1), Int(2)}}},
 				Compare{Column: "y", Op: OpNe, Value: String("z")},
 				Not{X: And{Terms: []Expr{Compare{Column: "p", Op: OpEq, Value: Int(1)}, Compare{Column: "q", Op: OpEq, Value: Int(2)}}}},
@@ -74,6 +79,8 @@ func TestParse(t *testing.T) {
 		roundTrip(t, got)
 	}
 }
+
+var countStar = []Output{{OutMetric, "count(*)", ""}}
 
 func roundTrip(t *testing.T, s Spec) {
 	t.Helper()
@@ -140,6 +147,15 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM t extra junk", "expected end of query", 1, 23},
 		{"SELECT a FROM t WHERE a = 1 @", "unexpected character", 1, 29},
 	}
+	checkParseErrors(t, tests)
+}
+
+// checkParseErrors parses each query and checks its error's message, place and caret.
+func checkParseErrors(t *testing.T, tests []struct {
+	sql, msg  string
+	line, col int
+}) {
+	t.Helper()
 	for _, tt := range tests {
 		_, err := Parse(tt.sql)
 		var pe *ParseError
@@ -149,6 +165,9 @@ func TestParseErrors(t *testing.T) {
 		}
 		if !strings.Contains(pe.Msg, tt.msg) || pe.Line != tt.line || pe.Column != tt.col {
 			t.Errorf("Parse(%q): line %d col %d %q; want line %d col %d containing %q", tt.sql, pe.Line, pe.Column, pe.Msg, tt.line, tt.col, tt.msg)
+		}
+		if !strings.Contains(err.Error(), "^") {
+			t.Errorf("Parse(%q): no caret in %q", tt.sql, err)
 		}
 	}
 }

@@ -5,19 +5,25 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
 // Spec is one question asked of one table: the filters, the group-by dimensions, the metrics and
 // how the answer is ordered and cut. A Spec without metrics and group-bys is a raw-rows query.
 // Rows whose group-by value is null form a group of their own, as in SQL, on every backend.
+//
+// GroupBy and Metrics are what a backend computes, each once; Select is what the answer returns,
+// in the order the SELECT list wrote it, with repeats and aliases. A group key or a metric that no
+// Select item names is computed (to group, to filter in HAVING, to order) but not returned.
 type Spec struct {
-	Table    string
-	Columns  []string // raw-rows queries: the selected columns; empty means all
-	Where    Expr     // nil when there is no filter
-	GroupBy  []Dimension
-	Metrics  []Metric
-	Having   Expr // over metric and dimension names, nil when there is none
+	Table   string
+	Select  []Output // the SELECT list; empty means every column (raw rows) or every key and metric
+	Where   Expr     // nil when there is no filter
+	GroupBy []Dimension
+	Metrics []Metric
+	Having  Expr // over dimension and metric names (Name), nil when there is none
+	// OrderBy names dimensions and metrics (Name) of a grouped Spec, or table columns of a raw one.
 	OrderBy  []Order
 	Limit    int    // 0 means no limit
 	Other    bool   // add an "Other" row for the groups a Limit cut off (not part of the SQL line)
@@ -26,6 +32,79 @@ type Spec struct {
 
 // IsRaw reports whether the Spec asks for rows rather than groups.
 func (s Spec) IsRaw() bool { return len(s.GroupBy) == 0 && len(s.Metrics) == 0 }
+
+// OutputKind says what a Select item returns.
+type OutputKind int
+
+// The kinds of Select item.
+const (
+	OutColumn    OutputKind = iota // raw rows: a table column
+	OutDimension                   // a group key, by Dimension.Name
+	OutMetric                      // an aggregate, by Metric.Name
+)
+
+// Output is one item of the SELECT list.
+type Output struct {
+	Kind  OutputKind
+	Ref   string // the table column, Dimension.Name or Metric.Name it returns
+	Alias string
+}
+
+// Name is the output column's name: its alias, else the item as written.
+func (o Output) Name() string {
+	if o.Alias != "" {
+		return o.Alias
+	}
+	return o.Ref
+}
+
+// Outputs returns the SELECT list: Select, or when it is empty, every group key then every metric
+// of a grouped Spec (nil for raw rows: every column).
+func (s Spec) Outputs() []Output {
+	if len(s.Select) > 0 || s.IsRaw() {
+		return s.Select
+	}
+	out := make([]Output, 0, len(s.GroupBy)+len(s.Metrics))
+	for _, d := range s.GroupBy {
+		out = append(out, Output{Kind: OutDimension, Ref: d.Name()})
+	}
+	for _, m := range s.Metrics {
+		out = append(out, Output{Kind: OutMetric, Ref: m.Name()})
+	}
+	return out
+}
+
+// SourceColumns lists, once each and in order, the table columns a raw-rows Spec selects; nil
+// means every column.
+func (s Spec) SourceColumns() []string {
+	var out []string
+	for _, o := range s.Select {
+		if o.Kind == OutColumn && !slices.Contains(out, o.Ref) {
+			out = append(out, o.Ref)
+		}
+	}
+	return out
+}
+
+// Dimension returns the group-by dimension with the given name, or -1.
+func (s Spec) Dimension(name string) int {
+	for i, d := range s.GroupBy {
+		if d.Name() == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Metric returns the index of the metric with the given name, or -1.
+func (s Spec) Metric(name string) int {
+	for i, m := range s.Metrics {
+		if m.Name() == name {
+			return i
+		}
+	}
+	return -1
+}
 
 // Location returns the Spec's time zone, UTC when unset or unknown.
 func (s Spec) Location() *time.Location {
@@ -57,7 +136,6 @@ type Dimension struct {
 	Unit   string   // DimDateTrunc: minute, hour, day, week, month, quarter, year
 	Every  Interval // DimTimeBucket: the bucket width
 	Width  float64  // DimHistogram: the bucket width
-	Alias  string
 }
 
 // IsTime reports whether the dimension buckets time.
@@ -76,12 +154,9 @@ func (d Dimension) Expr() string {
 	return QuoteIdent(d.Column)
 }
 
-// Name is the dimension's output column name: its alias, else its column for a plain column, else
-// its expression text.
+// Name identifies the dimension within its Spec and names its output column when the SELECT
+// list gives no alias: the column for a plain column, else the expression text.
 func (d Dimension) Name() string {
-	if d.Alias != "" {
-		return d.Alias
-	}
 	if d.Kind == DimColumn {
 		return d.Column
 	}
@@ -145,7 +220,7 @@ type Metric struct {
 	Func   AggFunc
 	Column string  // empty for count(*)
 	P      float64 // AggPercentile: 0 < P < 1
-	Alias  string
+	Median bool    // AggPercentile written as median(col); P is 0.5
 }
 
 // Expr returns the metric as SQL-subset text, without its alias.
@@ -155,24 +230,22 @@ func (m Metric) Expr() string {
 		return "count(*)"
 	case m.Func == AggCountDistinct:
 		return "count(DISTINCT " + QuoteIdent(m.Column) + ")"
+	case m.Func == AggPercentile && m.Median:
+		return "median(" + QuoteIdent(m.Column) + ")"
 	case m.Func == AggPercentile:
 		return fmt.Sprintf("percentile(%s, %s)", QuoteIdent(m.Column), formatFloat(m.P))
 	}
 	return aggNames[m.Func] + "(" + QuoteIdent(m.Column) + ")"
 }
 
-// Name is the metric's output column name: its alias or its expression text.
-func (m Metric) Name() string {
-	if m.Alias != "" {
-		return m.Alias
-	}
-	return m.Expr()
-}
+// Name identifies the metric within its Spec and names its output column when the SELECT list
+// gives no alias: its expression text.
+func (m Metric) Name() string { return m.Expr() }
 
 // Approximate reports whether Elasticsearch answers this metric approximately.
 func (m Metric) Approximate() bool { return m.Func == AggCountDistinct || m.Func == AggPercentile }
 
-// Order sorts the result by one output column (a dimension or metric name).
+// Order sorts the result by a dimension or metric (its Name) or, for raw rows, a table column.
 type Order struct {
 	Name string
 	Desc bool
@@ -234,3 +307,26 @@ func (s Schema) Names() []string {
 }
 
 func loadZone(name string) (*time.Location, error) { return time.LoadLocation(name) }
+
+// OutputDimension returns the group-by dimension the i-th output column returns, if it returns
+// one.
+func (s Spec) OutputDimension(i int) (Dimension, bool) {
+	outs := s.Outputs()
+	if i < 0 || i >= len(outs) || outs[i].Kind != OutDimension {
+		return Dimension{}, false
+	}
+	if j := s.Dimension(outs[i].Ref); j >= 0 {
+		return s.GroupBy[j], true
+	}
+	return Dimension{}, false
+}
+
+// OutputRef returns the name an Order uses for the i-th output column: the dimension or metric
+// it returns, or for raw rows its table column; "" when there is no such column.
+func (s Spec) OutputRef(i int) string {
+	outs := s.Outputs()
+	if i < 0 || i >= len(outs) {
+		return ""
+	}
+	return outs[i].Ref
+}

@@ -12,18 +12,12 @@ import (
 func Validate(s Spec, schema Schema) (Spec, error) {
 	v := validator{schema: schema}
 	out := s
-	out.Columns = nil
-	for _, c := range s.Columns {
-		f, err := v.field(c)
-		if err != nil {
-			return Spec{}, err
-		}
-		out.Columns = append(out.Columns, f.Name)
-	}
 	var err error
 	if out.Where, err = v.expr(s.Where); err != nil {
 		return Spec{}, err
 	}
+	dims := map[string]string{} // names before and after the schema's spelling
+	metrics := map[string]string{}
 	out.GroupBy = append([]Dimension(nil), s.GroupBy...)
 	for i, d := range out.GroupBy {
 		f, err := v.field(d.Column)
@@ -31,6 +25,7 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 			return Spec{}, err
 		}
 		out.GroupBy[i].Column = f.Name
+		dims[d.Name()] = out.GroupBy[i].Name()
 		switch {
 		case d.IsTime() && !f.Type.Temporal():
 			return Spec{}, invalid("%s needs a timestamp or date column; %s is %s", d.Expr(), f.Name, f.Type)
@@ -42,6 +37,7 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 	}
 	out.Metrics = append([]Metric(nil), s.Metrics...)
 	for i, m := range out.Metrics {
+		metrics[m.Name()] = m.Name()
 		if m.Column == "" {
 			continue
 		}
@@ -50,6 +46,7 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 			return Spec{}, err
 		}
 		out.Metrics[i].Column = f.Name
+		metrics[m.Name()] = out.Metrics[i].Name()
 		switch m.Func {
 		case AggSum, AggAvg, AggPercentile:
 			if !f.Type.Numeric() {
@@ -65,17 +62,57 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 			}
 		}
 	}
-	if s.IsRaw() {
-		out.OrderBy = append([]Order(nil), s.OrderBy...)
-		for i, o := range out.OrderBy {
-			f, err := v.field(o.Name)
-			if err != nil {
+	computed := func(name string) (string, error) {
+		if n, ok := dims[name]; ok {
+			return n, nil
+		}
+		if n, ok := metrics[name]; ok {
+			return n, nil
+		}
+		return "", invalid("%s is neither a group-by nor an aggregate of this query", name)
+	}
+	out.Select = append([]Output(nil), s.Select...)
+	for i, o := range out.Select {
+		var err error
+		switch {
+		case o.Kind == OutColumn && s.IsRaw():
+			var f Field
+			f, err = v.field(o.Ref)
+			out.Select[i].Ref = f.Name
+		case o.Kind == OutDimension && dims[o.Ref] != "":
+			out.Select[i].Ref = dims[o.Ref]
+		case o.Kind == OutMetric && metrics[o.Ref] != "":
+			out.Select[i].Ref = metrics[o.Ref]
+		default:
+			err = invalid("%s must appear in GROUP BY or be used in an aggregate function", o.Ref)
+		}
+		if err != nil {
+			return Spec{}, err
+		}
+	}
+	out.OrderBy = append([]Order(nil), s.OrderBy...)
+	for i, o := range out.OrderBy {
+		if !s.IsRaw() {
+			if out.OrderBy[i].Name, err = computed(o.Name); err != nil {
 				return Spec{}, err
 			}
-			if f.Type == TypeText && f.Keyword == "" {
-				return Spec{}, invalid("cannot sort by %s: it is full text with no keyword sub-field", f.Name)
-			}
-			out.OrderBy[i].Name = f.Name
+			continue
+		}
+		f, err := v.field(o.Name)
+		if err != nil {
+			return Spec{}, err
+		}
+		if f.Type == TypeText && f.Keyword == "" {
+			return Spec{}, invalid("cannot sort by %s: it is full text with no keyword sub-field", f.Name)
+		}
+		out.OrderBy[i].Name = f.Name
+	}
+	if s.Having != nil {
+		if s.IsRaw() {
+			return Spec{}, invalid("HAVING needs GROUP BY or an aggregate")
+		}
+		if out.Having, err = mapColumns(s.Having, computed); err != nil {
+			return Spec{}, err
 		}
 	}
 	if s.TimeZone != "" {
@@ -84,6 +121,50 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 		}
 	}
 	return out, nil
+}
+
+// mapColumns returns e with every predicate's column replaced by fn's answer.
+func mapColumns(e Expr, fn func(string) (string, error)) (Expr, error) {
+	var err error
+	each := func(es []Expr) []Expr {
+		out := make([]Expr, len(es))
+		for i, t := range es {
+			if err == nil {
+				out[i], err = mapColumns(t, fn)
+			}
+		}
+		return out
+	}
+	switch x := e.(type) {
+	case nil:
+		return nil, nil
+	case And:
+		return And{Terms: each(x.Terms)}, err
+	case Or:
+		return Or{Terms: each(x.Terms)}, err
+	case Not:
+		in, err := mapColumns(x.X, fn)
+		return Not{X: in}, err
+	case Compare:
+		x.Column, err = fn(x.Column)
+		return x, err
+	case In:
+		x.Column, err = fn(x.Column)
+		return x, err
+	case Between:
+		x.Column, err = fn(x.Column)
+		return x, err
+	case IsNull:
+		x.Column, err = fn(x.Column)
+		return x, err
+	case Like:
+		x.Column, err = fn(x.Column)
+		return x, err
+	case Match:
+		x.Column, err = fn(x.Column)
+		return x, err
+	}
+	return nil, invalid("unknown filter %T", e)
 }
 
 type validator struct{ schema Schema }

@@ -350,11 +350,27 @@ func (m *Model) startOrder() tea.Cmd {
 	if spec.IsRaw() {
 		items = fieldItems(m.schema.Fields, groupable)
 	} else {
+		// what the view returns first, by its output names, then what it only computes
+		seen := map[string]bool{}
+		for _, o := range spec.Outputs() {
+			if !seen[o.Ref] {
+				seen[o.Ref] = true
+				glyph := "▤"
+				if o.Kind == query.OutMetric {
+					glyph = "∑"
+				}
+				items = append(items, picker.Item{Glyph: glyph, Label: o.Name(), Value: o.Ref})
+			}
+		}
 		for _, d := range spec.GroupBy {
-			items = append(items, picker.Item{Glyph: "▤", Label: d.Name(), Value: d.Name()})
+			if !seen[d.Name()] {
+				items = append(items, picker.Item{Glyph: "▤", Label: d.Name() + " (not selected)", Value: d.Name()})
+			}
 		}
 		for _, mt := range spec.Metrics {
-			items = append(items, picker.Item{Glyph: "∑", Label: mt.Name(), Value: mt.Name()})
+			if !seen[mt.Name()] {
+				items = append(items, picker.Item{Glyph: "∑", Label: mt.Name() + " (not selected)", Value: mt.Name()})
+			}
 		}
 	}
 	m.open(stepOrderColumn, "order by", items, false)

@@ -323,17 +323,15 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 			return mapError(ctx, err)
 		}
 		defer rows.Close()
-		res = &query.Result{Columns: resultColumns(spec, s), Meta: query.Meta{Backend: b.Name(), Request: q.Explain(), Total: -1, Complete: true}}
-		width := len(res.Columns) + q.Hidden
+		computed := query.ComputedColumns(spec, s)
+		res = &query.Result{Columns: computed, Meta: query.Meta{Backend: b.Name(), Request: q.Explain(), Total: -1, Complete: true}}
+		width := len(computed) + q.Hidden
 		if spec.IsRaw() {
 			cols, err := rows.Columns()
 			if err != nil {
 				return err
 			}
 			width = len(cols)
-			if len(spec.Columns) == 0 {
-				res.Columns = rawColumns(cols, s)
-			}
 		}
 		var groups, total int64
 		var counts []int64 // rows in each returned group
@@ -384,6 +382,8 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 		case spec.Limit > 0 && len(res.Rows) >= spec.Limit:
 			res.Meta.Complete = false // more rows may match
 		}
+		res.Columns = query.ResultColumns(spec, s)
+		res.Rows = query.Project(spec, res.Rows)
 		return nil
 	})
 	return res, err
@@ -435,56 +435,6 @@ func mapError(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %s", backends.ErrBadQuery, msg)
 	}
 	return err
-}
-
-// resultColumns names and types the columns a grouped Spec returns, or a raw Spec's selected
-// columns.
-func resultColumns(spec query.Spec, s query.Schema) []query.Column {
-	var cols []query.Column
-	for _, c := range spec.Columns {
-		f, _ := s.Field(c)
-		cols = append(cols, query.Column{Name: c, Role: query.RoleDimension, Type: f.Type})
-	}
-	for _, d := range spec.GroupBy {
-		f, _ := s.Field(d.Column)
-		t := f.Type
-		switch d.Kind {
-		case query.DimDateTrunc, query.DimTimeBucket:
-			t = query.TypeTime
-		case query.DimHistogram:
-			t = query.TypeFloat
-		}
-		cols = append(cols, query.Column{Name: d.Name(), Role: query.RoleDimension, Type: t})
-	}
-	for _, m := range spec.Metrics {
-		cols = append(cols, query.Column{Name: m.Name(), Role: query.RoleMetric, Type: MetricType(m, s)})
-	}
-	return cols
-}
-
-// MetricType is the type of a metric's values: counts are ints, sums keep the column's type,
-// averages and percentiles are floats, min and max keep the column's type.
-func MetricType(m query.Metric, s query.Schema) query.Type {
-	f, _ := s.Field(m.Column)
-	switch m.Func {
-	case query.AggCount, query.AggCountDistinct:
-		return query.TypeInt
-	case query.AggSum, query.AggMin, query.AggMax:
-		if f.Type == query.TypeDate {
-			return query.TypeTime
-		}
-		return f.Type
-	}
-	return query.TypeFloat
-}
-
-func rawColumns(names []string, s query.Schema) []query.Column {
-	cols := make([]query.Column, len(names))
-	for i, n := range names {
-		f, _ := s.Field(n)
-		cols[i] = query.Column{Name: n, Role: query.RoleDimension, Type: f.Type}
-	}
-	return cols
 }
 
 // normalize turns a driver value into one of nil, bool, int64, float64, string or time.Time.

@@ -46,9 +46,24 @@ func checkRows(t *testing.T, sql string, got *query.Result, want [][]any) {
 	if len(want) == 0 {
 		want = [][]any{}
 	}
-	if !reflect.DeepEqual(got.Rows, want) {
+	if !reflect.DeepEqual(utcRows(got.Rows), utcRows(want)) {
 		t.Errorf("%s\n got %v\nwant %v", sql, got.Rows, want)
 	}
+}
+
+// utcRows compares times as instants: keys of a query with a time zone come in that zone.
+func utcRows(rows [][]any) [][]any {
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = make([]any, len(r))
+		for j, v := range r {
+			if t, ok := v.(time.Time); ok {
+				v = t.UTC()
+			}
+			out[i][j] = v
+		}
+	}
+	return out
 }
 
 // sale is one row of the dataset most tests query; every field can be null.
@@ -454,12 +469,12 @@ func TestDateHistogramAcrossDST(t *testing.T) {
 	sql := fmt.Sprintf(`SELECT date_trunc('day', ts, 'America/Los_Angeles') AS day, count(*) FROM %q GROUP BY 1 ORDER BY day`, idx)
 	res := run(t, b, sql)
 	checkRows(t, sql, res, want)
-	// Local midnight is 08:00 UTC before the change and 07:00 UTC after it.
-	if got := res.Rows[0][0].(time.Time); got.Hour() != 8 {
-		t.Errorf("first day starts at %v, want 08:00 UTC", got)
+	// Keys are local midnight, in the query's zone: 08:00 UTC before the change and 07:00 UTC after it.
+	if got := res.Rows[0][0].(time.Time); got.UTC().Hour() != 8 || got.Hour() != 0 || got.Location().String() != "America/Los_Angeles" {
+		t.Errorf("first day starts at %v, want Los Angeles midnight, 08:00 UTC", got)
 	}
-	if got := res.Rows[len(res.Rows)-1][0].(time.Time); got.Hour() != 7 {
-		t.Errorf("last day starts at %v, want 07:00 UTC", got)
+	if got := res.Rows[len(res.Rows)-1][0].(time.Time); got.UTC().Hour() != 7 || got.Hour() != 0 {
+		t.Errorf("last day starts at %v, want Los Angeles midnight, 07:00 UTC", got)
 	}
 	if res.Columns[0].Type != query.TypeTime {
 		t.Errorf("column type %s", res.Columns[0].Type)

@@ -40,7 +40,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	warehouse = filepath.Join(dir, "test.duckdb")
-	if err := duckdb.BuildDemo(context.Background(), warehouse, 20000); err != nil {
+	// Built as on 2026-01-01, its shipments are 2024's and 2025's, whatever the day the tests run.
+	if err := duckdb.BuildDemoAt(context.Background(), warehouse, 20000, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		fmt.Fprintf(os.Stderr, "building the test warehouse: %v\n", err)
 		os.Exit(1)
 	}
@@ -182,16 +183,19 @@ func TestTimeBucketsInAZone(t *testing.T) {
 		t.Fatalf("got %v, want %v", res.Rows, want)
 	}
 	for i, w := range want {
-		if res.Rows[i][0] != w[0] || num(res.Rows[i][1]) != num(w[1]) {
-			t.Errorf("row %d: got %v, want %v", i, res.Rows[i], w)
+		got, err := time.Parse(time.RFC3339, fmt.Sprint(res.Rows[i][0]))
+		inst, _ := time.Parse(time.RFC3339, fmt.Sprint(w[0]))
+		if err != nil || !got.Equal(inst) || num(res.Rows[i][1]) != num(w[1]) {
+			t.Errorf("row %d: got %v, want the instant %v and count %v", i, res.Rows[i], w[0], w[1])
 		}
 	}
-	// Los Angeles midnight is 08:00 UTC before the DST change on 2024-03-10 and 07:00 after.
-	if res.Rows[0][0] != "2024-03-07T08:00:00Z" && res.Rows[0][0] != "2024-03-08T08:00:00Z" {
-		t.Errorf("first bucket %v is not Los Angeles midnight", res.Rows[0][0])
+	// Keys print as the Los Angeles midnight they are, with its offset: -08:00 before the DST
+	// change on 2024-03-10 and -07:00 after (08:00 and 07:00 UTC).
+	if first := fmt.Sprint(res.Rows[0][0]); first != "2024-03-07T00:00:00-08:00" && first != "2024-03-08T00:00:00-08:00" {
+		t.Errorf("first bucket %v is not Los Angeles midnight", first)
 	}
-	if last := res.Rows[len(res.Rows)-1][0]; !strings.HasSuffix(last.(string), "T07:00:00Z") {
-		t.Errorf("bucket after the DST change is %v, want 07:00Z", last)
+	if last := fmt.Sprint(res.Rows[len(res.Rows)-1][0]); !strings.HasSuffix(last, "T00:00:00-07:00") {
+		t.Errorf("bucket after the DST change is %v, want midnight at -07:00", last)
 	}
 }
 
@@ -393,7 +397,35 @@ func TestFirstUseBuildsTheDemo(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "shipments") || !strings.Contains(r.stdout, "500000") {
 		t.Errorf("first use: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(data, "dora", "demo.duckdb")); err != nil {
-		t.Error(err)
+	path := filepath.Join(data, "dora", "demo.duckdb")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	// newest says what a query sees: the day of the newest shipment, the number of shipments and
+	// what dora said on stderr.
+	newest := func() (string, string, string) {
+		r := dora(t, "", []string{"DORA_BACKEND=", "XDG_DATA_HOME=" + data}, "query", "--format", "csv", "SELECT max(shipped_at) AS newest, count(*) AS n FROM shipments")
+		if r.code != 0 {
+			t.Fatalf("exit %d %s", r.code, r.stderr)
+		}
+		rows, _ := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+		if len(rows) != 2 || len(rows[1]) != 2 || len(rows[1][0]) < 10 {
+			t.Fatalf("output %q", r.stdout)
+		}
+		return rows[1][0][:10], rows[1][1], r.stderr
+	}
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	if day, n, stderr := newest(); day != yesterday || n != "500000" || stderr != "" {
+		t.Errorf("second use, the same day: newest %s, %s shipments, stderr %q; want %s, 500000, nothing", day, n, stderr, yesterday)
+	}
+
+	// A warehouse from an earlier day is rebuilt, as big as it was, to end yesterday.
+	old := time.Now().AddDate(0, 0, -40)
+	if err := duckdb.BuildDemoAt(context.Background(), path, 3000, old); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(path, old, old)
+	if day, n, stderr := newest(); day != yesterday || n != "3000" || !strings.Contains(stderr, "rebuilding the demo warehouse") {
+		t.Errorf("stale warehouse: newest %s, %s shipments, stderr %q; want %s, 3000, a rebuild", day, n, stderr, yesterday)
 	}
 }

@@ -56,7 +56,8 @@ type Search struct {
 	filter  any // the query clause, nil for every document
 	dims    []dimPlan
 	metrics []metricPlan
-	cols    []query.Column
+	cols    []query.Column // the computed columns: group keys then metrics, or the source columns
+	schema  query.Schema
 
 	// raw rows
 	fields []query.Field
@@ -88,7 +89,7 @@ func Plan(spec query.Spec, schema query.Schema, opts Options) (*Search, error) {
 		opts.PageSize = DefaultPageSize
 	}
 	opts.PageSize = min(opts.PageSize, maxWindow)
-	s := &Search{spec: spec, opts: opts, total: -1}
+	s := &Search{spec: spec, opts: opts, total: -1, schema: schema}
 	tr := translator{schema: schema, now: opts.Now}
 	var err error
 	if s.filter, err = tr.where(spec.Where); err != nil {
@@ -192,7 +193,7 @@ func (s *Search) Feed(resp []byte) (more bool, err error) {
 func (s *Search) Result() *query.Result { return s.result }
 
 // Columns returns the result's columns, known before any request is sent.
-func (s *Search) Columns() []query.Column { return s.cols }
+func (s *Search) Columns() []query.Column { return query.ResultColumns(s.spec, s.schema) }
 
 // obj is a JSON object under construction; encoding/json writes its keys sorted, so bodies are
 // deterministic.

@@ -140,8 +140,9 @@ func (s *Search) feedTerms(r *response) error {
 // finish turns the collected groups or rows into the Result: HAVING, then ORDER BY, then LIMIT,
 // over the complete set of groups, as SQL does.
 func (s *Search) finish() {
-	res := &query.Result{Columns: s.cols, Meta: query.Meta{Total: s.total, Complete: true}}
+	res := &query.Result{Columns: s.Columns(), Meta: query.Meta{Total: s.total, Complete: true}}
 	s.result = res
+	defer func() { res.Rows = query.Project(s.spec, res.Rows) }()
 	if s.shape == shapeRows {
 		res.Rows = s.rows
 		if res.Rows == nil {

@@ -149,9 +149,13 @@ func TestGlobalMetricValues(t *testing.T) {
 func TestTimeAndBoolKeys(t *testing.T) {
 	s := plan(t, "SELECT date_trunc('day', shipped_at, 'America/Los_Angeles') AS day, paid, histogram(price, 10) AS p, count(*) FROM shipments GROUP BY 1, 2, 3", Options{})
 	res := feedAll(t, s, `{"_shards":{"total":1},"hits":{"total":{"value":3}},"aggregations":{"groups":{"buckets":[
-	  {"key":{"g0":1710054000000,"g1":true,"g2":10.0},"doc_count":2},
-	  {"key":{"g0":1710054000000,"g1":false,"g2":null},"doc_count":1}]}}}`)
-	day := time.Date(2024, 3, 10, 7, 0, 0, 0, time.UTC) // midnight in Los Angeles, before the DST change
+	  {"key":{"g0":1710057600000,"g1":true,"g2":10.0},"doc_count":2},
+	  {"key":{"g0":1710057600000,"g1":false,"g2":null},"doc_count":1}]}}}`)
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	day := time.Date(2024, 3, 10, 0, 0, 0, 0, la) // midnight in Los Angeles, before the DST change, in that zone
+	if day.UTC() != time.Date(2024, 3, 10, 8, 0, 0, 0, time.UTC) {
+		t.Fatal(day)
+	}
 	checkRows(t, res, [][]any{{day, false, nil, int64(1)}, {day, true, 10.0, int64(2)}})
 	if res.Columns[0].Type != query.TypeTime || res.Columns[2].Type != query.TypeFloat {
 		t.Errorf("columns %+v", res.Columns)

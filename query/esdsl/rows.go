@@ -10,7 +10,7 @@ import (
 func (s *Search) planRows(schema query.Schema) error {
 	s.shape = shapeRows
 	tr := translator{schema: schema}
-	names := s.spec.Columns
+	names := s.spec.SourceColumns()
 	if len(names) == 0 {
 		names = schema.Names()
 	}
@@ -61,8 +61,8 @@ func (s *Search) rowsBody() obj {
 		body["track_total_hits"] = false // counted on the first page
 	}
 	body["size"] = s.pageSize()
-	if len(s.spec.Columns) > 0 {
-		body["_source"] = s.spec.Columns
+	if cols := s.spec.SourceColumns(); len(cols) > 0 {
+		body["_source"] = cols
 	}
 	sort := append([]any(nil), s.sort...)
 	switch {

@@ -64,7 +64,8 @@ func literal(a any) string {
 	return fmt.Sprint(a)
 }
 
-// Generate translates a validated Spec.
+// Generate translates a validated Spec. The query returns the Spec's computed columns (see
+// query.ComputedColumns), then the hidden ones; query.Project makes the answer of them.
 func Generate(s query.Spec, opts Options) (Query, error) {
 	g := &gen{opts: opts}
 	if opts.Now.IsZero() {
@@ -72,10 +73,11 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 	}
 	var sel []string
 	if s.IsRaw() {
-		if len(s.Columns) == 0 {
+		cols := s.SourceColumns()
+		if len(cols) == 0 {
 			sel = append(sel, "*")
 		}
-		for _, c := range s.Columns {
+		for _, c := range cols {
 			sel = append(sel, Ident(c))
 		}
 	}

@@ -57,7 +57,7 @@ func (h *History) Depth() int { return len(h.past) }
 
 // Clone copies a Spec so later edits do not reach through shared slices.
 func Clone(s query.Spec) query.Spec {
-	s.Columns = slices.Clone(s.Columns)
+	s.Select = slices.Clone(s.Select)
 	s.GroupBy = slices.Clone(s.GroupBy)
 	s.Metrics = slices.Clone(s.Metrics)
 	s.OrderBy = slices.Clone(s.OrderBy)
@@ -75,16 +75,46 @@ func toAggregate(s query.Spec) query.Spec {
 	if !s.IsRaw() {
 		return s
 	}
-	s.Columns = nil
+	s.Select = nil
 	s.OrderBy = nil
 	s.Limit = 0
 	return s
 }
 
-// AddGroupBy adds a group-by level. A second time bucket on the same column replaces the first
-// (changing the bucket); a column grouped twice is an error. A Spec with no metric gets count(*).
+// TopLimit is how many groups a view shows when a categorical group-by is added: the top values
+// by the first metric, as Kibana Lens and VisiData's frequency table show them.
+const TopLimit = 10
+
+// selected makes a grouped Spec's SELECT list explicit, so edits can add to it.
+func selected(s query.Spec) query.Spec {
+	if !s.IsRaw() {
+		s.Select = slices.Clone(s.Outputs())
+	}
+	return s
+}
+
+// hasTime reports whether a Spec groups by a time bucket.
+func hasTime(s query.Spec) bool {
+	for _, d := range s.GroupBy {
+		if d.IsTime() {
+			return true
+		}
+	}
+	return false
+}
+
+// isTopN reports whether a Spec is ordered the way AddGroupBy orders a categorical view.
+func isTopN(s query.Spec) bool {
+	return len(s.Metrics) > 0 && len(s.OrderBy) == 1 && s.OrderBy[0].Name == s.Metrics[0].Name() && s.OrderBy[0].Desc && s.Limit == TopLimit
+}
+
+// AddGroupBy adds a group-by level and selects it after the other group keys. A second time
+// bucket on the same column replaces the first (changing the bucket); a column grouped twice is
+// an error. A Spec with no metric gets count(*). A categorical group-by on a view without a time
+// bucket or an order of its own shows the top values: ORDER BY the first metric DESC LIMIT
+// TopLimit; a time bucket orders by time instead.
 func AddGroupBy(s query.Spec, d query.Dimension) (query.Spec, error) {
-	s = Clone(toAggregate(s))
+	s = selected(Clone(toAggregate(s)))
 	for i, have := range s.GroupBy {
 		if have.Column != d.Column {
 			continue
@@ -92,7 +122,7 @@ func AddGroupBy(s query.Spec, d query.Dimension) (query.Spec, error) {
 		if have.IsTime() && d.IsTime() {
 			old := have.Name()
 			s.GroupBy[i] = d
-			s.OrderBy = renameOrder(s.OrderBy, old, d.Name())
+			s = rename(s, old, d.Name())
 			return s, nil
 		}
 		if have.Expr() == d.Expr() {
@@ -100,30 +130,72 @@ func AddGroupBy(s query.Spec, d query.Dimension) (query.Spec, error) {
 		}
 	}
 	s.GroupBy = append(s.GroupBy, d)
+	at := 0
+	for i, o := range s.Select {
+		if o.Kind == query.OutDimension {
+			at = i + 1
+		}
+	}
+	s.Select = slices.Insert(s.Select, at, query.Output{Kind: query.OutDimension, Ref: d.Name()})
 	if len(s.Metrics) == 0 {
 		s.Metrics = []query.Metric{{Func: query.AggCount}}
+		s.Select = append(s.Select, query.Output{Kind: query.OutMetric, Ref: s.Metrics[0].Name()})
+	}
+	switch {
+	case d.IsTime() && isTopN(s):
+		s.OrderBy = []query.Order{{Name: d.Name()}}
+		s.Limit = 0
+	case !d.IsTime() && d.Kind == query.DimColumn && len(s.OrderBy) == 0 && !hasTime(s):
+		s.OrderBy = []query.Order{{Name: s.Metrics[0].Name(), Desc: true}}
+		if s.Limit == 0 {
+			s.Limit = TopLimit
+		}
 	}
 	return s, nil
 }
 
-func renameOrder(os []query.Order, from, to string) []query.Order {
-	for i := range os {
-		if os[i].Name == from {
-			os[i].Name = to
+// rename points the SELECT list, ORDER BY and HAVING at a dimension's new name.
+func rename(s query.Spec, from, to string) query.Spec {
+	for i := range s.OrderBy {
+		if s.OrderBy[i].Name == from {
+			s.OrderBy[i].Name = to
 		}
 	}
-	return os
+	for i := range s.Select {
+		if s.Select[i].Kind == query.OutDimension && s.Select[i].Ref == from {
+			s.Select[i].Ref = to
+		}
+	}
+	s.Having = dropHaving(s.Having, from)
+	return s
 }
 
-// AddMetric adds an aggregate; the same aggregate twice is an error.
+// dropHaving removes the top-level HAVING terms that name a dimension or metric.
+func dropHaving(having query.Expr, name string) query.Expr {
+	var keep []query.Expr
+	for _, t := range terms(having) {
+		uses := false
+		query.Walk(t, func(p query.Expr) { uses = uses || query.ColumnOf(p) == name })
+		if !uses {
+			keep = append(keep, t)
+		}
+	}
+	return query.NewAnd(keep...)
+}
+
+// AddMetric adds an aggregate at the end of the SELECT list; the same aggregate selected twice is
+// an error. One that HAVING or ORDER BY computed already is selected.
 func AddMetric(s query.Spec, m query.Metric) (query.Spec, error) {
-	s = Clone(toAggregate(s))
-	for _, have := range s.Metrics {
-		if have.Expr() == m.Expr() {
+	s = selected(Clone(toAggregate(s)))
+	for _, o := range s.Select {
+		if o.Kind == query.OutMetric && o.Ref == m.Name() {
 			return s, fmt.Errorf("%s is already a metric", m.Expr())
 		}
 	}
-	s.Metrics = append(s.Metrics, m)
+	if s.Metric(m.Name()) < 0 {
+		s.Metrics = append(s.Metrics, m)
+	}
+	s.Select = append(s.Select, query.Output{Kind: query.OutMetric, Ref: m.Name()})
 	return s, nil
 }
 
@@ -157,18 +229,12 @@ func SetLimit(s query.Spec, n int) query.Spec {
 	return s
 }
 
-// OutputNames lists the columns a Spec's answer has: dimension and metric names, or for raw rows
-// the selected columns (nil when all).
+// OutputNames lists the columns a Spec's answer has: its SELECT list's names (nil for every
+// column of a raw-rows view).
 func OutputNames(s query.Spec) []string {
-	if s.IsRaw() {
-		return slices.Clone(s.Columns)
-	}
 	var out []string
-	for _, d := range s.GroupBy {
-		out = append(out, d.Name())
-	}
-	for _, m := range s.Metrics {
-		out = append(out, m.Name())
+	for _, o := range s.Outputs() {
+		out = append(out, o.Name())
 	}
 	return out
 }
@@ -248,13 +314,17 @@ func Remove(s query.Spec, it Item) query.Spec {
 	switch it.Kind {
 	case KindGroupBy:
 		if it.Index < len(s.GroupBy) {
+			s = selected(s)
 			gone = s.GroupBy[it.Index].Name()
 			s.GroupBy = slices.Delete(s.GroupBy, it.Index, it.Index+1)
+			s.Select = slices.DeleteFunc(s.Select, func(o query.Output) bool { return o.Kind == query.OutDimension && o.Ref == gone })
 		}
 	case KindMetric:
 		if it.Index < len(s.Metrics) {
+			s = selected(s)
 			gone = s.Metrics[it.Index].Name()
 			s.Metrics = slices.Delete(s.Metrics, it.Index, it.Index+1)
+			s.Select = slices.DeleteFunc(s.Select, func(o query.Output) bool { return o.Kind == query.OutMetric && o.Ref == gone })
 		}
 	case KindFilter:
 		s.Where = without(terms(s.Where), it.Index)
@@ -269,16 +339,9 @@ func Remove(s query.Spec, it Item) query.Spec {
 	}
 	if gone != "" {
 		s.OrderBy = slices.DeleteFunc(s.OrderBy, func(o query.Order) bool { return o.Name == gone })
-		var keep []query.Expr
-		for _, t := range terms(s.Having) {
-			uses := false
-			query.Walk(t, func(p query.Expr) { uses = uses || query.ColumnOf(p) == gone })
-			if !uses {
-				keep = append(keep, t)
-			}
-		}
-		s.Having = query.NewAnd(keep...)
+		s.Having = dropHaving(s.Having, gone)
 		if s.IsRaw() {
+			s.Select = nil
 			s.Having = nil
 			s.OrderBy = nil
 			if s.Limit == 0 {

@@ -53,11 +53,9 @@ func shapeOf(spec query.Spec, res *query.Result) shape {
 			sh.metrics = append(sh.metrics, i)
 		case query.RoleDimension:
 			d := dim{col: i, name: c.Name, time: c.Type.Temporal()}
-			for _, g := range spec.GroupBy {
-				if g.Name() == c.Name && g.IsTime() {
-					d.time = true
-					d.unit = bucketUnit(g)
-				}
+			if g, ok := spec.OutputDimension(i); ok && g.IsTime() {
+				d.time = true
+				d.unit = bucketUnit(g)
 			}
 			sh.dims = append(sh.dims, d)
 		}

@@ -127,25 +127,32 @@ func timeDim(spec query.Spec, res *query.Result) int {
 		if c.Role == query.RoleDimension && c.Type.Temporal() {
 			return i
 		}
-		for _, d := range spec.GroupBy {
-			if c.Role == query.RoleDimension && d.Name() == c.Name && d.IsTime() {
-				return i
-			}
+		if d, ok := spec.OutputDimension(i); ok && d.IsTime() {
+			return i
 		}
 	}
 	return -1
 }
 
-func unitOf(spec query.Spec, name string) string {
-	for _, d := range spec.GroupBy {
-		if d.Name() == name && d.Kind == query.DimDateTrunc {
-			return d.Unit
-		}
-		if d.Name() == name && d.Kind == query.DimTimeBucket {
-			return d.Every.Unit
-		}
+// unitOf is the calendar unit of the time bucket the i-th output column returns, "" for others.
+func unitOf(spec query.Spec, i int) string {
+	d, _ := spec.OutputDimension(i)
+	switch d.Kind {
+	case query.DimDateTrunc:
+		return d.Unit
+	case query.DimTimeBucket:
+		return d.Every.Unit
 	}
 	return ""
+}
+
+// orderName is the name ORDER BY uses for the i-th result column: the dimension or metric behind
+// it, or for raw rows its table column.
+func orderName(spec query.Spec, res *query.Result, i int) string {
+	if ref := spec.OutputRef(i); ref != "" {
+		return ref
+	}
+	return res.Columns[i].Name
 }
 
 func rowsGrid(spec query.Spec, res *query.Result) grid {
@@ -156,16 +163,16 @@ func rowsGrid(spec query.Spec, res *query.Result) grid {
 	units := make([]string, len(res.Columns))
 	for i, c := range res.Columns {
 		arrow := ""
-		if len(spec.OrderBy) > 0 && spec.OrderBy[0].Name == c.Name {
+		if len(spec.OrderBy) > 0 && spec.OrderBy[0].Name == orderName(spec, res, i) {
 			arrow = " ▲"
 			if spec.OrderBy[0].Desc {
 				arrow = " ▼"
 			}
 		}
 		g.header = append(g.header, c.Name+arrow)
-		g.names = append(g.names, c.Name)
+		g.names = append(g.names, orderName(spec, res, i))
 		g.numeric = append(g.numeric, c.Type.Numeric() || c.Role == query.RoleMetric)
-		units[i] = unitOf(spec, c.Name)
+		units[i] = unitOf(spec, i)
 	}
 	g.rows = len(res.Rows)
 	g.cell = func(r, c int) string {
@@ -236,7 +243,7 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 	var cells [][]string
 	for _, d := range dims {
 		g.header = append(g.header, res.Columns[d].Name)
-		g.names = append(g.names, res.Columns[d].Name)
+		g.names = append(g.names, orderName(spec, res, d))
 		g.numeric = append(g.numeric, false)
 	}
 	mName := res.Columns[metric].Name
