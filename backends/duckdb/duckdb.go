@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -31,6 +32,8 @@ const MaxRows = 100_000
 type Backend struct {
 	path    string
 	MaxRows int
+
+	schemas backends.SchemaCache // read once per process, again when the file changes
 
 	mu    sync.Mutex
 	db    *sql.DB // the shared read-only handle, nil when closed
@@ -222,10 +225,36 @@ func (b *Backend) Schema(ctx context.Context, table string) (query.Schema, error
 	var s query.Schema
 	err := b.with(ctx, true, func(db *sql.DB) error {
 		var err error
-		s, err = schema(ctx, db, table)
+		s, err = b.schema(ctx, db, table)
 		return err
 	})
 	return s, err
+}
+
+// schema returns a table's schema, from the cache while the file has not changed since it was
+// read.
+func (b *Backend) schema(ctx context.Context, db *sql.DB, table string) (query.Schema, error) {
+	stamp := b.stamp()
+	if s, ok := b.schemas.Get(table, stamp); ok {
+		return s, nil
+	}
+	s, err := schema(ctx, db, table)
+	if err == nil {
+		b.schemas.Put(table, stamp, s)
+	}
+	return s, err
+}
+
+// stamp says cheaply whether the file may have changed: any write moves its modification time
+// or its write-ahead log's.
+func (b *Backend) stamp() string {
+	var out strings.Builder
+	for _, p := range []string{b.path, b.path + ".wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&out, "%d/%d;", fi.ModTime().UnixNano(), fi.Size())
+		}
+	}
+	return out.String()
 }
 
 func schema(ctx context.Context, db *sql.DB, table string) (query.Schema, error) {
@@ -309,17 +338,36 @@ func (b *Backend) Explain(ctx context.Context, spec query.Spec) (string, error) 
 func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, error) {
 	var res *query.Result
 	err := b.with(ctx, true, func(db *sql.DB) error {
-		s, err := schema(ctx, db, spec.Table)
+		s, err := b.schema(ctx, db, spec.Table)
 		if err != nil {
 			return err
 		}
-		q, err := sqlgen.Generate(spec, genOptions(s, b.MaxRows))
+		opts := genOptions(s, b.MaxRows)
+		res, err = b.run(ctx, db, spec, s, opts)
+		if err == errCapped {
+			// More groups than MaxRows: only the window columns say how many and what they hold.
+			opts.Windows = true
+			res, err = b.run(ctx, db, spec, s, opts)
+		}
+		return err
+	})
+	return res, err
+}
+
+// errCapped says an answer without window columns was cut by MaxRows.
+var errCapped = errors.New("cut by the row cap")
+
+func (b *Backend) run(ctx context.Context, db *sql.DB, spec query.Spec, s query.Schema, opts sqlgen.Options) (*query.Result, error) {
+	var res *query.Result
+	err := func() error {
+		q, err := sqlgen.Generate(spec, opts)
 		if err != nil {
 			return fmt.Errorf("%w: %v", backends.ErrBadQuery, err)
 		}
 		start := time.Now()
 		rows, err := db.QueryContext(ctx, q.SQL, q.Args...)
 		if err != nil {
+			b.schemas.Forget(spec.Table) // the table may have changed under the schema read
 			return mapError(ctx, err)
 		}
 		defer rows.Close()
@@ -350,9 +398,14 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 			}
 			if q.Hidden > 0 {
 				n := len(vals) - q.Hidden
-				groups, total = toInt(vals[n]), toInt(vals[n+1])
-				counts = append(counts, toInt(vals[n+2]))
-				copy(totals, vals[n+3:])
+				counts = append(counts, toInt(vals[n]))
+				if q.Windows {
+					groups, total = toInt(vals[n+1]), toInt(vals[n+2])
+					copy(totals, vals[n+3:])
+				} else {
+					groups++
+					total += counts[len(counts)-1]
+				}
 				vals = vals[:n]
 			}
 			res.Rows = append(res.Rows, vals)
@@ -362,6 +415,9 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 		}
 		res.Meta.Took = time.Since(start)
 		if q.Capped && len(res.Rows) > b.MaxRows {
+			if q.Hidden > 0 && !q.Windows {
+				return errCapped
+			}
 			res.Rows = res.Rows[:b.MaxRows]
 			res.Meta.Complete = false
 		}
@@ -385,7 +441,7 @@ func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, erro
 		res.Columns = query.ResultColumns(spec, s)
 		res.Rows = query.Project(spec, res.Rows)
 		return nil
-	})
+	}()
 	return res, err
 }
 

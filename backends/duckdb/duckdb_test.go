@@ -2,9 +2,11 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +142,52 @@ func TestSinkPublishesWholeVersions(t *testing.T) {
 	if leftovers, _ := filepath.Glob(b.Path() + ".load-*"); len(leftovers) > 0 {
 		t.Errorf("staging files left behind: %v", leftovers)
 	}
+}
+
+// Without a LIMIT every group comes back and the rows themselves say how many there are; when
+// the row cap cuts them, the answer still says how many rows the cut groups hold.
+func TestGroupsWithoutLimitAndTheRowCap(t *testing.T) {
+	b := newBackend(t)
+	all := run(t, b, "SELECT stylist, count(*) FROM shipments GROUP BY stylist")
+	if !all.Meta.Complete || all.Meta.Total != 5000 || all.Meta.OtherCount != 0 || len(all.Rows) < 5 {
+		t.Fatalf("uncut: %d rows, meta %+v", len(all.Rows), all.Meta)
+	}
+	if strings.Contains(all.Meta.Request, "OVER ()") {
+		t.Errorf("an answer without LIMIT needs no window columns: %s", all.Meta.Request)
+	}
+	b.SetMaxRows(3)
+	cut := run(t, b, "SELECT stylist, count(*) FROM shipments GROUP BY stylist")
+	var shown int64
+	for _, r := range cut.Rows {
+		shown += r[1].(int64)
+	}
+	if len(cut.Rows) != 3 || cut.Meta.Complete || cut.Meta.Total != 5000 || cut.Meta.OtherCount != 5000-shown {
+		t.Errorf("cut at 3: %d rows, meta %+v, shown %d", len(cut.Rows), cut.Meta, shown)
+	}
+}
+
+// A schema is read once while the file is unchanged, and again after a write.
+func TestSchemaIsReadAgainAfterAWrite(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	if _, err := b.Schema(ctx, "clients"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	db, err := sql.Open("duckdb", b.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("ALTER TABLE clients ADD COLUMN loyalty INTEGER"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := b.Schema(ctx, "clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Field("loyalty"); !ok {
+		t.Errorf("the new column is missing from %v", s.Names())
+	}
+	run(t, b, "SELECT loyalty, count(*) FROM clients GROUP BY loyalty")
 }

@@ -42,7 +42,15 @@ type Backend struct {
 	MaxRows int
 	// PageSize is the number of composite buckets or hits per request; 0 means esdsl's default.
 	PageSize int
+
+	// schemas spares a query the mapping request that validating it made a moment before.
+	schemas backends.SchemaCache
 }
+
+// schemaTTL is how long a mapping read is trusted. Nothing cheaper than reading it again tells
+// that it changed, so a long-lived TUI re-reads it now and then, after a failed query, and after
+// this process publishes a new version.
+const schemaTTL = 30 * time.Second
 
 var _ backends.Backend = (*Backend)(nil)
 
@@ -55,7 +63,7 @@ func init() {
 // Open connects to the cluster at url (http://host:9200) and checks that it answers.
 func Open(ctx context.Context, url string) (*Backend, error) {
 	url = strings.TrimRight(url, "/")
-	b := &Backend{url: backends.Redact(url), MaxRows: MaxRows}
+	b := &Backend{url: backends.Redact(url), MaxRows: MaxRows, schemas: backends.SchemaCache{TTL: schemaTTL}}
 	transport, err := newTransport()
 	if err != nil {
 		return nil, err
@@ -261,6 +269,7 @@ func (b *Backend) statusError(e *apiError) error {
 
 // queryError maps an error from a search onto the shared errors, in words a user can act on.
 func (b *Backend) queryError(ctx context.Context, table string, err error) error {
+	b.schemas.Forget(table)
 	var ae *apiError
 	var re *esdsl.ResponseError
 	typ, reason := "", ""

@@ -335,6 +335,7 @@ func (k *sink) Commit(ctx context.Context) error {
 	if want := k.created.Load(); !k.resumed && n != want {
 		return fmt.Errorf("writing %s: %d documents were created but the index holds %d; not publishing it", k.index, want, n)
 	}
+	defer k.b.schemas.Forget(k.table)
 	return k.b.swapAlias(ctx, k.table, k.index)
 }
 

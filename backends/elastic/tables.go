@@ -109,6 +109,17 @@ func (b *Backend) docCounts(ctx context.Context) (map[string]int64, error) {
 // their keyword sub-field, and for an alias or pattern over several indices the union of their
 // mappings.
 func (b *Backend) Schema(ctx context.Context, table string) (query.Schema, error) {
+	if s, ok := b.schemas.Get(table, ""); ok {
+		return s, nil
+	}
+	s, err := b.readSchema(ctx, table)
+	if err == nil {
+		b.schemas.Put(table, "", s)
+	}
+	return s, err
+}
+
+func (b *Backend) readSchema(ctx context.Context, table string) (query.Schema, error) {
 	if table == "" || strings.ContainsAny(table, "/?#") {
 		return query.Schema{}, b.noSuchTable(ctx, table)
 	}

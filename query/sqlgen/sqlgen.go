@@ -22,6 +22,9 @@ type Options struct {
 	// FloatColumns marks floating-point columns, which are summed with compensated (Kahan)
 	// summation: the honest total, and the one Elasticsearch computes.
 	FloatColumns map[string]bool
+	// Windows asks for the window columns (ColGroups, ColTotal) even when the Spec has no LIMIT,
+	// for an answer the MaxRows cap cut.
+	Windows bool
 }
 
 // Hidden columns the grouped query adds after the Spec's own, for Result.Meta.
@@ -35,7 +38,12 @@ const (
 type Query struct {
 	SQL    string
 	Args   []any
-	Hidden int // trailing hidden columns (ColGroups, ColTotal, ColRows, then Totals) in grouped queries
+	// Hidden counts the trailing hidden columns of a grouped query: ColRows, then with Windows
+	// ColGroups and ColTotal, then Totals.
+	Hidden int
+	// Windows reports that ColGroups and ColTotal follow ColRows. Without a LIMIT they are not
+	// asked for: every group comes back, so the rows say how many there are and what they hold.
+	Windows bool
 	// Totals lists the metrics (by index) whose total over all groups follows ColRows, when the
 	// Spec asks for an "Other" row.
 	Totals []int
@@ -90,8 +98,12 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 	grouped := !s.IsRaw()
 	q := Query{}
 	if grouped {
-		sel = append(sel, "count(*) OVER () AS "+Ident(ColGroups), "sum(count(*)) OVER () AS "+Ident(ColTotal), "count(*) AS "+Ident(ColRows))
-		q.Hidden = 3
+		sel = append(sel, "count(*) AS "+Ident(ColRows))
+		q.Hidden = 1
+		if s.Limit > 0 || s.Other || opts.Windows {
+			sel = append(sel, "count(*) OVER () AS "+Ident(ColGroups), "sum(count(*)) OVER () AS "+Ident(ColTotal))
+			q.Hidden, q.Windows = 3, true
+		}
 		if s.Other {
 			// The totals over every group of the metrics that add up, for the "Other" row.
 			for i, m := range s.Metrics {

@@ -1,1 +1,1 @@
-SELECT floor("price" / 25) * 25 AS "histogram(price, 25.0)", count(*) AS "count(*)", count(*) OVER () AS "__dora_groups", sum(count(*)) OVER () AS "__dora_total", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "histogram(price, 25.0)" ASC NULLS LAST LIMIT 10001
+SELECT floor("price" / 25) * 25 AS "histogram(price, 25.0)", count(*) AS "count(*)", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "histogram(price, 25.0)" ASC NULLS LAST LIMIT 10001

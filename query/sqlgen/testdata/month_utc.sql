@@ -1,1 +1,1 @@
-SELECT date_trunc('month', "shipped_at") AS "date_trunc('month', shipped_at)", count(*) AS "count(*)", count(*) OVER () AS "__dora_groups", sum(count(*)) OVER () AS "__dora_total", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "date_trunc('month', shipped_at)" ASC NULLS LAST LIMIT 10001
+SELECT date_trunc('month', "shipped_at") AS "date_trunc('month', shipped_at)", count(*) AS "count(*)", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "date_trunc('month', shipped_at)" ASC NULLS LAST LIMIT 10001

@@ -1,1 +1,1 @@
-SELECT "category" AS "category", quantile_cont("price", 0.95) AS "percentile(price, 0.95)", quantile_cont("price", 0.5) AS "median(price)", count(*) OVER () AS "__dora_groups", sum(count(*)) OVER () AS "__dora_total", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "category" ASC NULLS LAST LIMIT 10001
+SELECT "category" AS "category", quantile_cont("price", 0.95) AS "percentile(price, 0.95)", quantile_cont("price", 0.5) AS "median(price)", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "category" ASC NULLS LAST LIMIT 10001

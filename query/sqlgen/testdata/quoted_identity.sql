@@ -1,1 +1,1 @@
-SELECT "user.name" AS "user.name", count(*) AS "count(*)", count(*) OVER () AS "__dora_groups", sum(count(*)) OVER () AS "__dora_total", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "user.name" ASC NULLS LAST LIMIT 10001
+SELECT "user.name" AS "user.name", count(*) AS "count(*)", count(*) AS "__dora_rows" FROM "shipments" GROUP BY 1 ORDER BY "user.name" ASC NULLS LAST LIMIT 10001
