@@ -82,19 +82,16 @@ func backendURL(flag string) (string, error) {
 	return choice, nil
 }
 
-// openBackend opens the chosen backend, building the demo warehouse first if that is the choice
-// and it is not there yet.
+// openBackend opens the chosen backend, first building the demo warehouse if that is the choice
+// and it is not there yet, or rebuilding it if it was built on an earlier day.
 func openBackend(ctx context.Context, flag string) (backends.Backend, error) {
 	url, err := backendURL(flag)
 	if err != nil {
 		return nil, err
 	}
 	if url == "duckdb:"+duckdb.DemoPath() {
-		if _, err := os.Stat(duckdb.DemoPath()); os.IsNotExist(err) {
-			fmt.Fprintf(os.Stderr, "dora: building the demo warehouse at %s (once)\n", duckdb.DemoPath())
-			if err := duckdb.EnsureDemo(ctx, duckdb.DemoPath()); err != nil {
-				return nil, err
-			}
+		if err := duckdb.EnsureDemo(ctx, duckdb.DemoPath(), os.Stderr); err != nil {
+			return nil, err
 		}
 	}
 	return backends.Open(ctx, url)

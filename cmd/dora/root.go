@@ -13,6 +13,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/backends/duckdb/demo"
 	"github.com/dora-dev/dora/output"
 	"github.com/dora-dev/dora/query"
 )
@@ -242,10 +243,12 @@ func demoCmd() *cobra.Command {
 				path = duckdb.DemoPath()
 			}
 			start := time.Now()
-			if err := duckdb.BuildDemo(cmd.Context(), path, rows); err != nil {
+			if err := duckdb.BuildDemoAt(cmd.Context(), path, rows, start); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "built the demo warehouse at %s in %.1fs\nexplore it with: dora --backend duckdb:%s\n", path, time.Since(start).Seconds(), path)
+			day := demo.Day(start)
+			fmt.Fprintf(cmd.OutOrStdout(), "built the demo warehouse at %s in %.1fs: shipments from %s to %s\nexplore it with: dora --backend duckdb:%s\n",
+				path, time.Since(start).Seconds(), day.AddDate(-2, 0, 0).Format(time.DateOnly), day.AddDate(0, 0, -1).Format(time.DateOnly), path)
 			return nil
 		},
 	}

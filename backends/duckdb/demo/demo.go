@@ -4,12 +4,18 @@
 // rest).
 //
 // Everything is generated inside DuckDB from range() with pseudo-random
-// values derived from hash(row, salt), so the same row count always yields
-// identical tables, and 500k shipments build in a few seconds. The small
-// "dimension" distributions (categories, brands, stylists, regions, ...)
-// are declared in Go and rendered into SQL as lookup tables (LUTs): lists of
-// lutSize indexes in which each value appears in proportion to its weight,
-// so picking lut[1 + hash % lutSize] samples the weighted distribution.
+// values derived from hash(row, salt), so the same row count and build day
+// always yield identical tables, and 500k shipments build in a few seconds.
+// The shipments cover the two years up to the build day, so "the last 30
+// days" means something on the day a warehouse is built; seasonality
+// follows the calendar (months, weekdays, holidays), growth the time since
+// the start.
+//
+// The small "dimension" distributions (categories, brands, stylists,
+// regions, ...) are declared in Go and rendered into SQL as lookup tables
+// (LUTs): lists of lutSize indexes in which each value appears in
+// proportion to its weight, so picking lut[1 + hash % lutSize] samples the
+// weighted distribution.
 package demo
 
 import (
@@ -35,29 +41,69 @@ const (
 	lutSize = 1000
 )
 
-var (
-	// Shipments span [shipStart, shipEnd) (two full years).
-	shipStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	shipEnd   = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	// Clients sign up in [signupStart, shipEnd): a base of existing clients
-	// from 2023, then growth.
-	signupStart = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
-	// Items are added to the catalog in [itemStart, shipEnd).
-	itemStart = time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
-	// Clients whose last activity is before churnCutoff are churned.
-	churnCutoff = time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
-)
+// Version identifies what the generator produces: a warehouse stamped with
+// another version (or none: version 1 always covered 2024 and 2025) is out
+// of date whatever its day.
+const Version = 2
 
-// Build creates (replacing) the demo tables in db: shipments, clients,
-// items. rows is the number of shipments (DefaultRows when <= 0); there are
-// max(1000, rows/6) clients and 12,000 items. The output depends only on
-// rows. All tables are replaced in a single transaction, so a concurrent
-// reader sees either the old or the new warehouse, never a mix.
+// frame is the calendar of one build, fixed by its day.
+type frame struct {
+	// Shipments span [shipStart, shipEnd): the two years before the build
+	// day, so the newest shipment is from the day before.
+	shipStart, shipEnd time.Time
+	// Clients sign up in [signupStart, shipEnd): a base of clients from the
+	// year before, then growth.
+	signupStart time.Time
+	// Items are added to the catalog in [itemStart, shipEnd).
+	itemStart time.Time
+	// Clients whose last activity is before churnCutoff are churned.
+	churnCutoff time.Time
+	// firstQuarter is year*4 + quarter-1 of shipStart: stylists' tenures
+	// and the channel mix count calendar quarters from it.
+	firstQuarter int
+}
+
+// quarters is how many calendar quarters two years can touch.
+const quarters = 9
+
+func frameFor(day time.Time) frame {
+	end := Day(day)
+	start := end.AddDate(-2, 0, 0)
+	return frame{
+		shipStart:    start,
+		shipEnd:      end,
+		signupStart:  end.AddDate(-3, 0, 0),
+		itemStart:    end.AddDate(-4, 0, 0),
+		churnCutoff:  end.AddDate(0, -4, 0),
+		firstQuarter: start.Year()*4 + (int(start.Month())-1)/3,
+	}
+}
+
+// Day returns midnight UTC of t's UTC day.
+func Day(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Build creates (replacing) the demo tables in db with rows shipments over
+// the two years before today (UTC); see BuildAt.
 func Build(ctx context.Context, db *sql.DB, rows int) error {
+	return BuildAt(ctx, db, rows, time.Now())
+}
+
+// BuildAt creates (replacing) the demo tables in db: shipments, clients,
+// items, and the stamp that ReadStamp reads. rows is the number of
+// shipments (DefaultRows when <= 0); there are max(1000, rows/6) clients
+// and 12,000 items. The shipments cover the two years before day's UTC day,
+// and the output depends only on rows and that day. All tables are
+// replaced in a single transaction, so a concurrent reader sees either the
+// old or the new warehouse, never a mix.
+func BuildAt(ctx context.Context, db *sql.DB, rows int, day time.Time) error {
 	if rows <= 0 {
 		rows = DefaultRows
 	}
 	clients := max(minClients, rows/6)
+	f := frameFor(day)
 
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -65,7 +111,10 @@ func Build(ctx context.Context, db *sql.DB, rows int) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
-	for _, st := range statements(rows, clients) {
+	sts := append(statements(f, rows, clients), statement{"stamp", fmt.Sprintf(
+		"CREATE OR REPLACE TABLE %s AS SELECT %d AS version, CAST(%d AS BIGINT) AS rows, DATE '%s' AS day",
+		stampTable, Version, rows, f.shipEnd.Format(time.DateOnly))})
+	for _, st := range sts {
 		if _, err := tx.ExecContext(ctx, st.sql); err != nil {
 			return fmt.Errorf("demo: %s: %w", st.name, err)
 		}
@@ -74,6 +123,46 @@ func Build(ctx context.Context, db *sql.DB, rows int) error {
 		return fmt.Errorf("demo: commit: %w", err)
 	}
 	return nil
+}
+
+// stampTable records how a warehouse was built; the _dora prefix keeps it
+// out of dora's table list.
+const stampTable = "_dora_demo"
+
+// Stamp says how a demo warehouse was built.
+type Stamp struct {
+	Version int       // the generator's Version; 0 for a warehouse without a stamp
+	Rows    int       // shipments
+	Day     time.Time // the build day, midnight UTC; the data ends the day before
+}
+
+// Current reports whether the warehouse is what BuildAt makes on now's UTC
+// day (with the same rows).
+func (s Stamp) Current(now time.Time) bool {
+	return s.Version == Version && s.Day.Equal(Day(now))
+}
+
+// ReadStamp returns the stamp of the demo warehouse in db. One built before
+// stamps existed gets Version 0 and its shipment count as Rows.
+func ReadStamp(ctx context.Context, db *sql.DB) (Stamp, error) {
+	var stamped bool
+	err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, stampTable).Scan(&stamped)
+	if err != nil {
+		return Stamp{}, fmt.Errorf("demo: looking for the stamp: %w", err)
+	}
+	var s Stamp
+	if !stamped {
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM shipments").Scan(&s.Rows); err != nil {
+			return Stamp{}, fmt.Errorf("demo: counting shipments: %w", err)
+		}
+		return s, nil
+	}
+	if err := db.QueryRowContext(ctx, "SELECT version, rows, day FROM "+stampTable).Scan(&s.Version, &s.Rows, &s.Day); err != nil {
+		return Stamp{}, fmt.Errorf("demo: reading the stamp: %w", err)
+	}
+	s.Day = Day(s.Day)
+	return s, nil
 }
 
 type statement struct{ name, sql string }
@@ -128,25 +217,25 @@ var brands = []brand{
 type stylist struct {
 	name       string
 	skill      float64 // keep-probability adjustment
-	from, till int     // active quarters, 0 = 2024Q1 .. 7 = 2025Q4
+	from, till int     // active calendar quarters, 0 = the one the data starts in .. 8
 }
 
 // stylists are in workload order (Zipf-like); a few joined late or left.
 var stylists = []stylist{
-	{"Maya Chen", 0.06, 0, 7}, {"Olivia Brooks", 0.04, 0, 7}, {"Sofia Ramirez", 0.05, 0, 7},
-	{"Emma Walsh", 0.02, 0, 7}, {"Ava Patel", 0.03, 0, 7}, {"Chloe Nguyen", 0.01, 0, 7},
-	{"Isabella Rossi", 0.04, 0, 7}, {"Grace Kim", 0.00, 0, 7}, {"Harper Lee", 0.02, 0, 5},
-	{"Lily Thompson", -0.01, 0, 7}, {"Zoe Martin", 0.03, 0, 7}, {"Nora Jensen", 0.00, 0, 7},
-	{"Hannah Cohen", -0.02, 0, 7}, {"Leah Okafor", 0.05, 2, 7}, {"Mia Fischer", 0.01, 0, 7},
-	{"Ella Dubois", -0.03, 0, 7}, {"Aria Santos", 0.02, 0, 6}, {"Ruby Clarke", -0.01, 0, 7},
-	{"Stella Novak", 0.00, 0, 7}, {"Ivy Bennett", 0.03, 4, 7}, {"Camila Torres", -0.02, 0, 7},
-	{"Naomi Hart", 0.01, 0, 7}, {"Jade Foster", -0.04, 0, 3}, {"Alice Moreau", 0.02, 0, 7},
-	{"Clara Lindqvist", 0.00, 0, 7}, {"Priya Shah", 0.04, 3, 7}, {"Elena Petrova", -0.01, 0, 7},
-	{"Tessa Reid", -0.05, 0, 7}, {"Quinn Murphy", 0.01, 0, 7}, {"Jordan Ellis", -0.02, 0, 7},
-	{"Sam Rivera", 0.00, 5, 7}, {"Taylor Brooks", -0.03, 0, 7}, {"Morgan Yates", 0.02, 0, 4},
-	{"Riley Park", -0.01, 0, 7}, {"Casey Nolan", -0.06, 0, 7}, {"Jamie Ortiz", 0.01, 6, 7},
-	{"Avery Stone", -0.02, 0, 7}, {"Drew Kapoor", 0.00, 1, 7}, {"Rowan Blake", -0.04, 0, 7},
-	{"Skyler Vance", 0.03, 0, 7},
+	{"Maya Chen", 0.06, 0, 8}, {"Olivia Brooks", 0.04, 0, 8}, {"Sofia Ramirez", 0.05, 0, 8},
+	{"Emma Walsh", 0.02, 0, 8}, {"Ava Patel", 0.03, 0, 8}, {"Chloe Nguyen", 0.01, 0, 8},
+	{"Isabella Rossi", 0.04, 0, 8}, {"Grace Kim", 0.00, 0, 8}, {"Harper Lee", 0.02, 0, 5},
+	{"Lily Thompson", -0.01, 0, 8}, {"Zoe Martin", 0.03, 0, 8}, {"Nora Jensen", 0.00, 0, 8},
+	{"Hannah Cohen", -0.02, 0, 8}, {"Leah Okafor", 0.05, 2, 8}, {"Mia Fischer", 0.01, 0, 8},
+	{"Ella Dubois", -0.03, 0, 8}, {"Aria Santos", 0.02, 0, 6}, {"Ruby Clarke", -0.01, 0, 8},
+	{"Stella Novak", 0.00, 0, 8}, {"Ivy Bennett", 0.03, 4, 8}, {"Camila Torres", -0.02, 0, 8},
+	{"Naomi Hart", 0.01, 0, 8}, {"Jade Foster", -0.04, 0, 3}, {"Alice Moreau", 0.02, 0, 8},
+	{"Clara Lindqvist", 0.00, 0, 8}, {"Priya Shah", 0.04, 3, 8}, {"Elena Petrova", -0.01, 0, 8},
+	{"Tessa Reid", -0.05, 0, 8}, {"Quinn Murphy", 0.01, 0, 8}, {"Jordan Ellis", -0.02, 0, 8},
+	{"Sam Rivera", 0.00, 5, 8}, {"Taylor Brooks", -0.03, 0, 8}, {"Morgan Yates", 0.02, 0, 4},
+	{"Riley Park", -0.01, 0, 8}, {"Casey Nolan", -0.06, 0, 8}, {"Jamie Ortiz", 0.01, 6, 8},
+	{"Avery Stone", -0.02, 0, 8}, {"Drew Kapoor", 0.00, 1, 8}, {"Rowan Blake", -0.04, 0, 8},
+	{"Skyler Vance", 0.03, 0, 8},
 }
 
 type weighted struct {
@@ -426,18 +515,18 @@ func daysValues(days []dayAlloc, extra func(dayAlloc) string) string {
 // ---------------------------------------------------------------------------
 // SQL.
 
-func statements(rows, nClients int) []statement {
+func statements(f frame, rows, nClients int) []statement {
 	// Shipments per day: trend (+55% over two years) x month x weekday x
 	// holidays x noise.
-	span := shipEnd.Sub(shipStart).Hours() / 24
-	shipDays := allocate(shipStart, shipEnd, rows, 0x5ee4, func(d time.Time) float64 {
-		t := d.Sub(shipStart).Hours() / 24 / span
+	span := f.shipEnd.Sub(f.shipStart).Hours() / 24
+	shipDays := allocate(f.shipStart, f.shipEnd, rows, 0x5ee4, func(d time.Time) float64 {
+		t := d.Sub(f.shipStart).Hours() / 24 / span
 		return (1 + 0.55*t) * shipMonth[d.Month()-1] * shipWeekday[weekdayIndex(d)] * holiday(d)
 	})
 	// Sign-ups per day: strong growth over three years.
-	sspan := shipEnd.Sub(signupStart).Hours() / 24
-	signupDays := allocate(signupStart, shipEnd, nClients, 0x516e, func(d time.Time) float64 {
-		t := d.Sub(signupStart).Hours() / 24 / sspan
+	sspan := f.shipEnd.Sub(f.signupStart).Hours() / 24
+	signupDays := allocate(f.signupStart, f.shipEnd, nClients, 0x516e, func(d time.Time) float64 {
+		t := d.Sub(f.signupStart).Hours() / 24 / sspan
 		return (0.6 + 1.2*t) * signupMonth[d.Month()-1] * signupWeekday[weekdayIndex(d)]
 	})
 	// Clients available to ship to on a day = those who signed up on an
@@ -479,7 +568,7 @@ func statements(rows, nClients int) []statement {
 	for i, s := range stylists {
 		stylistNames[i], stylistSkill[i] = s.name, s.skill
 	}
-	for q := range 8 {
+	for q := range quarters {
 		w := make([]float64, len(stylists))
 		for i, s := range stylists {
 			if q >= s.from && q <= s.till {
@@ -494,8 +583,8 @@ func statements(rows, nClients int) []statement {
 
 	// Channel mix shifts from web to the apps over the two years.
 	var channelByQuarter []int
-	for q := range 8 {
-		t := float64(q) / 7
+	for q := range quarters {
+		t := float64(q) / (quarters - 1)
 		channelByQuarter = append(channelByQuarter, buildLUT([]float64{52 - 14*t, 35 + 10*t, 13 + 4*t})...)
 	}
 
@@ -573,7 +662,7 @@ WITH b AS (
   -- shipped 06:00..22:00, stratified so shipment ids are chronological
   SELECT i, day,
     CAST(month(day) AS BIGINT) AS m,
-    CAST((year(day) - 2024) * 4 + quarter(day) AS BIGINT) AS q,
+    CAST(year(day) * 4 + quarter(day) - %[29]d AS BIGINT) AS q,
     CAST(day AS TIMESTAMP) + to_seconds(CAST(21600 + floor(57600 * (i - lo + %[1]s) / (hi - lo)) AS BIGINT)) AS shipped_at,
     1 + CAST(floor(avail * sqrt(%[2]s)) AS BIGINT) AS client_id
   FROM b
@@ -631,7 +720,7 @@ ORDER BY shipment_id`,
 		pick(channelByQuarter, "q", hashOf("i", "s.channel")), // 6
 		intList(sentVals)+"["+pick(buildLUT(weightsOf(itemsSent)), "", hashOf("i", "s.sent"))+"]", // 7
 		normal("i", "s.price"), // 8
-		tsLit(shipStart),       // 9
+		tsLit(f.shipStart),     // 9
 		pick(stylistByQuarter, "q", fmt.Sprintf("CASE WHEN %s < 0.65 THEN %s ELSE %s END",
 			uniform("i", "s.loyal"), hashOf("s.client_id", "c.stylist"), hashOf("i", "s.stylist"))), // 10
 		floatList(stylistSkill),       // 11
@@ -651,7 +740,8 @@ ORDER BY shipment_id`,
 		strList(channels),             // 25
 		uniform("i", "s.ret_days"),    // 26
 		uniform("i", "s.ret_time"),    // 27
-		tsLit(shipEnd),                // 28: returns after the data ends are still pending
+		tsLit(f.shipEnd),              // 28: returns after the data ends are still pending
+		f.firstQuarter,                // 29: quarter(day) is 1-based, so q is too
 	))
 
 	// Clients: lifetime value = kept merchandise + $20 styling fee for fixes
@@ -675,11 +765,11 @@ SELECT c.client_id,
 FROM _demo_clients c LEFT JOIN a USING (client_id)
 ORDER BY c.client_id`,
 		strList(regionNames), strList(stateNames), strList(namesOf(plans)), strList(namesOf(styleProfs)),
-		tsLit(churnCutoff)))
+		tsLit(f.churnCutoff)))
 
 	// Items catalog: added over four years (growing), older items more
 	// often out of stock.
-	ispan := int64(shipEnd.Sub(itemStart).Seconds())
+	ispan := int64(f.shipEnd.Sub(f.itemStart).Seconds())
 	add("items", fmt.Sprintf(`CREATE OR REPLACE TABLE items AS
 WITH b AS (
   SELECT range AS i, %[1]s AS cat_idx, %[2]s AS brand_idx, sqrt(%[3]s) AS age_frac
@@ -704,7 +794,7 @@ ORDER BY item_id`,
 		strList(namesOf(colors)), pick(buildLUT(weightsOf(colors)), "", hashOf("i", "it.color")),
 		floatList(catPrice), floatList(brandMult), normal("i", "it.price"),
 		uniform("i", "it.stock"),
-		tsLit(itemStart), ispan,
+		tsLit(f.itemStart), ispan,
 	))
 
 	for _, t := range []string{"_demo_ship_days", "_demo_signup_days", "_demo_clients"} {

@@ -20,10 +20,14 @@ func openDB(t testing.TB, name string) *sql.DB {
 	return db
 }
 
-func build(t testing.TB, db *sql.DB, rows int) time.Duration {
+// testDay is the build day of most tests: the two years before it are
+// exactly 2024 and 2025.
+var testDay = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func build(t testing.TB, db *sql.DB, rows int, day time.Time) time.Duration {
 	t.Helper()
 	start := time.Now()
-	if err := Build(context.Background(), db, rows); err != nil {
+	if err := BuildAt(context.Background(), db, rows, day); err != nil {
 		t.Fatal(err)
 	}
 	return time.Since(start)
@@ -55,7 +59,7 @@ func fingerprint(t testing.TB, db *sql.DB) string {
 func TestBuild(t *testing.T) {
 	const rows = 20_000
 	db := openDB(t, "demo.duckdb")
-	d := build(t, db, rows)
+	d := build(t, db, rows, testDay)
 	t.Logf("built %d shipments in %v", rows, d)
 
 	checkInt := func(name, query string, want int64) {
@@ -99,7 +103,7 @@ func TestBuild(t *testing.T) {
 		t.Errorf("shipments has %d columns, want %d", n, len(types))
 	}
 
-	// Date range spans 2024..2025.
+	// Built on 2026-01-01, the data spans 2024..2025.
 	checkInt("min year", "SELECT year(min(shipped_at)) FROM shipments", 2024)
 	checkInt("max year", "SELECT year(max(shipped_at)) FROM shipments", 2025)
 	checkInt("months covered", "SELECT count(DISTINCT date_trunc('month', shipped_at)) FROM shipments", 24)
@@ -131,7 +135,7 @@ func TestBuild(t *testing.T) {
 		<= count(*) FILTER (WHERE category = 'Dresses' AND month(shipped_at) IN (12, 1)) FROM shipments`) {
 		t.Error("dresses are not a summer category")
 	}
-	// Growth: 2025 busier than 2024.
+	// Growth: the second year busier than the first.
 	if scalar[bool](t, db, "SELECT count(*) FILTER (WHERE year(shipped_at) = 2025) <= count(*) FILTER (WHERE year(shipped_at) = 2024) FROM shipments") {
 		t.Error("no growth from 2024 to 2025")
 	}
@@ -175,20 +179,27 @@ func TestBuild(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	const rows = 20_000
 	a, b := openDB(t, "a.duckdb"), openDB(t, "b.duckdb")
-	build(t, a, rows)
-	build(t, b, rows)
+	day := time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
+	build(t, a, rows, day)
+	// Any time on the same UTC day is the same day.
+	build(t, b, rows, time.Date(2026, 7, 16, 1, 59, 0, 0, time.FixedZone("CEST", 2*3600)))
 	fa, fb := fingerprint(t, a), fingerprint(t, b)
 	if fa != fb {
 		t.Fatalf("two builds differ:\n%s\n%s", fa, fb)
 	}
 	// Rebuilding over an existing warehouse replaces it, with the same
 	// result.
-	build(t, a, rows)
+	build(t, a, rows, day)
 	if got := fingerprint(t, a); got != fa {
 		t.Fatalf("rebuild differs:\n%s\n%s", got, fa)
 	}
-	// A different size gives a different warehouse.
-	build(t, b, 5_000)
+	// The next day gives a different warehouse.
+	build(t, b, rows, day.AddDate(0, 0, 1))
+	if got := fingerprint(t, b); got == fa {
+		t.Fatal("two days give the same fingerprint")
+	}
+	// So does a different size.
+	build(t, b, 5_000, day)
 	if got := fingerprint(t, b); got == fa {
 		t.Fatal("rows=5000 and rows=20000 give the same fingerprint")
 	}
@@ -199,12 +210,12 @@ func TestDeterministic(t *testing.T) {
 
 func TestBuildCanceled(t *testing.T) {
 	db := openDB(t, "canceled.duckdb")
-	build(t, db, 5_000)
+	build(t, db, 5_000, testDay)
 	old := fingerprint(t, db)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := Build(ctx, db, 20_000); err == nil {
+	if err := BuildAt(ctx, db, 20_000, testDay); err == nil {
 		t.Fatal("Build with a canceled context succeeded")
 	}
 	if got := fingerprint(t, db); got != old {
@@ -215,7 +226,7 @@ func TestBuildCanceled(t *testing.T) {
 	// warehouse is either entirely old or entirely new, never a mix.
 	ctx, cancel = context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
-	err := Build(ctx, db, DefaultRows)
+	err := BuildAt(ctx, db, DefaultRows, testDay)
 	shipments := scalar[int64](t, db, "SELECT count(*) FROM shipments")
 	clients := scalar[int64](t, db, "SELECT count(*) FROM clients")
 	t.Logf("interrupted build: err=%v, shipments=%d, clients=%d", err, shipments, clients)
@@ -232,7 +243,7 @@ func TestBuildCanceled(t *testing.T) {
 // to build (not asserted).
 func TestDefaultRowsTiming(t *testing.T) {
 	db := openDB(t, "default.duckdb")
-	d := build(t, db, 0)
+	d := build(t, db, 0, time.Now())
 	if n := scalar[int64](t, db, "SELECT count(*) FROM shipments"); n != DefaultRows {
 		t.Errorf("shipments: %d, want %d", n, DefaultRows)
 	}
@@ -246,5 +257,139 @@ func BenchmarkBuild(b *testing.B) {
 		if err := Build(context.Background(), db, DefaultRows); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestTwoYearsToTheBuildDay checks that the data ends the day before the
+// build day and starts two years earlier, whatever the day.
+func TestTwoYearsToTheBuildDay(t *testing.T) {
+	for _, day := range []time.Time{
+		testDay,
+		time.Date(2026, 8, 14, 0, 0, 0, 0, time.UTC),    // mid-quarter: the data touches nine quarters
+		time.Date(2028, 2, 29, 12, 0, 0, 0, time.UTC),   // a leap day
+		time.Date(2031, 12, 31, 23, 59, 0, 0, time.UTC), // late in the day
+	} {
+		t.Run(day.Format(time.DateOnly), func(t *testing.T) {
+			db := openDB(t, "demo.duckdb")
+			build(t, db, 20_000, day)
+			const dateOnly = "%Y-%m-%d"
+			last := Day(day).AddDate(0, 0, -1).Format(time.DateOnly)
+			first := Day(day).AddDate(-2, 0, 0).Format(time.DateOnly)
+			if got := scalar[string](t, db, "SELECT strftime(max(shipped_at), '"+dateOnly+"') FROM shipments"); got != last {
+				t.Errorf("newest shipment on %s, want %s", got, last)
+			}
+			if got := scalar[string](t, db, "SELECT strftime(min(shipped_at), '"+dateOnly+"') FROM shipments"); got != first {
+				t.Errorf("oldest shipment on %s, want %s", got, first)
+			}
+			end := "TIMESTAMP '" + Day(day).Format(time.DateOnly) + "'"
+			for _, q := range []string{
+				"SELECT count(*) FROM shipments WHERE returned_at >= " + end,
+				"SELECT count(*) FROM clients WHERE signed_up_at >= " + end,
+				"SELECT count(*) FROM items WHERE added_at >= " + end,
+			} {
+				if n := scalar[int64](t, db, q); n != 0 {
+					t.Errorf("%s: %d, want none after the data ends", q, n)
+				}
+			}
+			// Every calendar quarter has its stylists and channels.
+			if n := scalar[int64](t, db, "SELECT count(*) FROM shipments WHERE stylist IS NULL OR channel IS NULL"); n != 0 {
+				t.Errorf("%d shipments without a stylist or channel", n)
+			}
+			// The year before the build day holds a little over half the
+			// shipments (the business grows).
+			if share := scalar[float64](t, db, "SELECT avg(CASE WHEN shipped_at > "+end+" - INTERVAL '365 days' THEN 1 ELSE 0 END) FROM shipments"); share < 0.5 || share > 0.62 {
+				t.Errorf("the last 365 days hold %.3f of the shipments, want about half", share)
+			}
+		})
+	}
+}
+
+// TestTheLastYearIsHalfTheData is the README's example: built today, a
+// filter on now() - INTERVAL '365 days' keeps about half the shipments and
+// one on the last 30 days about a twentieth.
+func TestTheLastYearIsHalfTheData(t *testing.T) {
+	before := Day(time.Now())
+	db := openDB(t, "today.duckdb")
+	if err := Build(context.Background(), db, 20_000); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx) // one connection, so the zone set below applies to the query
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
+		t.Fatal(err)
+	}
+	var year, month float64
+	var newest time.Time
+	if err := conn.QueryRowContext(ctx, `SELECT
+		avg(CASE WHEN shipped_at > now() - INTERVAL '365 days' THEN 1 ELSE 0 END),
+		avg(CASE WHEN shipped_at > now() - INTERVAL '30 days' THEN 1 ELSE 0 END),
+		max(shipped_at) FROM shipments`).Scan(&year, &month, &newest); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("last 365 days %.3f, last 30 days %.3f, newest %v", year, month, newest)
+	if year < 0.5 || year > 0.62 {
+		t.Errorf("the last 365 days hold %.3f of the shipments, want about half", year)
+	}
+	if month < 0.03 || month > 0.08 {
+		t.Errorf("the last 30 days hold %.3f of the shipments, want about a twentieth", month)
+	}
+	if d := Day(newest); !d.Equal(before.AddDate(0, 0, -1)) && !d.Equal(before) {
+		t.Errorf("newest shipment %v, want on the day before %v", newest, before)
+	}
+}
+
+// TestSeasonsFollowTheCalendar builds windows that start in January and in
+// August: both have their busy Decembers, summer dresses and quiet Sundays.
+func TestSeasonsFollowTheCalendar(t *testing.T) {
+	for _, day := range []time.Time{testDay, time.Date(2026, 8, 14, 0, 0, 0, 0, time.UTC)} {
+		db := openDB(t, "seasons.duckdb")
+		build(t, db, 20_000, day)
+		for _, c := range []struct{ what, sql string }{
+			{"December busier than February", `SELECT count(*) FILTER (WHERE month(shipped_at) = 12)
+				> count(*) FILTER (WHERE month(shipped_at) = 2) FROM shipments`},
+			{"Mondays busier than Sundays", `SELECT count(*) FILTER (WHERE isodow(shipped_at) = 1)
+				> 1.3 * count(*) FILTER (WHERE isodow(shipped_at) = 7) FROM shipments`},
+			{"Christmas quiet", `SELECT count(*) FILTER (WHERE month(shipped_at) = 12 AND day(shipped_at) = 25) * 3
+				< count(*) FILTER (WHERE month(shipped_at) = 12 AND day(shipped_at) = 18) FROM shipments`},
+			{"dresses in summer", `SELECT count(*) FILTER (WHERE category = 'Dresses' AND month(shipped_at) IN (6, 7))
+				> count(*) FILTER (WHERE category = 'Dresses' AND month(shipped_at) IN (12, 1)) FROM shipments`},
+			{"outerwear in winter", `SELECT count(*) FILTER (WHERE category = 'Outerwear' AND month(shipped_at) IN (12, 1))
+				> count(*) FILTER (WHERE category = 'Outerwear' AND month(shipped_at) IN (6, 7)) FROM shipments`},
+			{"the second year busier than the first", `SELECT count(*) FILTER (WHERE shipped_at >= TIMESTAMP '` +
+				day.AddDate(-1, 0, 0).Format(time.DateOnly) + `') > 1.15 * count(*) FILTER (WHERE shipped_at < TIMESTAMP '` +
+				day.AddDate(-1, 0, 0).Format(time.DateOnly) + `') FROM shipments`},
+		} {
+			if !scalar[bool](t, db, c.sql) {
+				t.Errorf("built on %s: %s is false", day.Format(time.DateOnly), c.what)
+			}
+		}
+	}
+}
+
+func TestStamp(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, "stamp.duckdb")
+	day := time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
+	build(t, db, 3_000, day.Add(13*time.Hour))
+	s, err := ReadStamp(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s != (Stamp{Version: Version, Rows: 3_000, Day: day}) {
+		t.Errorf("stamp %+v", s)
+	}
+	if !s.Current(day.Add(23*time.Hour)) || s.Current(day.AddDate(0, 0, 1)) || s.Current(day.Add(-time.Second)) {
+		t.Error("Current is not true on the build day only")
+	}
+	// A warehouse from before stamps is out of date, and its size known.
+	if _, err := db.Exec("DROP TABLE " + stampTable); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = ReadStamp(ctx, db); err != nil || s != (Stamp{Rows: 3_000}) || s.Current(day) {
+		t.Errorf("unstamped: %+v, %v", s, err)
 	}
 }
