@@ -82,41 +82,23 @@ func (f *fakeBackend) Run(ctx context.Context, spec query.Spec) (*query.Result, 
 	}
 	res := &query.Result{Meta: query.Meta{Backend: f.Name(), Request: "SQL " + spec.SQL(), Took: 3 * time.Millisecond, Total: 20000, Complete: true}}
 	schema := f.schemas[spec.Table]
-	if spec.IsRaw() {
-		for _, fl := range schema.Fields {
-			res.Columns = append(res.Columns, query.Column{Name: fl.Name, Role: query.RoleDimension, Type: fl.Type})
-		}
-		for i := 0; i < 3; i++ {
-			row := make([]any, len(schema.Fields))
-			for j, fl := range schema.Fields {
-				row[j] = sample(fl.Type, i)
-			}
-			res.Rows = append(res.Rows, row)
-		}
-		return res, nil
-	}
-	for _, d := range spec.GroupBy {
-		fl, _ := schema.Field(d.Column)
-		res.Columns = append(res.Columns, query.Column{Name: d.Name(), Role: query.RoleDimension, Type: fl.Type})
-	}
+	// Rows are made in the computed layout and projected, as the real backends do.
+	computed := query.ComputedColumns(spec, schema)
+	res.Columns = query.ResultColumns(spec, schema)
 	for _, m := range spec.Metrics {
-		t := query.TypeFloat
-		if m.Func == query.AggCount || m.Func == query.AggCountDistinct {
-			t = query.TypeInt
-		}
-		if fl, ok := schema.Field(m.Column); ok && (m.Func == query.AggMin || m.Func == query.AggMax) {
-			t = fl.Type
-		}
-		res.Columns = append(res.Columns, query.Column{Name: m.Name(), Role: query.RoleMetric, Type: t})
 		res.Meta.Approximate = res.Meta.Approximate || m.Approximate()
 	}
 	n := 1
-	if len(spec.GroupBy) > 0 {
+	switch {
+	case spec.IsRaw():
+		n = 3
+	case len(spec.GroupBy) > 0:
 		n = 4
 	}
+	var rows [][]any
 	for i := 0; i < n; i++ {
 		var row []any
-		for _, c := range res.Columns {
+		for _, c := range computed {
 			if c.Role == query.RoleDimension {
 				row = append(row, sample(c.Type, i))
 				continue
@@ -134,8 +116,9 @@ func (f *fakeBackend) Run(ctx context.Context, spec query.Spec) (*query.Result, 
 				row = append(row, 10.5*float64(i+1))
 			}
 		}
-		res.Rows = append(res.Rows, row)
+		rows = append(rows, row)
 	}
+	res.Rows = query.Project(spec, rows)
 	return res, nil
 }
 

@@ -348,3 +348,20 @@ func TestLightBackgroundSwitchesTheme(t *testing.T) {
 	}
 	h.wantScreen("shipped_at") // and everything still draws
 }
+
+// Typed SQL keeps its SELECT list on screen: aliases name the columns, a hidden group key is not
+// shown, and sorting by an aliased column orders by what it returns.
+func TestTypedSelectListOnScreen(t *testing.T) {
+	h := newHarness(t, Options{SQL: "SELECT count(*) AS n, region AS r FROM shipments GROUP BY region, category"}, 100, 30)
+	h.wantSQL("SELECT count(*) AS n, region AS r FROM shipments GROUP BY r, category")
+	cols := h.m.Result().Columns
+	if len(cols) != 2 || cols[0].Name != "n" || cols[1].Name != "r" {
+		t.Fatalf("columns %+v, want n, r", cols)
+	}
+	h.focusOn(focusResults)
+	h.keys("s") // the first column, n: a metric starts descending
+	h.wantSQL("SELECT count(*) AS n, region AS r FROM shipments GROUP BY r, category ORDER BY n DESC")
+	h.keys("right", "s")
+	h.wantSQL("SELECT count(*) AS n, region AS r FROM shipments GROUP BY r, category ORDER BY r")
+	h.wantScreen("r ▲")
+}

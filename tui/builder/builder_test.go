@@ -73,3 +73,47 @@ func TestHistory(t *testing.T) {
 		t.Error("undo past the start")
 	}
 }
+
+// Edits keep a typed SELECT list as it is written and add to its end; a categorical group-by
+// built by keys shows the top values, and a time bucket orders by time.
+func TestEditsKeepTheSelectList(t *testing.T) {
+	s, err := query.Parse("SELECT count(*) AS n, region AS r, region FROM shipments GROUP BY region HAVING avg(price) > 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ = AddMetric(s, query.Metric{Func: query.AggMax, Column: "price"})
+	if got, want := s.SQL(), "SELECT count(*) AS n, region AS r, region, max(price) FROM shipments GROUP BY r HAVING avg(price) > 1"; got != want {
+		t.Errorf("add a metric:\n got %q\nwant %q", got, want)
+	}
+	// avg(price) is computed for HAVING; adding it selects it.
+	s, _ = AddMetric(s, query.Metric{Func: query.AggAvg, Column: "price"})
+	if got := OutputNames(s); len(got) != 5 || got[4] != "avg(price)" || len(s.Metrics) != 3 {
+		t.Errorf("outputs %q, metrics %v", got, s.Metrics)
+	}
+	if _, err := AddMetric(s, query.Metric{Func: query.AggAvg, Column: "price"}); err == nil {
+		t.Error("selecting avg(price) twice by keys should fail")
+	}
+	s, _ = AddGroupBy(s, query.Dimension{Column: "category"})
+	if got := OutputNames(s); got[3] != "category" {
+		t.Errorf("a new group key goes after the others: %q", got)
+	}
+	// Removing the region group drops both of its outputs.
+	s = Remove(s, Item{Kind: KindGroupBy, Index: 0})
+	if got, want := s.SQL(), "SELECT count(*) AS n, category, max(price), avg(price) FROM shipments GROUP BY category HAVING avg(price) > 1 ORDER BY n DESC LIMIT 10"; got != want {
+		t.Errorf("remove a group:\n got %q\nwant %q", got, want)
+	}
+
+	top, _ := AddGroupBy(Open("shipments"), query.Dimension{Column: "airport"})
+	if got, want := top.SQL(), "SELECT airport, count(*) FROM shipments GROUP BY airport ORDER BY count(*) DESC LIMIT 10"; got != want {
+		t.Errorf("categorical group-by:\n got %q\nwant %q", got, want)
+	}
+	timed, _ := AddGroupBy(top, query.Dimension{Kind: query.DimDateTrunc, Unit: "month", Column: "shipped_at"})
+	if got, want := timed.SQL(), "SELECT airport, date_trunc('month', shipped_at), count(*) FROM shipments GROUP BY airport, date_trunc('month', shipped_at) ORDER BY date_trunc('month', shipped_at)"; got != want {
+		t.Errorf("then a time bucket:\n got %q\nwant %q", got, want)
+	}
+	byTime, _ := AddGroupBy(Open("shipments"), query.Dimension{Kind: query.DimDateTrunc, Unit: "week", Column: "shipped_at"})
+	byTime, _ = AddGroupBy(byTime, query.Dimension{Column: "airport"})
+	if byTime.Limit != 0 || len(byTime.OrderBy) != 0 {
+		t.Errorf("a split of a time series keeps every group: %s", byTime.SQL())
+	}
+}
