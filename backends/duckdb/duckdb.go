@@ -258,8 +258,16 @@ func (b *Backend) stamp() string {
 }
 
 func schema(ctx context.Context, db *sql.DB, table string) (query.Schema, error) {
-	rows, err := db.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
-		WHERE table_schema = 'main' AND table_catalog = current_database() AND table_name = ? ORDER BY ordinal_position`, table)
+	// pragma_table_info reads the catalog directly: several milliseconds cheaper than
+	// information_schema, which a query pays once per process.
+	rows, err := db.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?) ORDER BY cid`, sqlgen.Ident(table))
+	if err != nil && strings.Contains(err.Error(), "Catalog Error") {
+		ts, err := tables(ctx, db)
+		if err != nil {
+			return query.Schema{}, err
+		}
+		return query.Schema{}, &backends.NoSuchTableError{Table: table, Tables: backends.TableNames(ts)}
+	}
 	if err != nil {
 		return query.Schema{}, fmt.Errorf("describing %s: %w", table, err)
 	}
