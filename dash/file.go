@@ -1,0 +1,559 @@
+package dash
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/dora-dev/dora/query"
+)
+
+// Load reads and checks a dashboard file; see Parse.
+func Load(path string, views ViewLookup) (*Dashboard, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the dashboard: %w", err)
+	}
+	return Parse(path, data, views)
+}
+
+// Parse reads a dashboard file. Unknown keys are refused, every panel's SQL is parsed, saved
+// views are looked up with views (nil when there are none), and every problem is reported with
+// its line and column; the error is an Errors.
+func Parse(file string, data []byte, views ViewLookup) (*Dashboard, error) {
+	p := &fileParser{file: file, lines: strings.Split(string(data), "\n"), views: views}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		p.yamlError(err)
+		return nil, p.errs
+	}
+	d := &Dashboard{File: file, Columns: 2}
+	if len(root.Content) == 0 {
+		p.errorf(nil, "the file is empty: a dashboard needs at least a list of panels")
+		return nil, p.errs
+	}
+	p.dashboard(root.Content[0], d)
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return d, nil
+}
+
+type fileParser struct {
+	file  string
+	lines []string
+	views ViewLookup
+	errs  Errors
+}
+
+func (p *fileParser) errorAt(line, col int, format string, args ...any) {
+	e := &Error{File: p.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+	if line > 0 && line <= len(p.lines) {
+		e.Source = strings.TrimRight(p.lines[line-1], "\r")
+	}
+	p.errs = append(p.errs, e)
+}
+
+func (p *fileParser) errorf(n *yaml.Node, format string, args ...any) {
+	if n == nil {
+		p.errorAt(0, 0, format, args...)
+		return
+	}
+	p.errorAt(n.Line, n.Column, format, args...)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns the YAML library's "yaml: line 3: ..." into a located Error.
+func (p *fileParser) yamlError(err error) {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		col := 1
+		if line <= len(p.lines) {
+			col = len(p.lines[line-1]) - len(strings.TrimLeft(p.lines[line-1], " ")) + 1
+		}
+		p.errorAt(line, col, "%s", m[2])
+		return
+	}
+	p.errorf(nil, "%s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// fields walks a mapping, refusing keys not in known; each known key's value goes to fn.
+func (p *fileParser) fields(n *yaml.Node, what string, known []string, fn func(key string, k, v *yaml.Node)) {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s should be a mapping of keys (%s), not %s", what, strings.Join(known, ", "), describe(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch {
+		case !contains(known, k.Value):
+			msg := fmt.Sprintf("unknown key %q in %s", k.Value, what)
+			if near := query.Nearest(k.Value, known); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			p.errorf(k, "%s (known keys: %s)", msg, strings.Join(known, ", "))
+		case seen[k.Value]:
+			p.errorf(k, "%q is given twice in %s", k.Value, what)
+		default:
+			seen[k.Value] = true
+			fn(k.Value, k, v)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		return strconv.Quote(n.Value)
+	}
+	return "this"
+}
+
+func (p *fileParser) scalar(n *yaml.Node, what string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "%s should be a single value, not %s", what, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (p *fileParser) integer(n *yaml.Node, what string, lo, hi int) (int, bool) {
+	s, ok := p.scalar(n, what)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		p.errorf(n, "%s should be a whole number from %d to %d, not %q", what, lo, hi, s)
+		return 0, false
+	}
+	return v, true
+}
+
+var dashboardKeys = []string{"title", "time", "refresh", "layout", "where", "panels"}
+
+func (p *fileParser) dashboard(n *yaml.Node, d *Dashboard) {
+	var panels *yaml.Node
+	p.fields(n, "the dashboard", dashboardKeys, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "title":
+			d.Title, _ = p.scalar(v, "title")
+		case "time":
+			p.timeKey(v, d)
+		case "refresh":
+			p.refresh(v, d)
+		case "layout":
+			p.fields(v, "layout", []string{"columns"}, func(_ string, _, v *yaml.Node) {
+				if c, ok := p.integer(v, "layout.columns", 1, 12); ok {
+					d.Columns = c
+				}
+			})
+		case "where":
+			if s, ok := p.scalar(v, "where"); ok && strings.TrimSpace(s) != "" {
+				e, err := ParseWhere(s)
+				if err != nil {
+					p.located(v, err)
+				}
+				d.Where, d.WhereText = e, strings.TrimSpace(s)
+			}
+		case "panels":
+			panels = v
+		}
+	})
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	if panels == nil {
+		p.errorf(n, "the dashboard has no panels: add a list under panels:")
+		return
+	}
+	if panels.Kind != yaml.SequenceNode || len(panels.Content) == 0 {
+		p.errorf(panels, "panels should be a list of panels, each with a title and sql or view")
+		return
+	}
+	for i, pn := range panels.Content {
+		if pan, ok := p.panel(pn, i, d); ok {
+			d.Panels = append(d.Panels, pan)
+		}
+	}
+}
+
+func (p *fileParser) timeKey(v *yaml.Node, d *Dashboard) {
+	var from, to *yaml.Node
+	p.fields(v, "time", []string{"column", "from", "to"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "column":
+			d.TimeColumn, _ = p.scalar(v, "time.column")
+		case "from":
+			from = v
+		case "to":
+			to = v
+		}
+	})
+	bound := func(n *yaml.Node, name string) Bound {
+		if n == nil {
+			return Bound{}
+		}
+		s, ok := p.scalar(n, "time."+name)
+		if !ok {
+			return Bound{}
+		}
+		b, err := ParseBound(s)
+		if err != nil {
+			p.errorf(n, "time.%s: %v", name, err)
+		}
+		return b
+	}
+	d.Range = Range{From: bound(from, "from"), To: bound(to, "to")}
+	if from != nil && to != nil {
+		if err := d.Range.check(time.Now()); err != nil {
+			p.errorf(from, "%v", err)
+		}
+	}
+	if d.TimeColumn == "" && v.Kind == yaml.MappingNode {
+		p.errorf(v, "time needs a column: the time column the range applies to, as in {column: shipped_at, from: now-30d}")
+	}
+}
+
+func (p *fileParser) refresh(v *yaml.Node, d *Dashboard) {
+	s, ok := p.scalar(v, "refresh")
+	if !ok {
+		return
+	}
+	if s == "off" || s == "0" || s == "" {
+		return
+	}
+	r, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		p.errorf(v, "refresh should be a duration such as 30s, 5m or 1h (or off), not %q", s)
+	case r < time.Second:
+		p.errorf(v, "refresh %s is too often: at least 1s", s)
+	default:
+		d.Refresh = r
+	}
+}
+
+var panelKeys = []string{"title", "sql", "view", "chart", "time", "width", "height", "thresholds"}
+
+func (p *fileParser) panel(n *yaml.Node, i int, d *Dashboard) (Panel, bool) {
+	pan := Panel{Width: 1, Height: 1, Line: n.Line}
+	before := len(p.errs)
+	var sqlNode, viewNode, chartNode, widthNode *yaml.Node
+	p.fields(n, fmt.Sprintf("panel %d", i+1), panelKeys, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "title":
+			pan.Title, _ = p.scalar(v, "title")
+		case "sql":
+			sqlNode = v
+		case "view":
+			viewNode = v
+		case "chart":
+			chartNode = v
+		case "time":
+			pan.TimeColumn, _ = p.scalar(v, "a panel's time (its time column)")
+		case "width":
+			widthNode = v
+			if w, ok := p.integer(v, "width", 1, 12); ok {
+				pan.Width = w
+			}
+		case "height":
+			if h, ok := p.integer(v, "height", 1, 12); ok {
+				pan.Height = h
+			}
+		case "thresholds":
+			pan.Thresholds = p.thresholds(v)
+		}
+	})
+	if n.Kind != yaml.MappingNode {
+		return pan, false
+	}
+	viewChart := ""
+	switch {
+	case sqlNode != nil && viewNode != nil:
+		p.errorf(viewNode, "a panel takes sql or view, not both")
+	case sqlNode != nil:
+		if s, ok := p.scalar(sqlNode, "sql"); ok {
+			pan.SQL = strings.TrimSpace(s)
+			spec, err := query.Parse(s)
+			if err != nil {
+				p.located(sqlNode, err)
+			}
+			pan.Spec = spec
+		}
+	case viewNode != nil:
+		name, ok := p.scalar(viewNode, "view")
+		if !ok {
+			break
+		}
+		pan.View = name
+		if p.views == nil {
+			p.errorf(viewNode, "no saved views to take %q from", name)
+			break
+		}
+		sql, chart, found := p.views(name)
+		if !found {
+			p.errorf(viewNode, "no saved view named %q (dora views ls lists them)", name)
+			break
+		}
+		pan.SQL, viewChart = sql, chart
+		spec, err := query.Parse(sql)
+		if err != nil {
+			p.errorf(viewNode, "the saved view %q does not parse: %v", name, err)
+		}
+		pan.Spec = spec
+	default:
+		p.errorf(n, "panel %d needs sql: a SQL line, or view: the name of a saved view", i+1)
+	}
+	if pan.Title == "" {
+		pan.Title = pan.View
+		if pan.Title == "" {
+			pan.Title = fmt.Sprintf("panel %d", i+1)
+		}
+	}
+	if widthNode != nil && pan.Width > d.Columns {
+		p.errorf(widthNode, "width %d is wider than the grid's %d columns (layout.columns)", pan.Width, d.Columns)
+	}
+	if len(p.errs) > before {
+		return pan, false
+	}
+	pan.Chart = DefaultChart(pan.Spec)
+	switch {
+	case chartNode != nil:
+		s, ok := p.scalar(chartNode, "chart")
+		if !ok {
+			return pan, false
+		}
+		pan.Chart = Chart(s)
+		if !contains(chartNames(), s) {
+			p.errorf(chartNode, "unknown chart %q: use %s", s, strings.Join(chartNames(), ", "))
+			return pan, false
+		}
+		if msg := fits(pan.Chart, pan.Spec); msg != "" {
+			p.errorf(chartNode, "%s", msg)
+			return pan, false
+		}
+	case viewChart != "":
+		if c, ok := fromExplorer(viewChart); ok && fits(c, pan.Spec) == "" {
+			pan.Chart = c
+		}
+	}
+	return pan, true
+}
+
+func chartNames() []string {
+	out := make([]string, len(Charts))
+	for i, c := range Charts {
+		out[i] = string(c)
+	}
+	return out
+}
+
+// fromExplorer maps the explorer's chart names, as a saved view keeps them, to a panel's.
+func fromExplorer(name string) (Chart, bool) {
+	switch name {
+	case "number":
+		return ChartStat, true
+	case "columns", "stacked bars":
+		return ChartStacked, true
+	}
+	c := Chart(name)
+	return c, contains(chartNames(), name)
+}
+
+// DefaultChart is the chart a panel gets when it names none: a stat for a query without
+// group-bys, lines over a time bucket, stacked bars for two group-bys, bars for one, a table for
+// raw rows.
+func DefaultChart(s query.Spec) Chart {
+	switch {
+	case s.IsRaw():
+		return ChartTable
+	case len(s.GroupBy) == 0:
+		return ChartStat
+	case s.GroupBy[0].IsTime():
+		return ChartLines
+	case len(s.GroupBy) > 1:
+		return ChartStacked
+	}
+	return ChartBars
+}
+
+// fits says why a chart cannot draw a query's answer, or "" when it can.
+func fits(c Chart, s query.Spec) string {
+	switch {
+	case c == ChartTable:
+		return ""
+	case s.IsRaw():
+		return fmt.Sprintf("chart %s needs a metric (count(*), sum(...)): this query returns raw rows; use chart: table", c)
+	case c == ChartStat && len(s.GroupBy) > 0:
+		return "chart stat needs a query without GROUP BY (one value); use bars or table for groups"
+	case c != ChartStat && len(s.GroupBy) == 0:
+		return fmt.Sprintf("chart %s needs a GROUP BY; a query without one is a stat", c)
+	case c == ChartHeatmap && len(s.GroupBy) < 2:
+		return "chart heatmap needs two group-bys (across and down)"
+	}
+	return ""
+}
+
+var colorNames = []string{"green", "yellow", "orange", "red", "blue", "magenta", "purple", "cyan", "gray", "grey", "white"}
+
+var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+func (p *fileParser) thresholds(v *yaml.Node) []Threshold {
+	if v.Kind != yaml.SequenceNode {
+		p.errorf(v, "thresholds should be a list such as [{value: 4.5, color: green}]")
+		return nil
+	}
+	var out []Threshold
+	for _, tn := range v.Content {
+		var t Threshold
+		var have bool
+		p.fields(tn, "a threshold", []string{"value", "color"}, func(key string, _, v *yaml.Node) {
+			s, ok := p.scalar(v, key)
+			if !ok {
+				return
+			}
+			switch key {
+			case "value":
+				f, err := strconv.ParseFloat(s, 64)
+				if err != nil {
+					p.errorf(v, "a threshold's value should be a number, not %q", s)
+				}
+				t.Value, have = f, true
+			case "color":
+				if !contains(colorNames, s) && !hexColor.MatchString(s) {
+					p.errorf(v, "unknown colour %q: use %s or #rrggbb", s, strings.Join(colorNames, ", "))
+				}
+				t.Color = s
+			}
+		})
+		if tn.Kind == yaml.MappingNode && (!have || t.Color == "") {
+			p.errorf(tn, "a threshold needs a value and a color")
+		}
+		out = append(out, t)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Value < out[j].Value })
+	return out
+}
+
+// located reports a query parse error at its place in the file: the scalar's position moved by
+// the error's offset into the text.
+func (p *fileParser) located(n *yaml.Node, err error) {
+	var pe *query.ParseError
+	if !errors.As(err, &pe) || pe.Offset < 0 {
+		p.errorf(n, "%v", err)
+		return
+	}
+	line, col := p.offsetPos(n, pe.Offset)
+	p.errorAt(line, col, "%s", pe.Msg)
+}
+
+// offsetPos finds where byte off of a scalar's value stands in the file, walking the source as
+// YAML folds it: block scalars drop their indentation, quoted ones their escapes, and a line
+// break is one character of the value in every style.
+func (p *fileParser) offsetPos(n *yaml.Node, off int) (line, col int) {
+	line, col = n.Line, n.Column
+	if line < 1 || line > len(p.lines) {
+		return line, col
+	}
+	block := n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
+	single, double := n.Style&yaml.SingleQuotedStyle != 0, n.Style&yaml.DoubleQuotedStyle != 0
+	src := []rune(p.lines[line-1])
+	i := col - 1 // rune index into src
+	if single || double {
+		i++
+	}
+	if block { // the value starts on the next line, at its indentation
+		line++
+		i, src = -1, nil
+	}
+	indent := func() {
+		for line <= len(p.lines) {
+			src = []rune(strings.TrimRight(p.lines[line-1], "\r"))
+			i = 0
+			for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+				i++
+			}
+			if i < len(src) || !block {
+				return
+			}
+			line++ // a blank line inside a block scalar
+		}
+	}
+	if block {
+		indent()
+	}
+	for v := 0; v < off; {
+		if i >= len(src) { // the line break
+			line++
+			v++
+			indent()
+			if line > len(p.lines) {
+				break
+			}
+			continue
+		}
+		step := 1
+		switch {
+		case single && src[i] == '\'' && i+1 < len(src) && src[i+1] == '\'':
+			step = 2
+		case double && src[i] == '\\' && i+1 < len(src):
+			step = 2
+		}
+		v += utf8.RuneLen(src[i])
+		i += step
+	}
+	return line, i + 1
+}
+
+// ParseWhere reads a WHERE expression of the SQL subset, as the dashboard's filter. Errors point
+// into the expression.
+func ParseWhere(expr string) (query.Expr, error) {
+	const prefix = "SELECT * FROM t WHERE "
+	spec, err := query.Parse(prefix + expr)
+	var pe *query.ParseError
+	if errors.As(err, &pe) && pe.Offset >= 0 {
+		off := max(0, pe.Offset-len(prefix))
+		line, col := 1, 1
+		for _, r := range expr[:min(off, len(expr))] {
+			if r == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		}
+		msg := strings.Replace(pe.Msg, "end of query", "end of the filter", 1)
+		return nil, &query.ParseError{SQL: expr, Offset: off, Line: line, Column: col, Msg: msg}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if spec.Where == nil || !spec.IsRaw() || spec.Limit != 0 || len(spec.OrderBy) > 0 {
+		return nil, &query.ParseError{SQL: expr, Offset: -1, Msg: "want a filter expression such as region = 'West' AND price > 50"}
+	}
+	return spec.Where, nil
+}
