@@ -241,8 +241,20 @@ func (r Range) Shift(k int, now time.Time) (Range, error) {
 		return Range{rel(r.From.Ago.N-k*n, unit), rel(r.To.Ago.N-k*n, unit)}, nil
 	}
 	from, to := r.Resolve(now)
+	if months := wholeMonths(from, to); months > 0 { // a calendar month moves by months
+		return Range{Bound{Kind: Absolute, Time: from.AddDate(0, k*months, 0)}, Bound{Kind: Absolute, Time: to.AddDate(0, k*months, 0)}}, nil
+	}
 	d := time.Duration(k) * to.Sub(from)
 	return Range{Bound{Kind: Absolute, Time: from.Add(d)}, Bound{Kind: Absolute, Time: to.Add(d)}}, nil
+}
+
+// wholeMonths is how many months lie between two firsts of a month at midnight, else 0.
+func wholeMonths(from, to time.Time) int {
+	first := func(t time.Time) bool { return t.Day() == 1 && t.Equal(t.Truncate(24*time.Hour)) }
+	if !first(from) || !first(to) {
+		return 0
+	}
+	return (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month())
 }
 
 // smaller is the unit a one-unit range is halved in, and how many of them make one.

@@ -72,6 +72,14 @@ func TestShiftAndResize(t *testing.T) {
 	if p, _ := abs.Shift(-1, now); p.String() != "2023-12-01..2024-01-01" {
 		t.Errorf("the period before January: %s", p)
 	}
+	march, _ := ParseRange("2024-03-01..2024-04-01")
+	if p, _ := march.Shift(-1, now); p.String() != "2024-02-01..2024-03-01" {
+		t.Errorf("the month before March is February, not 31 days: %s", p)
+	}
+	days, _ := ParseRange("2024-03-01..2024-03-08")
+	if p, _ := days.Shift(-1, now); p.String() != "2024-02-23..2024-03-01" {
+		t.Errorf("the week before: %s", p)
+	}
 	if w, _ := abs.Resize(true, now); w.String() != "2023-12-01..2024-02-01" {
 		t.Errorf("January widened: %s", w)
 	}

@@ -37,7 +37,13 @@ type Options struct {
 	SQL   string // optional: run this SQL line (wins over Table)
 	// ExportDir is where exports are written; the working directory when empty.
 	ExportDir string
+	// Embedded says another screen opened the explorer (a dashboard zooming into a panel): esc,
+	// with nothing open to close, sends BackMsg instead of doing nothing.
+	Embedded bool
 }
+
+// BackMsg is what an embedded explorer sends when the user leaves it with esc.
+type BackMsg struct{}
 
 // Run opens the explorer on b and blocks until the user quits.
 func Run(ctx context.Context, b backends.Backend, opts Options) error {

@@ -191,6 +191,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
+	case m.opts.Embedded && key.Matches(msg, k.Back):
+		if m.cancel != nil {
+			m.cancel()
+		}
+		return func() tea.Msg { return BackMsg{} }
 	case key.Matches(msg, k.Help):
 		m.showHelp = !m.showHelp
 	case key.Matches(msg, k.NextPanel):

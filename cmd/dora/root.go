@@ -38,7 +38,7 @@ func newRoot() *cobra.Command {
 	root.Flags().StringVar(&sql, "sql", "", "open the explorer on this SQL line")
 	root.PersistentFlags().StringVar(&backend, "backend", "", "backend URL (duckdb:PATH, http://host:9200) or a name from the config file; default $DORA_BACKEND, else the demo warehouse")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), demoCmd(), versionCmd())
+	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), dashCmd(&backend), demoCmd(), versionCmd())
 	return root
 }
 

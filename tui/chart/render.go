@@ -29,6 +29,20 @@ const maxSeries = 6
 // Render draws a result as a chart of kind in exactly w x h cells. metric picks which metric
 // (0 = the first) is charted.
 func Render(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result, metric, w, h int) string {
+	return RenderWith(s, kind, spec, res, Options{Metric: metric}, w, h)
+}
+
+// Options tune a chart beyond its kind.
+type Options struct {
+	Metric int // which metric is charted, 0 for the first
+	// BarStyle, when set, styles a bar by its value (a dashboard's thresholds); ok false keeps
+	// the series colour.
+	BarStyle func(v float64) (style lipgloss.Style, ok bool)
+}
+
+// RenderWith draws a result as a chart of kind in exactly w x h cells, as Options say.
+func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result, o Options, w, h int) string {
+	metric := o.Metric
 	if w <= 0 || h <= 0 {
 		return ""
 	}
@@ -55,7 +69,7 @@ func Render(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result, met
 		case KindHeatmap:
 			out = renderHeatmap(s, sh, res, mc, w, h)
 		default:
-			out = renderBars(s, sh, res, mc, w, h)
+			out = renderBars(s, sh, res, mc, o.BarStyle, w, h)
 		}
 	}
 	return common.Block(out, w, h)
@@ -103,7 +117,7 @@ func labelOf(v any, d dim) string {
 	return format.Label(v, d.unit)
 }
 
-func renderBars(s *styles.Styles, sh shape, res *query.Result, mc, w, h int) string {
+func renderBars(s *styles.Styles, sh shape, res *query.Result, mc int, barStyle func(float64) (lipgloss.Style, bool), w, h int) string {
 	n := len(res.Rows)
 	shown := n
 	if n > h {
@@ -144,7 +158,13 @@ func renderBars(s *styles.Styles, sh shape, res *query.Result, mc, w, h int) str
 	if barW > 0 && shown > 0 {
 		data := make([]barchart.BarData, shown)
 		for i := range data {
-			data[i] = barchart.BarData{Label: labels[i], Values: []barchart.BarValue{{Name: labels[i], Value: values[i], Style: s.Series(0)}}}
+			style := s.Series(0)
+			if barStyle != nil {
+				if st, ok := barStyle(values[i]); ok {
+					style = st
+				}
+			}
+			data[i] = barchart.BarData{Label: labels[i], Values: []barchart.BarValue{{Name: labels[i], Value: values[i], Style: style}}}
 		}
 		bc := barchart.New(barW, shown, barchart.WithHorizontalBars(), barchart.WithNoAxis(),
 			barchart.WithNoAutoBarWidth(), barchart.WithBarWidth(1), barchart.WithBarGap(0),

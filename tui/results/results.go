@@ -12,10 +12,10 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/NimbleMarkets/ntcharts/v2/sparkline"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
 	"github.com/dora-dev/dora/tui/styles"
@@ -299,29 +299,7 @@ func drawSpark(vs []float64, width int, m *Model) string {
 	if width <= 0 || len(vs) == 0 {
 		return strings.Repeat(" ", max(0, width))
 	}
-	if len(vs) > width { // more buckets than cells: average neighbours
-		out := make([]float64, width)
-		for i := range out {
-			lo, hi := i*len(vs)/width, (i+1)*len(vs)/width
-			sum := 0.0
-			for _, v := range vs[lo:hi] {
-				sum += v
-			}
-			out[i] = sum / float64(max(1, hi-lo))
-		}
-		vs = out
-	}
-	hi := 0.0
-	for _, v := range vs {
-		hi = math.Max(hi, v)
-	}
-	if hi <= 0 {
-		hi = 1
-	}
-	sl := sparkline.New(len(vs), 1, sparkline.WithStyle(m.common.Styles.Series(0)), sparkline.WithNoAutoMaxValue(), sparkline.WithMaxValue(hi))
-	sl.PushAll(vs)
-	sl.Draw()
-	return common.Fit(sl.View(), width)
+	return chart.Sparkline(m.common.Styles.Series(0), vs, width, 1)
 }
 
 func (g *grid) measure() {

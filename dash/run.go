@@ -1,0 +1,191 @@
+package dash
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/query"
+)
+
+// Opener opens the dashboard's backend. The runner calls it on first use and again after it
+// failed, so a dashboard started while its backend is down comes up when the backend does.
+type Opener func(ctx context.Context) (backends.Backend, error)
+
+// Parallel is how many panel queries run at once by default.
+const Parallel = 4
+
+// PanelTimeout bounds one panel's queries, so a stuck backend never holds a panel forever.
+const PanelTimeout = time.Minute
+
+// retryOpen is how long a failed open is remembered: the panels of one refresh share one try.
+const retryOpen = time.Second
+
+// Runner answers panels: at most a few at a time, each table's schema read once for the
+// dashboard's life (read again after a query that no longer fits it).
+type Runner struct {
+	open Opener
+	sem  chan struct{}
+
+	mu       sync.Mutex
+	b        backends.Backend
+	openErr  error
+	openedAt time.Time // of the last failed try
+
+	smu     sync.Mutex
+	schemas map[string]query.Schema
+}
+
+// NewRunner returns a runner that opens its backend with open and runs up to parallel queries at
+// once.
+func NewRunner(open Opener, parallel int) *Runner {
+	return &Runner{open: open, sem: make(chan struct{}, max(1, parallel)), schemas: map[string]query.Schema{}}
+}
+
+// Backend returns the open backend, opening it if it is not open yet.
+func (r *Runner) Backend(ctx context.Context) (backends.Backend, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.b != nil {
+		return r.b, nil
+	}
+	if r.openErr != nil && time.Since(r.openedAt) < retryOpen {
+		return nil, r.openErr
+	}
+	b, err := r.open(ctx)
+	if err != nil {
+		r.openErr, r.openedAt = err, time.Now()
+		return nil, err
+	}
+	r.b, r.openErr = b, nil
+	return b, nil
+}
+
+// Close closes the backend if it was opened.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.b == nil {
+		return nil
+	}
+	err := r.b.Close()
+	r.b = nil
+	return err
+}
+
+// Schema returns a table's schema, read once.
+func (r *Runner) Schema(ctx context.Context, b backends.Backend, table string) (query.Schema, error) {
+	r.smu.Lock()
+	s, ok := r.schemas[table]
+	r.smu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := b.Schema(ctx, table)
+	if err != nil {
+		return query.Schema{}, err
+	}
+	r.smu.Lock()
+	r.schemas[table] = s
+	r.smu.Unlock()
+	return s, nil
+}
+
+func (r *Runner) forget(table string) {
+	r.smu.Lock()
+	delete(r.schemas, table)
+	r.smu.Unlock()
+}
+
+// Answer is one panel's answer to one refresh.
+type Answer struct {
+	Applied  Applied       // the Spec that ran, with what it left out
+	Result   *query.Result // nil when Err is set
+	Previous *query.Result // a stat's answer over the period before, when asked for
+	Err      error
+	Took     time.Duration // the panel's queries, waiting for a turn not included
+	At       time.Time     // when the answer came
+}
+
+// Run answers one panel under the scope; for a stat, prev (when not nil) is the scope of the
+// period before, whose answer goes in Previous. It waits for a turn among the runner's parallel
+// queries and gives up with ctx.
+func (r *Runner) Run(ctx context.Context, p Panel, sc Scope, prev *Scope) Answer {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return Answer{Err: ctx.Err(), At: time.Now()}
+	}
+	defer func() { <-r.sem }()
+	ctx, cancel := context.WithTimeout(ctx, PanelTimeout)
+	defer cancel()
+	start := time.Now()
+	a := r.run(ctx, p, sc, prev)
+	a.Took, a.At = time.Since(start), time.Now()
+	return a
+}
+
+func (r *Runner) run(ctx context.Context, p Panel, sc Scope, prev *Scope) Answer {
+	var a Answer
+	b, err := r.Backend(ctx)
+	if err != nil {
+		a.Err = err
+		return a
+	}
+	schema, err := r.Schema(ctx, b, p.Spec.Table)
+	if err != nil {
+		a.Err = err
+		return a
+	}
+	a.Applied = Apply(p, schema, sc)
+	if a.Applied.Spec, a.Result, a.Err = r.query(ctx, b, schema, a.Applied.Spec); a.Err != nil {
+		return a
+	}
+	if prev != nil && p.Chart == ChartStat && a.Applied.TimeColumn != "" {
+		before := Apply(p, schema, *prev)
+		_, a.Previous, a.Err = r.query(ctx, b, schema, before.Spec)
+	}
+	return a
+}
+
+// query validates spec against its table and runs it, returning the Spec as validated.
+func (r *Runner) query(ctx context.Context, b backends.Backend, schema query.Schema, spec query.Spec) (query.Spec, *query.Result, error) {
+	valid, err := query.Validate(spec, schema)
+	if err != nil {
+		return spec, nil, err
+	}
+	res, err := b.Run(ctx, valid)
+	if errors.Is(err, backends.ErrBadQuery) || errors.Is(err, backends.ErrNoSuchTable) {
+		r.forget(spec.Table) // the table may have changed under the dashboard: read it again next time
+	}
+	return valid, res, err
+}
+
+// RunAll answers every panel of d under one scope, concurrently, and returns the answers in
+// panel order. prev is the period before, for stats; nil leaves their change out.
+func (r *Runner) RunAll(ctx context.Context, d *Dashboard, sc Scope, prev *Scope) []Answer {
+	out := make([]Answer, len(d.Panels))
+	var wg sync.WaitGroup
+	for i, p := range d.Panels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = r.Run(ctx, p, sc, prev)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// Previous returns the scope of the period before sc's range r (shifted back by its length),
+// or nil when the range has an open end.
+func (d *Dashboard) Previous(r Range, where query.Expr, now time.Time) *Scope {
+	before, err := r.Shift(-1, now)
+	if err != nil {
+		return nil
+	}
+	sc := d.Scope(before, where, now)
+	return &sc
+}
