@@ -4,7 +4,7 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build test unit bench bench-query bench-es bench-load fuzz clean
+.PHONY: run build test unit bench bench-query bench-es bench-load fuzz fuzz-sql clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
@@ -33,6 +33,12 @@ bench-load: build
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./query/
+
+# fuzz-sql runs the differential test (dora on DuckDB and Elasticsearch against DuckDB itself)
+# on N random queries; DORA_FUZZ_SEED=... replays a failure.
+N ?= 5000
+fuzz-sql:
+	bash scripts/fuzz-sql $(N)
 
 clean:
 	rm -rf bin

@@ -47,29 +47,7 @@ SELECT i AS id,
 FROM range(1, ` + "100001" + `) t(i)`
 
 func TestCrossBackend(t *testing.T) {
-	esURL := testenv.Elasticsearch(t)
-	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "cross.duckdb")
-	db, err := sql.Open("duckdb", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(crossDataSQL); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	duck, err := backends.Open(ctx, "duckdb:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	es, err := backends.Open(ctx, esURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer es.Close()
-
+	_, duck, es, esURL := openBoth(t, "cross.duckdb", crossDataSQL)
 	table := fmt.Sprintf("dora-cross-%d", os.Getpid())
 	t.Cleanup(func() { testenv.DeleteIndices(esURL, table+"-*") })
 	copyTable(t, duck, es, "events", table)
@@ -85,6 +63,32 @@ func TestCrossBackend(t *testing.T) {
 	if len(crossCorpus) < 30 {
 		t.Errorf("the corpus has %d queries, want at least 30", len(crossCorpus))
 	}
+}
+
+// openBoth builds a DuckDB file from dataSQL and opens it and the test Elasticsearch as
+// backends, closed when the test ends.
+func openBoth(t *testing.T, file, dataSQL string) (path string, duck, es backends.Backend, esURL string) {
+	t.Helper()
+	esURL = testenv.Elasticsearch(t)
+	ctx := context.Background()
+	path = filepath.Join(t.TempDir(), file)
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(dataSQL); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if duck, err = backends.Open(ctx, "duckdb:"+path); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { duck.Close() })
+	if es, err = backends.Open(ctx, esURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { es.Close() })
+	return path, duck, es, esURL
 }
 
 // copyTable reads the DuckDB table and writes it through the Elasticsearch Sink, with ids.

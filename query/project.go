@@ -41,7 +41,7 @@ func ResultColumns(s Spec, schema Schema) []Column {
 	}
 	cols := make([]Column, len(outs))
 	for i, at := range projection(s) {
-		cols[i] = Column{Name: outs[i].Name(), Role: RoleDimension}
+		cols[i] = Column{Name: s.OutputName(outs[i]), Role: RoleDimension}
 		if at >= 0 {
 			cols[i].Role, cols[i].Type = computed[at].Role, computed[at].Type
 		}

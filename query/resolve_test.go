@@ -159,6 +159,10 @@ func TestProject(t *testing.T) {
 			[][]any{{time.Date(2025, 12, 1, 8, 0, 0, 0, time.UTC), int64(4)}},
 			[]Column{{"m", RoleDimension, TypeTime}, {"count(*)", RoleMetric, TypeInt}},
 			nil},
+		{"SELECT date_trunc('month', ts, 'America/Los_Angeles'), count(*) FROM t GROUP BY 1",
+			[][]any{{time.Date(2025, 12, 1, 8, 0, 0, 0, time.UTC), int64(4)}},
+			[]Column{{"date_trunc('month', ts, 'America/Los_Angeles')", RoleDimension, TypeTime}, {"count(*)", RoleMetric, TypeInt}},
+			nil},
 	}
 	for _, tt := range tests {
 		s, err := Parse(tt.sql)

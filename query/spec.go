@@ -50,12 +50,24 @@ type Output struct {
 	Alias string
 }
 
-// Name is the output column's name: its alias, else the item as written.
+// Name is the output column's name: its alias, else the item as written (a time bucket's zone,
+// which the Spec holds, aside; Spec.OutputName has it).
 func (o Output) Name() string {
 	if o.Alias != "" {
 		return o.Alias
 	}
 	return o.Ref
+}
+
+// OutputName is the name of the answer's column for a select item: its alias, else the item as
+// written, a time bucket with its time zone.
+func (s Spec) OutputName(o Output) string {
+	if o.Alias == "" && o.Kind == OutDimension {
+		if i := s.Dimension(o.Ref); i >= 0 && s.GroupBy[i].IsTime() {
+			return s.dimSQL(s.GroupBy[i])
+		}
+	}
+	return o.Name()
 }
 
 // Outputs returns the SELECT list: Select, or when it is empty, every group key then every metric

@@ -402,7 +402,7 @@ func (b *Backend) run(ctx context.Context, db *sql.DB, spec query.Spec, s query.
 				return err
 			}
 			for i := range vals {
-				vals[i] = normalize(vals[i])
+				vals[i] = Normalize(vals[i])
 			}
 			if q.Hidden > 0 {
 				n := len(vals) - q.Hidden
@@ -501,8 +501,8 @@ func mapError(ctx context.Context, err error) error {
 	return err
 }
 
-// normalize turns a driver value into one of nil, bool, int64, float64, string or time.Time.
-func normalize(v any) any {
+// Normalize turns a driver value into one of nil, bool, int64, float64, string or time.Time.
+func Normalize(v any) any {
 	switch x := v.(type) {
 	case nil, bool, int64, float64, string:
 		return v

@@ -86,7 +86,15 @@ func (s *Search) isTopN() bool {
 	if len(s.dims) != 1 || s.dims[0].d.Kind != query.DimColumn || spec.Limit == 0 || spec.Having != nil || len(spec.OrderBy) == 0 {
 		return false
 	}
-	return s.column(spec.OrderBy[0].Name) >= len(s.dims)
+	i := s.column(spec.OrderBy[0].Name) - len(s.dims)
+	if i < 0 {
+		return false
+	}
+	// terms ranks a group whose metric is null (a sum, average or extreme over no values) as
+	// if it were infinite, not last as SQL does, and would pick it over the real top groups:
+	// only counts, which are never null, are ranked by terms.
+	f := s.metrics[i].m.Func
+	return f == query.AggCount || f == query.AggCountDistinct
 }
 
 // column returns the index of an output column, -1 when there is none.
@@ -324,7 +332,10 @@ func (s *Search) planComposite() {
 	for i, o := range spec.OrderBy {
 		ordered = ordered && o.Name == s.dims[i].d.Name()
 	}
-	s.ordered = ordered && s.rowCap() > 0 && !spec.Other // an "Other" row needs every group
+	// Elasticsearch 8.19 loses groups whose key is missing on composite pages after the first
+	// when missing_order is set, so the sources sort as ORDER BY asks only when one page holds the
+	// whole answer; otherwise every group is fetched and sorted here.
+	s.ordered = ordered && s.rowCap() > 0 && s.rowCap() < s.opts.PageSize && !spec.Other // an "Other" row needs every group
 	sources := make([]any, len(s.dims))
 	for i, d := range s.dims {
 		var kind string

@@ -225,7 +225,9 @@ func (g *gen) dim(d query.Dimension, loc *time.Location) string {
 		return g.utcKey("date_trunc("+quote(d.Unit)+", "+g.localTime(d.Column, loc)+")", loc)
 	case query.DimTimeBucket:
 		iv := "INTERVAL " + quote(d.Every.String())
-		return g.utcKey("time_bucket("+iv+", "+g.localTime(d.Column, loc)+", TIMESTAMP '1970-01-01 00:00:00')", loc)
+		// DuckDB's default origin (Monday 2000-01-03 for days and clock units, 2000-01-01 for
+		// months), which the Elasticsearch plan offsets its fixed intervals to match.
+		return g.utcKey("time_bucket("+iv+", "+g.localTime(d.Column, loc)+")", loc)
 	case query.DimHistogram:
 		w := strconv.FormatFloat(d.Width, 'g', -1, 64)
 		return "floor(" + Ident(d.Column) + " / " + w + ") * " + w

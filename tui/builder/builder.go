@@ -234,7 +234,7 @@ func SetLimit(s query.Spec, n int) query.Spec {
 func OutputNames(s query.Spec) []string {
 	var out []string
 	for _, o := range s.Outputs() {
-		out = append(out, o.Name())
+		out = append(out, s.OutputName(o))
 	}
 	return out
 }
