@@ -36,8 +36,8 @@ const (
 
 // Query is translated SQL with its parameters.
 type Query struct {
-	SQL    string
-	Args   []any
+	SQL  string
+	Args []any
 	// Hidden counts the trailing hidden columns of a grouped query: ColRows, then with Windows
 	// ColGroups and ColTotal, then Totals.
 	Hidden int
