@@ -4,7 +4,11 @@
 package testenv
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -89,4 +94,71 @@ func DeleteIndices(esURL, pattern string) {
 			r.Body.Close()
 		}
 	}
+}
+
+var (
+	dockerOnce sync.Once
+	dockerHost string
+	dockerErr  string
+)
+
+// Docker returns the DOCKER_HOST of a running Docker engine: $DOCKER_HOST, or a private dockerd
+// started with scripts/docker (and left running for the next package's tests). DOCKER_HOST is
+// set for the rest of the process, so Docker clients built from the environment reach it.
+func Docker(t testing.TB) string {
+	t.Helper()
+	dockerOnce.Do(func() {
+		if h := os.Getenv("DOCKER_HOST"); h != "" {
+			if err := pingDocker(h); err != nil {
+				dockerErr = "DOCKER_HOST=" + h + " does not answer: " + err.Error()
+				return
+			}
+			dockerHost = h
+			return
+		}
+		cmd := exec.Command("bash", filepath.Join(Root(), "scripts", "docker"), "start")
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		for _, line := range strings.Split(string(out), "\n") {
+			if h, ok := strings.CutPrefix(line, "export DOCKER_HOST="); ok {
+				dockerHost = h
+			}
+		}
+		if err == nil && dockerHost == "" {
+			err = errors.New("it printed no DOCKER_HOST")
+		}
+		if err != nil {
+			dockerHost = ""
+			dockerErr = "could not start dockerd with scripts/docker: " + err.Error()
+			return
+		}
+		os.Setenv("DOCKER_HOST", dockerHost)
+	})
+	if dockerHost == "" {
+		Unavailable(t, dockerErr)
+	}
+	return dockerHost
+}
+
+// pingDocker asks the engine at host (unix:// or tcp://) for /_ping.
+func pingDocker(host string) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	base := host
+	if path, ok := strings.CutPrefix(host, "unix://"); ok {
+		client.Transport = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
+		}}
+		base = "http://docker"
+	} else if rest, ok := strings.CutPrefix(host, "tcp://"); ok {
+		base = "http://" + rest
+	}
+	resp, err := client.Get(base + "/_ping")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/_ping answered %s", resp.Status)
+	}
+	return nil
 }
