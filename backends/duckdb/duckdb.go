@@ -155,7 +155,9 @@ func (b *Backend) open(ctx context.Context, readOnly bool) (*sql.DB, *duckdbdrv.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		conn, err = duckdbdrv.NewConnector(dsn, func(ex driver.ExecerContext) error {
-			_, err := ex.ExecContext(ctx, "SET TimeZone = 'UTC'", nil)
+			// Not ctx: the connector outlives this call, and sets up every connection its pool
+			// opens later, for other queries (a dashboard's panels) after ctx is done.
+			_, err := ex.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
 			return err
 		})
 		if err == nil || !isLockError(err) || time.Now().After(deadline) {
