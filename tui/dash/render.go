@@ -259,12 +259,10 @@ func spark(s *styles.Styles, p dash.Panel, spec query.Spec, res *query.Result, w
 	if h < 2 {
 		return common.Truncate(head, w)
 	}
-	if k := w / len(vs); k > 1 { // few buckets: widen each to fill the panel
-		wide := make([]float64, 0, k*len(vs))
-		for _, v := range vs {
-			for range k {
-				wide = append(wide, v)
-			}
+	if len(vs) < w { // few buckets: widen each to fill the panel
+		wide := make([]float64, w)
+		for x := range wide {
+			wide[x] = vs[x*len(vs)/w]
 		}
 		vs = wide
 	}

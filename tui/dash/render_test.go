@@ -1,0 +1,135 @@
+package dash
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dora-dev/dora/dash"
+	"github.com/dora-dev/dora/internal/golden"
+	"github.com/dora-dev/dora/tui/styles"
+)
+
+// answers runs every panel of d on the test warehouse at now.
+func answers(t *testing.T, d *dash.Dashboard, r dash.Range, where string) ([]dash.Answer, Snapshot) {
+	t.Helper()
+	runner := dash.NewRunner(opener(warehouse), dash.Parallel)
+	defer runner.Close()
+	var filter = d.Where
+	if where != "" {
+		var err error
+		if filter, err = dash.ParseWhere(where); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as := runner.RunAll(context.Background(), d, d.Scope(r, filter, now), d.Previous(r, filter, now))
+	return as, Snapshot{Dashboard: d, Range: r, WhereText: where, Now: now, Answers: as}
+}
+
+// fits strips colour and checks the text is exactly w x h cells.
+func fits(t *testing.T, out string, w, h int) string {
+	t.Helper()
+	plain := ansi.Strip(out)
+	lines := strings.Split(plain, "\n")
+	if h > 0 && len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw != w {
+			t.Errorf("line %d is %d wide, want %d: %q", i, lw, w, l)
+		}
+	}
+	return plain
+}
+
+// TestGoldenPanels draws each chart kind of the demo dashboard, answered by the test warehouse,
+// without colour: what a NO_COLOR terminal and a --once snapshot show.
+func TestGoldenPanels(t *testing.T) {
+	d := demoDashboard(t)
+	as, _ := answers(t, d, d.Range, "")
+	s := styles.Default(true, true)
+	seen := map[dash.Chart]bool{}
+	for i, p := range d.Panels {
+		if as[i].Err != nil {
+			t.Fatalf("%s: %v", p.Title, as[i].Err)
+		}
+		seen[p.Chart] = true
+		name := fmt.Sprintf("panel_%d_%s", i+1, p.Chart)
+		t.Run(name, func(t *testing.T) {
+			golden.Check(t, name, fits(t, Body(s, p, &as[i], 56, 12), 56, 12))
+		})
+	}
+	for _, c := range dash.Charts {
+		if !seen[c] {
+			t.Errorf("the demo dashboard has no %s panel, so it has no golden render", c)
+		}
+	}
+}
+
+// TestGoldenGrid draws the demo dashboard whole: stacked at 80x24, three columns at 160x48.
+func TestGoldenGrid(t *testing.T) {
+	d := demoDashboard(t)
+	_, snap := answers(t, d, d.Range, "")
+	s := styles.Default(true, true)
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		name := fmt.Sprintf("grid_%dx%d", w, h)
+		t.Run(name, func(t *testing.T) {
+			out := fits(t, snap.Render(s, w, h), w, 0)
+			lines := strings.Split(out, "\n")
+			if w == 80 {
+				// Stacked: one panel a row, each at least minRowH tall, all of them printed.
+				got := 0
+				for _, l := range lines {
+					if strings.HasPrefix(l, "╭─ ") {
+						got++
+					}
+				}
+				if got != len(d.Panels) || len(lines) != 1+len(d.Panels)*minRowH {
+					t.Errorf("at 80 columns: %d frames on %d lines, want %d on %d", got, len(lines), len(d.Panels), 1+len(d.Panels)*minRowH)
+				}
+			} else if len(lines) != h {
+				t.Errorf("at %dx%d the grid is %d lines", w, h, len(lines))
+			}
+			golden.Check(t, name, out)
+		})
+	}
+}
+
+// TestBodyWords checks what a panel says when it has no chart to draw.
+func TestBodyWords(t *testing.T) {
+	d, err := dash.Parse("t.yaml", []byte(`time: {column: shipped_at, from: 2025-06-01, to: 2025-07-01}
+where: region = 'West'
+panels:
+  - {title: Missing, sql: "SELECT count(*) FROM nothing_here"}
+  - {title: Clients, sql: "SELECT plan, count(*) FROM clients GROUP BY plan", chart: bars}
+  - {title: Bad column, sql: "SELECT count(*) FROM shipments WHERE colour = 'red'"}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, snap := answers(t, d, d.Range, "")
+	s := styles.Default(true, true)
+	missing := ansi.Strip(Body(s, d.Panels[0], &as[0], 40, 5))
+	if !strings.Contains(missing, "✗ no table") || !strings.Contains(missing, "nothing_here") {
+		t.Errorf("a missing table should be said in words:\n%s", missing)
+	}
+	clients := ansi.Strip(Body(s, d.Panels[1], &as[1], 70, 8))
+	if !strings.Contains(clients, "ignores the time range: clients has no column shipped_at") {
+		t.Errorf("the clients panel should say it ignored the range:\n%s", clients)
+	}
+	if len(as[1].Applied.Notes) != 1 || as[1].Applied.Spec.Where == nil {
+		t.Errorf("clients has a region column, so the filter applies: %+v", as[1].Applied)
+	}
+	bad := ansi.Strip(Body(s, d.Panels[2], &as[2], 60, 4))
+	if !strings.Contains(bad, `unknown column "colour"`) {
+		t.Errorf("a bad column should be said in words:\n%s", bad)
+	}
+	failed := snap.Failed()
+	if len(failed) != 2 || !strings.HasPrefix(failed[0], "Missing (") || !strings.HasPrefix(failed[1], "Bad column (") {
+		t.Errorf("failed panels: %q", failed)
+	}
+}
