@@ -559,6 +559,9 @@ func Age(d time.Duration) string {
 
 func (m *Model) header() string {
 	s := m.styles
+	if m.editing != editNone && m.note != "" { // the prompt is on the bottom line: say why above
+		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), m.width)
+	}
 	refresh := "refresh off"
 	if m.d.Refresh > 0 {
 		refresh = "refresh " + m.d.Refresh.String()
