@@ -42,6 +42,10 @@ func Parse(file string, data []byte, views ViewLookup) (*Dashboard, error) {
 	}
 	p.dashboard(root.Content[0], d)
 	if len(p.errs) > 0 {
+		sort.SliceStable(p.errs, func(i, j int) bool {
+			a, b := p.errs[i], p.errs[j]
+			return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
+		})
 		return nil, p.errs
 	}
 	return d, nil

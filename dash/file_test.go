@@ -84,7 +84,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", "titel: x\npanels:\n  - {sql: \"SELECT count(*) FROM t\"}\n",
 			[]string{`f.yaml:1:1: unknown key "titel" in the dashboard; did you mean "title"? (known keys: title, time, refresh, layout, where, panels)`}, "    | ^"},
 		{"unknown panel key", "panels:\n  - {title: A, sqll: \"SELECT 1\"}\n",
-			[]string{`f.yaml:2:16: unknown key "sqll" in panel 1; did you mean "sql"? (known keys: title, sql, view, chart, time, width, height, thresholds)`, "f.yaml:2:5: panel 1 needs sql: a SQL line, or view: the name of a saved view"}, ""},
+			[]string{"f.yaml:2:5: panel 1 needs sql: a SQL line, or view: the name of a saved view", `f.yaml:2:16: unknown key "sqll" in panel 1; did you mean "sql"? (known keys: title, sql, view, chart, time, width, height, thresholds)`}, ""},
 		{"sql error in a quoted scalar", "panels:\n  - {title: A, sql: \"SELECT count(*) FROM shipments WHERE price >\"}\n",
 			[]string{"f.yaml:2:66: expected a value (a 'string', a number, TRUE, FALSE, TIMESTAMP '...', now()), found end of query"}, "    |                                                                  ^"},
 		{"sql error in a block scalar", "panels:\n  - title: A\n    sql: |\n      SELECT count(*)\n      FROM shipments\n      WHERE price >> 3\n",

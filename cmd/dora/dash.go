@@ -142,7 +142,13 @@ func printDashboard(ctx context.Context, w io.Writer, runner *dash.Runner, d *da
 		lipgloss.Fprintln(w, out)
 	}
 	if failed := snap.Failed(); len(failed) > 0 {
-		return fmt.Errorf("%d of %d panels failed: %s", len(failed), len(d.Panels), strings.Join(failed, "; "))
+		n := 0
+		for _, a := range answers {
+			if a.Err != nil {
+				n++
+			}
+		}
+		return fmt.Errorf("%d of %d panels failed: %s", n, len(d.Panels), strings.Join(failed, "; "))
 	}
 	return nil
 }

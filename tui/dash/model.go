@@ -532,6 +532,9 @@ func (m *Model) title(i int) string {
 		age := Age(m.opts.Now().Sub(p.answer.At))
 		if p.answer.Err != nil {
 			age = "✗ " + age
+			if m.d.Refresh > 0 && !p.paused {
+				age += ", retrying"
+			}
 		}
 		status = append(status, age)
 	}

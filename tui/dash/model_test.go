@@ -286,7 +286,7 @@ func TestBackendDownThenUp(t *testing.T) {
 			t.Fatalf("panel %d should say the backend is unavailable: %+v", i, a)
 		}
 	}
-	if scr := h.screen(); !strings.Contains(scr, "no DuckDB file at") || !strings.Contains(scr, "retrying") {
+	if scr := h.screen(); !strings.Contains(scr, "no DuckDB file at") || !strings.Contains(scr, "✗ just now, retrying") {
 		t.Errorf("the panels should say what is wrong:\n%s", scr)
 	}
 	if err := duckdb.BuildDemoAt(context.Background(), path, 2000, day); err != nil {

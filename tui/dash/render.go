@@ -11,7 +11,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/chart"
@@ -47,12 +46,8 @@ func Body(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string {
 
 // Describe says what went wrong in words: the backend's error without Go's wrapping noise.
 func Describe(err error) string {
-	var pe *query.ParseError
-	switch {
-	case errors.As(err, &pe):
+	if pe := (*query.ParseError)(nil); errors.As(err, &pe) && pe.Offset < 0 {
 		return pe.Msg
-	case errors.Is(err, backends.ErrUnavailable):
-		return err.Error() + "; retrying at the next refresh"
 	}
 	return err.Error()
 }

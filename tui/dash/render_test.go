@@ -129,7 +129,7 @@ panels:
 		t.Errorf("a bad column should be said in words:\n%s", bad)
 	}
 	failed := snap.Failed()
-	if len(failed) != 2 || !strings.HasPrefix(failed[0], "Missing (") || !strings.HasPrefix(failed[1], "Bad column (") {
+	if len(failed) != 2 || !strings.HasPrefix(failed[0], "Missing: no table") || !strings.HasPrefix(failed[1], `Bad column: unknown column "colour"`) {
 		t.Errorf("failed panels: %q", failed)
 	}
 }

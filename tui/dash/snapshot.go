@@ -1,7 +1,6 @@
 package dash
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -42,13 +41,23 @@ func (sn Snapshot) Render(s *styles.Styles, w, h int) string {
 	return header + "\n" + grid
 }
 
-// Failed names the panels without an answer, each with its error.
+// Failed says which panels have no answer: each error once, with the panels it stopped.
 func (sn Snapshot) Failed() []string {
-	var out []string
+	var msgs []string
+	panels := map[string][]string{}
 	for i, a := range sn.Answers {
-		if a.Err != nil {
-			out = append(out, fmt.Sprintf("%s (%s)", sn.Dashboard.Panels[i].Title, Describe(a.Err)))
+		if a.Err == nil {
+			continue
 		}
+		msg := Describe(a.Err)
+		if panels[msg] == nil {
+			msgs = append(msgs, msg)
+		}
+		panels[msg] = append(panels[msg], sn.Dashboard.Panels[i].Title)
+	}
+	out := make([]string, len(msgs))
+	for i, msg := range msgs {
+		out[i] = strings.Join(panels[msg], ", ") + ": " + msg
 	}
 	return out
 }
