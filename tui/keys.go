@@ -23,6 +23,8 @@ type KeyMap struct {
 	Export     key.Binding
 	Copy       key.Binding
 	Retry      key.Binding
+	SaveView   key.Binding
+	OpenView   key.Binding
 	Back       key.Binding
 }
 
@@ -48,6 +50,8 @@ func DefaultKeyMap() KeyMap {
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
 		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy SQL")),
 		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
+		SaveView:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save view")),
+		OpenView:   key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "saved views")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }
@@ -61,7 +65,7 @@ func (k KeyMap) build() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.GroupBy, k.Metric, k.Filter, k.Time, k.Order, k.Limit, k.Undo},
-		{k.EditSQL, k.Chart, k.Inspect, k.Export, k.Copy, k.Retry},
+		{k.EditSQL, k.Chart, k.Inspect, k.Export, k.Copy, k.Retry, k.SaveView, k.OpenView},
 		{k.NextPanel, k.PrevPanel, k.ToggleSide, k.Help, k.Quit},
 	}
 }

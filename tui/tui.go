@@ -29,6 +29,7 @@ import (
 	"github.com/dora-dev/dora/tui/styles"
 	"github.com/dora-dev/dora/tui/tables"
 	"github.com/dora-dev/dora/tui/viewlist"
+	"github.com/dora-dev/dora/views"
 )
 
 // Options say what the explorer shows first.
@@ -37,6 +38,14 @@ type Options struct {
 	SQL   string // optional: run this SQL line (wins over Table)
 	// ExportDir is where exports are written; the working directory when empty.
 	ExportDir string
+	// View opens a saved view: its SQL line (wins over SQL and Table), drawn with its chart; S
+	// then offers its name.
+	View views.View
+	// ViewsPath is the saved views file; views.DefaultPath() when empty.
+	ViewsPath string
+	// Backend is what the backend was chosen by (a config name or a URL), saved with a view; ""
+	// for the default.
+	Backend string
 	// Embedded says another screen opened the explorer (a dashboard zooming into a panel): esc,
 	// with nothing open to close, sends BackMsg instead of doing nothing.
 	Embedded bool
@@ -96,6 +105,7 @@ type Model struct {
 	showInsp  bool
 	wiz       wizard
 	pickerSeq int
+	viewName  string // the saved view the one on screen came from, which S offers to replace
 	dark      bool
 
 	hist    builder.History
@@ -135,6 +145,7 @@ func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *M
 	}
 	m.applyStyles()
 	m.focus = focusTables
+	m.useView(opts.View)
 	return m
 }
 

@@ -126,6 +126,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setNote(fmt.Sprintf("exported %d rows to %s", msg.rows, msg.path), false)
 		}
 		return nil
+	case savedListMsg:
+		return m.savedListed(msg)
+	case viewSavedMsg:
+		return m.viewSaved(msg)
 	case explainMsg:
 		if msg.err == nil && m.showInsp && m.shownResult() == nil {
 			m.inspect.SetContent(m.hist.Spec(), nil, msg.text)
@@ -232,6 +236,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.copySQL()
 	case key.Matches(msg, k.Retry):
 		return m.retry()
+	case key.Matches(msg, k.SaveView):
+		return m.startSaveView()
+	case key.Matches(msg, k.OpenView):
+		return m.startOpenView()
 	default:
 		return m.panelKey(msg)
 	}
@@ -269,6 +277,7 @@ func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
 // openTable opens a table's discover view.
 func (m *Model) openTable(name string) tea.Cmd {
 	m.tables.Select(name)
+	m.viewName = "" // another table's view is no longer the saved one
 	return m.openSpec(builder.Open(name))
 }
 

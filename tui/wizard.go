@@ -32,6 +32,8 @@ const (
 	stepOrderDir
 	stepLimit
 	stepExport
+	stepSaveView
+	stepOpenView
 )
 
 // wizard is the state of a view-building flow between pickers.
@@ -526,6 +528,8 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 	case stepExport:
 		m.closePicker()
 		return m.exportCmd(msg.Item.Value.(string))
+	case stepSaveView, stepOpenView:
+		return m.chosenSaved(w.step, msg)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/internal/xdg"
 )
 
 // config is the user's file at $XDG_CONFIG_HOME/dora/config.yaml:
@@ -25,15 +26,11 @@ type config struct {
 }
 
 func configPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
+	dir := xdg.ConfigDir()
 	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".config")
+		return ""
 	}
-	return filepath.Join(dir, "dora", "config.yaml")
+	return filepath.Join(dir, "config.yaml")
 }
 
 func loadConfig() (config, error) {
@@ -59,13 +56,7 @@ func backendURL(flag string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	choice := flag
-	if choice == "" {
-		choice = os.Getenv("DORA_BACKEND")
-	}
-	if choice == "" {
-		choice = c.Default
-	}
+	choice := backendChoice(flag, c)
 	if choice == "" || choice == "demo" && c.Backends["demo"] == "" {
 		return "duckdb:" + duckdb.DemoPath(), nil
 	}
@@ -80,6 +71,19 @@ func backendURL(flag string) (string, error) {
 		return "", usageError{fmt.Errorf("no backend named %q in %s (names: %s); use a URL such as duckdb:PATH or http://host:9200", choice, configPath(), strings.Join(names, ", "))}
 	}
 	return choice, nil
+}
+
+// backendChoice is what the backend is chosen by, before a config name is looked up: the flag,
+// else DORA_BACKEND, else the config file's default; "" for the demo warehouse.
+func backendChoice(flag string, c config) string {
+	choice := flag
+	if choice == "" {
+		choice = os.Getenv("DORA_BACKEND")
+	}
+	if choice == "" {
+		choice = c.Default
+	}
+	return choice
 }
 
 // openBackend opens the chosen backend, first building the demo warehouse if that is the choice

@@ -5,19 +5,40 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/tui"
+	"github.com/dora-dev/dora/views"
 )
 
-// runExplorer opens the TUI explorer on the chosen backend.
-func runExplorer(cmd *cobra.Command, backend, table, sql string) error {
+// runExplorer opens the TUI explorer on the chosen backend: on a table, a SQL line or a saved
+// view (on the backend it was saved against, unless --backend says otherwise).
+func runExplorer(cmd *cobra.Command, backend, table, sql, view string) error {
 	ctx := cmd.Context()
+	opts := tui.Options{Table: table, SQL: sql, ViewsPath: views.DefaultPath()}
+	if view != "" {
+		if table != "" || sql != "" {
+			return usageError{fmt.Errorf("--view opens a saved view: give it without --table or --sql")}
+		}
+		v, err := findView(view)
+		if err != nil {
+			return err
+		}
+		opts.View, backend = v, viewBackend(backend, v)
+	}
 	if !isTerminal(stdinFile()) || !isTerminal(stdoutFile()) {
 		return usageError{fmt.Errorf("the explorer needs a terminal; in scripts use dora query, dora tables or dora schema")}
+	}
+	c, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if choice := backendChoice(backend, c); choice != "demo" {
+		opts.Backend = backends.Redact(choice) // saved with views, as the user named it
 	}
 	b, err := openBackend(ctx, backend)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	return tui.Run(ctx, b, tui.Options{Table: table, SQL: sql})
+	return tui.Run(ctx, b, opts)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +22,7 @@ import (
 var version = "dev"
 
 func newRoot() *cobra.Command {
-	var backend, table, sql string
+	var backend, table, sql, view string
 	root := &cobra.Command{
 		Use:   "dora",
 		Short: "A terminal workbench for exploring warehouse data",
@@ -31,14 +32,15 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runExplorer(cmd, backend, table, sql)
+			return runExplorer(cmd, backend, table, sql, view)
 		},
 	}
 	root.Flags().StringVar(&table, "table", "", "open the explorer on this table")
 	root.Flags().StringVar(&sql, "sql", "", "open the explorer on this SQL line")
+	root.Flags().StringVar(&view, "view", "", "open the explorer on this saved view (dora views ls lists them)")
 	root.PersistentFlags().StringVar(&backend, "backend", "", "backend URL (duckdb:PATH, http://host:9200) or a name from the config file; default $DORA_BACKEND, else the demo warehouse")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), dashCmd(&backend), demoCmd(), versionCmd())
+	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), dashCmd(&backend), viewsCmd(&backend), demoCmd(), versionCmd())
 	return root
 }
 
@@ -93,13 +95,9 @@ func queryCmd(backend *string) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), req)
 				return nil
 			}
-			start := time.Now()
-			res, err := b.Run(ctx, spec)
+			res, err := runSpec(ctx, b, spec)
 			if err != nil {
 				return err
-			}
-			if res.Meta.Took == 0 {
-				res.Meta.Took = time.Since(start)
 			}
 			return output.Write(cmd.OutOrStdout(), res, format, termWidth())
 		},
@@ -110,6 +108,19 @@ func queryCmd(backend *string) *cobra.Command {
 	cmd.Flags().IntVar(&maxRows, "max-rows", 100_000, "most rows to return when the query has no LIMIT (the rest are reported, not printed)")
 	cmd.Flags().StringVar(&timeZone, "time-zone", "", "IANA time zone for time buckets, unless the SQL names one")
 	return cmd
+}
+
+// runSpec runs a prepared Spec, timing it when the backend does not.
+func runSpec(ctx context.Context, b backends.Backend, spec query.Spec) (*query.Result, error) {
+	start := time.Now()
+	res, err := b.Run(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if res.Meta.Took == 0 {
+		res.Meta.Took = time.Since(start)
+	}
+	return res, nil
 }
 
 func validFormat(f string) bool {

@@ -38,6 +38,22 @@ type Model struct {
 	height int
 	cache  string
 	dirty  bool
+	want   *wanted // a saved view's chart, for the next result
+}
+
+type wanted struct {
+	kind   Kind
+	metric string
+}
+
+// ParseKind reads a kind by the name String gives it, as saved views spell it.
+func ParseKind(name string) (Kind, bool) {
+	for k := KindNone; k <= KindHeatmap; k++ {
+		if k.String() == name {
+			return k, true
+		}
+	}
+	return KindNone, false
 }
 
 // New returns an empty chart panel.
@@ -61,7 +77,37 @@ func (m *Model) SetResult(spec query.Spec, res *query.Result) {
 	if m.res == nil || m.metric >= len(shapeOf(spec, res).metrics) {
 		m.metric = 0
 	}
+	if w := m.want; w != nil && res != nil {
+		m.want = nil
+		for i, k := range m.kinds {
+			if k == w.kind {
+				m.kind = i
+			}
+		}
+		for i, c := range shapeOf(spec, res).metrics {
+			if w.metric != "" && res.Columns[c].Name == w.metric {
+				m.metric = i
+			}
+		}
+	}
 	m.dirty = true
+}
+
+// Want asks for a kind and a metric (by its column name; "" for the first) when the next result
+// arrives, as a saved view says. What does not suit that result is left at the default.
+func (m *Model) Want(k Kind, metric string) {
+	m.want = &wanted{kind: k, metric: metric}
+	m.metric = 0
+}
+
+// Metric names the metric the chart draws when one other than the first was picked (n); ""
+// when it draws the first.
+func (m *Model) Metric() string {
+	sh := shapeOf(m.spec, m.res)
+	if m.metric == 0 || m.metric >= len(sh.metrics) {
+		return ""
+	}
+	return m.res.Columns[sh.metrics[m.metric]].Name
 }
 
 // Kind is the kind drawn now.

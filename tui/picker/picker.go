@@ -5,6 +5,7 @@ package picker
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -65,6 +66,10 @@ type Model struct {
 	allowFree bool
 	loading   bool
 	Hint      string // a line under the title, e.g. "type a value or pick one"
+	// FreeFirst puts what was typed before the matching items, so enter takes the typed text (a
+	// new name) unless an item is picked with the arrows.
+	FreeFirst bool
+	suggest   string
 	width     int
 	height    int
 }
@@ -108,6 +113,16 @@ func (m *Model) SetItems(items []Item) {
 	m.refilter()
 }
 
+// Suggest offers text as the choice when nothing is typed: it stands in the input as the
+// placeholder, and enter takes it (the item of that label, when there is one). Typing replaces it.
+func (m *Model) Suggest(text string) {
+	m.suggest = text
+	if text != "" {
+		m.input.Placeholder = text
+	}
+	m.refilter()
+}
+
 // Items returns the choices currently shown.
 func (m *Model) Items() []Item { return m.shown }
 
@@ -127,12 +142,26 @@ func (m *Model) refilter() {
 	}
 	// What was typed can be chosen as it is: first when nothing matches, else after the matches.
 	m.free = -1
-	if m.allowFree && q != "" && !exact {
-		m.free = len(m.shown)
-		if len(m.shown) == 0 {
+	if q == "" && m.suggest != "" && m.allowFree {
+		i := slices.IndexFunc(m.shown, func(it Item) bool { return it.Label == m.suggest })
+		if i >= 0 { // the suggestion is an item: first, under the cursor
+			it := m.shown[i]
+			m.shown = append([]Item{it}, slices.Delete(m.shown, i, i+1)...)
+		} else {
 			m.free = 0
+			m.shown = append([]Item{{Glyph: "✎", Label: fmt.Sprintf("use %q", m.suggest)}}, m.shown...)
 		}
-		m.shown = append(m.shown, Item{Glyph: "✎", Label: fmt.Sprintf("use %q", m.input.Value())})
+	}
+	if m.allowFree && q != "" && !exact {
+		typed := Item{Glyph: "✎", Label: fmt.Sprintf("use %q", m.input.Value())}
+		switch {
+		case m.FreeFirst || len(m.shown) == 0:
+			m.free = 0
+			m.shown = append([]Item{typed}, m.shown...)
+		default:
+			m.free = len(m.shown)
+			m.shown = append(m.shown, typed)
+		}
 	}
 	rows := make([]listview.Row, len(m.shown))
 	for i, it := range m.shown {
@@ -192,6 +221,9 @@ func (m *Model) choose() tea.Cmd {
 	}
 	i := m.list.Cursor()
 	if i == m.free {
+		if text == "" {
+			text = m.suggest
+		}
 		return func() tea.Msg { return ChosenMsg{ID: id, Text: text, Free: true} }
 	}
 	it := m.shown[i]

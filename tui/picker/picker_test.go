@@ -56,3 +56,27 @@ func TestTypingNarrowsAndFreeText(t *testing.T) {
 		t.Error("esc should cancel")
 	}
 }
+
+// A name prompt: typed text comes before the items, and a suggestion stands in for empty input.
+func TestFreeFirstAndSuggest(t *testing.T) {
+	c := &common.Common{Styles: styles.Default(true, true)}
+	items := []Item{{Label: "weekly"}, {Label: "weekly-revenue"}}
+
+	m := New(c, 1, "save as", items, true)
+	m.FreeFirst = true
+	m.Suggest("top-categories")
+	if msg := choose(t, m); !msg.Free || msg.Text != "top-categories" {
+		t.Errorf("enter on empty input should take the suggestion: %+v", msg)
+	}
+	typeText(m, "week")
+	if msg := choose(t, m); !msg.Free || msg.Text != "week" {
+		t.Errorf("typed text should come before the items it matches: %+v", msg)
+	}
+
+	m = New(c, 2, "save as", items, true)
+	m.FreeFirst = true
+	m.Suggest("weekly-revenue")
+	if msg := choose(t, m); msg.Free || msg.Item.Label != "weekly-revenue" {
+		t.Errorf("a suggestion that is an item should be that item: %+v", msg)
+	}
+}

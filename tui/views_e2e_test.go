@@ -1,0 +1,63 @@
+package tui_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSavedViewEndToEnd drives the real binary in tmux: S saves the view on screen with its
+// chart, dora views ls lists it, and dora --view opens it again drawn the same way.
+func TestSavedViewEndToEnd(t *testing.T) {
+	needTmux(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dora")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dora-dev/dora/cmd/dora").CombinedOutput(); err != nil {
+		t.Fatalf("building dora: %v\n%s", err, out)
+	}
+	wh := filepath.Join(dir, "test.duckdb")
+	buildWarehouse(t, wh, 5000)
+	cfg := t.TempDir()
+	sql := "SELECT date_trunc('month', shipped_at) AS month, count(*), avg(price) FROM shipments GROUP BY month"
+
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("dora-views-e2e-%d", os.Getpid()), name: "dora"}
+	env := fmt.Sprintf("env TERM=xterm-256color XDG_CONFIG_HOME=%q DORA_BACKEND=duckdb:%s", cfg, wh)
+	script := fmt.Sprintf("cd %q && %s %q --sql %q; echo \"first run ended $?\"; read x; %s %q --view monthly; echo \"dora exited $?\"; sleep 120",
+		dir, env, bin, sql, env, bin)
+	s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script)
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	s.tmux("set-option", "-t", s.name, "status", "off")
+
+	s.waitText("count(*) by month · lines", "rows · ")
+	s.keys("c")
+	s.waitText("· columns")
+	s.keys("S")
+	s.waitText("save the view as")
+	s.text("monthly")
+	s.keys("Enter")
+	s.waitText("saved view monthly to")
+	s.keys("q")
+	s.waitText("first run ended 0")
+
+	ls := exec.Command(bin, "views", "ls", "--format", "csv")
+	ls.Env = append(os.Environ(), "XDG_CONFIG_HOME="+cfg)
+	out, err := ls.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dora views ls: %v\n%s", err, out)
+	}
+	want := "name,chart,sql,backend\nmonthly,columns,\"" + sql + "\",duckdb:" + wh + "\n"
+	if string(out) != want {
+		t.Errorf("dora views ls after S:\n%s\nwant:\n%s", out, want)
+	}
+
+	s.keys("Enter") // the second run: dora --view monthly
+	scr := s.waitText("count(*) by month · columns", "rows · ")
+	if !strings.Contains(scr, "SELECT date_trunc('month', shipped_at) AS month, count(*), avg(price) FROM shipments") {
+		t.Errorf("dora --view should open the saved SQL line:\n%s", scr)
+	}
+	s.keys("q")
+	s.waitText("dora exited 0")
+}
