@@ -4,10 +4,16 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build test unit bench bench-query bench-es bench-load fuzz fuzz-sql clean
+.PHONY: run build image test unit bench bench-query bench-es bench-load fuzz fuzz-sql clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
+
+# image builds dora:dev FROM scratch (a static dora, CA certificates, zoneinfo, /tmp) on the
+# engine DOCKER_HOST names, else a private one scripts/docker starts; IMAGE=... for another tag.
+IMAGE ?= dora:dev
+image:
+	bash scripts/image $(IMAGE)
 
 run: build
 	./$(BIN)
