@@ -15,7 +15,6 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/backends"
-	"github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
@@ -94,45 +93,13 @@ func openBoth(t *testing.T, file, dataSQL string) (path string, duck, es backend
 // copyTable reads the DuckDB table and writes it through the Elasticsearch Sink, with ids.
 func copyTable(t *testing.T, from, to backends.Backend, src, dst string) {
 	t.Helper()
-	ctx := context.Background()
-	schema, err := from.Schema(ctx, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, f := range schema.Fields {
+	n := testenv.CopyTable(t, from, to, src, dst, func(f *query.Field) {
 		if f.Name == "note" {
-			schema.Fields[i].Type = query.TypeText // full text with a keyword sub-field on Elasticsearch
+			f.Type = query.TypeText // full text with a keyword sub-field on Elasticsearch
 		}
-	}
-	schema.Table = dst
-	spec := query.Spec{Table: src}
-	dmax := from.(*duckdb.Backend)
-	dmax.SetMaxRows(crossRows)
-	res, err := from.Run(ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Rows) != crossRows {
-		t.Fatalf("read %d rows from DuckDB", len(res.Rows))
-	}
-	sink, err := to.Sink(ctx, dst, schema, backends.SinkOptions{Version: "v1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for start := 0; start < len(res.Rows); start += 5000 {
-		end := min(start+5000, len(res.Rows))
-		ids := make([]string, 0, end-start)
-		rows := make([]backends.Row, 0, end-start)
-		for _, r := range res.Rows[start:end] {
-			ids = append(ids, fmt.Sprint(r[0]))
-			rows = append(rows, r)
-		}
-		if err := sink.Write(ctx, rows, ids); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sink.Commit(ctx); err != nil {
-		t.Fatal(err)
+	})
+	if n != crossRows {
+		t.Fatalf("read %d rows from DuckDB", n)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/internal/testenv"
 )
 
 // The end-to-end tests build the real binary, build a small demo warehouse, run dora against it
@@ -80,25 +81,7 @@ func direct(t *testing.T, sqlText string, args ...any) [][]any {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query(sqlText, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", sqlText, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, vals)
-	}
-	return out
+	return testenv.Rows(t, db, sqlText, args...)
 }
 
 type jsonResult struct {
