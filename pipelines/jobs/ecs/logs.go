@@ -22,12 +22,12 @@ func (r *Runner) Logs(ctx context.Context, h jobs.Handle, follow bool, w io.Writ
 	if err != nil {
 		return err
 	}
-	group, stream := place.group, place.stream(h.ID)
+	stream := place.stream(h.ID)
 	var token *string
 	interval := r.cfg.PollInterval
 	stopped := !follow
 	for {
-		next, err := r.drain(ctx, group, stream, token, w)
+		next, err := r.drain(ctx, place, stream, token, w)
 		if err != nil {
 			return err
 		}
@@ -52,14 +52,20 @@ func (r *Runner) Logs(ctx context.Context, h jobs.Handle, follow bool, w io.Writ
 
 // drain writes the stream's events after token until CloudWatch Logs has no more, and returns
 // the token to go on from. A stream not yet created holds nothing yet.
-func (r *Runner) drain(ctx context.Context, group, stream string, token *string, w io.Writer) (*string, error) {
+func (r *Runner) drain(ctx context.Context, place logPlace, stream string, token *string, w io.Writer) (*string, error) {
+	group := place.group
+	inRegion := func(o *cloudwatchlogs.Options) {
+		if place.region != "" {
+			o.Region = place.region
+		}
+	}
 	for {
 		out, err := r.logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
 			LogGroupName:  aws.String(group),
 			LogStreamName: aws.String(stream),
 			StartFromHead: aws.Bool(true),
 			NextToken:     token,
-		})
+		}, inRegion)
 		if err != nil {
 			if apiCode(err) == "ResourceNotFoundException" {
 				return token, nil
@@ -114,7 +120,7 @@ func (r *Runner) logPlace(ctx context.Context, taskARN string) (logPlace, error)
 		if lc == nil || lc.LogDriver != types.LogDriverAwslogs {
 			return logPlace{}, fmt.Errorf("task %s does not log to CloudWatch Logs (its definition has no awslogs log configuration)", taskARN)
 		}
-		p = logPlace{group: lc.Options["awslogs-group"], prefix: lc.Options["awslogs-stream-prefix"]}
+		p = logPlace{group: lc.Options["awslogs-group"], prefix: lc.Options["awslogs-stream-prefix"], region: lc.Options["awslogs-region"]}
 		r.mu.Lock()
 		r.streams[taskARN] = p
 		r.mu.Unlock()
@@ -139,7 +145,7 @@ func (r *Runner) findStream(ctx context.Context, taskARN string) (logPlace, erro
 		}
 		for _, s := range out.LogStreams {
 			if name := aws.ToString(s.LogStreamName); strings.HasSuffix(name, suffix) {
-				return logPlace{group: r.cfg.LogGroup, prefix: strings.TrimSuffix(name, suffix)}, nil
+				return logPlace{group: r.cfg.LogGroup, prefix: strings.TrimSuffix(name, suffix), region: r.region}, nil
 			}
 		}
 	}

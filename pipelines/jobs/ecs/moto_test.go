@@ -494,6 +494,23 @@ func TestATaskECSDoesNotKnowIsGone(t *testing.T) {
 	if err != nil || !exit.Infra {
 		t.Errorf("Wait: %+v, %v; want an infra failure", exit, err)
 	}
+	// Its log outlives it in CloudWatch Logs: found in the log group by the task's id.
+	var buf bytes.Buffer
+	if err := w.r.Logs(w.ctx, jobs.Handle{Runner: "ecs", ID: arn}, false, &buf); err == nil {
+		t.Errorf("Logs of a task with no stream anywhere: no error, %q", buf.String())
+	}
+	if _, err := w.logs.CreateLogGroup(w.ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(w.group)}); err != nil {
+		t.Fatal(err)
+	}
+	w.put(t, "nightly-score/main/"+strings.Repeat("1", 32), "another task's line")
+	w.put(t, "nightly-score/main/"+strings.Repeat("0", 32), "kept after ECS forgot the task")
+	buf.Reset()
+	if err := w.r.Logs(w.ctx, jobs.Handle{Runner: "ecs", ID: arn}, true, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if want := "kept after ECS forgot the task\n"; buf.String() != want {
+		t.Errorf("Logs of a forgotten task: %q, want %q", buf.String(), want)
+	}
 }
 
 // holdTasks keeps moto's tasks in the state they are in until the test moves them (by default

@@ -33,10 +33,11 @@ type definition struct {
 	logs   logPlace
 }
 
-// logPlace is where a definition's tasks log: its awslogs group and stream prefix.
+// logPlace is where a definition's tasks log: its awslogs group, stream prefix and region.
 type logPlace struct {
 	group  string
 	prefix string
+	region string
 }
 
 // stream is the log stream the awslogs driver writes a task's container output to.
@@ -50,7 +51,7 @@ func (p logPlace) stream(taskARN string) string {
 // readable by anyone who may describe them); the whole env reaches the task as overrides.
 func (r *Runner) definition(t jobs.Task) (definition, error) {
 	name := sanitize(t.Job)
-	place := logPlace{group: r.cfg.LogGroup, prefix: name}
+	place := logPlace{group: r.cfg.LogGroup, prefix: name, region: r.region}
 	cpu := cpuUnits(t.CPU)
 	mem := mebibytes(t.Memory)
 	c := types.ContainerDefinition{
@@ -64,7 +65,7 @@ func (r *Runner) definition(t jobs.Task) (definition, error) {
 			LogDriver: types.LogDriverAwslogs,
 			Options: map[string]string{
 				"awslogs-group":         place.group,
-				"awslogs-region":        r.region,
+				"awslogs-region":        place.region,
 				"awslogs-stream-prefix": place.prefix,
 			},
 		},
