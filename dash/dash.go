@@ -44,6 +44,7 @@ type Panel struct {
 	Title      string
 	SQL        string // the SQL line as written (or as the saved view has it)
 	View       string // the saved view it came from, if any
+	Metric     string // the metric a chart draws, by its result column name; "" for the first
 	Spec       query.Spec
 	Chart      Chart
 	TimeColumn string // the panel's own time column, used when its table lacks the dashboard's
@@ -70,5 +71,13 @@ func (p Panel) Color(v float64) string {
 	return color
 }
 
-// ViewLookup finds a saved view by name: its SQL line and chart kind.
-type ViewLookup func(name string) (sql, chart string, ok bool)
+// SavedView is what a panel takes from a saved view.
+type SavedView struct {
+	SQL    string
+	Chart  string // as the explorer names it (number, bars, lines, columns, stacked bars, heatmap); "" for the default
+	Metric string // the metric the chart draws, by its result column name; "" for the first
+}
+
+// ViewLookup finds a saved view by name; the error says why there is none (no such name, with
+// the nearest, or a views file that does not read).
+type ViewLookup func(name string) (SavedView, error)

@@ -2,6 +2,7 @@ package dash
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -27,11 +28,11 @@ panels:
       GROUP BY category
 `
 
-func views(name string) (string, string, bool) {
+func views(name string) (SavedView, error) {
 	if name == "kept-by-region" {
-		return "SELECT region, sum(items_kept) FROM shipments GROUP BY region", "bars", true
+		return SavedView{SQL: "SELECT region, sum(items_kept), count(*) FROM shipments GROUP BY region", Chart: "bars", Metric: "count(*)"}, nil
 	}
-	return "", "", false
+	return SavedView{}, fmt.Errorf("no saved view named %q", name)
 }
 
 func TestParseExample(t *testing.T) {
@@ -63,7 +64,7 @@ func TestParseExample(t *testing.T) {
 			t.Errorf("panel %d = %q %s %dx%d, want %q %s %dx%d", i, p.Title, p.Chart, p.Width, p.Height, w.title, w.chart, w.w, w.h)
 		}
 	}
-	if p := d.Panels[1]; p.View != "kept-by-region" || p.Spec.Table != "shipments" {
+	if p := d.Panels[1]; p.View != "kept-by-region" || p.Spec.Table != "shipments" || p.Metric != "count(*)" {
 		t.Errorf("the saved view was not resolved: %+v", p)
 	}
 	if p := d.Panels[3]; len(p.Thresholds) != 2 || p.Color(4.6) != "green" || p.Color(4.0) != "yellow" || p.Color(2) != "" {
@@ -106,7 +107,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad refresh and colour", "refresh: often\npanels:\n  - {sql: \"SELECT count(*) FROM t\", thresholds: [{value: 1, color: mauve}]}\n",
 			[]string{`f.yaml:1:10: refresh should be a duration such as 30s, 5m or 1h (or off), not "often"`,
 				`f.yaml:3:68: unknown colour "mauve": use green, yellow, orange, red, blue, magenta, purple, cyan, gray, grey, white or #rrggbb`}, ""},
-		{"missing view", "panels:\n  - {view: nope}\n", []string{`f.yaml:2:12: no saved view named "nope" (dora views ls lists them)`}, ""},
+		{"missing view", "panels:\n  - {view: nope}\n", []string{`f.yaml:2:12: no saved view named "nope"`}, ""},
 		{"bad filter", "where: region = \npanels:\n  - {sql: \"SELECT count(*) FROM t\"}\n",
 			[]string{"f.yaml:1:16: expected a value (a 'string', a number, TRUE, FALSE, TIMESTAMP '...', now()), found end of the filter"}, ""},
 		{"yaml syntax", "panels:\n  - {sql: \"SELECT 1\"\n", []string{"f.yaml:1:1: did not find expected ',' or '}'"}, ""},

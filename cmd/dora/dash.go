@@ -20,6 +20,7 @@ import (
 	"github.com/dora-dev/dora/query"
 	tuidash "github.com/dora-dev/dora/tui/dash"
 	"github.com/dora-dev/dora/tui/styles"
+	"github.com/dora-dev/dora/views"
 )
 
 func dashCmd(backend *string) *cobra.Command {
@@ -93,8 +94,25 @@ func loadDashboard(args []string) (*dash.Dashboard, error) {
 	return d, err
 }
 
-// savedViews finds the saved views dashboards can name.
-func savedViews() dash.ViewLookup { return nil }
+// savedViews finds the saved views a dashboard's panels name, reading the views file the first
+// time one is asked for.
+func savedViews() dash.ViewLookup {
+	var f *views.File
+	var err error
+	return func(name string) (dash.SavedView, error) {
+		if f == nil && err == nil {
+			f, err = views.Load(views.DefaultPath())
+		}
+		if err != nil {
+			return dash.SavedView{}, err
+		}
+		v, err := f.Find(name)
+		if err != nil {
+			return dash.SavedView{}, err
+		}
+		return dash.SavedView{SQL: v.SQL, Chart: v.Chart, Metric: v.Metric}, nil
+	}
+}
 
 // overrideRange replaces the ends of r that --from and --to give.
 func overrideRange(r dash.Range, from, to string) (dash.Range, error) {

@@ -141,3 +141,33 @@ func TestDashDemo(t *testing.T) {
 		t.Errorf("--height 48 printed %d lines", len(lines))
 	}
 }
+
+// TestDashSavedView: a panel names a saved view and draws its SQL with its chart and metric
+// under the dashboard's range; an unknown name is an error at its place, naming the nearest.
+func TestDashSavedView(t *testing.T) {
+	config := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(config, "dora"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	views := "views:\n  - {name: kept-by-region, sql: \"SELECT region, sum(items_kept), count(*) FROM shipments GROUP BY region ORDER BY region\", chart: bars, metric: count(*)}\n"
+	if err := os.WriteFile(filepath.Join(config, "dora", "views.yaml"), []byte(views), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"XDG_CONFIG_HOME=" + config}
+	file := writeFile(t, "v.yaml", "time: {column: shipped_at, from: 2025-06-01, to: 2025-07-01}\npanels:\n  - {title: Kept, view: kept-by-region}\n")
+	r := dora(t, "", env, "dash", file, "--once", "--width", "100")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, row := range direct(t, "SELECT region, count(*) FROM shipments WHERE shipped_at >= DATE '2025-06-01' AND shipped_at < DATE '2025-07-01' GROUP BY region") {
+		bar := regexp.MustCompile(regexp.QuoteMeta(row[0].(string)) + `\s+[█▏▎▍▌▋▊▉]+\s+` + regexp.QuoteMeta(format.Human(float64(row[1].(int64)))) + `\s`)
+		if !bar.MatchString(r.stdout) {
+			t.Errorf("the view's count(*) bar for %s should read %s:\n%s", row[0], format.Human(float64(row[1].(int64))), r.stdout)
+		}
+	}
+	typo := writeFile(t, "typo.yaml", "panels:\n  - {title: Kept, view: kept-by-regoin}\n")
+	r = dora(t, "", env, "dash", typo, "--once")
+	if r.code != 2 || !strings.Contains(r.stderr, typo+`:2:25: no saved view named "kept-by-regoin"`) || !strings.Contains(r.stderr, `did you mean "kept-by-region"?`) {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+}

@@ -78,7 +78,13 @@ func chartBody(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string 
 			kind = chart.KindColumns
 		}
 	}
-	return chart.RenderWith(s, kind, spec, res, chart.Options{BarStyle: thresholdStyle(s, p)}, w, h)
+	metric := 0
+	for i, c := range metricColumns(res) {
+		if res.Columns[c].Name == p.Metric {
+			metric = i
+		}
+	}
+	return chart.RenderWith(s, kind, spec, res, chart.Options{Metric: metric, BarStyle: thresholdStyle(s, p)}, w, h)
 }
 
 // thresholdStyle styles a value by the panel's thresholds; nil when it has none.
