@@ -1,0 +1,107 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Reconcile looks at every run that has not ended and whose watcher is gone (its pid ended on
+// this machine, or no heartbeat for StaleAfter), and settles it with its engine: a task that
+// still runs gets a new watcher (Resume); one that exited has its exit and log recorded here and
+// now, or is retried as its definition says; one the engine no longer knows fails, in words.
+// A run its watcher never started fails, or is cancelled when that was asked. Every dora
+// process that opens the store calls it, so nothing stays RUNNING for ever after dora is killed.
+func (d *Driver) Reconcile(ctx context.Context) error {
+	runs, err := d.Store.Active(ctx)
+	if err != nil {
+		return err
+	}
+	active := map[string]bool{}
+	for _, r := range runs {
+		active[r.ID] = true
+	}
+	me := Self()
+	var errs []error
+	for _, r := range runs {
+		if r.ParentID != "" && active[r.ParentID] {
+			continue // its parent's watcher drives it, and takes it over with the parent
+		}
+		if !watcherGone(r, me, time.Now()) {
+			continue
+		}
+		if ok, err := d.Store.claimFrom(ctx, r, me); err != nil || !ok {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			continue // another process got there first
+		}
+		if err := d.reconcile(ctx, r); err != nil {
+			errs = append(errs, fmt.Errorf("reconciling run %s: %w", r.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func watcherGone(r *Run, me Watcher, now time.Time) bool {
+	switch {
+	case r.Watcher.PID == 0:
+		return true
+	case r.Watcher == me:
+		return false
+	case r.Watcher.Host == me.Host && !ProcessAlive(r.Watcher.PID):
+		return true
+	}
+	return now.Sub(r.Heartbeat) > StaleAfter
+}
+
+func (d *Driver) reconcile(ctx context.Context, r *Run) error {
+	gone := fmt.Sprintf("its watcher (%s) ended", r.Watcher)
+	switch {
+	case r.Role == RoleGroup, r.State == Running && !r.RetryAt.IsZero():
+		return d.resume(ctx, r.ID)
+	case r.State != Running || r.RunnerID == "":
+		if r.CancelRequested != "" {
+			return d.finish(ctx, r, Cancelled, nil, "cancelled by "+r.CancelRequested+" before it started")
+		}
+		if r.State == Pending {
+			return d.finish(ctx, r, Failed, nil, fmt.Sprintf("%s while the %s runner was starting it; no task was recorded", gone, r.Runner))
+		}
+		return d.finish(ctx, r, Failed, nil, gone+" before it started; nothing ran")
+	}
+	rn, err := d.runner(ctx, r.Runner)
+	if err != nil {
+		return err
+	}
+	st, err := rn.Inspect(ctx, Handle{Runner: r.Runner, ID: r.RunnerID})
+	if err != nil {
+		return fmt.Errorf("asking the %s runner about %s: %w", r.Runner, r.RunnerID, err)
+	}
+	o := outcome{exit: st.Exit}
+	if !st.Exited {
+		o.exit = Exit{Infra: true}
+	}
+	if retry, _ := retryable(&r.Definition, o, r.Attempts); st.Running || retry {
+		return d.resume(ctx, r.ID)
+	}
+	_, err = d.Drive(ctx, r.ID) // it has ended: record how, here and now
+	return err
+}
+
+// resume hands a run this process has claimed to a new watcher.
+func (d *Driver) resume(ctx context.Context, id string) error {
+	if d.Resume == nil {
+		go d.Drive(context.WithoutCancel(ctx), id)
+		return nil
+	}
+	pid, err := d.Resume(ctx, id)
+	if err != nil {
+		return fmt.Errorf("starting a watcher: %w", err)
+	}
+	// The new watcher claims the run itself; naming it here too keeps another process from
+	// taking the run over should this one end before the watcher starts.
+	_, err = d.Store.db.ExecContext(ctx, `UPDATE runs SET watcher_pid = ? WHERE id = ? AND watcher_pid = ? AND watcher_host = ?`,
+		pid, id, Self().PID, Self().Host)
+	return err
+}
