@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -93,27 +94,7 @@ func (p *fileParser) yamlError(err error) {
 
 // fields walks a mapping, refusing keys not in known; each known key's value goes to fn.
 func (p *fileParser) fields(n *yaml.Node, what string, known []string, fn func(key string, k, v *yaml.Node)) {
-	if n.Kind != yaml.MappingNode {
-		p.errorf(n, "%s should be a mapping of keys (%s), not %s", what, strings.Join(known, ", "), describe(n))
-		return
-	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		switch {
-		case !contains(known, k.Value):
-			msg := fmt.Sprintf("unknown key %q in %s", k.Value, what)
-			if near := query.Nearest(k.Value, known); near != "" {
-				msg += fmt.Sprintf("; did you mean %q?", near)
-			}
-			p.errorf(k, "%s (known keys: %s)", msg, strings.Join(known, ", "))
-		case seen[k.Value]:
-			p.errorf(k, "%q is given twice in %s", k.Value, what)
-		default:
-			seen[k.Value] = true
-			fn(k.Value, k, v)
-		}
-	}
+	yamlfile.WalkFields(n, what, known, p.errorf, fn)
 }
 
 func contains(list []string, s string) bool {
@@ -125,21 +106,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.ScalarNode:
-		return strconv.Quote(n.Value)
-	}
-	return "this"
-}
-
 func (p *fileParser) scalar(n *yaml.Node, what string) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(n, "%s should be a single value, not %s", what, describe(n))
+		p.errorf(n, "%s should be a single value, not %s", what, yamlfile.Describe(n))
 		return "", false
 	}
 	return n.Value, true
