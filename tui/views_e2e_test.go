@@ -7,12 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dora-dev/dora/internal/testenv"
 )
 
 // TestSavedViewEndToEnd drives the real binary in tmux: S saves the view on screen with its
 // chart, dora views ls lists it, and dora --view opens it again drawn the same way.
 func TestSavedViewEndToEnd(t *testing.T) {
-	needTmux(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dora")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dora-dev/dora/cmd/dora").CombinedOutput(); err != nil {
@@ -23,24 +24,21 @@ func TestSavedViewEndToEnd(t *testing.T) {
 	cfg := t.TempDir()
 	sql := "SELECT date_trunc('month', shipped_at) AS month, count(*), avg(price) FROM shipments GROUP BY month"
 
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("dora-views-e2e-%d", os.Getpid()), name: "dora"}
 	env := fmt.Sprintf("env TERM=xterm-256color XDG_CONFIG_HOME=%q DORA_BACKEND=duckdb:%s", cfg, wh)
 	script := fmt.Sprintf("cd %q && %s %q --sql %q; echo \"first run ended $?\"; read x; %s %q --view monthly; echo \"dora exited $?\"; sleep 120",
 		dir, env, bin, sql, env, bin)
-	s.tmux("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", "sh", "-c", script)
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	s.tmux("set-option", "-t", s.name, "status", "off")
+	s := testenv.StartTmux(t, "dora-views-e2e", script, 100, 30)
 
-	s.waitText("count(*) by month · lines", "rows · ")
-	s.keys("c")
-	s.waitText("· columns")
-	s.keys("S")
-	s.waitText("save the view as")
-	s.text("monthly")
-	s.keys("Enter")
-	s.waitText("saved view monthly to")
-	s.keys("q")
-	s.waitText("first run ended 0")
+	s.WaitText("count(*) by month · lines", "rows · ")
+	s.Keys("c")
+	s.WaitText("· columns")
+	s.Keys("S")
+	s.WaitText("save the view as")
+	s.Text("monthly")
+	s.Keys("Enter")
+	s.WaitText("saved view monthly to")
+	s.Keys("q")
+	s.WaitText("first run ended 0")
 
 	ls := exec.Command(bin, "views", "ls", "--format", "csv")
 	ls.Env = append(os.Environ(), "XDG_CONFIG_HOME="+cfg)
@@ -53,11 +51,11 @@ func TestSavedViewEndToEnd(t *testing.T) {
 		t.Errorf("dora views ls after S:\n%s\nwant:\n%s", out, want)
 	}
 
-	s.keys("Enter") // the second run: dora --view monthly
-	scr := s.waitText("count(*) by month · columns", "rows · ")
+	s.Keys("Enter") // the second run: dora --view monthly
+	scr := s.WaitText("count(*) by month · columns", "rows · ")
 	if !strings.Contains(scr, "SELECT date_trunc('month', shipped_at) AS month, count(*), avg(price) FROM shipments") {
 		t.Errorf("dora --view should open the saved SQL line:\n%s", scr)
 	}
-	s.keys("q")
-	s.waitText("dora exited 0")
+	s.Keys("q")
+	s.WaitText("dora exited 0")
 }

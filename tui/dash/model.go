@@ -154,7 +154,7 @@ func (m *Model) applyStyles() {
 
 // Init runs every panel and starts the clock.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.refreshAll(false), m.tick())
+	return tea.Batch(tea.RequestBackgroundColor, m.refreshAll(refreshDue), m.tick())
 }
 
 func (m *Model) tick() tea.Cmd {
@@ -164,14 +164,22 @@ func (m *Model) tick() tea.Cmd {
 // now is the clock, to the second: every panel of one refresh sees the same range.
 func (m *Model) now() time.Time { return m.opts.Now().UTC().Truncate(time.Second) }
 
-// refreshAll runs every panel that is not paused (and, with force, the focused one even if it
-// is), except those still waiting for their last answer unless force.
-func (m *Model) refreshAll(force bool) tea.Cmd {
+// How a refresh treats panels that are paused or still waiting for an answer.
+type refreshMode int
+
+const (
+	refreshDue    refreshMode = iota // the clock: panels still waiting keep waiting
+	refreshChange                    // the range or filter changed: waiting panels start over
+	refreshKey                       // r: as a change, and the focused panel even if paused
+)
+
+// refreshAll runs every panel that is not paused, as mode says.
+func (m *Model) refreshAll(mode refreshMode) tea.Cmd {
 	m.lastCycle = m.opts.Now()
 	var cmds []tea.Cmd
 	for i := range m.panels {
 		p := &m.panels[i]
-		if p.paused && !(force && i == m.focus) || p.running && !force {
+		if p.paused && !(mode == refreshKey && i == m.focus) || p.running && mode == refreshDue {
 			continue
 		}
 		cmds = append(cmds, m.run(i))
@@ -233,7 +241,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case clockMsg:
 		cmds := []tea.Cmd{m.tick()}
 		if r := m.d.Refresh; r > 0 && time.Time(msg).Sub(m.lastCycle) >= r {
-			cmds = append(cmds, m.refreshAll(false))
+			cmds = append(cmds, m.refreshAll(refreshDue))
 		}
 		return tea.Batch(cmds...)
 	case spinner.TickMsg:
@@ -322,7 +330,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Right):
 		m.move(1, 0)
 	case key.Matches(msg, k.Refresh):
-		return m.refreshAll(true)
+		return m.refreshAll(refreshKey)
 	case key.Matches(msg, k.Pause):
 		p := &m.panels[m.focus]
 		p.paused = !p.paused
@@ -373,7 +381,7 @@ func (m *Model) changeRange(op func(dash.Range) (dash.Range, error)) tea.Cmd {
 		return nil
 	}
 	m.rng = r
-	return m.refreshAll(true)
+	return m.refreshAll(refreshChange)
 }
 
 func (m *Model) edit(what editing, value string) tea.Cmd {
@@ -413,7 +421,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.editing, m.note = editNone, ""
 		m.input.Blur()
-		return m.refreshAll(true)
+		return m.refreshAll(refreshChange)
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
@@ -547,6 +555,18 @@ func (m *Model) title(i int) string {
 	return t
 }
 
+// shortDuration prints a refresh interval without its zero parts: 30s, 5m, 1h, 1h30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
 // Age prints how long ago an answer came: "just now", "12s ago", "3m ago", "2h ago".
 func Age(d time.Duration) string {
 	switch {
@@ -567,7 +587,7 @@ func (m *Model) header() string {
 	}
 	refresh := "refresh off"
 	if m.d.Refresh > 0 {
-		refresh = "refresh " + m.d.Refresh.String()
+		refresh = "refresh " + shortDuration(m.d.Refresh)
 	}
 	left := s.Header.Title.Render(" dora ") + s.Bold.Render(m.d.Title) + s.Muted.Render(" · "+scopeText(m.d, m.rng, m.whereText, m.opts.Now())+" · "+refresh)
 	return common.Fit(left, m.width)
