@@ -32,10 +32,16 @@ type harness struct {
 
 func newHarness(t *testing.T, d *dash.Dashboard, path string, w, h int) *harness {
 	t.Helper()
+	return newHarnessWith(t, d, path, w, h, Options{})
+}
+
+func newHarnessWith(t *testing.T, d *dash.Dashboard, path string, w, h int, opts Options) *harness {
+	t.Helper()
 	r := dash.NewRunner(opener(path), dash.Parallel)
 	t.Cleanup(func() { r.Close() })
-	m := New(context.Background(), r, d, Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText, NoColor: true,
-		Now: func() time.Time { return now }})
+	opts.Range, opts.Where, opts.WhereText, opts.NoColor = d.Range, d.Where, d.WhereText, true
+	opts.Now = func() time.Time { return now }
+	m := New(context.Background(), r, d, opts)
 	hs := &harness{t: t, m: m, msgs: make(chan tea.Msg, 64)}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.run(m.Init())
@@ -344,5 +350,17 @@ func TestShortDurationAndAge(t *testing.T) {
 		if got := Age(d); got != want {
 			t.Errorf("Age(%v) = %s, want %s", d, got, want)
 		}
+	}
+}
+
+// TestWall: --wall leaves out the header and the help bar; the panels take every line.
+func TestWall(t *testing.T) {
+	h := newHarnessWith(t, demoDashboard(t), warehouse, 160, 48, Options{Wall: true})
+	lines := strings.Split(h.screen(), "\n")
+	if len(lines) != 48 || !strings.HasPrefix(lines[0], "╭─ ▸ Shipments") || !strings.HasPrefix(lines[47], "╰") {
+		t.Errorf("a wall screen is all panels, first line to last:\n%s", h.screen())
+	}
+	if scr := h.screen(); strings.Contains(scr, "shift range") || strings.Contains(scr, "refresh 30s") {
+		t.Errorf("the wall screen shows chrome:\n%s", scr)
 	}
 }
