@@ -73,7 +73,7 @@ func openCheckpoint(opts Options) (*checkpoint, error) {
 	}
 	version := opts.Version
 	if version == "" {
-		version = time.Now().UTC().Format("20060102t150405")
+		version = NewVersion(time.Now())
 	}
 	return &checkpoint{Source: opts.Source, Table: opts.Table, Version: version, Done: map[string]objectDone{}, path: path}, nil
 }
@@ -104,3 +104,6 @@ func (c *checkpoint) save() error {
 }
 
 func (c *checkpoint) remove() { os.Remove(c.path) }
+
+// NewVersion names the version a load started at t writes, when it is not given one.
+func NewVersion(t time.Time) string { return t.UTC().Format("20060102t150405") }

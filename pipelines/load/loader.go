@@ -29,7 +29,7 @@ type Options struct {
 	BatchBytes int      // approximate size of one write
 	Mapping    []byte   // the backend's own mapping document, overriding inference
 	Shard      int      // this shard, 0-based, of Shards
-	Shards     int      // 0 or 1: no sharding
+	Shards     int      // 0: not sharded; else this load writes its shard into Version and Publish shows it
 	Resume     bool     // continue the version a crashed load left, skipping finished objects
 	DeadLetter string   // NDJSON file for rows that cannot be written; created when needed
 	Checkpoint string   // the checkpoint file; derived from the table and source when empty
@@ -106,11 +106,15 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	if err != nil {
 		return Summary{}, err // worded by the store, with the URL
 	}
-	if opts.Shards > 1 {
-		objs = shardOf(objs, opts.Shard, opts.Shards)
-	}
 	if len(objs) == 0 {
 		return Summary{}, fmt.Errorf("nothing to load: %s holds no files", opts.Source)
+	}
+	if opts.Shards > 0 {
+		objs = shardOf(objs, opts.Shard, opts.Shards)
+		if len(objs) == 0 {
+			// More shards than files: this one has nothing to do, and the others write the version.
+			return Summary{Source: opts.Source, Index: physicalName(b, opts.Table, opts.Version), Alias: opts.Table}, nil
+		}
 	}
 
 	cp, err := openCheckpoint(opts)
@@ -124,7 +128,7 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	if err := checkIDColumns(schema, opts.IDColumns); err != nil {
 		return Summary{}, err
 	}
-	sink, err := b.Sink(ctx, opts.Table, schema, backends.SinkOptions{Version: cp.Version, Workers: opts.Workers, Resume: opts.Resume || cp.resumed || opts.Shards > 1, Mapping: opts.Mapping})
+	sink, err := b.Sink(ctx, opts.Table, schema, backends.SinkOptions{Version: cp.Version, Workers: opts.Workers, Resume: opts.Resume || cp.resumed || opts.Shards > 0, Mapping: opts.Mapping})
 	if err != nil {
 		return Summary{}, fmt.Errorf("creating version %s of %s: %w", cp.Version, opts.Table, err)
 	}
@@ -181,12 +185,12 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 			return sum, fmt.Errorf("counting %s: %w", sum.Index, err)
 		}
 		// Shards share the version, so one shard can only check that its rows are all there.
-		if n != sum.Indexed && !(opts.Shards > 1 && n > sum.Indexed) {
+		if n != sum.Indexed && !(opts.Shards > 0 && n > sum.Indexed) {
 			sum.Seconds = time.Since(start).Seconds()
 			return sum, fmt.Errorf("%w: wrote %d rows but %s holds %d (rows sharing an id overwrite each other: check --id)", ErrReconcile, sum.Indexed, sum.Index, n)
 		}
 	}
-	if opts.Shards > 1 {
+	if opts.Shards > 0 {
 		sum.Seconds = time.Since(start).Seconds()
 		return sum, nil // every shard writes into the version; publishing is a separate step
 	}

@@ -52,6 +52,9 @@ func Main(m *testing.M) {
 	os.Exit(run(m))
 }
 
+// Run is Main for a TestMain with more to do after the tests: it returns m.Run's exit code.
+func Run(m *testing.M) int { return run(m) }
+
 func run(m *testing.M) int {
 	stop, err := start()
 	if err != nil {
