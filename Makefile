@@ -4,7 +4,7 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build image test unit bench bench-query bench-es bench-load fuzz fuzz-sql clean
+.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash fuzz fuzz-sql clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
@@ -36,6 +36,9 @@ bench-es: build
 
 bench-load: build
 	bash scripts/bench-load
+
+bench-dash: build
+	bash scripts/bench-dash
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./query/

@@ -35,13 +35,21 @@ type Runner struct {
 	openedAt time.Time // of the last failed try
 
 	smu     sync.Mutex
-	schemas map[string]query.Schema
+	schemas map[string]*schemaEntry
+}
+
+// schemaEntry is one table's schema; its lock makes the panels of a cold start wait for one read
+// instead of each reading it.
+type schemaEntry struct {
+	mu     sync.Mutex
+	schema query.Schema
+	ok     bool
 }
 
 // NewRunner returns a runner that opens its backend with open and runs up to parallel queries at
 // once.
 func NewRunner(open Opener, parallel int) *Runner {
-	return &Runner{open: open, sem: make(chan struct{}, max(1, parallel)), schemas: map[string]query.Schema{}}
+	return &Runner{open: open, sem: make(chan struct{}, max(1, parallel)), schemas: map[string]*schemaEntry{}}
 }
 
 // Backend returns the open backend, opening it if it is not open yet.
@@ -78,18 +86,22 @@ func (r *Runner) Close() error {
 // Schema returns a table's schema, read once.
 func (r *Runner) Schema(ctx context.Context, b backends.Backend, table string) (query.Schema, error) {
 	r.smu.Lock()
-	s, ok := r.schemas[table]
+	e := r.schemas[table]
+	if e == nil {
+		e = &schemaEntry{}
+		r.schemas[table] = e
+	}
 	r.smu.Unlock()
-	if ok {
-		return s, nil
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ok {
+		return e.schema, nil
 	}
 	s, err := b.Schema(ctx, table)
 	if err != nil {
 		return query.Schema{}, err
 	}
-	r.smu.Lock()
-	r.schemas[table] = s
-	r.smu.Unlock()
+	e.schema, e.ok = s, true
 	return s, nil
 }
 
