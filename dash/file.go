@@ -30,66 +30,43 @@ func Load(path string, views ViewLookup) (*Dashboard, error) {
 // views are looked up with views (nil when there are none), and every problem is reported with
 // its line and column; the error is an Errors.
 func Parse(file string, data []byte, views ViewLookup) (*Dashboard, error) {
-	p := &fileParser{file: file, lines: strings.Split(string(data), "\n"), views: views}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		p.yamlError(err)
-		return nil, p.errs
-	}
+	f, root := yamlfile.Parse(file, data)
+	p := &fileParser{File: f, lines: strings.Split(string(data), "\n"), views: views}
 	d := &Dashboard{File: file, Columns: 2}
-	if len(root.Content) == 0 {
+	switch {
+	case f.Err() != nil:
+	case root == nil:
 		p.errorf(nil, "the file is empty: a dashboard needs at least a list of panels")
-		return nil, p.errs
+	default:
+		p.dashboard(root, d)
 	}
-	p.dashboard(root.Content[0], d)
-	if len(p.errs) > 0 {
-		sort.SliceStable(p.errs, func(i, j int) bool {
-			a, b := p.errs[i], p.errs[j]
+	if err := f.Err(); err != nil {
+		es := err.(yamlfile.Errors)
+		sort.SliceStable(es, func(i, j int) bool {
+			a, b := es[i], es[j]
 			return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
 		})
-		return nil, p.errs
+		return nil, es
 	}
 	return d, nil
 }
 
 type fileParser struct {
-	file  string
-	lines []string
+	*yamlfile.File
+	lines []string // for placing errors inside a scalar
 	views ViewLookup
-	errs  Errors
 }
 
 func (p *fileParser) errorAt(line, col int, format string, args ...any) {
-	e := &Error{File: p.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
-	if line > 0 && line <= len(p.lines) {
-		e.Source = strings.TrimRight(p.lines[line-1], "\r")
-	}
-	p.errs = append(p.errs, e)
+	p.ErrorAt(line, col, format, args...)
 }
 
-func (p *fileParser) errorf(n *yaml.Node, format string, args ...any) {
-	if n == nil {
-		p.errorAt(0, 0, format, args...)
-		return
-	}
-	p.errorAt(n.Line, n.Column, format, args...)
-}
+func (p *fileParser) errorf(n *yaml.Node, format string, args ...any) { p.Errorf(n, format, args...) }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlError turns the YAML library's "yaml: line 3: ..." into a located Error.
-func (p *fileParser) yamlError(err error) {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		col := 1
-		if line <= len(p.lines) {
-			col = len(p.lines[line-1]) - len(strings.TrimLeft(p.lines[line-1], " ")) + 1
-		}
-		p.errorAt(line, col, "%s", m[2])
-		return
-	}
-	p.errorf(nil, "%s", strings.TrimPrefix(msg, "yaml: "))
+// count is how many problems were found so far.
+func (p *fileParser) count() int {
+	es, _ := p.Err().(yamlfile.Errors)
+	return len(es)
 }
 
 // fields walks a mapping, refusing keys not in known; each known key's value goes to fn.
@@ -106,13 +83,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (p *fileParser) scalar(n *yaml.Node, what string) (string, bool) {
-	if n.Kind != yaml.ScalarNode {
-		p.errorf(n, "%s should be a single value, not %s", what, yamlfile.Describe(n))
-		return "", false
-	}
-	return n.Value, true
-}
+func (p *fileParser) scalar(n *yaml.Node, what string) (string, bool) { return p.Scalar(n, what) }
 
 func (p *fileParser) integer(n *yaml.Node, what string, lo, hi int) (int, bool) {
 	s, ok := p.scalar(n, what)
@@ -235,7 +206,7 @@ var panelKeys = []string{"title", "sql", "view", "chart", "time", "width", "heig
 
 func (p *fileParser) panel(n *yaml.Node, i int, d *Dashboard) (Panel, bool) {
 	pan := Panel{Width: 1, Height: 1, Line: n.Line}
-	before := len(p.errs)
+	before := p.count()
 	var sqlNode, viewNode, chartNode, widthNode *yaml.Node
 	p.fields(n, fmt.Sprintf("panel %d", i+1), panelKeys, func(key string, k, v *yaml.Node) {
 		switch key {
@@ -311,7 +282,7 @@ func (p *fileParser) panel(n *yaml.Node, i int, d *Dashboard) (Panel, bool) {
 	if widthNode != nil && pan.Width > d.Columns {
 		p.errorf(widthNode, "width %d is wider than the grid's %d columns (layout.columns)", pan.Width, d.Columns)
 	}
-	if len(p.errs) > before {
+	if p.count() > before {
 		return pan, false
 	}
 	pan.Chart = DefaultChart(pan.Spec)
