@@ -3,9 +3,15 @@ package dash_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net"
+	"net/url"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,4 +144,140 @@ func equal(a, b any) bool {
 		return fa == fb || math.Abs(fa-fb) <= 1e-9*math.Max(math.Abs(fa), math.Abs(fb))
 	}
 	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+// tcpGate forwards 127.0.0.1:port to a real server and can be shut and opened again on the same
+// port, as the network path to a restarting Elasticsearch would be.
+type tcpGate struct {
+	t      *testing.T
+	target string
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newGate(t *testing.T, target string) *tcpGate {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &tcpGate{t: t, target: target, addr: ln.Addr().String()}
+	ln.Close()
+	t.Cleanup(g.shut)
+	return g
+}
+
+func (g *tcpGate) open() {
+	ln, err := net.Listen("tcp", g.addr)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.mu.Lock()
+	g.ln = ln
+	g.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", g.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			g.mu.Lock()
+			g.conns = append(g.conns, c, s)
+			g.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+}
+
+func (g *tcpGate) shut() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ln != nil {
+		g.ln.Close()
+		g.ln = nil
+	}
+	for _, c := range g.conns {
+		c.Close()
+	}
+	g.conns = nil
+}
+
+// TestElasticsearchDownAndBack: a dashboard started while Elasticsearch cannot be reached says so
+// on every panel and answers once it can; losing it later fails the panels in words again, and
+// the refresh after it is back answers them.
+func TestElasticsearchDownAndBack(t *testing.T) {
+	esURL := testenv.Elasticsearch(t)
+	ctx := context.Background()
+	u, err := url.Parse(esURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGate(t, u.Host)
+	es, err := backends.Open(ctx, esURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	duck, err := backends.Open(ctx, "duckdb:"+demoWarehouse(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer duck.Close()
+	index := fmt.Sprintf("dora_dash_down_%d", time.Now().UnixNano())
+	t.Cleanup(func() { testenv.DeleteIndices(esURL, index+"*") })
+	rows := testenv.CopyTable(t, duck, es, "shipments", index, nil)
+
+	d, err := dash.Parse("down.yaml", []byte(fmt.Sprintf("panels:\n  - {title: Count, sql: \"SELECT count(*) FROM %s\"}\n  - {title: Regions, sql: \"SELECT region, count(*) FROM %[1]s GROUP BY region\"}\n", index)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := dash.NewRunner(func(ctx context.Context) (backends.Backend, error) { return backends.Open(ctx, "http://"+g.addr) }, dash.Parallel)
+	defer r.Close()
+	refresh := func() []dash.Answer {
+		time.Sleep(1100 * time.Millisecond) // past the runner's memory of a failed open
+		return r.RunAll(ctx, d, d.Scope(dash.Range{}, nil, time.Now()), nil)
+	}
+	wantDown := func(when string, as []dash.Answer) {
+		t.Helper()
+		for i, a := range as {
+			if !errors.Is(a.Err, backends.ErrUnavailable) || !strings.Contains(a.Err.Error(), "Elasticsearch") {
+				t.Errorf("%s: panel %d should say Elasticsearch is unavailable: %v", when, i+1, a.Err)
+			}
+		}
+	}
+	wantUp := func(when string, as []dash.Answer) {
+		t.Helper()
+		for i, a := range as {
+			if a.Err != nil {
+				t.Fatalf("%s: panel %d: %v", when, i+1, a.Err)
+			}
+		}
+		if n := as[0].Result.Rows[0][0]; fmt.Sprint(n) != fmt.Sprint(rows) {
+			t.Errorf("%s: count %v, want %d", when, n, rows)
+		}
+	}
+	wantDown("started while down", refresh())
+	g.open()
+	wantUp("once it answers", refresh())
+	g.shut()
+	wantDown("lost", refresh())
+	g.open()
+	wantUp("back", refresh())
+}
+
+// demoWarehouse builds a small demo warehouse for one test.
+func demoWarehouse(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "demo.duckdb")
+	if err := duckdb.BuildDemoAt(context.Background(), path, 5000, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
