@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// runJSON is a run as dora prints it: secrets redacted.
-type runJSON struct {
+// RunJSON is a run as dora prints it (--json), secrets redacted; tests and scripts read it back
+// with it.
+type RunJSON struct {
 	ID         string            `json:"id"`
 	Job        string            `json:"job"`
 	Status     State             `json:"status"`
@@ -22,20 +23,27 @@ type runJSON struct {
 	ParentID   string            `json:"parent_id,omitempty"`
 	RetryOf    string            `json:"retry_of,omitempty"`
 	Role       string            `json:"role,omitempty"`
-	Children   []*Run            `json:"children,omitempty"`
+	Children   []RunJSON         `json:"children,omitempty"`
 }
 
 // MarshalJSON prints the run as `dora jobs show --json` does: id, job, status, exit_code,
 // reason, attempts, runner, runner_id, env (secrets as ****), created_at, started_at,
 // finished_at, and a parent's children.
-func (r *Run) MarshalJSON() ([]byte, error) {
+func (r *Run) MarshalJSON() ([]byte, error) { return json.Marshal(r.JSON()) }
+
+// JSON is the run as MarshalJSON prints it.
+func (r *Run) JSON() RunJSON {
 	env := RedactEnv(r.Env)
 	if env == nil {
 		env = map[string]string{}
 	}
-	return json.Marshal(runJSON{ID: r.ID, Job: r.Job, Status: r.State, ExitCode: r.ExitCode, Reason: r.Reason, Attempts: r.Attempts,
+	j := RunJSON{ID: r.ID, Job: r.Job, Status: r.State, ExitCode: r.ExitCode, Reason: r.Reason, Attempts: r.Attempts,
 		Runner: r.Runner, RunnerID: r.RunnerID, Env: env, CreatedAt: jsonTime(r.CreatedAt), StartedAt: jsonTime(r.StartedAt),
-		FinishedAt: jsonTime(r.FinishedAt), ParentID: r.ParentID, RetryOf: r.RetryOf, Role: r.Role, Children: r.Children})
+		FinishedAt: jsonTime(r.FinishedAt), ParentID: r.ParentID, RetryOf: r.RetryOf, Role: r.Role}
+	for _, c := range r.Children {
+		j.Children = append(j.Children, c.JSON())
+	}
+	return j
 }
 
 func jsonTime(t time.Time) *string {

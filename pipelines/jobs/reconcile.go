@@ -60,7 +60,7 @@ func (d *Driver) reconcile(ctx context.Context, r *Run) error {
 	gone := fmt.Sprintf("its watcher (%s) ended", r.Watcher)
 	switch {
 	case r.Role == RoleGroup, r.State == Running && !r.RetryAt.IsZero():
-		return d.resume(ctx, r.ID)
+		return d.Detach(ctx, r.ID)
 	case r.State != Running || r.RunnerID == "":
 		if r.CancelRequested != "" {
 			return d.finish(ctx, r, Cancelled, nil, "cancelled by "+r.CancelRequested+" before it started")
@@ -83,14 +83,15 @@ func (d *Driver) reconcile(ctx context.Context, r *Run) error {
 		o.exit = Exit{Infra: true}
 	}
 	if retry, _ := retryable(&r.Definition, o, r.Attempts); st.Running || retry {
-		return d.resume(ctx, r.ID)
+		return d.Detach(ctx, r.ID)
 	}
 	_, err = d.Drive(ctx, r.ID) // it has ended: record how, here and now
 	return err
 }
 
-// resume hands a run this process has claimed to a new watcher.
-func (d *Driver) resume(ctx context.Context, id string) error {
+// Detach hands a run this process watches to a new watcher, through Resume: the CLI's
+// `dora jobs run` without --wait ends here, and so does a reconciled run whose task runs on.
+func (d *Driver) Detach(ctx context.Context, id string) error {
 	if d.Resume == nil {
 		go d.Drive(context.WithoutCancel(ctx), id)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -623,4 +624,33 @@ func bytesText(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// Follow writes a run's log to w from its start; with follow it goes on until the run ends,
+// and returns the run as it ended.
+func (s *Store) Follow(ctx context.Context, id string, w io.Writer, follow bool) (*Run, error) {
+	var pos int64
+	for {
+		// The run is read before its log, so once it has ended the last read has everything.
+		r, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		data, next, err := s.Log(ctx, id, pos)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(data); err != nil {
+			return nil, err
+		}
+		pos = next
+		if !follow || r.State.Ended() {
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return r, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
