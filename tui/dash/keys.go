@@ -13,6 +13,7 @@ type KeyMap struct {
 	Range                 key.Binding
 	Filter                key.Binding
 	Submit, Cancel        key.Binding
+	Help                  key.Binding
 	Quit, ForceQuit       key.Binding
 }
 
@@ -34,6 +35,7 @@ func DefaultKeyMap() KeyMap {
 		Filter:    key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "filter")),
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c")),
 	}
@@ -41,10 +43,10 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the help bar.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Zoom, k.Earlier, k.Wider, k.Range, k.Filter, k.Refresh, k.Pause, k.Quit}
+	return []key.Binding{k.Up, k.Zoom, k.Earlier, k.Wider, k.Range, k.Filter, k.Refresh, k.Pause, k.Help, k.Quit}
 }
 
 // FullHelp is every binding, grouped.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Zoom}, {k.Earlier, k.Wider, k.Range, k.Filter}, {k.Refresh, k.Pause, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Zoom}, {k.Earlier, k.Wider, k.Range, k.Filter}, {k.Refresh, k.Pause, k.Help, k.Quit}}
 }

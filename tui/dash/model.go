@@ -118,6 +118,7 @@ type Model struct {
 	noteBad   bool
 	zoom      *tui.Model
 	zooming   bool
+	showHelp  bool
 	quitting  bool
 }
 
@@ -299,6 +300,10 @@ func (m *Model) answered(msg answerMsg) tea.Cmd {
 		return nil // a newer run superseded this one
 	}
 	p.running = false
+	if p.cancel != nil { // release the run's context: a wall screen refreshes for days
+		p.cancel()
+		p.cancel = nil
+	}
 	if errors.Is(msg.answer.Err, context.Canceled) && m.ctx.Err() != nil {
 		return nil
 	}
@@ -318,9 +323,17 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.editKey(msg)
 	}
 	m.note = ""
+	if m.showHelp { // any key closes the help
+		m.showHelp = false
+		if key.Matches(msg, k.Help, k.Cancel) {
+			return nil
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
 	case key.Matches(msg, k.Up):
 		m.move(0, -1)
 	case key.Matches(msg, k.Down):
@@ -512,6 +525,11 @@ func (m *Model) render() string {
 	}
 	m.scroll = max(0, min(m.scroll, len(lines)-bodyH))
 	body := common.Block(strings.Join(lines[m.scroll:min(len(lines), m.scroll+bodyH)], "\n"), w, bodyH)
+	if m.showHelp {
+		m.help.ShowAll = true
+		body = common.Box(s, "keys", center(m.help.FullHelpView(m.keys.FullHelp()), w-2, bodyH-2), w, bodyH, true)
+		m.help.ShowAll = false
+	}
 	if m.opts.Wall {
 		return body
 	}

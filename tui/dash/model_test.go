@@ -364,3 +364,16 @@ func TestWall(t *testing.T) {
 		t.Errorf("the wall screen shows chrome:\n%s", scr)
 	}
 }
+
+// TestHelp: ? shows every key; any key closes it.
+func TestHelp(t *testing.T) {
+	h := newHarness(t, demoDashboard(t), warehouse, 120, 30)
+	h.press("?")
+	if scr := h.screen(); !strings.Contains(scr, "╭─ keys") || !strings.Contains(scr, "widen/narrow") || !strings.Contains(scr, "pause panel") {
+		t.Fatalf("? should show the keys:\n%s", scr)
+	}
+	h.press("?")
+	if scr := h.screen(); strings.Contains(scr, "╭─ keys") || !strings.Contains(scr, "▸ Shipments") {
+		t.Errorf("? again should close the help:\n%s", scr)
+	}
+}
