@@ -21,9 +21,7 @@ import (
 // The tests drive real processes through the local runner. The test binary doubles as the
 // supervisor, as the dora binary does in production.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 3 && os.Args[1] == local.SuperviseArgs[0] && os.Args[2] == local.SuperviseArgs[1] {
-		os.Exit(local.Supervise(os.Args[3:]))
-	}
+	local.SuperviseIfAsked()
 	os.Exit(m.Run())
 }
 
@@ -537,4 +535,36 @@ func deadPID(t *testing.T) int {
 	}
 	p.Wait()
 	return p.Pid
+}
+
+// A watcher that died after the runner started the task, before it recorded the task: the
+// local runner finds the task by its run and attempt, and the run goes on to its true end.
+func TestReconcileFindsATaskItsWatcherNeverRecorded(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r, err := e.d.Create(ctx, e.def(`{name: unrecorded, command: [sh, -c, 'sleep 0.3; exit 5']}`), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := os.Executable()
+	rn, err := local.Open(ctx, jobs.RunnerConfig{StateDir: e.dir, Self: self})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, _ := r.Task(1)
+	if _, err := rn.Start(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(e.dir, "runs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE runs SET status = 'PENDING', attempts = 1, watcher_pid = ? WHERE id = ?`, deadPID(t), r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want(t, e.waitFor(r.ID, "an end", func(r *jobs.Run) bool { return r.State.Ended() }), jobs.Failed, 5)
 }

@@ -56,19 +56,35 @@ func watcherGone(r *Run, me Watcher, now time.Time) bool {
 	return now.Sub(r.Heartbeat) > StaleAfter
 }
 
+// Finder is a runner that can find a task from its run and attempt alone (by its labels, by its
+// files): for a watcher that died after asking the runner to start a task and before recording
+// the answer. Runners need not be one.
+type Finder interface {
+	Find(ctx context.Context, runID string, attempt int) (h Handle, found bool, err error)
+}
+
 func (d *Driver) reconcile(ctx context.Context, r *Run) error {
 	gone := fmt.Sprintf("its watcher (%s) ended", r.Watcher)
-	switch {
-	case r.Role == RoleGroup, r.State == Running && !r.RetryAt.IsZero():
+	if r.Role == RoleGroup || r.State == Running && !r.RetryAt.IsZero() {
 		return d.Detach(ctx, r.ID)
-	case r.State != Running || r.RunnerID == "":
-		if r.CancelRequested != "" {
-			return d.finish(ctx, r, Cancelled, nil, "cancelled by "+r.CancelRequested+" before it started")
+	}
+	if r.RunnerID == "" && r.State != Queued {
+		found, err := d.find(ctx, r)
+		if err != nil {
+			return err
 		}
-		if r.State == Pending {
-			return d.finish(ctx, r, Failed, nil, fmt.Sprintf("%s while the %s runner was starting it; no task was recorded", gone, r.Runner))
+		if found {
+			return d.reconcile(ctx, r)
 		}
+	}
+	switch {
+	case r.RunnerID != "":
+	case r.CancelRequested != "":
+		return d.finish(ctx, r, Cancelled, nil, "cancelled by "+r.CancelRequested+" before it started")
+	case r.State == Queued:
 		return d.finish(ctx, r, Failed, nil, gone+" before it started; nothing ran")
+	default:
+		return d.finish(ctx, r, Failed, nil, fmt.Sprintf("%s while the %s runner was starting attempt %d, and no task of it was found", gone, r.Runner, r.Attempts))
 	}
 	rn, err := d.runner(ctx, r.Runner)
 	if err != nil {
@@ -87,6 +103,24 @@ func (d *Driver) reconcile(ctx context.Context, r *Run) error {
 	}
 	_, err = d.Drive(ctx, r.ID) // it has ended: record how, here and now
 	return err
+}
+
+// find asks the run's runner for the task of its current attempt, recording it when found.
+func (d *Driver) find(ctx context.Context, r *Run) (bool, error) {
+	rn, err := d.runner(ctx, r.Runner)
+	if err != nil {
+		return false, err
+	}
+	f, ok := rn.(Finder)
+	if !ok {
+		return false, nil
+	}
+	h, found, err := f.Find(ctx, r.ID, r.Attempts)
+	if err != nil || !found {
+		return false, err
+	}
+	// When it started is not known: its timeout counts from now.
+	return true, d.started(ctx, r, h)
 }
 
 // Detach hands a run this process watches to a new watcher, through Resume: the CLI's

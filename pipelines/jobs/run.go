@@ -280,10 +280,12 @@ func (d *Driver) attempt(ctx context.Context, r *Run, rn Runner, n int, w *watch
 		}
 		r.State = Pending
 	}
-	if err := d.Store.update(ctx, r.ID, map[string]any{"attempts": n, "attempt_log": 0, "retry_at": nil}); err != nil {
+	// The last attempt's handle goes: until the runner answers, the run has no task (a watcher
+	// dying now leaves reconciliation to find it, when the runner is a Finder).
+	if err := d.Store.update(ctx, r.ID, map[string]any{"attempts": n, "attempt_log": 0, "retry_at": nil, "runner_id": ""}); err != nil {
 		return outcome{}, err
 	}
-	r.Attempts = n
+	r.Attempts, r.RunnerID = n, ""
 	task, err := r.Task(n)
 	if err != nil {
 		return outcome{startErr: err}, nil
@@ -295,22 +297,29 @@ func (d *Driver) attempt(ctx context.Context, r *Run, rn Runner, n int, w *watch
 	if err != nil {
 		return outcome{startErr: err}, nil
 	}
+	if err := d.started(ctx, r, h); err != nil {
+		return outcome{}, err
+	}
+	return d.await(ctx, r, rn, h, w)
+}
+
+// started records the task of the current attempt: RUNNING, with its handle; its timeout
+// counts from now.
+func (d *Driver) started(ctx context.Context, r *Run, h Handle) error {
 	now := time.Now()
 	set := map[string]any{"runner_id": h.ID, "attempt_started_at": now.UnixMilli()}
 	if r.StartedAt.IsZero() {
 		set["started_at"] = now.UnixMilli()
 		r.StartedAt = now
 	}
+	var err error
 	if r.State == Running {
 		err = d.Store.update(ctx, r.ID, set)
 	} else {
 		_, err = d.Store.Advance(ctx, r.ID, Running, set)
 	}
-	if err != nil {
-		return outcome{}, err
-	}
 	r.State, r.RunnerID, r.AttemptStartedAt, r.AttemptLog = Running, h.ID, now, 0
-	return d.await(ctx, r, rn, h, w)
+	return err
 }
 
 // pickUp picks up the attempt a watcher that died left running.

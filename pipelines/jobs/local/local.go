@@ -44,7 +44,10 @@ type Runner struct {
 	children map[string]chan struct{} // supervisors started here: closed once reaped
 }
 
-var _ jobs.Runner = (*Runner)(nil)
+var (
+	_ jobs.Runner = (*Runner)(nil)
+	_ jobs.Finder = (*Runner)(nil)
+)
 
 // Open makes a local runner keeping its files under c.StateDir/local.
 func Open(ctx context.Context, c jobs.RunnerConfig) (jobs.Runner, error) {
@@ -71,6 +74,9 @@ func (r *Runner) taskDir(h jobs.Handle) (string, error) {
 // Start runs the task's command under the supervisor, in a new process group, with this
 // process's environment and the task's env over it. Its id is <run>.<attempt>.
 func (r *Runner) Start(ctx context.Context, t jobs.Task) (jobs.Handle, error) {
+	if t.RunID == "" || t.Attempt < 1 {
+		return jobs.Handle{}, errors.New("a task needs its run id and attempt")
+	}
 	if len(t.Command) == 0 {
 		return jobs.Handle{}, errors.New("the local runner runs a command, and the job has none (an image alone needs the docker or ecs runner)")
 	}
@@ -355,6 +361,19 @@ func (r *Runner) Logs(ctx context.Context, h jobs.Handle, follow bool, w io.Writ
 	}
 }
 
+// Find finds an attempt's task by its files, for a watcher that died before it recorded it.
+func (r *Runner) Find(ctx context.Context, runID string, attempt int) (jobs.Handle, bool, error) {
+	h := jobs.Handle{Runner: Name, ID: runID + "." + strconv.Itoa(attempt)}
+	dir, err := r.taskDir(h)
+	if err != nil {
+		return jobs.Handle{}, false, err
+	}
+	if readPID(dir) <= 0 {
+		return jobs.Handle{}, false, nil
+	}
+	return h, true, nil
+}
+
 // Remove deletes the task's files, once its log and exit are stored.
 func (r *Runner) Remove(ctx context.Context, h jobs.Handle) error {
 	dir, err := r.taskDir(h)
@@ -369,11 +388,11 @@ func (r *Runner) Remove(ctx context.Context, h jobs.Handle) error {
 
 // writeFile writes a file whole or not at all.
 func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err

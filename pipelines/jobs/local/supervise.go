@@ -8,8 +8,18 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"syscall"
 )
+
+// SuperviseIfAsked supervises and exits when this process was started as a supervisor: a test
+// binary standing in for dora calls it first thing in TestMain.
+func SuperviseIfAsked() {
+	if len(os.Args) > len(SuperviseArgs) && slices.Equal(os.Args[1:1+len(SuperviseArgs)], SuperviseArgs) {
+		os.Exit(Supervise(os.Args[1+len(SuperviseArgs):]))
+	}
+}
 
 // Supervise is the supervisor, run as `dora jobs _supervise DIR -- ARGV...` in the task's own
 // process group with its output already going to DIR/log: it runs ARGV (never through a
@@ -21,6 +31,11 @@ func Supervise(args []string) int {
 		return 2
 	}
 	dir, argv := args[0], args[2:]
+	// The runner writes the pid too, but a dora killed right after starting this would not.
+	if err := writeFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(os.Getpid()))); err != nil {
+		fmt.Fprintf(os.Stderr, "dora supervisor: %v\n", err)
+		return 1
+	}
 	// SIGTERM and SIGINT go to the whole group: the command decides what to do with them, and
 	// the supervisor stays to write down how it ended. (Caught, not ignored, so the command
 	// starts with the default handlers.)
