@@ -103,6 +103,40 @@ func jobError(err error) error {
 	return err
 }
 
+// defJSON is a job definition as dora jobs ls --json prints it: the file's fields, durations as
+// Go writes them (30m0s), memory in bytes, secrets redacted.
+type defJSON struct {
+	Name    string            `json:"name"`
+	File    string            `json:"file"`
+	Image   string            `json:"image,omitempty"`
+	Command []string          `json:"command,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	CPU     float64           `json:"cpu,omitempty"`
+	Memory  int64             `json:"memory,omitempty"`
+	Timeout string            `json:"timeout,omitempty"`
+	Retries struct {
+		Attempts       int    `json:"attempts"`
+		OnExitCodes    []int  `json:"on_exit_codes,omitempty"`
+		OnInfraFailure bool   `json:"on_infra_failure"`
+		Backoff        string `json:"backoff,omitempty"`
+	} `json:"retries"`
+	Tags   map[string]string `json:"tags,omitempty"`
+	Runner string            `json:"runner"`
+}
+
+func definitionJSON(d *jobs.Definition) defJSON {
+	j := defJSON{Name: d.Name, File: d.File, Image: d.Image, Command: d.Command, Env: jobs.RedactEnv(d.Env), CPU: d.CPU,
+		Memory: d.Memory, Tags: d.Tags, Runner: d.RunnerName()}
+	if d.Timeout > 0 {
+		j.Timeout = d.Timeout.String()
+	}
+	j.Retries.Attempts, j.Retries.OnExitCodes, j.Retries.OnInfraFailure = d.Retries.Attempts, d.Retries.OnExitCodes, d.Retries.OnInfraFailure
+	if d.Retries.Backoff > 0 {
+		j.Retries.Backoff = d.Retries.Backoff.String()
+	}
+	return j
+}
+
 func jobsLsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -112,10 +146,9 @@ func jobsLsCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defs, errs := jobs.Definitions(jobs.JobsDir())
 			if asJSON {
-				out := make([]jobs.Definition, len(defs))
+				out := make([]defJSON, len(defs))
 				for i, d := range defs {
-					out[i] = *d
-					out[i].Env = jobs.RedactEnv(d.Env)
+					out[i] = definitionJSON(d)
 				}
 				if err := writeJSON(cmd.OutOrStdout(), out); err != nil {
 					return err
