@@ -14,6 +14,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	_ "github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
+	_ "github.com/dora-dev/dora/pipelines/jobs/docker"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )

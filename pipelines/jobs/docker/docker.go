@@ -199,7 +199,7 @@ func exitOf(s *container.State, hc *container.HostConfig) jobs.Exit {
 	case s.Dead:
 		return jobs.Exit{Code: s.ExitCode, Infra: true, Reason: "the Docker engine marked the container dead"}
 	}
-	return jobs.Exit{Code: s.ExitCode, Reason: "exited with code " + strconv.Itoa(s.ExitCode)}
+	return jobs.Exit{Code: s.ExitCode} // the program's own end: its code says it all
 }
 
 // Logs copies the container's stdout and stderr, in the order the engine kept them, to w;

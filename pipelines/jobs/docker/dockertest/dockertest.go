@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/moby/moby/client"
@@ -120,4 +121,28 @@ func Scratch(t testing.TB, tag, dir string, entrypoint ...string) {
 		t.Fatal(err)
 	}
 	Build(t, dir, tag)
+}
+
+var (
+	builtMu sync.Mutex
+	built   = map[string]bool{}
+)
+
+// ProgramImage builds the Go program pkg (from the module root) FROM scratch as the image tag,
+// once per test binary: at /program, which is the ENTRYPOINT unless bare is set.
+func ProgramImage(t testing.TB, tag, pkg string, bare bool) {
+	t.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if built[tag] {
+		return
+	}
+	dir := t.TempDir()
+	GoProgram(t, pkg, dir, "program")
+	if bare {
+		Scratch(t, tag, dir)
+	} else {
+		Scratch(t, tag, dir, "/program")
+	}
+	built[tag] = true
 }

@@ -2,10 +2,12 @@
 // in order:
 //
 //	env          print the environment, sorted, one K=V a line
+//	getenv NAME  print NAME=VALUE
 //	print N      print N numbered lines, odd ones on stdout and even ones on stderr
 //	sleep D      sleep for D (a Go duration)
 //	limits       print the cgroup's memory limit and cpu quota as memory=BYTES cpu=QUOTA/PERIOD
 //	dial ADDR    connect to ADDR over TCP and send "hello"
+//	ask ADDR     connect to ADDR over TCP, read a number and exit with it as the code
 //	alloc MB     allocate and touch MB mebibytes
 //	exit N       exit with code N
 package main
@@ -56,6 +58,18 @@ func main() {
 			time.Sleep(d)
 		case "limits":
 			fmt.Printf("memory=%s cpu=%s\n", memoryLimit(), cpuQuota())
+		case "getenv":
+			fmt.Printf("%s=%s\n", arg, os.Getenv(arg))
+		case "ask":
+			c, err := net.DialTimeout("tcp", arg, 5*time.Second)
+			if err != nil {
+				fail("ask: %v", err)
+			}
+			var code int
+			fmt.Fscan(c, &code)
+			c.Close()
+			fmt.Println("told to exit", code)
+			os.Exit(code)
 		case "dial":
 			c, err := net.DialTimeout("tcp", arg, 5*time.Second)
 			if err != nil {
