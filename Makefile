@@ -4,7 +4,7 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash fuzz fuzz-sql clean
+.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash bench-jobs fuzz fuzz-sql clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
@@ -39,6 +39,11 @@ bench-load: build
 
 bench-dash: build
 	bash scripts/bench-dash
+
+# bench-jobs: dora jobs run --wait on the docker runner against docker run of the same image, and a
+# 4-shard load --as-job in Docker against the same load in one process.
+bench-jobs: build
+	bash scripts/bench-jobs
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./query/

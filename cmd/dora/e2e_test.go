@@ -21,6 +21,7 @@ import (
 
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 )
 
 // The end-to-end tests build the real binary, build a small demo warehouse, run dora against it
@@ -46,7 +47,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building the test warehouse: %v\n", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := s3test.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

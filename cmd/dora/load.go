@@ -18,6 +18,7 @@ func loadCmd(backend *string) *cobra.Command {
 	var opts load.Options
 	var ids, mapping, shard string
 	var asJSON, publish bool
+	var job loadJobFlags
 	cmd := &cobra.Command{
 		Use:   "load SOURCE --table NAME",
 		Short: "Load files (Parquet, CSV, NDJSON; gzip too) from S3 or disk into a table of the backend",
@@ -28,10 +29,16 @@ table is written whole and then published, so readers never see half a load.
 
 In a container job the load can be named by environment instead:
 DORA_WAREHOUSE=s3://bucket/root DORA_LOAD_SCHEMA=sales DORA_LOAD_TABLE=orders dora load
-reads s3://bucket/root/sales/orders/ into the table orders.`,
+reads s3://bucket/root/sales/orders/ into the table orders.
+
+With --as-job the load runs as a job (see dora jobs): --shards runs of dora load --shard I/N
+into one version, on --runner (docker: the image --image, on the host network), each given
+this environment's AWS_* and ELASTICSEARCH_* settings, and once all have succeeded the publish
+step; a failed shard is tried again, up to --retries. It prints the job's run id.`,
 		Example: `  dora load s3://warehouse/sales/orders/ --table orders --id order_id --backend http://127.0.0.1:9200
   dora load ./exports/events.csv.gz --table events --backend duckdb:~/w.duckdb
-  dora load s3://warehouse/logs/ --table logs --resume --json`,
+  dora load s3://warehouse/logs/ --table logs --resume --json
+  dora load s3://warehouse/sales/orders/ --table orders --backend http://127.0.0.1:9200 --as-job --runner docker --shards 4 --wait`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageError{fmt.Errorf("load takes one SOURCE, got %d", len(args))}
@@ -39,6 +46,9 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := job.check(cmd); err != nil {
+				return err
+			}
 			if publish {
 				if opts.Table == "" || opts.Version == "" {
 					return usageError{fmt.Errorf("--publish needs --table and --version")}
@@ -75,6 +85,9 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 				for _, c := range strings.Split(ids, ",") {
 					opts.IDColumns = append(opts.IDColumns, strings.TrimSpace(c))
 				}
+			}
+			if job.asJob {
+				return runLoadJob(cmd, *backend, opts, mapping, asJSON, job)
 			}
 			if mapping != "" {
 				data, err := os.ReadFile(mapping)
@@ -140,7 +153,7 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 					fmt.Fprintf(cmd.OutOrStdout(), ", published as %s", sum.Alias)
 				}
 				fmt.Fprintln(cmd.OutOrStdout())
-				if opts.Shards > 1 && err == nil {
+				if opts.Shards > 0 && err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "shard %d/%d written; when every shard has finished: dora load --table %s --version %s --publish\n", opts.Shard, opts.Shards, opts.Table, opts.Version)
 				}
 				if sum.DeadLetter != "" {
@@ -166,6 +179,7 @@ reads s3://bucket/root/sales/orders/ into the table orders.`,
 	f.StringVar(&opts.DeadLetter, "dead-letter", "", "NDJSON file for rows that cannot be written (default TABLE.dead-letter.ndjson)")
 	f.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
 	f.BoolVar(&publish, "publish", false, "publish --version of --table, written by --shard loads, instead of loading")
+	job.add(f)
 	return cmd
 }
 

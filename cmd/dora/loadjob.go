@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/dora-dev/dora/pipelines/jobs"
+	"github.com/dora-dev/dora/pipelines/load"
+)
+
+// loadJobFlags are dora load's flags for running the load as a job.
+type loadJobFlags struct {
+	asJob, wait     bool
+	runner, image   string
+	shards, retries int
+}
+
+func (f *loadJobFlags) add(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.asJob, "as-job", false, "run the load as a job: --shards runs of dora load --shard, then the publish, children of one run whose id is printed")
+	fs.StringVar(&f.runner, "runner", jobs.DefaultRunner, "with --as-job: where the shards run (local, docker, ecs)")
+	fs.StringVar(&f.image, "image", "dora:dev", "with --as-job on docker or ecs: the image, whose entrypoint is dora (make image builds dora:dev)")
+	fs.IntVar(&f.shards, "shards", 1, "with --as-job: how many runs share the source files")
+	fs.IntVar(&f.retries, "retries", 3, "with --as-job: tries of each shard and of the publish (a failed or unreachable one is tried again; its rows' ids keep a retry from adding copies)")
+	fs.BoolVar(&f.wait, "wait", false, "with --as-job: follow the job until it ends; exit 0 when it succeeded, 1 otherwise")
+}
+
+// check refuses job flags without --as-job, and flags --as-job decides itself.
+func (f *loadJobFlags) check(cmd *cobra.Command) error {
+	if !f.asJob {
+		for _, name := range []string{"runner", "image", "shards", "retries", "wait"} {
+			if cmd.Flags().Changed(name) {
+				return usageError{fmt.Errorf("--%s needs --as-job", name)}
+			}
+		}
+		return nil
+	}
+	for _, name := range []string{"shard", "publish", "resume"} {
+		if cmd.Flags().Changed(name) {
+			return usageError{fmt.Errorf("--%s and --as-job do not go together: the job runs the shards and the publish itself", name)}
+		}
+	}
+	if f.shards < 1 || f.retries < 1 {
+		return usageError{fmt.Errorf("--shards and --retries want 1 or more")}
+	}
+	return nil
+}
+
+// runLoadJob launches the load as a group of runs, as `dora jobs run` launches a job: it prints
+// the parent's id (the run object with --json), and with --wait follows it to its end. Each
+// shard gets the launching environment's AWS_* and ELASTICSEARCH_* settings.
+func runLoadJob(cmd *cobra.Command, backendFlag string, opts load.Options, mapping string, asJSON bool, f loadJobFlags) error {
+	ctx := cmd.Context()
+	url, err := backendURL(backendFlag)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if mapping != "" {
+		if mapping, err = filepath.Abs(mapping); err != nil {
+			return err
+		}
+	}
+	if opts.DeadLetter != "" && f.runner == jobs.DefaultRunner {
+		if opts.DeadLetter, err = filepath.Abs(opts.DeadLetter); err != nil {
+			return err
+		}
+	}
+	g, err := load.JobGroup(load.JobOptions{Load: opts, Backend: url, Shards: f.shards, Runner: f.runner, Image: f.image,
+		Dora: self, Mapping: mapping, Env: load.LaunchEnv(os.Environ()),
+		// dora load exits 1 when it failed and 3 when a service was unavailable: both worth
+		// another try; 2 (bad input) is not.
+		Retries: jobs.Retries{Attempts: f.retries, OnExitCodes: []int{exitFailure, exitUnavailable}, OnInfraFailure: true, Backoff: 2 * time.Second}})
+	if err != nil {
+		return usageError{err}
+	}
+	d, err := openJobs(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Store.Close()
+	p, err := d.CreateGroup(ctx, g)
+	if err != nil {
+		return err
+	}
+	return launch(cmd, d, p, f.wait, asJSON)
+}
