@@ -15,6 +15,7 @@ import (
 	_ "github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
 	_ "github.com/dora-dev/dora/pipelines/jobs/docker"
+	_ "github.com/dora-dev/dora/pipelines/jobs/ecs"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )
