@@ -19,7 +19,7 @@ import (
 
 // The docker runner through dora jobs, on a real dockerd: the test image is the runner's own test
 // program (pipelines/jobs/docker/testdata/task) FROM scratch as its entrypoint.
-const taskImage = "dora-e2e-task:latest"
+const taskImage = "dora-test-task:latest" // the same image the runner's own tests build
 
 func dockerJobsHome(t *testing.T, files map[string]string) *jobsHome {
 	t.Helper()

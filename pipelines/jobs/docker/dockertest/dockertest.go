@@ -5,6 +5,7 @@ package dockertest
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -83,6 +84,17 @@ func Build(t testing.TB, dir, tag string) {
 	if err != nil {
 		t.Fatalf("packing %s: %v", dir, err)
 	}
+	// The image the tag named before is removed after the build, so test runs leave no trail of
+	// untagged images on the engine.
+	var before string
+	if in, err := c.ImageInspect(t.Context(), tag); err == nil {
+		before = in.ID
+	}
+	defer func() {
+		if in, err := c.ImageInspect(context.Background(), tag); before != "" && err == nil && in.ID != before {
+			c.ImageRemove(context.Background(), before, client.ImageRemoveOptions{})
+		}
+	}()
 	res, err := c.ImageBuild(t.Context(), &buf, client.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
 	if err != nil {
 		t.Fatalf("building image %s: %v", tag, err)
