@@ -630,6 +630,9 @@ func bytesText(n int64) string {
 // and returns the run as it ended.
 func (s *Store) Follow(ctx context.Context, id string, w io.Writer, follow bool) (*Run, error) {
 	var pos int64
+	// Poll often while the run is young or writing, less as it stays quiet: a short job's end
+	// is seen within milliseconds, a long quiet one costs five reads a second.
+	wait := 10 * time.Millisecond
 	for {
 		// The run is read before its log, so once it has ended the last read has everything.
 		r, err := s.Get(ctx, id)
@@ -643,6 +646,11 @@ func (s *Store) Follow(ctx context.Context, id string, w io.Writer, follow bool)
 		if _, err := w.Write(data); err != nil {
 			return nil, err
 		}
+		if next != pos {
+			wait = 10 * time.Millisecond
+		} else {
+			wait = min(2*wait, 200*time.Millisecond)
+		}
 		pos = next
 		if !follow || r.State.Ended() {
 			return r, nil
@@ -650,7 +658,7 @@ func (s *Store) Follow(ctx context.Context, id string, w io.Writer, follow bool)
 		select {
 		case <-ctx.Done():
 			return r, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(wait):
 		}
 	}
 }
