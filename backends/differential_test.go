@@ -300,27 +300,13 @@ func fzQuery(db *sql.DB, text string) ([][]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
+	out, err := testenv.ScanRows(rows)
+	for _, r := range out {
+		for i := range r {
+			r[i] = duckdb.Normalize(r[i])
+		}
 	}
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		for i := range vals {
-			vals[i] = duckdb.Normalize(vals[i])
-		}
-		out = append(out, vals)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // The query shapes.

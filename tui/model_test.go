@@ -1,9 +1,7 @@
 package tui
 
 import (
-	"flag"
 	"image/color"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,10 +9,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // focusOn presses tab until the wanted panel has focus.
 func (h *harness) focusOn(f focus) {
@@ -309,29 +306,8 @@ func TestGoldenScreens(t *testing.T) {
 			h.keys(c.keys...)
 			got := h.screen()
 			fits(t, got, c.w, c.h)
-			golden(t, c.name, got)
+			golden.Check(t, c.name, got)
 		})
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
 }
 

@@ -157,13 +157,7 @@ func TestDockerJobsRetries(t *testing.T) {
 func TestDockerJobsKilledWatcherIsReconciled(t *testing.T) {
 	h := dockerJobsHome(t, map[string]string{"slow.yaml": "{name: slow, image: " + taskImage + ", command: [print, '1', sleep, 2s, print, '3', exit, '3'], runner: docker}"})
 	cmd, out := h.start("jobs", "run", "slow", "--wait")
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "\nline 1\n") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no output: %s", out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	h.waitFor(out, "\nline 1\n")
 	id := firstLine(out.String())
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
@@ -173,7 +167,7 @@ func TestDockerJobsKilledWatcherIsReconciled(t *testing.T) {
 	if !strings.Contains(log, "\nline 1\n") || !strings.Contains(log, "\nline 3\n") || !strings.Contains(log, "dora: run FAILED: exited with code 3") {
 		t.Errorf("the log:\n%s", log)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for containersOf(t, id) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("run %s ended but its container is still there", id)

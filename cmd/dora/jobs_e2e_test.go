@@ -69,6 +69,18 @@ func (h *jobsHome) start(args ...string) (*exec.Cmd, *lockedBuffer) {
 	return cmd, out
 }
 
+// waitFor waits until the output of a process started with start holds text.
+func (h *jobsHome) waitFor(out *lockedBuffer, text string) {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), text) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("no %q in the output: %s", text, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // lockedBuffer is read by the test while the process it is the output of writes to it.
 type lockedBuffer struct {
 	mu  sync.Mutex
@@ -248,13 +260,7 @@ func TestJobsKilledWatcherIsReconciled(t *testing.T) {
 	for _, late := range []bool{false, true} {
 		t.Run(fmt.Sprintf("looked at after the end %v", late), func(t *testing.T) {
 			cmd, out := h.start("jobs", "run", "slow", "--wait")
-			deadline := time.Now().Add(30 * time.Second)
-			for !strings.Contains(out.String(), "\nbefore\n") {
-				if time.Now().After(deadline) {
-					t.Fatalf("no output: %s", out)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			h.waitFor(out, "\nbefore\n")
 			id := firstLine(out.String())
 			cmd.Process.Signal(syscall.SIGKILL)
 			cmd.Wait()

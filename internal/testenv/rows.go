@@ -13,8 +13,20 @@ func Rows(t testing.TB, db *sql.DB, q string, args ...any) [][]any {
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
+	out, err := ScanRows(rows)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
+}
+
+// ScanRows reads every row of a result as the driver gives its values, and closes it.
+func ScanRows(rows *sql.Rows) ([][]any, error) {
 	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
 	var out [][]any
 	for rows.Next() {
 		vals := make([]any, len(cols))
@@ -23,12 +35,9 @@ func Rows(t testing.TB, db *sql.DB, q string, args ...any) [][]any {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		out = append(out, vals)
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return out, rows.Err()
 }

@@ -116,14 +116,8 @@ func Docker(t testing.TB) string {
 			dockerHost = h
 			return
 		}
-		cmd := exec.Command("bash", filepath.Join(Root(), "scripts", "docker"), "start")
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		for _, line := range strings.Split(string(out), "\n") {
-			if h, ok := strings.CutPrefix(line, "export DOCKER_HOST="); ok {
-				dockerHost = h
-			}
-		}
+		env, err := startScript("docker")
+		dockerHost = env["DOCKER_HOST"]
 		if err == nil && dockerHost == "" {
 			err = errors.New("it printed no DOCKER_HOST")
 		}

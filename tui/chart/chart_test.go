@@ -1,43 +1,17 @@
 package chart
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/styles"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name.golden, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // check strips colour, checks every line fits the size, and returns the plain text.
 func check(t *testing.T, out string, w, h int) string {
@@ -141,7 +115,7 @@ func TestGoldenCharts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := Render(s, c.kind, c.spec, c.res, 0, c.w, c.h)
-			golden(t, c.name, check(t, out, c.w, c.h))
+			golden.Check(t, c.name, check(t, out, c.w, c.h))
 		})
 	}
 }
