@@ -182,9 +182,18 @@ func TestDockerJobsConcurrentLaunchesLoseNoRun(t *testing.T) {
 	ids := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { ids[i] = firstLine(h.dora("jobs", "run", "quick", "--wait").stdout) })
+		wg.Go(func() {
+			r := h.dora("jobs", "run", "quick", "--wait")
+			if r.code != 0 {
+				t.Errorf("launch %d: exit %d: %s", i, r.code, r.stderr)
+			}
+			ids[i] = firstLine(r.stdout)
+		})
 	}
 	wg.Wait()
+	if t.Failed() {
+		return
+	}
 	seen := map[string]bool{}
 	for _, id := range ids {
 		seen[id] = true
