@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/pipelines/jobs"
 )
 
@@ -75,7 +76,7 @@ func JobGroup(o JobOptions) (jobs.Group, error) {
 	}
 	common := []string{"--table", l.Table, "--version", version, "--backend", o.Backend}
 	shardArgs := append([]string{"load", l.Source}, common...)
-	if l.Format != "" && l.Format != FormatAuto {
+	if l.Format != "" && l.Format != decode.FormatAuto {
 		shardArgs = append(shardArgs, "--format", l.Format)
 	}
 	if len(l.IDColumns) > 0 {

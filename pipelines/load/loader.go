@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )
@@ -95,7 +95,7 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 		opts.BatchBytes = 5 << 20
 	}
 	if opts.Format == "" {
-		opts.Format = FormatAuto
+		opts.Format = decode.FormatAuto
 	}
 	store, prefix, err := objstore.Open(ctx, opts.Source)
 	if err != nil {
@@ -242,7 +242,7 @@ func planSchema(ctx context.Context, store objstore.Store, objs []objstore.Objec
 		if i == 3 {
 			break
 		}
-		d, err := NewDecoder(ctx, store, o, opts.Format)
+		d, err := decode.NewDecoder(ctx, store, o, opts.Format)
 		if err != nil {
 			return query.Schema{}, fmt.Errorf("reading %s: %w", o.Key, err)
 		}
@@ -350,7 +350,7 @@ feed:
 // decoding so it cannot be marked finished before its last batch is sent.
 func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) error {
 	o.pending.Store(1)
-	d, err := NewDecoder(ctx, l.store, o.obj, l.opts.Format)
+	d, err := decode.NewDecoder(ctx, l.store, o.obj, l.opts.Format)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", o.obj.Key, err)
 	}
@@ -395,7 +395,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		if err == io.EOF {
 			break
 		}
-		var rowErr *RowError
+		var rowErr *decode.RowError
 		if errors.As(err, &rowErr) {
 			n++
 			o.read.Add(1)
@@ -415,7 +415,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		var bad string
 		for i, p := range pos {
 			if p >= 0 && p < len(raw) {
-				v, err := fit(raw[p], l.schema.Fields[i].Type)
+				v, err := decode.Convert(raw[p], l.schema.Fields[i].Type)
 				if err != nil && bad == "" {
 					bad = fmt.Sprintf("column %q: %v", l.schema.Fields[i].Name, err)
 				}
@@ -497,27 +497,12 @@ func (l *loader) id(o objstore.Object, n int64, row backends.Row, idPos []int) s
 		h.Write(strconv.AppendInt(nil, n, 10))
 	} else {
 		for _, p := range idPos {
-			h.Write([]byte(keyText(row[p])))
+			h.Write([]byte(decode.KeyText(row[p])))
 			h.Write([]byte{0x1f})
 		}
 	}
 	sum := h.Sum(nil)
 	return hex.EncodeToString(sum[:16])
-}
-
-func keyText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "\x00null"
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e18 {
-			return strconv.FormatInt(int64(x), 10)
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	return fmt.Sprint(v)
 }
 
 func rowSize(row backends.Row) int {
@@ -535,80 +520,6 @@ func rowSize(row backends.Row) int {
 	return n
 }
 
-// fit converts a decoded value to the target column's type, or says why it does not fit.
-func fit(v any, t query.Type) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch t {
-	case query.TypeInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case float64:
-			if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
-				return int64(x), nil
-			}
-		case string:
-			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
-				return n, nil
-			}
-		case bool:
-			break
-		}
-		return nil, fmt.Errorf("%v is not a whole number", quoteValue(v))
-	case query.TypeFloat:
-		switch x := v.(type) {
-		case int64:
-			return float64(x), nil
-		case float64:
-			return x, nil
-		case string:
-			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
-				return f, nil
-			}
-		}
-		return nil, fmt.Errorf("%v is not a number", quoteValue(v))
-	case query.TypeBool:
-		switch x := v.(type) {
-		case bool:
-			return x, nil
-		case string:
-			if b, err := strconv.ParseBool(x); err == nil {
-				return b, nil
-			}
-		}
-		return nil, fmt.Errorf("%v is not true or false", quoteValue(v))
-	case query.TypeTime, query.TypeDate:
-		switch x := v.(type) {
-		case time.Time:
-			return x, nil
-		case string:
-			if tm, _, err := query.ParseTime(x); err == nil {
-				return tm, nil
-			}
-		}
-		return nil, fmt.Errorf("%v is not a time", quoteValue(v))
-	case query.TypeString, query.TypeText:
-		switch x := v.(type) {
-		case string:
-			return x, nil
-		case time.Time:
-			return x.UTC().Format(time.RFC3339Nano), nil
-		}
-		return keyText(v), nil
-	}
-	return v, nil
-}
-
-func quoteValue(v any) string {
-	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
-	}
-	return fmt.Sprint(v)
-}
-
-// countingStore counts the bytes read through it, for progress and the summary.
 type countingStore struct {
 	objstore.Store
 	read atomic.Int64

@@ -18,9 +18,12 @@ import (
 	"github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
 	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 )
+
+func TestMain(m *testing.M) { s3test.Main(m) }
 
 // These tests load from a real S3 server (versitygw) into a real Elasticsearch and check the
 // answers with queries through the Elasticsearch backend.
@@ -135,10 +138,10 @@ func checkTable(t *testing.T, b backends.Backend, table string, rows []orderRow)
 func TestLoadFormatsFromS3(t *testing.T) {
 	e := setup(t)
 	rows := orders(1, 12000)
-	e.put(t, "parquet/part-0.parquet", writeParquet(t, rows[:6000], 1000))
-	e.put(t, "parquet/part-1.parquet", writeParquet(t, rows[6000:], 1000))
+	e.put(t, "parquet/part-0.parquet", decodetest.Parquet(t, rows[:6000], 1000))
+	e.put(t, "parquet/part-1.parquet", decodetest.Parquet(t, rows[6000:], 1000))
 	e.put(t, "csv/a.csv", csvOf(rows[:5000]))
-	e.put(t, "csv/b.csv.gz", gz(t, csvOf(rows[5000:])))
+	e.put(t, "csv/b.csv.gz", decodetest.Gzip(t, csvOf(rows[5000:])))
 	e.put(t, "ndjson/x.ndjson", ndjsonOf(rows))
 	for _, format := range []string{"parquet", "csv", "ndjson"} {
 		t.Run(format, func(t *testing.T) {
@@ -351,7 +354,7 @@ func contains(list []string, s string) bool {
 func TestLoadIntoDuckDB(t *testing.T) {
 	e := setup(t)
 	rows := orders(1, 7000)
-	e.put(t, "in/a.parquet", writeParquet(t, rows[:3000], 500))
+	e.put(t, "in/a.parquet", decodetest.Parquet(t, rows[:3000], 500))
 	e.put(t, "in/b.ndjson", ndjsonOf(rows[3000:]))
 	path := filepath.Join(t.TempDir(), "w.duckdb")
 	if err := duckdb.BuildDemo(context.Background(), path, 1000); err != nil {

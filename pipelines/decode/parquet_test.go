@@ -1,7 +1,6 @@
-package load
+package decode
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
-
+	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )
@@ -36,19 +34,6 @@ type pqRow struct {
 	ID16  [16]byte  `parquet:"uid,uuid"`
 	Tags  []string  `parquet:"tags,list"`
 	User  pqUser    `parquet:"user"`
-}
-
-func writeParquet[T any](t *testing.T, rows []T, perGroup int64) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[T](&buf, parquet.MaxRowsPerRowGroup(perGroup))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 type seqRow struct {
@@ -77,7 +62,7 @@ func TestParquetMapsTypesAndDecodesExactValues(t *testing.T) {
 		{ID: 2, Name: "bob", At: at.Add(time.Hour), AtMS: at, Day: -1, Cost: -5,
 			User: pqUser{Name: "bob"}},
 	}
-	d := openFile(t, "x.parquet", writeParquet(t, rows, 100), FormatAuto)
+	d := openFile(t, "x.parquet", decodetest.Parquet(t, rows, 100), FormatAuto)
 
 	s := d.Schema()
 	wantNames := []string{"id", "small", "name", "opt", "f32", "f64", "ok", "at", "at_ms", "day", "cost", "u8", "uid", "tags", "user.name", "user.age"}
@@ -116,12 +101,12 @@ func TestParquetMapsTypesAndDecodesExactValues(t *testing.T) {
 
 // Rows stream across row groups, past the sample, in order.
 func TestParquetStreamsRowGroups(t *testing.T) {
-	content := writeParquet(t, sequenceRows(3*SampleRows+7), 700)
+	content := decodetest.Parquet(t, sequenceRows(3*SampleRows+7), 700)
 	for _, name := range []string{"seq.parquet", "seq.parquet.gz", "gzipped-anyway.parquet", "no-extension"} {
 		t.Run(name, func(t *testing.T) {
 			b := content
 			if name != "seq.parquet" && name != "no-extension" {
-				b = gz(t, content)
+				b = decodetest.Gzip(t, content)
 			}
 			rows, errs := readAll(t, openFile(t, name, b, FormatAuto))
 			if len(errs) > 0 || len(rows) != 3*SampleRows+7 {

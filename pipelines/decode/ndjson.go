@@ -1,4 +1,4 @@
-package load
+package decode
 
 import (
 	"bufio"
@@ -17,7 +17,8 @@ import (
 const maxLineBytes = 16 << 20
 
 // UnmappedReporter is implemented by decoders whose rows can carry fields their schema lacks
-// (NDJSON fields first seen after the sample). Those fields are left out of the rows.
+// (NDJSON fields first seen after the sample). Those fields are left out of the rows; ask with
+// a type assertion, d.(decode.UnmappedReporter), best after Next has returned io.EOF.
 type UnmappedReporter interface {
 	// Unmapped returns each field left out so far and how many rows carried it.
 	Unmapped() map[string]int64

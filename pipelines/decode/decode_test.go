@@ -1,8 +1,7 @@
-package load
+package decode
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 	"github.com/dora-dev/dora/query"
@@ -53,17 +53,6 @@ func readAll(t *testing.T, d Decoder) (rows [][]any, rowErrs []*RowError) {
 	}
 }
 
-func gz(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // types lists a schema's field names and types, for compact comparisons.
 func types(s query.Schema) map[string]query.Type {
 	out := map[string]query.Type{}
@@ -91,13 +80,13 @@ func TestFormatComesFromNameThenContent(t *testing.T) {
 		format  string
 	}{
 		{"x.csv", csvText, FormatAuto},
-		{"x.csv.gz", gz(t, csvText), FormatAuto},
-		{"x.csv", gz(t, csvText), FormatAuto}, // gzip known by its magic bytes
-		{"x.CSV.GZ", gz(t, csvText), ""},
+		{"x.csv.gz", decodetest.Gzip(t, csvText), FormatAuto},
+		{"x.csv", decodetest.Gzip(t, csvText), FormatAuto}, // gzip known by its magic bytes
+		{"x.CSV.GZ", decodetest.Gzip(t, csvText), ""},
 		{"part-0000", csvText, FormatAuto}, // no extension: sniffed
-		{"part-0001", gz(t, jsonText), FormatAuto},
+		{"part-0001", decodetest.Gzip(t, jsonText), FormatAuto},
 		{"x.jsonl", jsonText, FormatAuto},
-		{"x.ndjson.gz", gz(t, jsonText), FormatAuto},
+		{"x.ndjson.gz", decodetest.Gzip(t, jsonText), FormatAuto},
 		{"x.txt", jsonText, FormatNDJSON},
 		{"x.json", csvText, FormatCSV}, // an explicit format wins over the name
 	} {
@@ -144,12 +133,12 @@ func TestDecodersReadFromS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pq := writeParquet(t, sequenceRows(2500), 1000)
+	pq := decodetest.Parquet(t, sequenceRows(2500), 1000)
 	csvText := []byte("id,name\n1,a\n2,b\n")
 	if err := st.Put(ctx, "s3://"+bucket+"/in/part-0.parquet", bytes.NewReader(pq)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Put(ctx, "s3://"+bucket+"/in/part-1.csv.gz", bytes.NewReader(gz(t, csvText))); err != nil {
+	if err := st.Put(ctx, "s3://"+bucket+"/in/part-1.csv.gz", bytes.NewReader(decodetest.Gzip(t, csvText))); err != nil {
 		t.Fatal(err)
 	}
 	objs, err := st.List(ctx, "s3://"+bucket+"/in")
@@ -169,6 +158,42 @@ func TestDecodersReadFromS3(t *testing.T) {
 		}
 		if rows[len(rows)-1][0] != int64(counts[i]) {
 			t.Errorf("%s: last id = %v, want %d", obj.Key, rows[len(rows)-1][0], counts[i])
+		}
+	}
+}
+
+func TestFormatOfNamesTheFormatOrNothing(t *testing.T) {
+	for key, want := range map[string]string{
+		"s3://b/in/part-0.parquet": FormatParquet,
+		"x.pq":                     FormatParquet,
+		"orders.csv":               FormatCSV,
+		"orders.CSV.GZ":            FormatCSV,
+		"orders.tsv":               FormatTSV,
+		"orders.tab.gz":            FormatTSV,
+		"events.ndjson":            FormatNDJSON,
+		"events.jsonl.gz":          FormatNDJSON,
+		"events.json":              FormatNDJSON,
+		"part-00000":               "",
+		"notes.txt":                "",
+		"archive.gz":               "",
+	} {
+		if got := FormatOf(key); got != want {
+			t.Errorf("FormatOf(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+// FormatOf's answer opens the object: a .tsv name, or FormatTSV under any name, is tab-separated.
+func TestTSVByNameOrByFormat(t *testing.T) {
+	text := []byte("a\tb\n1\tx,y\n")
+	want := [][]any{{int64(1), "x,y"}}
+	for _, tc := range []struct{ name, format string }{
+		{"x.tsv", FormatOf("x.tsv")},
+		{"x.txt", FormatTSV},
+	} {
+		rows, errs := readAll(t, openFile(t, tc.name, text, tc.format))
+		if len(errs) > 0 || !reflect.DeepEqual(rows, want) {
+			t.Errorf("%s as %q: rows = %v, errors = %v; want %v", tc.name, tc.format, rows, errs, want)
 		}
 	}
 }

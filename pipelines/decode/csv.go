@@ -1,4 +1,4 @@
-package load
+package decode
 
 import (
 	"encoding/csv"

@@ -1,4 +1,4 @@
-package load
+package decode
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -69,7 +70,7 @@ func TestNDJSONAfterSampleBadValuesAndNewFields(t *testing.T) {
 	b.WriteString(`{"id":"1002","at":"2024-01-01 10:00:00"}` + "\n") // quoted numbers and other layouts still read
 	b.WriteString(`{"id":1.5}` + "\n")
 	b.WriteString(`{"id":1004,"new":{"field":1}}` + "\n")
-	d := openFile(t, "x.jsonl.gz", gz(t, []byte(b.String())), FormatAuto)
+	d := openFile(t, "x.jsonl.gz", decodetest.Gzip(t, []byte(b.String())), FormatAuto)
 	rows, errs := readAll(t, d)
 	if len(rows) != SampleRows+2 {
 		t.Fatalf("%d rows, want %d", len(rows), SampleRows+2)

@@ -1,7 +1,30 @@
-// Package load moves rows from files in S3 or on disk into a backend. This part decodes source
-// objects (Parquet, CSV, NDJSON, gzipped or not) into rows, streaming, with memory bounded
-// whatever the object's size, and infers the columns' types and Elasticsearch mapping.
-package load
+// Package decode reads source objects (Parquet, CSV, TSV, NDJSON, gzipped or not) from an
+// objstore.Store as rows of plain Go values, streaming, with memory bounded whatever the object's
+// size. It infers the columns' types from a sample of the first rows and converts values between
+// types. Loads (pipelines/load) and ETL writes (pipelines/etl) share it.
+//
+// A typical reader:
+//
+//	d, err := decode.NewDecoder(ctx, store, obj, decode.FormatOf(obj.Key))
+//	if err != nil {
+//		return err // the object cannot be read at all
+//	}
+//	defer d.Close()
+//	for {
+//		row, err := d.Next()
+//		if err == io.EOF {
+//			break // every row has been read
+//		}
+//		var bad *decode.RowError
+//		if errors.As(err, &bad) {
+//			continue // one row did not decode; set it aside and go on
+//		}
+//		if err != nil {
+//			return err // the stream broke: stop
+//		}
+//		use(row) // one value per d.Schema().Fields, in that order
+//	}
+package decode
 
 import (
 	"bufio"
@@ -19,13 +42,18 @@ import (
 )
 
 // Decoder yields the rows of one source object. Values are nil, bool, int64, float64, string or
-// time.Time (UTC), one per field of Schema, in its order.
+// time.Time (UTC), one per field of Schema, in its order. A Decoder is not safe for concurrent use.
 type Decoder interface {
-	// Schema describes the rows; it is inferred from the object's first SampleRows rows.
+	// Schema describes the rows; it is inferred from the object's first SampleRows rows and does
+	// not change while reading. An empty object has no fields.
 	Schema() query.Schema
-	// Next returns the next row, or io.EOF after the last. A *RowError is about one row only:
-	// the caller may set that row aside and call Next again. Any other error ends the stream.
+	// Next returns the next row. After the last row it returns (nil, io.EOF), itself and not
+	// wrapped, and keeps doing so. A *RowError (test with errors.As) is about one row only: a row
+	// that could not be decoded or converted to its column's type; the row is not returned and
+	// the caller may set it aside and call Next again for the rows after it. Any other error
+	// (a broken stream, a cancelled context) ends the stream: stop calling Next.
 	Next() (row []any, err error)
+	// Close releases the object; call it whether or not Next reached io.EOF.
 	Close() error
 }
 
@@ -33,14 +61,17 @@ type Decoder interface {
 const (
 	FormatAuto    = "auto" // by extension (.parquet, .csv, .tsv, .ndjson, .jsonl, .json), else by content
 	FormatParquet = "parquet"
-	FormatCSV     = "csv"
+	FormatCSV     = "csv" // comma-separated, or tab-separated when the name ends in .tsv or .tab
+	FormatTSV     = "tsv" // tab-separated, whatever the name
 	FormatNDJSON  = "ndjson"
 )
 
 // SampleRows is how many rows a decoder reads ahead to infer the schema.
 const SampleRows = 1000
 
-// RowError is a row that cannot be decoded; the rows around it can.
+// RowError is a row that could not be decoded or converted (invalid JSON, a ragged CSV row, a
+// value that does not fit its column's type); the rows around it can, and the decoder goes on
+// after it. Next returns it as a *RowError.
 type RowError struct {
 	// Row locates the row: the line it starts on for CSV and NDJSON (counting the CSV header as
 	// line 1), the 1-based row number for Parquet.
@@ -60,16 +91,20 @@ func (e *RowError) Error() string {
 func (e *RowError) Unwrap() error { return e.Err }
 
 // NewDecoder opens obj and returns a decoder for it, having read its first SampleRows rows to
-// infer the schema. format is one of the Format constants ("" is FormatAuto); a .gz name or gzip
-// content is decompressed whatever the format. Parquet is read from its footer through ranged
+// infer the schema. format is one of the Format constants or FormatOf's answer ("" is
+// FormatAuto: by name, else by content); a .gz name or gzip content is decompressed whatever the
+// format. An object that does not exist is an error that wraps objstore.ErrNotFound. Parquet is read from its footer through ranged
 // reads, so obj.Size must be set, as Store.List sets it; gzipped Parquet is first decompressed
 // into an unlinked temporary file.
 func NewDecoder(ctx context.Context, store objstore.Store, obj objstore.Object, format string) (Decoder, error) {
 	if format == "" {
 		format = FormatAuto
 	}
+	comma := delimiterOf(obj.Key)
 	switch format {
 	case FormatAuto, FormatParquet, FormatCSV, FormatNDJSON:
+	case FormatTSV:
+		format, comma = FormatCSV, '\t'
 	default:
 		return nil, fmt.Errorf("unknown format %q (want auto, parquet, csv or ndjson)", format)
 	}
@@ -111,7 +146,7 @@ func NewDecoder(ctx context.Context, store objstore.Store, obj objstore.Object, 
 	var d Decoder
 	switch format {
 	case FormatCSV:
-		d, err = newCSV(r, obj.Key, delimiterOf(obj.Key))
+		d, err = newCSV(r, obj.Key, comma)
 	case FormatNDJSON:
 		d, err = newNDJSON(r, obj.Key)
 	case FormatParquet:
@@ -122,6 +157,21 @@ func NewDecoder(ctx context.Context, store objstore.Store, obj objstore.Object, 
 		return nil, err
 	}
 	return d, nil
+}
+
+// FormatOf tells an object's format from its name, ignoring case and a .gz suffix:
+// FormatParquet (.parquet, .pq), FormatCSV (.csv), FormatTSV (.tsv, .tab), FormatNDJSON
+// (.ndjson, .jsonl, .json), or "" when the name does not say. Its answer can be passed to
+// NewDecoder.
+func FormatOf(key string) string {
+	switch f := formatOf(key); {
+	case f == FormatAuto:
+		return ""
+	case f == FormatCSV && delimiterOf(key) == '\t':
+		return FormatTSV
+	default:
+		return f
+	}
 }
 
 // formatOf tells a format from an object's name, or FormatAuto when the name does not say.

@@ -1,0 +1,105 @@
+package decode
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dora-dev/dora/query"
+)
+
+// KeyText is the canonical text of a decoded value, the same whatever the format it came from:
+// times in RFC 3339 (UTC), whole floats without a fraction (so 3.0 and 3 agree), nil as
+// "\x00null" (so it differs from the string "null"). Loads hash it into row ids.
+func KeyText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "\x00null"
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e18 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// Convert converts a decoded value to a column of type t, as when rows of several objects are
+// written into one table whose type for a column is wider than one object's: an int64 into a float
+// column, a number into a string column. nil stays nil. The error says why the value does not fit
+// (for example `"abc" is not a number`), in words fit for a RowError or a dead letter.
+func Convert(v any, t query.Type) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t {
+	case query.TypeInt:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+				return int64(x), nil
+			}
+		case string:
+			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+				return n, nil
+			}
+		case bool:
+			break
+		}
+		return nil, fmt.Errorf("%v is not a whole number", quoteValue(v))
+	case query.TypeFloat:
+		switch x := v.(type) {
+		case int64:
+			return float64(x), nil
+		case float64:
+			return x, nil
+		case string:
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				return f, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not a number", quoteValue(v))
+	case query.TypeBool:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case string:
+			if b, err := strconv.ParseBool(x); err == nil {
+				return b, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not true or false", quoteValue(v))
+	case query.TypeTime, query.TypeDate:
+		switch x := v.(type) {
+		case time.Time:
+			return x, nil
+		case string:
+			if tm, _, err := query.ParseTime(x); err == nil {
+				return tm, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not a time", quoteValue(v))
+	case query.TypeString, query.TypeText:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case time.Time:
+			return x.UTC().Format(time.RFC3339Nano), nil
+		}
+		return KeyText(v), nil
+	}
+	return v, nil
+}
+
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
