@@ -10,6 +10,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ const MaxRows = 100_000
 type Backend struct {
 	path    string
 	MaxRows int
+	create  bool // the file (and its folder) is created when first needed
 
 	schemas backends.SchemaCache // read once per process, again when the file changes
 
@@ -46,8 +48,53 @@ var _ backends.Backend = (*Backend)(nil)
 
 func init() {
 	backends.Register("duckdb", func(ctx context.Context, url string) (backends.Backend, error) {
-		return Open(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "duckdb:"), "//"))
+		path, _ := PathOf(url)
+		return Open(ctx, path)
 	})
+}
+
+// PathOf returns the file a duckdb:PATH (or duckdb://PATH) URL names, and false for any other URL.
+func PathOf(url string) (string, bool) {
+	scheme, rest, ok := strings.Cut(url, ":")
+	if !ok || !strings.EqualFold(scheme, "duckdb") {
+		return "", false
+	}
+	return strings.TrimPrefix(rest, "//"), true
+}
+
+// OpenToWrite opens a DuckDB file for a command that writes tables into it: a file that does not
+// exist yet is created, with its folder, when the backend first touches it (a load's Sink), so a
+// load that fails before writing leaves nothing behind. Open, for readers, refuses a missing file.
+func OpenToWrite(ctx context.Context, path string) (*Backend, error) {
+	path = expandHome(path)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return &Backend{path: path, MaxRows: MaxRows, create: true}, nil
+	}
+	return Open(ctx, path)
+}
+
+// ensureFile creates the file of a backend opened with OpenToWrite, and its folder, if they are
+// not there yet.
+func (b *Backend) ensureFile(ctx context.Context) error {
+	if !b.create {
+		return nil
+	}
+	if _, err := os.Stat(b.path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(b.path), 0o755); err != nil {
+		return fmt.Errorf("%w: creating the folder of %s: %v", backends.ErrUnavailable, b.path, err)
+	}
+	db, conn, err := b.open(ctx, false) // opening read-write creates the database
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("%w: creating %s: %v", backends.ErrUnavailable, b.path, err)
+	}
+	return nil
 }
 
 // Open opens an existing DuckDB file.
@@ -96,6 +143,9 @@ func expandHome(p string) string {
 // moment after use so a burst of operations (schema, then query) opens the file once, and is then
 // closed so a writer can get in. A lock held by another process is waited out for a while.
 func (b *Backend) with(ctx context.Context, readOnly bool, fn func(*sql.DB) error) error {
+	if err := b.ensureFile(ctx); err != nil {
+		return err
+	}
 	if !readOnly {
 		db, conn, err := b.open(ctx, false)
 		if err != nil {

@@ -41,6 +41,9 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 		// re-run: a load into DuckDB starts over instead (it is local and fast).
 		return nil, fmt.Errorf("%w: --resume is for Elasticsearch; a load into DuckDB starts over: run it again without --resume", backends.ErrBadQuery)
 	}
+	if err := b.ensureFile(ctx); err != nil {
+		return nil, err
+	}
 	version := opts.Version
 	if version == "" {
 		version = time.Now().UTC().Format("20060102150405")

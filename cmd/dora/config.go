@@ -93,6 +93,23 @@ func openBackend(ctx context.Context, flag string) (backends.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openURL(ctx, url)
+}
+
+// openBackendToWrite is openBackend for a command that writes tables: a DuckDB file that does not
+// exist yet is created, with its folder, rather than refused.
+func openBackendToWrite(ctx context.Context, flag string) (backends.Backend, error) {
+	url, err := backendURL(flag)
+	if err != nil {
+		return nil, err
+	}
+	if path, ok := duckdb.PathOf(url); ok && url != "duckdb:"+duckdb.DemoPath() {
+		return duckdb.OpenToWrite(ctx, path)
+	}
+	return openURL(ctx, url)
+}
+
+func openURL(ctx context.Context, url string) (backends.Backend, error) {
 	if url == "duckdb:"+duckdb.DemoPath() {
 		if err := duckdb.EnsureDemo(ctx, duckdb.DemoPath(), os.Stderr); err != nil {
 			return nil, err

@@ -59,7 +59,14 @@ type run struct {
 
 func dora(t *testing.T, stdin string, env []string, args ...string) run {
 	t.Helper()
+	return doraIn(t, "", stdin, env, args...)
+}
+
+// doraIn is dora run in the folder dir ("" for the tests' own).
+func doraIn(t *testing.T, dir, stdin string, env []string, args ...string) run {
+	t.Helper()
 	cmd := exec.Command(doraBin, args...)
+	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "DORA_BACKEND=duckdb:"+warehouse, "XDG_CONFIG_HOME="+t.TempDir()), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer

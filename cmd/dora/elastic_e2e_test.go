@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,17 +20,11 @@ func TestElasticsearchCLI(t *testing.T) {
 	dir := t.TempDir()
 	table := fmt.Sprintf("dora-cli-%d", time.Now().UnixNano()%1e9)
 	// The test warehouse's clients, exported as CSV by dora itself, are the source.
-	r := dora(t, "", nil, "query", "--format", "csv", "--max-rows", "100000", "SELECT client_id, region, state, plan, age, lifetime_value, churned, signed_up_at FROM clients")
-	if r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	exportCSV(t, dir, "clients.csv", "SELECT client_id, region, state, plan, age, lifetime_value, churned, signed_up_at FROM clients")
 	src := filepath.Join(dir, "clients.csv")
-	if err := os.WriteFile(src, []byte(r.stdout), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	env := []string{"XDG_STATE_HOME=" + dir}
 	t.Cleanup(func() { testenv.DeleteIndices(es, table+"-*") })
-	r = dora(t, "", env, "load", src, "--table", table, "--backend", es, "--id", "client_id", "--json", "--dead-letter", filepath.Join(dir, "dead.ndjson"))
+	r := dora(t, "", env, "load", src, "--table", table, "--backend", es, "--id", "client_id", "--json", "--dead-letter", filepath.Join(dir, "dead.ndjson"))
 	if r.code != 0 {
 		t.Fatalf("load: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -115,7 +115,7 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 				opts.DeadLetter = opts.Table + ".dead-letter.ndjson"
 			}
 			ctx := cmd.Context()
-			b, err := openBackend(ctx, *backend)
+			b, err := openBackendToWrite(ctx, *backend)
 			if err != nil {
 				return err
 			}
