@@ -51,10 +51,14 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 	k := &sink{b: b, table: table, index: table + "-" + version, schema: s}
 	mappings := Mappings(s)
 	mappings["dynamic"] = false
-	var body any = mappings
 	if len(opts.Mapping) > 0 {
-		body = json.RawMessage(opts.Mapping)
+		mappings = nil
+		if err := json.Unmarshal(opts.Mapping, &mappings); err != nil || mappings == nil {
+			return nil, fmt.Errorf("%w: the mapping is not a JSON object: %v", backends.ErrBadQuery, err)
+		}
 	}
+	tagVersion(mappings, table, version)
+	body := mappings
 	raw, _ := json.Marshal(map[string]any{
 		"settings": map[string]any{"index": map[string]any{"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}},
 		"mappings": body,

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -88,7 +89,9 @@ func TestElasticsearchCLI(t *testing.T) {
 	}
 }
 
-func esRequest(t *testing.T, method, url, body string) {
+// esRequest sends one request to Elasticsearch and returns the response body; an HTTP error
+// fails the test.
+func esRequest(t *testing.T, method, url, body string) []byte {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -99,10 +102,15 @@ func esRequest(t *testing.T, method, url, body string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: HTTP %d", method, url, resp.StatusCode)
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, out)
+	}
+	return out
 }
 
 func firstLines(s string, n int) string {

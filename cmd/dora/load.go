@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -49,6 +50,9 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 			if err := job.check(cmd); err != nil {
 				return err
 			}
+			if opts.Keep < 1 {
+				return usageError{fmt.Errorf("--keep wants 1 or more versions to keep (the published one counts), not %d", opts.Keep)}
+			}
 			if publish {
 				if opts.Table == "" || opts.Version == "" {
 					return usageError{fmt.Errorf("--publish needs --table and --version")}
@@ -58,11 +62,12 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 					return err
 				}
 				defer b.Close()
-				if err := load.Publish(cmd.Context(), b, opts.Table, opts.Version); err != nil {
-					return err
+				deleted, err := load.Publish(cmd.Context(), b, opts.Table, opts.Version, opts.Keep)
+				if err == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "published version %s as %s\n", opts.Version, opts.Table)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "published version %s as %s\n", opts.Version, opts.Table)
-				return nil
+				printDeleted(cmd.OutOrStdout(), deleted)
+				return err
 			}
 			if len(args) == 1 {
 				opts.Source = args[0]
@@ -156,6 +161,7 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 				if opts.Shards > 0 && err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "shard %d/%d written; when every shard has finished: dora load --table %s --version %s --publish\n", opts.Shard, opts.Shards, opts.Table, opts.Version)
 				}
+				printDeleted(cmd.OutOrStdout(), sum.Deleted)
 				if sum.DeadLetter != "" {
 					fmt.Fprintf(cmd.OutOrStdout(), "rows set aside, with reasons: %s\n", sum.DeadLetter)
 				}
@@ -175,12 +181,20 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 	f.StringVar(&mapping, "mapping", "", "a JSON file with the Elasticsearch mappings to use instead of inferring them")
 	f.StringVar(&shard, "shard", "", "load only shard I of N of the source files (I/N); shards write into --version and do not publish")
 	f.StringVar(&opts.Version, "version", "", "the version to write (default: the current time)")
+	f.IntVar(&opts.Keep, "keep", load.DefaultKeep, "on Elasticsearch, after publishing keep the newest N versions of the table (the published one counts) and delete older ones")
 	f.BoolVar(&opts.Resume, "resume", false, "continue the last load of this source and table after a crash")
 	f.StringVar(&opts.DeadLetter, "dead-letter", "", "NDJSON file for rows that cannot be written (default TABLE.dead-letter.ndjson)")
 	f.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
 	f.BoolVar(&publish, "publish", false, "publish --version of --table, written by --shard loads, instead of loading")
 	job.add(f)
 	return cmd
+}
+
+// printDeleted names the old versions a publish deleted.
+func printDeleted(w io.Writer, deleted []string) {
+	if len(deleted) > 0 {
+		fmt.Fprintf(w, "deleted older versions: %s\n", strings.Join(deleted, ", "))
+	}
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

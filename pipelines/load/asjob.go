@@ -13,7 +13,7 @@ import (
 // JobOptions say how a load runs as a job: Shards children, each `dora load --shard I/N` into
 // one version, then `dora load --publish` of that version, all children of one parent run.
 type JobOptions struct {
-	Load    Options // Source, Table, Format, IDColumns, Workers, BatchBytes, DeadLetter; Version
+	Load    Options // Source, Table, Format, IDColumns, Workers, BatchBytes, DeadLetter, Keep; Version
 	Backend string  // the backend's URL, as the children reach it
 	Shards  int
 	Runner  string
@@ -104,6 +104,10 @@ func JobGroup(o JobOptions) (jobs.Group, error) {
 		g.Children = append(g.Children, step(fmt.Sprintf("load %s shard %s", l.Table, shard),
 			append(append([]string{}, shardArgs...), "--shard", shard)))
 	}
-	g.Publish = step("load "+l.Table+" publish", append([]string{"load"}, append(common, "--publish")...))
+	publish := append([]string{"load"}, append(common, "--publish")...)
+	if l.Keep > 0 {
+		publish = append(publish, "--keep", strconv.Itoa(l.Keep))
+	}
+	g.Publish = step("load "+l.Table+" publish", publish)
 	return g, nil
 }

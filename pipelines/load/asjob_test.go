@@ -18,7 +18,7 @@ func TestJobGroupRunsShardsThenThePublish(t *testing.T) {
 		t.Errorf("LaunchEnv: %v, want %v", env, want)
 	}
 	g, err := JobGroup(JobOptions{
-		Load:    Options{Source: "s3://b/in/", Table: "orders", IDColumns: []string{"order_id", "day"}, Workers: 8, Version: "v1"},
+		Load:    Options{Source: "s3://b/in/", Table: "orders", IDColumns: []string{"order_id", "day"}, Workers: 8, Version: "v1", Keep: 3},
 		Backend: "http://127.0.0.1:9200", Shards: 3, Runner: "docker", Image: "dora:dev", Retries: retries, Env: env,
 	})
 	if err != nil {
@@ -37,7 +37,7 @@ func TestJobGroupRunsShardsThenThePublish(t *testing.T) {
 			t.Errorf("shard %d: %+v", i, c)
 		}
 	}
-	if want := []string{"load", "--table", "orders", "--version", "v1", "--backend", "http://127.0.0.1:9200", "--publish"}; !reflect.DeepEqual(g.Publish.Command, want) {
+	if want := []string{"load", "--table", "orders", "--version", "v1", "--backend", "http://127.0.0.1:9200", "--publish", "--keep", "3"}; !reflect.DeepEqual(g.Publish.Command, want) {
 		t.Errorf("publish runs %q, want %q", g.Publish.Command, want)
 	}
 
@@ -88,7 +88,7 @@ func TestMoreShardsThanFiles(t *testing.T) {
 			t.Errorf("shard %d/5: %+v", shard, sum)
 		}
 	}
-	if err := Publish(context.Background(), e.es, table, "s5"); err != nil {
+	if _, err := Publish(context.Background(), e.es, table, "s5", 0); err != nil {
 		t.Fatal(err)
 	}
 	checkTable(t, e.es, table, all)
@@ -102,7 +102,7 @@ func TestMoreShardsThanFiles(t *testing.T) {
 			t.Fatalf("shard 0/1, try %d: %+v, %v", try, sum, err)
 		}
 	}
-	if err := Publish(context.Background(), e.es, one, "s1"); err != nil {
+	if _, err := Publish(context.Background(), e.es, one, "s1", 0); err != nil {
 		t.Fatal(err)
 	}
 	checkTable(t, e.es, one, all)

@@ -34,6 +34,7 @@ type Options struct {
 	DeadLetter string   // NDJSON file for rows that cannot be written; created when needed
 	Checkpoint string   // the checkpoint file; derived from the table and source when empty
 	Version    string   // the version to write; new (a timestamp) when empty and not resuming
+	Keep       int      // versions to keep once this one is published, itself included; 0: DefaultKeep
 	// Progress, when set, is called about twice a second and once at the end.
 	Progress func(Stats)
 }
@@ -51,19 +52,24 @@ type Stats struct {
 
 // Summary is a finished load.
 type Summary struct {
-	Source       string  `json:"source"`
-	RowsRead     int64   `json:"rows_read"`
-	Indexed      int64   `json:"indexed"`
-	DeadLettered int64   `json:"dead_lettered"`
-	Bytes        int64   `json:"bytes"`
-	Seconds      float64 `json:"seconds"`
-	Objects      int     `json:"objects"`
-	Resumed      int     `json:"objects_resumed"`
-	Index        string  `json:"index"`
-	Alias        string  `json:"alias"`
-	Published    bool    `json:"published"`
-	DeadLetter   string  `json:"dead_letter_file,omitempty"`
+	Source       string   `json:"source"`
+	RowsRead     int64    `json:"rows_read"`
+	Indexed      int64    `json:"indexed"`
+	DeadLettered int64    `json:"dead_lettered"`
+	Bytes        int64    `json:"bytes"`
+	Seconds      float64  `json:"seconds"`
+	Objects      int      `json:"objects"`
+	Resumed      int      `json:"objects_resumed"`
+	Index        string   `json:"index"`
+	Alias        string   `json:"alias"`
+	Published    bool     `json:"published"`
+	Deleted      []string `json:"versions_deleted,omitempty"` // older versions deleted after publishing
+	DeadLetter   string   `json:"dead_letter_file,omitempty"`
 }
+
+// DefaultKeep is how many versions of a table a load keeps, the published one included: the
+// live one and the one before it, to go back to.
+const DefaultKeep = 2
 
 // ErrReconcile means the rows read do not add up to the rows written plus those set aside.
 var ErrReconcile = errors.New("load does not reconcile")
@@ -96,6 +102,12 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	}
 	if opts.Format == "" {
 		opts.Format = decode.FormatAuto
+	}
+	if opts.Keep == 0 {
+		opts.Keep = DefaultKeep
+	}
+	if opts.Keep < 0 {
+		return Summary{}, fmt.Errorf("keeping %d versions of %s: keep at least 1, the published one", opts.Keep, opts.Table)
 	}
 	store, prefix, err := objstore.Open(ctx, opts.Source)
 	if err != nil {
@@ -200,8 +212,9 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	}
 	sum.Published = true
 	cp.remove()
+	sum.Deleted, err = prune(ctx, b, opts.Table, opts.Keep)
 	sum.Seconds = time.Since(start).Seconds()
-	return sum, nil
+	return sum, err
 }
 
 // physicalName is the versioned table or index a load writes.

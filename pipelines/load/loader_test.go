@@ -412,10 +412,10 @@ func TestShardsThenPublish(t *testing.T) {
 	if ts, _ := e.es.Tables(context.Background()); contains(backends.TableNames(ts), table) {
 		t.Errorf("%s is visible before it is published", table)
 	}
-	if err := Publish(context.Background(), e.es, table, "nope"); err == nil {
+	if _, err := Publish(context.Background(), e.es, table, "nope", 0); err == nil {
 		t.Error("publishing a version nobody wrote succeeded")
 	}
-	if err := Publish(context.Background(), e.es, table, "s1"); err != nil {
+	if _, err := Publish(context.Background(), e.es, table, "s1", 0); err != nil {
 		t.Fatal(err)
 	}
 	if read != int64(len(all)) {

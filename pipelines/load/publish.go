@@ -10,22 +10,49 @@ import (
 )
 
 // Publish makes a version that shard loads wrote into the one readers of table see: the step
-// after every `--shard I/N` load of that version has finished.
-func Publish(ctx context.Context, b backends.Backend, table, version string) error {
+// after every `--shard I/N` load of that version has finished. Then, as a load does, it keeps
+// the newest keep versions (0: DefaultKeep) and deletes older ones, returning the indices
+// deleted.
+func Publish(ctx context.Context, b backends.Backend, table, version string, keep int) ([]string, error) {
 	if version == "" {
-		return fmt.Errorf("publishing needs the version the shards wrote (--version)")
+		return nil, fmt.Errorf("publishing needs the version the shards wrote (--version)")
+	}
+	if keep == 0 {
+		keep = DefaultKeep
 	}
 	ts, err := b.Tables(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	name := physicalName(b, table, version)
 	if !slices.Contains(backends.TableNames(ts), name) {
-		return fmt.Errorf("%w: no version %s of %s has been written (%s does not exist)", backends.ErrNoSuchTable, version, table, name)
+		return nil, fmt.Errorf("%w: no version %s of %s has been written (%s does not exist)", backends.ErrNoSuchTable, version, table, name)
 	}
 	sink, err := b.Sink(ctx, table, query.Schema{Table: table}, backends.SinkOptions{Version: version, Resume: true})
 	if err != nil {
-		return fmt.Errorf("publishing %s: %w", name, err)
+		return nil, fmt.Errorf("publishing %s: %w", name, err)
 	}
-	return sink.Commit(ctx)
+	if err := sink.Commit(ctx); err != nil {
+		return nil, err
+	}
+	return prune(ctx, b, table, keep)
+}
+
+// versionPruner is a backend that keeps versions of a table (Elasticsearch: an index per
+// version behind the table's alias). DuckDB replaces a table whole and keeps none.
+type versionPruner interface {
+	PruneVersions(ctx context.Context, table string, keep int) ([]string, error)
+}
+
+// prune deletes all but the newest keep versions of a table just published.
+func prune(ctx context.Context, b backends.Backend, table string, keep int) ([]string, error) {
+	p, ok := b.(versionPruner)
+	if !ok {
+		return nil, nil
+	}
+	deleted, err := p.PruneVersions(ctx, table, keep)
+	if err != nil {
+		return deleted, fmt.Errorf("%s is published, but the older versions are not all deleted: %w", table, err)
+	}
+	return deleted, nil
 }
