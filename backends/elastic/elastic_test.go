@@ -157,6 +157,8 @@ func TestTablesAndSchema(t *testing.T) {
 	}, []map[string]any{{"title": "x", "price": 3, "extra": 1}, {"title": "y"}})
 	hidden := prefix + "-hidden"
 	createIndex(t, b, hidden, map[string]any{"hidden": true}, map[string]any{"a": map[string]any{"type": "keyword"}}, nil)
+	lone := prefix + "-lone"
+	createIndex(t, b, lone, nil, map[string]any{"a": map[string]any{"type": "keyword"}}, []map[string]any{{"a": "x"}})
 	alias := prefix + "-catalog"
 	call(t, b, "POST", "/_aliases", map[string]any{"actions": []any{
 		map[string]any{"add": map[string]any{"index": products, "alias": alias}},
@@ -174,11 +176,17 @@ func TestTablesAndSchema(t *testing.T) {
 		}
 		kinds[tb.Name] = tb
 	}
-	if tb := kinds[products]; tb.Kind != "index" || tb.Rows != 1 {
-		t.Errorf("%s: %+v", products, tb)
+	// The indices behind the alias are listed as the alias alone; an index behind none, as itself.
+	if tb := kinds[lone]; tb.Kind != "index" || tb.Rows != 1 {
+		t.Errorf("%s: %+v", lone, tb)
 	}
 	if tb := kinds[alias]; tb.Kind != "alias" || tb.Rows != 3 {
 		t.Errorf("%s: %+v", alias, tb)
+	}
+	for _, behind := range []string{products, more} {
+		if tb, ok := kinds[behind]; ok {
+			t.Errorf("%s, behind the alias %s, is listed too: %+v", behind, alias, tb)
+		}
 	}
 	if _, ok := kinds[hidden]; ok {
 		t.Errorf("hidden index %s listed", hidden)
@@ -775,6 +783,20 @@ func TestSinkWritesVersionsBehindAnAlias(t *testing.T) {
 	holders := string(call(t, b, "GET", "/_alias/"+table, nil))
 	if !strings.Contains(holders, table+"-v2") || strings.Contains(holders, table+"-v1") {
 		t.Errorf("alias %s points at %s", table, holders)
+	}
+	// The table is listed once, by its alias, not as the versions behind it.
+	ts, err := b.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []backends.Table
+	for _, tb := range ts {
+		if strings.HasPrefix(tb.Name, table) {
+			listed = append(listed, tb)
+		}
+	}
+	if want := []backends.Table{{Name: table, Kind: "alias", Rows: 1}}; !reflect.DeepEqual(listed, want) {
+		t.Errorf("tables named %s*: %+v, want %+v", table, listed, want)
 	}
 	settings := string(call(t, b, "GET", "/"+table+"-v2/_settings?flat_settings=true", nil))
 	if strings.Contains(settings, `"index.refresh_interval":"-1"`) {

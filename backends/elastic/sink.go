@@ -77,14 +77,27 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 // checkAlias refuses a table that is a concrete index or data stream: an alias cannot take its
 // name, so a version could never be published.
 func (b *Backend) checkAlias(ctx context.Context, table string) error {
-	ts, err := b.Tables(ctx)
-	if err != nil {
-		return err
+	r, err := b.resolve(ctx, table)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status == 404 {
+		return nil // nothing by that name yet
 	}
-	for _, t := range ts {
-		if t.Name == table && t.Kind != "alias" {
-			return fmt.Errorf("%w: %s is an %s, not an alias: dora publishes versions of a table behind an alias; write to another name or delete it", backends.ErrBadQuery, table, t.Kind)
+	if err != nil {
+		return fmt.Errorf("looking up %s: %w", table, err)
+	}
+	kind := ""
+	for _, i := range r.Indices {
+		if i.Name == table {
+			kind = "index"
 		}
+	}
+	for _, d := range r.DataStreams {
+		if d.Name == table {
+			kind = "data stream"
+		}
+	}
+	if kind != "" {
+		return fmt.Errorf("%w: %s is an %s, not an alias: dora publishes versions of a table behind an alias; write to another name or delete it", backends.ErrBadQuery, table, kind)
 	}
 	return nil
 }

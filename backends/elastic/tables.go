@@ -15,28 +15,41 @@ import (
 	"github.com/dora-dev/dora/query"
 )
 
-// Tables lists the open indices, aliases and data streams, without hidden or system ones (names
-// starting with a dot), by name.
-func (b *Backend) Tables(ctx context.Context) ([]backends.Table, error) {
-	body, err := b.do(ctx, "GET", "/_resolve/index/*?expand_wildcards=open", nil)
+// resolved is the answer of _resolve/index: the indices, aliases and data streams a name or
+// pattern names.
+type resolved struct {
+	Indices []struct {
+		Name       string   `json:"name"`
+		Attributes []string `json:"attributes"`
+	} `json:"indices"`
+	Aliases []struct {
+		Name    string   `json:"name"`
+		Indices []string `json:"indices"`
+	} `json:"aliases"`
+	DataStreams []struct {
+		Name           string   `json:"name"`
+		BackingIndices []string `json:"backing_indices"`
+	} `json:"data_streams"`
+}
+
+// resolve asks what the open indices, aliases and data streams named by pattern are.
+func (b *Backend) resolve(ctx context.Context, pattern string) (resolved, error) {
+	var r resolved
+	body, err := b.do(ctx, "GET", "/_resolve/index/"+url.PathEscape(pattern)+"?expand_wildcards=open", nil)
 	if err != nil {
-		return nil, fmt.Errorf("listing tables: %w", err)
+		return r, err
 	}
-	var r struct {
-		Indices []struct {
-			Name       string   `json:"name"`
-			Attributes []string `json:"attributes"`
-		} `json:"indices"`
-		Aliases []struct {
-			Name    string   `json:"name"`
-			Indices []string `json:"indices"`
-		} `json:"aliases"`
-		DataStreams []struct {
-			Name           string   `json:"name"`
-			BackingIndices []string `json:"backing_indices"`
-		} `json:"data_streams"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
+	err = json.Unmarshal(body, &r)
+	return r, err
+}
+
+// Tables lists the open aliases, data streams and indices, without hidden or system ones (names
+// starting with a dot), by name. A loaded table shows once, by its alias: an index behind an
+// alias is listed as that alias only, and the older versions a load kept of a listed alias
+// are not listed (they can still be queried by name).
+func (b *Backend) Tables(ctx context.Context) ([]backends.Table, error) {
+	r, err := b.resolve(ctx, "*")
+	if err != nil {
 		return nil, fmt.Errorf("listing tables: %w", err)
 	}
 	docs, err := b.docCounts(ctx)
@@ -54,9 +67,25 @@ func (b *Backend) Tables(ctx context.Context) ([]backends.Table, error) {
 		}
 		return n
 	}
+	tags, err := b.versionTags(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing tables: %w", err)
+	}
+	behindAlias := map[string]bool{}
+	aliases := map[string]bool{}
+	for _, a := range r.Aliases {
+		if !hidden(a.Name) { // an index behind only a hidden alias would otherwise not show at all
+			aliases[a.Name] = true
+			for _, i := range a.Indices {
+				behindAlias[i] = true
+			}
+		}
+	}
+	// oldVersion tells an index that a load kept of a listed alias.
+	oldVersion := func(index string) bool { return aliases[tableOf(index, tags[index])] }
 	var out []backends.Table
 	for _, i := range r.Indices {
-		if hidden(i.Name) || has(i.Attributes, "hidden") || has(i.Attributes, "system") || has(i.Attributes, "closed") {
+		if hidden(i.Name) || has(i.Attributes, "hidden") || has(i.Attributes, "system") || has(i.Attributes, "closed") || behindAlias[i.Name] || oldVersion(i.Name) {
 			continue
 		}
 		n, ok := docs[i.Name]

@@ -28,6 +28,50 @@ func tagVersion(mappings map[string]any, table, version string) {
 // 20240102t030405 (dora load) or 20240102030405 (a Sink with no version).
 var legacyVersion = regexp.MustCompile(`^[0-9]{8}t?[0-9]{6}$`)
 
+// tableOf returns the table index is a version of, given the table its mapping is tagged with
+// ("" when untagged), or "" when it is no version.
+func tableOf(index, tagged string) string {
+	if tagged != "" {
+		if strings.HasPrefix(index, tagged+"-") {
+			return tagged
+		}
+		return ""
+	}
+	cut := strings.LastIndex(index, "-")
+	if cut > 0 && legacyVersion.MatchString(index[cut+1:]) {
+		return index[:cut]
+	}
+	return ""
+}
+
+// taggedMapping is the part of a mapping tagVersion writes.
+type taggedMapping struct {
+	Meta struct {
+		Dora struct {
+			Table string `json:"table"`
+		} `json:"dora"`
+	} `json:"_meta"`
+}
+
+// versionTags returns the table each tagged version index of the cluster belongs to.
+func (b *Backend) versionTags(ctx context.Context) (map[string]string, error) {
+	body, err := b.do(ctx, "GET", "/_mapping?expand_wildcards=open&filter_path=*.mappings._meta.dora.table", nil)
+	if err != nil {
+		return nil, err
+	}
+	var indices map[string]struct {
+		Mappings taggedMapping `json:"mappings"`
+	}
+	if err := json.Unmarshal(body, &indices); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(indices))
+	for name, i := range indices {
+		out[name] = i.Mappings.Meta.Dora.Table
+	}
+	return out, nil
+}
+
 // version is one versioned index of a table.
 type version struct {
 	index   string
@@ -86,13 +130,7 @@ func (b *Backend) versions(ctx context.Context, table string) ([]version, error)
 	}
 	var indices map[string]struct {
 		Aliases  map[string]json.RawMessage `json:"aliases"`
-		Mappings struct {
-			Meta struct {
-				Dora struct {
-					Table string `json:"table"`
-				} `json:"dora"`
-			} `json:"_meta"`
-		} `json:"mappings"`
+		Mappings taggedMapping              `json:"mappings"`
 		Settings struct {
 			Index struct {
 				CreationDate    string `json:"creation_date"`
@@ -105,9 +143,7 @@ func (b *Backend) versions(ctx context.Context, table string) ([]version, error)
 	}
 	var out []version
 	for name, i := range indices {
-		suffix := strings.TrimPrefix(name, table+"-")
-		tagged := i.Mappings.Meta.Dora.Table
-		if tagged != table && !(tagged == "" && legacyVersion.MatchString(suffix)) {
+		if tableOf(name, i.Mappings.Meta.Dora.Table) != table {
 			continue
 		}
 		created, _ := strconv.ParseInt(i.Settings.Index.CreationDate, 10, 64)

@@ -71,6 +71,17 @@ func TestReloadsKeepTheNewestVersions(t *testing.T) {
 	load("a1")
 	load("a2") // --keep is 2 unless told
 	check("two loads", v("a1", "a2"))
+	// dora tables lists the table once, by its name, not the two versions behind it.
+	r := dora(t, "", nil, "tables", "--backend", es, "--format", "csv")
+	var listed []string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(line, table) {
+			listed = append(listed, line)
+		}
+	}
+	if want := []string{fmt.Sprintf("%s,alias,%d", table, files*rows)}; r.code != 0 || !slices.Equal(listed, want) {
+		t.Errorf("dora tables: exit %d, lines %q, want %q\n%s", r.code, listed, want, r.stderr)
+	}
 	load("a3", "--keep", "2")
 	check("a third load", v("a2", "a3"))
 	load("a4", "--keep", "2", "--as-job", "--runner", "local", "--shards", "2", "--wait")
@@ -79,7 +90,7 @@ func TestReloadsKeepTheNewestVersions(t *testing.T) {
 	check("a load keeping one version", v("a5"))
 
 	for _, keep := range []string{"0", "-1"} {
-		r := dora(t, "", env, "load", src, "--table", table, "--backend", es, "--keep", keep)
+		r = dora(t, "", env, "load", src, "--table", table, "--backend", es, "--keep", keep)
 		if r.code != 2 || !strings.Contains(r.stderr, "--keep wants 1 or more") {
 			t.Errorf("--keep %s: exit %d, want 2 and a usage error\n%s", keep, r.code, r.stderr)
 		}

@@ -2,8 +2,8 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/query"
@@ -20,13 +20,12 @@ func Publish(ctx context.Context, b backends.Backend, table, version string, kee
 	if keep == 0 {
 		keep = DefaultKeep
 	}
-	ts, err := b.Tables(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// Not Tables: a version already behind the alias (a publish retried) is not listed there.
 	name := physicalName(b, table, version)
-	if !slices.Contains(backends.TableNames(ts), name) {
+	if _, err := b.Schema(ctx, name); errors.Is(err, backends.ErrNoSuchTable) {
 		return nil, fmt.Errorf("%w: no version %s of %s has been written (%s does not exist)", backends.ErrNoSuchTable, version, table, name)
+	} else if err != nil {
+		return nil, err
 	}
 	sink, err := b.Sink(ctx, table, query.Schema{Table: table}, backends.SinkOptions{Version: version, Resume: true})
 	if err != nil {
