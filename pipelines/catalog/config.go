@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/dora-dev/dora/internal/xdg"
 	icebergio "github.com/apache/iceberg-go/io"
+	"github.com/dora-dev/dora/internal/xdg"
 )
 
 // Config names where tables live.

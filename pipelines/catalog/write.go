@@ -58,7 +58,8 @@ func (c *Catalog) Append(ctx context.Context, name string, files []string, w Wri
 }
 
 // Rollback makes an earlier snapshot of the table current again: an Iceberg rollback, which
-// moves the main branch and rewrites no data.
+// moves the main branch and rewrites no data. A snapshot that is no ancestor of the current one
+// (the newer version a rollback left behind, say) is made current the same way.
 func (c *Catalog) Rollback(ctx context.Context, name string, to int64) (Snapshot, error) {
 	t, err := c.Load(ctx, name)
 	if err != nil {
@@ -71,15 +72,27 @@ func (c *Catalog) Rollback(ctx context.Context, name string, to int64) (Snapshot
 	if target.Current {
 		return *target, nil
 	}
-	txn := t.tbl.NewTransaction()
-	if err := txn.RollbackToSnapshot(to); err != nil {
-		return Snapshot{}, fmt.Errorf("rolling %s back to snapshot %d: %w", name, to, err)
+	cur := t.tbl.CurrentSnapshot().SnapshotID
+	lookup := func(id int64) *table.Snapshot { return t.tbl.SnapshotByID(id) }
+	if table.IsAncestorOf(cur, to, lookup) {
+		txn := t.tbl.NewTransaction()
+		if err := txn.RollbackToSnapshot(to); err != nil {
+			return Snapshot{}, fmt.Errorf("rolling %s back to snapshot %d: %w", name, to, err)
+		}
+		if _, err := txn.Commit(ctx); err != nil {
+			return Snapshot{}, commitError(name, "rolling back", err)
+		}
+	} else {
+		// iceberg-go's transaction only rolls back to ancestors; setting the branch is what
+		// Iceberg's set-current-snapshot does, guarded by the head this call saw.
+		reqs := []table.Requirement{table.AssertRefSnapshotID(table.MainBranch, &cur)}
+		updates := []table.Update{table.NewSetSnapshotRefUpdate(table.MainBranch, to, table.BranchRef, 0, 0, 0)}
+		if _, _, err := c.cat.CommitTable(ctx, t.tbl.Identifier(), reqs, updates); err != nil {
+			return Snapshot{}, commitError(name, "making snapshot current in", err)
+		}
 	}
-	tbl, err := txn.Commit(ctx)
-	if err != nil {
-		return Snapshot{}, commitError(name, "rolling back", err)
-	}
-	return toSnapshot(*tbl.CurrentSnapshot(), tbl.CurrentSnapshot().SnapshotID), nil
+	target.Current = true
+	return *target, nil
 }
 
 func (c *Catalog) write(ctx context.Context, name string, files []string, w WriteOptions, appending bool) (Snapshot, error) {
