@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -242,6 +243,9 @@ func testLifecycle(t *testing.T, cfg Config) {
 	if won < 0 {
 		t.Fatalf("neither writer published: %v", errs)
 	}
+	if !strings.Contains(cfg.Warehouse, "://") {
+		noOrphans(t, c, name, cfg.Warehouse)
+	}
 	winner := [][2]int{{1000, 1010}, {2000, 2020}}[won]
 	// The winner's files lack extra, which stays in the schema and reads as nulls.
 	f.sameRows("after the race", f.snapshotRows(c, name, 0), f.rows("SELECT *, NULL :: BIGINT AS extra FROM ("+fmt.Sprintf(firstRows, winner[0], winner[1])+")"))
@@ -281,5 +285,35 @@ func testLifecycle(t *testing.T, cfg Config) {
 	f.sameRows("appended", f.currentRows(c, quality), [][]any{{"r1", "rows", int32(120)}, {"r2", "nulls", int32(0)}, {"r2", "rows", int32(50)}})
 	if got, _ := c.Tables(ctx); !slices.Equal(got, []string{quality, name}) {
 		t.Fatalf("Tables: %v", got)
+	}
+}
+
+// noOrphans checks that every Parquet file under a local warehouse belongs to a snapshot of
+// name: the writer that lost a race removed what it wrote.
+func noOrphans(t *testing.T, c *Catalog, name, warehouse string) {
+	t.Helper()
+	tbl, err := c.Load(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	referenced := map[string]bool{}
+	for _, s := range tbl.Snapshots() {
+		files, err := tbl.Files(context.Background(), s.ID, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range files {
+			referenced[p] = true
+		}
+	}
+	var orphans []string
+	filepath.WalkDir(warehouse, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".parquet") && strings.Contains(p, "/data/") && !referenced[p] {
+			orphans = append(orphans, p)
+		}
+		return nil
+	})
+	if len(orphans) > 0 || len(referenced) == 0 {
+		t.Fatalf("%d of the warehouse's data files are in no snapshot (%d are): %v", len(orphans), len(referenced), orphans)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	icebergio "github.com/apache/iceberg-go/io"
 	"github.com/aws/aws-sdk-go-v2/config"
 
-	icebergio "github.com/apache/iceberg-go/io"
 	"github.com/dora-dev/dora/internal/xdg"
 )
 

@@ -163,12 +163,49 @@ func (c *Catalog) write(ctx context.Context, name string, files []string, w Writ
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("writing %s: %w", name, err)
 	}
+	staged, err = txn.StagedTable()
+	if err != nil {
+		return Snapshot{}, err
+	}
 	committed, err := txn.Commit(ctx)
 	if err != nil {
-		return Snapshot{}, commitError(name, "committing", err)
+		err = commitError(name, "committing", err)
+		if errors.Is(err, ErrConflict) {
+			removeUnpublished(ctx, staged.Table, tbl)
+		}
+		return Snapshot{}, err
 	}
 	s := committed.CurrentSnapshot()
 	return toSnapshot(*s, s.SnapshotID), nil
+}
+
+// removeUnpublished deletes the data files a lost commit wrote (those in its staged snapshot
+// but not in the base it planned against), so a conflict leaves no orphans behind. It is best
+// effort: what it cannot remove is garbage that Iceberg's orphan-file cleanup would find.
+func removeUnpublished(ctx context.Context, staged, base *table.Table) {
+	published := map[string]bool{}
+	if base.CurrentSnapshot() != nil {
+		tasks, err := base.Scan().PlanFiles(ctx)
+		if err != nil {
+			return
+		}
+		for _, task := range tasks {
+			published[task.File.FilePath()] = true
+		}
+	}
+	tasks, err := staged.Scan().PlanFiles(ctx)
+	if err != nil {
+		return
+	}
+	fs, err := staged.FS(ctx)
+	if err != nil {
+		return
+	}
+	for _, task := range tasks {
+		if p := task.File.FilePath(); !published[p] {
+			_ = fs.Remove(p)
+		}
+	}
 }
 
 func conflict(name string, base, current int64) error {
