@@ -103,7 +103,7 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 	for _, r := range rows {
 		for i := range vals {
 			if i < len(r) {
-				vals[i] = toDriver(r[i], k.schema.Fields[i].Type)
+				vals[i] = DriverValue(r[i], k.schema.Fields[i].Type)
 			} else {
 				vals[i] = nil
 			}
@@ -115,7 +115,9 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 	return nil
 }
 
-func toDriver(v any, t query.Type) driver.Value {
+// DriverValue is a decoded value (nil, bool, int64, float64, string, time.Time) as DuckDB's
+// appender takes it for a column of type t.
+func DriverValue(v any, t query.Type) driver.Value {
 	switch x := v.(type) {
 	case nil:
 		return nil

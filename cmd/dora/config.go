@@ -23,6 +23,10 @@ import (
 type config struct {
 	Default  string            `yaml:"default"`
 	Backends map[string]string `yaml:"backends"`
+	// Catalog and Warehouse are where dora etl keeps its tables, under DORA_CATALOG and
+	// DORA_WAREHOUSE.
+	Catalog   string `yaml:"catalog"`
+	Warehouse string `yaml:"warehouse"`
 }
 
 func configPath() string {

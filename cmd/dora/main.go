@@ -61,7 +61,10 @@ func report(err error) int {
 func exitCode(err error) int {
 	var pe *query.ParseError
 	var ue usageError
+	var se stoppedExit
 	switch {
+	case errors.As(err, &se):
+		return exitStopped
 	case errors.As(err, &pe), errors.As(err, &ue), errors.Is(err, backends.ErrBadQuery), errors.Is(err, backends.ErrNoSuchTable):
 		return exitBadQuery
 	case errors.Is(err, objstore.ErrNotFound), errors.Is(err, objstore.ErrInvalidAddress):

@@ -40,7 +40,7 @@ func newRoot() *cobra.Command {
 	root.Flags().StringVar(&view, "view", "", "open the explorer on this saved view (dora views ls lists them)")
 	root.PersistentFlags().StringVar(&backend, "backend", "", "backend URL (duckdb:PATH, http://host:9200) or a name from the config file; default $DORA_BACKEND, else the demo warehouse")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), dashCmd(&backend), viewsCmd(&backend), jobsCmd(), demoCmd(), versionCmd())
+	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), dashCmd(&backend), viewsCmd(&backend), jobsCmd(), etlCmd(), demoCmd(), versionCmd())
 	return root
 }
 
