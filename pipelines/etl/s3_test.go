@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/decode/decodetest"
@@ -101,5 +103,65 @@ func TestS3SourceIntoS3Warehouse(t *testing.T) {
 		if fmt.Sprint(g[0]) != fmt.Sprint(w.id) || g[1] != w.name || fmt.Sprint(g[2]) != fmt.Sprint(w.score) || g[3] != w.tag {
 			t.Errorf("row %d: pyiceberg reads %v, the source has %+v", i, g, w)
 		}
+	}
+}
+
+// journalLines are a journal's rows as "id|name|score|valid_from|valid_to|is_current", sorted:
+// from pyiceberg's JSON (cols names its columns) or from expectedHistory's rows (cols nil).
+func journalLines(rows [][]any, cols []string) []string {
+	at := func(name string, i int) int {
+		for j, c := range cols {
+			if c == name {
+				return j
+			}
+		}
+		return i
+	}
+	idx := []int{at("id", 0), at("name", 1), at("score", 2), at(validFrom, 3), at(validTo, 4), at(isCurrent, 5)}
+	var out []string
+	for _, r := range rows {
+		parts := make([]string, len(idx))
+		for i, j := range idx {
+			switch v := r[j].(type) {
+			case nil:
+				parts[i] = "NULL"
+			case time.Time:
+				parts[i] = v.UTC().Format("2006-01-02T15:04:05+00:00")
+			default:
+				parts[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestSharedPostgresCatalog(t *testing.T) {
+	pg := testenv.Postgres(t)
+	dir := t.TempDir()
+	cfg := catalog.Config{Catalog: pg, Warehouse: filepath.Join(dir, "warehouse")}
+	// Two handles, as two machines sharing the catalog would have.
+	a, b := openLake(t, dir, cfg), openLake(t, dir, cfg)
+	var runs []*Summary
+	for i, l := range []*lake{a, b} {
+		src := l.writeParquet(fmt.Sprintf("day%d", i+1), customerDays[i])
+		runs = append(runs, l.run(l.pipeline(fmt.Sprintf("day%d", i+1), fmt.Sprintf(journalPipeline, src)), day(i+1)))
+	}
+	if !runs[0].Published || !runs[1].Published || runs[1].BaseSnapshot != runs[0].SnapshotID {
+		t.Fatalf("the second handle's run built on %d, want the first's version %d (published %v, %v)", runs[1].BaseSnapshot, runs[0].SnapshotID, runs[0].Published, runs[1].Published)
+	}
+
+	got := testenv.ReadIceberg(t, pg, cfg.Warehouse, "crm.customers", 0)
+	if !slices.Equal(got.Snapshots, []int64{runs[0].SnapshotID, runs[1].SnapshotID}) || got.Current != runs[1].SnapshotID {
+		t.Errorf("pyiceberg on PostgreSQL sees snapshots %v (current %d), want [%d %d]", got.Snapshots, got.Current, runs[0].SnapshotID, runs[1].SnapshotID)
+	}
+	want := journalLines(expectedHistory(t, customerDays[:2]), nil)
+	if g := journalLines(got.Rows, got.Columns); !slices.Equal(g, want) {
+		t.Errorf("pyiceberg reads the journal\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
+	}
+	first := testenv.ReadIceberg(t, pg, cfg.Warehouse, "crm.customers", runs[0].SnapshotID)
+	if g, w := journalLines(first.Rows, first.Columns), journalLines(expectedHistory(t, customerDays[:1]), nil); !slices.Equal(g, w) {
+		t.Errorf("pyiceberg reads the first snapshot\n%s\nwant\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
 	}
 }
