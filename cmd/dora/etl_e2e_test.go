@@ -1,0 +1,196 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/pipelines/etl"
+)
+
+// lakehouse is a folder holding a SQLite catalog, its warehouse, the sources and pipeline
+// files, and the state folder quarantine files go to; env points dora at it.
+type lakehouse struct {
+	dir string
+	env []string
+}
+
+func newLakehouse(t *testing.T) *lakehouse {
+	dir := t.TempDir()
+	return &lakehouse{dir: dir, env: []string{
+		"DORA_CATALOG=sqlite:" + filepath.Join(dir, "catalog.db"), "DORA_WAREHOUSE=" + filepath.Join(dir, "warehouse"),
+		"XDG_STATE_HOME=" + filepath.Join(dir, "state"), "XDG_DATA_HOME=" + filepath.Join(dir, "data"),
+	}}
+}
+
+func (h *lakehouse) catalogPath() string { return filepath.Join(h.dir, "catalog.db") }
+func (h *lakehouse) warehouse() string   { return filepath.Join(h.dir, "warehouse") }
+
+// file writes name under the folder and returns its path.
+func (h *lakehouse) file(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(h.dir, name)
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func (h *lakehouse) dora(t *testing.T, args ...string) run {
+	t.Helper()
+	return dora(t, "", h.env, args...)
+}
+
+// etlRun runs dora etl run PIPELINE --json and decodes its summary, wanting exit code want.
+func (h *lakehouse) etlRun(t *testing.T, pipeline string, want int, extra ...string) etl.Summary {
+	t.Helper()
+	r := h.dora(t, append([]string{"etl", "run", pipeline, "--json"}, extra...)...)
+	if r.code != want {
+		t.Fatalf("dora etl run %s: exit %d, want %d\n%s%s", filepath.Base(pipeline), r.code, want, r.stdout, r.stderr)
+	}
+	var s etl.Summary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatalf("dora etl run --json printed no summary (%v):\n%s%s", err, r.stdout, r.stderr)
+	}
+	return s
+}
+
+// versions is dora etl versions TABLE --json.
+func (h *lakehouse) versions(t *testing.T, table string) []versionJSON {
+	t.Helper()
+	r := h.dora(t, "etl", "versions", table, "--json")
+	var vs []versionJSON
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &vs) != nil {
+		t.Fatalf("dora etl versions %s: exit %d\n%s%s", table, r.code, r.stdout, r.stderr)
+	}
+	return vs
+}
+
+// people is a CSV of n rows, the first nulls of them without a name.
+func people(n, nulls int) string {
+	var b strings.Builder
+	b.WriteString("id,name\n")
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("p%d", i)
+		if i <= nulls {
+			name = ""
+		}
+		fmt.Fprintf(&b, "%d,%s\n", i, name)
+	}
+	return b.String()
+}
+
+func outcome(s etl.Summary, check string) string {
+	for _, c := range s.Checks {
+		if c.Check == check {
+			return c.Outcome
+		}
+	}
+	return "(no such check)"
+}
+
+const previousCheck = "row_count >= 0.8 * previous(row_count)"
+
+func TestETLChecksGatePublishing(t *testing.T) {
+	h := newLakehouse(t)
+	src := filepath.Join(h.dir, "src", "people.csv")
+	pipeline := h.file(t, "people.yaml", fmt.Sprintf(`table: hr.people
+source: %s
+quality:
+  checks:
+    - {check: "row_count > 0", level: error}
+    - {check: "null_fraction(name) < 0.2", level: warn}
+    - {check: %q, level: error}
+`, src, previousCheck))
+	runWith := func(rows, nulls, code int) etl.Summary {
+		t.Helper()
+		h.file(t, "src/people.csv", people(rows, nulls))
+		return h.etlRun(t, pipeline, code)
+	}
+
+	v1 := runWith(10, 0, 0)
+	if !v1.Published || outcome(v1, previousCheck) != "pass" {
+		t.Fatalf("first run: published %v, checks %+v", v1.Published, v1.Checks)
+	}
+
+	// Half the rows: the error-level check fails and nothing is written.
+	half := runWith(5, 0, exitStopped)
+	if half.Published || half.SnapshotID != 0 || outcome(half, previousCheck) != "fail" {
+		t.Errorf("a run with half the rows: published %v, snapshot %d, checks %+v", half.Published, half.SnapshotID, half.Checks)
+	}
+	if vs := h.versions(t, "hr.people"); len(vs) != 1 || vs[0].SnapshotID != v1.SnapshotID {
+		t.Errorf("after a failed check the versions are %+v, want only %d", vs, v1.SnapshotID)
+	}
+	quality := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr."+etl.QualityTable, 0)
+	runCol := slices.Index(quality.Columns, "run_id")
+	for _, r := range quality.Rows {
+		if r[runCol] == half.RunID {
+			t.Fatalf("the stopped run %s has metrics in hr._dora_quality: %v", half.RunID, r)
+		}
+	}
+
+	// A warn-level failure still publishes.
+	v3 := runWith(10, 3, 0)
+	if !v3.Published || outcome(v3, "null_fraction(name) < 0.2") != "warn" {
+		t.Errorf("a warn-level failure: published %v, checks %+v", v3.Published, v3.Checks)
+	}
+	v4 := runWith(20, 0, 0)
+
+	// 12 rows against 20 fail; after a rollback to the 10-row version they pass.
+	if s := runWith(12, 0, exitStopped); outcome(s, previousCheck) != "fail" {
+		t.Errorf("12 rows after 20: checks %+v", s.Checks)
+	}
+	if r := h.dora(t, "etl", "rollback", "hr.people", "--to", fmt.Sprint(v3.SnapshotID)); r.code != 0 {
+		t.Fatalf("rollback: exit %d %s", r.code, r.stderr)
+	}
+	v5 := runWith(12, 0, 0)
+	for _, c := range v5.Checks {
+		if c.Check == previousCheck && (c.Outcome != "pass" || !strings.Contains(c.Detail, "previous(row_count) = 10")) {
+			t.Errorf("12 rows after rolling back to 10: %+v", c)
+		}
+	}
+	if v5.BaseSnapshot != v3.SnapshotID {
+		t.Errorf("the run after the rollback built on %d, want %d", v5.BaseSnapshot, v3.SnapshotID)
+	}
+
+	// What versions and quality say about those runs.
+	vs := h.versions(t, "hr.people")
+	var ids []int64
+	for _, v := range vs {
+		ids = append(ids, v.SnapshotID)
+	}
+	if want := []int64{v1.SnapshotID, v3.SnapshotID, v4.SnapshotID, v5.SnapshotID}; !slices.Equal(ids, want) {
+		t.Fatalf("versions %v, want the published runs' %v", ids, want)
+	}
+	for i, s := range []etl.Summary{v1, v3, v4, v5} {
+		v := vs[i]
+		if v.RunID != s.RunID || v.Rows != s.TableRows || v.Current != (i == 3) || len(v.Checks) != 3 || outcome(etl.Summary{Checks: v.Checks}, "null_fraction(name) < 0.2") != outcome(s, "null_fraction(name) < 0.2") {
+			t.Errorf("version %d: %+v\nthe run said %+v", v.SnapshotID, v, s)
+		}
+	}
+	r := h.dora(t, "etl", "quality", "hr.people", "--version", fmt.Sprint(v3.SnapshotID), "--json")
+	var q etl.Quality
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &q) != nil {
+		t.Fatalf("dora etl quality: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	metric := func(col, name string) float64 {
+		for _, m := range q.Metrics {
+			if m.Column == col && m.Name == name && m.Value != nil {
+				return *m.Value
+			}
+		}
+		return -1
+	}
+	if q.SnapshotID != v3.SnapshotID || q.RunID != v3.RunID || metric("", "row_count") != 10 || metric("name", "null_count") != 3 || metric("name", "null_fraction") != 0.3 || metric("id", "max") != 10 {
+		t.Errorf("quality of version %d: %+v", v3.SnapshotID, q)
+	}
+	if outcome(etl.Summary{Checks: q.Checks}, "null_fraction(name) < 0.2") != "warn" {
+		t.Errorf("quality of version %d: checks %+v, want the null_fraction check's warn", v3.SnapshotID, q.Checks)
+	}
+}
