@@ -194,3 +194,107 @@ quality:
 		t.Errorf("quality of version %d: checks %+v, want the null_fraction check's warn", v3.SnapshotID, q.Checks)
 	}
 }
+
+// quarantineLine is one line of a quarantine file.
+type quarantineLine struct {
+	Reason string
+	Source string
+	Row    int64
+	Values map[string]any
+}
+
+func TestETLQuarantine(t *testing.T) {
+	h := newLakehouse(t)
+	// Data row n is line n+1 of the file. Row 3 has no email (cleansed away); rows 4-8 break a
+	// rule each (7 and 8 share an id); row 9 has no status, which accepted_values lets pass.
+	src := h.file(t, "src/users.csv", `id,email,status,age
+1,a@x.org,active,30
+2,b@x.org,closed,41
+3,,active,22
+,c@x.org,active,50
+5,e@x.org,active,150
+6,f@x.org,weird,33
+7,nope,active,20
+7,g@x.org,closed,21
+9,i@x.org,,60
+10,j@x.org,active,0
+`)
+	const rules = `cleanse:
+  drop_if_null: [email]
+validate:
+  rules:
+    - not_null: [id]
+    - range: {column: age, min: 0, max: 120}
+    - accepted_values: {column: status, values: [active, closed]}
+    - regex: {column: email, pattern: '^[^@]+@[^@]+$'}
+    - unique: [id]
+`
+	pipeline := func(name, extra string) string {
+		return h.file(t, name+".yaml", fmt.Sprintf("table: app.users\nsource: %s\n%s%s", src, rules, extra))
+	}
+
+	// Above max_quarantined (5 of 10 rows): nothing is written.
+	s := h.etlRun(t, pipeline("capped", "  max_quarantined: 10%\n"), exitStopped)
+	if s.Published || s.Quarantined != 5 || !strings.Contains(s.Stopped, "max_quarantined") {
+		t.Errorf("max_quarantined 10%%: published %v, quarantined %d, stopped %q", s.Published, s.Quarantined, s.Stopped)
+	}
+	if r := h.dora(t, "etl", "tables"); r.code != 0 || strings.TrimSpace(r.stdout) != "" {
+		t.Errorf("a stopped run left tables: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	// on_fail: fail stops at the first quarantined row.
+	if s := h.etlRun(t, pipeline("strict", "  on_fail: fail\n"), exitStopped); s.Published || !strings.Contains(s.Stopped, "on_fail is fail") {
+		t.Errorf("on_fail: fail: published %v, stopped %q", s.Published, s.Stopped)
+	}
+
+	s = h.etlRun(t, pipeline("lenient", "  on_fail: quarantine\n"), 0)
+	if !s.Published || s.Quarantined != 5 || s.CleansedAway != 1 || s.RowsIn != 10 || s.RowsOut != 4 {
+		t.Errorf("summary: published %v, rows in %d, cleansed away %d, quarantined %d, rows out %d; want 10 = 4 + 1 + 5",
+			s.Published, s.RowsIn, s.CleansedAway, s.Quarantined, s.RowsOut)
+	}
+	if s.RowsIn != s.RowsOut+s.CleansedAway+s.Quarantined {
+		t.Errorf("rows in %d != rows out %d + cleansed away %d + quarantined %d", s.RowsIn, s.RowsOut, s.CleansedAway, s.Quarantined)
+	}
+	table := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "app.users", 0)
+	var ids []string
+	for _, r := range table.Rows {
+		ids = append(ids, fmt.Sprint(r[0]))
+	}
+	if !slices.Equal(ids, []string{"1", "2", "9", "10"}) {
+		t.Errorf("pyiceberg reads ids %v, want the rows that passed: 1, 2, 9, 10", ids)
+	}
+	data, err := os.ReadFile(s.QuarantineFile)
+	if err != nil {
+		t.Fatalf("the quarantine file %q: %v", s.QuarantineFile, err)
+	}
+	got := map[int64]quarantineLine{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var q quarantineLine
+		if err := json.Unmarshal([]byte(line), &q); err != nil {
+			t.Fatalf("quarantine line %q: %v", line, err)
+		}
+		if q.Source != src {
+			t.Errorf("quarantine line %q names source %q, want %s", line, q.Source, src)
+		}
+		got[q.Row] = q
+	}
+	want := map[int64]struct{ reason, id string }{
+		4: {"not_null: id is null", "<nil>"},
+		5: {"range: age 150 is above 120", "5"},
+		6: {"accepted_values: status weird is not one of active, closed", "6"},
+		7: {"regex: email nope does not match", "7"},
+		8: {"unique: id=7 appears 2 times", "7"},
+	}
+	if len(got) != len(want) {
+		t.Errorf("the quarantine file holds rows %v, want %d rows", got, len(want))
+	}
+	for row, w := range want {
+		q, ok := got[row]
+		if !ok || !strings.Contains(q.Reason, w.reason) || fmt.Sprint(q.Values["id"]) != w.id {
+			t.Errorf("quarantined row %d: %+v, want the reason %q and id %s", row, q, w.reason, w.id)
+		}
+	}
+	// Row 7 breaks two rules, and says so.
+	if q := got[7]; !strings.Contains(q.Reason, "unique: id=7") {
+		t.Errorf("row 7's reason %q does not name its duplicate id too", q.Reason)
+	}
+}
