@@ -298,3 +298,57 @@ validate:
 		t.Errorf("row 7's reason %q does not name its duplicate id too", q.Reason)
 	}
 }
+
+// caretAt finds, in an error, the quoted source line and the caret under it, and returns the
+// text from the caret on; "" when there is none.
+func caretAt(stderr string) string {
+	lines := strings.Split(stderr, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		src, caret := lines[i], lines[i+1]
+		bar := strings.Index(src, " | ")
+		if bar < 0 || !strings.HasSuffix(caret, "^") || len(caret) < bar+3 || caret[bar:bar+3] != " | " {
+			continue
+		}
+		col := len(caret) - 1
+		if col >= len(src) {
+			return ""
+		}
+		return src[col:]
+	}
+	return ""
+}
+
+func TestETLPipelineTypos(t *testing.T) {
+	h := newLakehouse(t)
+	src := h.file(t, "src/people.csv", people(5, 0))
+	tests := []struct {
+		name, body string
+		line, col  int
+		at         string // what the caret points at
+		says       string
+	}{
+		{"unknown key", "cleanse:\n  trimm: [name]\n", 4, 3, "trimm", `"trimm"`},
+		{"bad rule", "validate:\n  rules:\n    - not_nul: [id]\n", 5, 7, "not_nul", `did you mean "not_null"?`},
+		{"missing column", "cleanse:\n  trim: [name, nmae]\n", 4, 16, "nmae", `no column "nmae"`},
+		{"bad check", "quality:\n  checks:\n    - {check: \"row_count > 0 and nul_fraction(name) < 1\", level: error}\n", 5, 34, "nul_fraction", `unknown name "nul_fraction"`},
+		{"check of a missing column", "quality:\n  checks:\n    - {check: \"row_count > 0 and null_fraction(nmae) < 0.5\"}\n", 5, 34, "null_fraction(nmae)", `no column "nmae"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := h.file(t, strings.ReplaceAll(tt.name, " ", "-")+".yaml", fmt.Sprintf("table: hr.people\nsource: %s\n%s", src, tt.body))
+			r := h.dora(t, "etl", "run", path, "--json")
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if where := fmt.Sprintf("%s:%d:%d:", path, tt.line, tt.col); !strings.Contains(r.stderr, where) || !strings.Contains(r.stderr, tt.says) {
+				t.Errorf("stderr does not say %q and %q:\n%s", where, tt.says, r.stderr)
+			}
+			if at := caretAt(r.stderr); !strings.HasPrefix(at, tt.at) {
+				t.Errorf("the caret points at %q, want %q:\n%s", at, tt.at, r.stderr)
+			}
+		})
+	}
+	if r := h.dora(t, "etl", "tables"); strings.TrimSpace(r.stdout) != "" {
+		t.Errorf("a broken pipeline wrote tables: %q", r.stdout)
+	}
+}

@@ -24,8 +24,8 @@ func TestHardDeletesNewRecord(t *testing.T) {
 	l := newLake(t)
 	days := []string{
 		`SELECT * FROM (VALUES (1, 'a', 10), (2, 'x', 20), (3, 'v', 30)) t(id, name, score)`,
-		`SELECT * FROM (VALUES (1, 'a', 10), (3, 'v', 30)) t(id, name, score)`,              // 2 deleted
-		`SELECT * FROM (VALUES (1, 'a', 10), (3, 'v', 30)) t(id, name, score)`,              // still gone
+		`SELECT * FROM (VALUES (1, 'a', 10), (3, 'v', 30)) t(id, name, score)`,               // 2 deleted
+		`SELECT * FROM (VALUES (1, 'a', 10), (3, 'v', 30)) t(id, name, score)`,               // still gone
 		`SELECT * FROM (VALUES (1, 'a', 10), (2, 'x', 20), (3, 'v', 30)) t(id, name, score)`, // 2 is back, as it was
 	}
 	const file = "table: crm.accounts\nsource: %s\njournal:\n  key: [id]\n  hard_deletes: new_record\n"

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/internal/testenv"
-	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/pipelines/catalog"
+	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 )
