@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/etl"
@@ -350,5 +355,78 @@ func TestETLPipelineTypos(t *testing.T) {
 	}
 	if r := h.dora(t, "etl", "tables"); strings.TrimSpace(r.stdout) != "" {
 		t.Errorf("a broken pipeline wrote tables: %q", r.stdout)
+	}
+}
+
+// dataFiles lists the Parquet files under a local warehouse.
+func dataFiles(t *testing.T, warehouse string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(warehouse, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".parquet") && strings.Contains(p, "/data/") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestETLKilledBeforeCommit(t *testing.T) {
+	h := newLakehouse(t)
+	h.env = append(h.env, "TMPDIR="+t.TempDir()) // the killed run's scratch folder goes with the test
+	src := filepath.Join(h.dir, "src", "people.csv")
+	pipeline := h.file(t, "people.yaml", fmt.Sprintf("table: hr.people\nsource: %s\njournal:\n  key: [id]\n", src))
+	h.file(t, "src/people.csv", people(5, 0))
+	v1 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-01")
+	before := dataFiles(t, h.warehouse())
+
+	// The next day's run, killed once its data file is written and before it commits.
+	h.file(t, "src/people.csv", "id,name\n1,renamed\n2,p2\n3,p3\n4,p4\n5,p5\n6,p6\n")
+	pause := filepath.Join(h.dir, "paused")
+	cmd := exec.Command(doraBin, "etl", "run", pipeline, "--as-of", "2024-01-02")
+	cmd.Env = append(append(os.Environ(), h.env...), pauseBeforeCommitEnv+"="+pause)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	var staged []byte
+	for len(staged) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		staged, _ = os.ReadFile(pause)
+	}
+	if len(staged) == 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the run never reached its commit: %s", stderr.String())
+	}
+	if _, err := os.Stat(strings.Fields(string(staged))[0]); err != nil {
+		t.Errorf("the run paused before its commit, but its data file is not there: %v", err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	got := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
+	if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID}) || got.Current != v1.SnapshotID || len(got.Rows) != 5 {
+		t.Fatalf("after the kill pyiceberg sees snapshots %v (current %d) and %d rows; want the first version's 5", got.Snapshots, got.Current, len(got.Rows))
+	}
+	if after := dataFiles(t, h.warehouse()); !slices.Equal(after, before) {
+		t.Errorf("the killed run left data files in the warehouse: %v, before %v", after, before)
+	}
+
+	v2 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-02")
+	if !v2.Published || v2.BaseSnapshot != v1.SnapshotID || *v2.Journal != (etl.JournalDiff{Inserted: 1, Changed: 1, Unchanged: 4}) {
+		t.Fatalf("the re-run: published %v on %d, journal %+v", v2.Published, v2.BaseSnapshot, v2.Journal)
+	}
+	got = testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
+	names := map[string]int{}
+	for _, r := range got.Rows {
+		names[fmt.Sprint(r[1])]++
+	}
+	if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID, v2.SnapshotID}) || len(got.Rows) != 7 || names["renamed"] != 1 || names["p1"] != 1 || names["p6"] != 1 {
+		t.Errorf("after the re-run pyiceberg sees snapshots %v and rows %v", got.Snapshots, got.Rows)
 	}
 }
