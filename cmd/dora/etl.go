@@ -131,6 +131,9 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 			}
 			defer cat.Close()
 			opts := etl.Options{AsOf: at, Memory: memory, QuarantineDir: filepath.Join(xdg.StateDir(), "etl", "quarantine")}
+			if path := os.Getenv(pauseBeforeCommitEnv); path != "" && !planOnly {
+				opts.BeforeCommit = pauseBeforeCommit(path)
+			}
 			do := etl.Run
 			if planOnly {
 				do = etl.Plan
@@ -162,6 +165,22 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 	cmd.Flags().StringVar(&memory, "memory", os.Getenv("DORA_ETL_MEMORY"), "DuckDB's memory limit for the run, as in 2GB (beyond it DuckDB spills to disk)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run's summary as one JSON object")
 	return cmd
+}
+
+// pauseBeforeCommitEnv names a file that, when set, a run writes the data files it is about to
+// commit into, and then waits: tests kill it there to see that a crash between the data files
+// and the commit leaves the table as it was.
+const pauseBeforeCommitEnv = "DORA_ETL_PAUSE_BEFORE_COMMIT"
+
+func pauseBeforeCommit(path string) func([]string) {
+	return func(files []string) {
+		if err := os.WriteFile(path, []byte(strings.Join(files, "\n")+"\n"), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "dora: %s: %v\n", pauseBeforeCommitEnv, err)
+		}
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
 }
 
 // printSummary prints what a run did for a person.

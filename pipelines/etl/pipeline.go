@@ -105,6 +105,8 @@ type Check struct {
 	Level string // error or warn
 	Pos   Pos
 	expr  *checkExpr
+	// exprAt is where the expression's first character is, so a metric in it can be pointed at.
+	exprAt Pos
 }
 
 // Journal keeps a history of mutable records (SCD type 2).
@@ -427,13 +429,13 @@ func parseChecks(f *yamlfile.File, n *yaml.Node) []Check {
 			continue
 		}
 		c.Pos = pos(exprNode)
+		c.exprAt = c.Pos
+		if exprNode.Style == yaml.DoubleQuotedStyle || exprNode.Style == yaml.SingleQuotedStyle {
+			c.exprAt.Column++
+		}
 		e, err := parseCheck(c.Expr)
 		if err != nil {
-			col := exprNode.Column
-			if exprNode.Style == yaml.DoubleQuotedStyle || exprNode.Style == yaml.SingleQuotedStyle {
-				col++
-			}
-			f.ErrorAt(exprNode.Line, col+err.at, "check %q: %s", c.Expr, err.msg)
+			f.ErrorAt(c.exprAt.Line, c.exprAt.Column+err.at, "check %q: %s", c.Expr, err.msg)
 			continue
 		}
 		c.expr = e

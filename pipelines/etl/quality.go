@@ -96,7 +96,8 @@ func (r *run) runChecks(ctx context.Context, now, previous []Metric) ([]CheckOut
 	var out []CheckOutcome
 	for _, c := range r.p.Checks {
 		o := CheckOutcome{Check: c.Expr, Level: c.Level}
-		missing, noPrevious := "", false
+		var missing metricRef
+		noPrevious := false
 		var shown []string
 		sqlText := c.expr.SQL(func(ref metricRef) string {
 			m, ok := cur[ref.Key()]
@@ -108,8 +109,8 @@ func (r *run) runChecks(ctx context.Context, now, previous []Metric) ([]CheckOut
 				m, ok = prev[ref.Key()]
 			}
 			if !ok {
-				if _, known := cur[ref.Key()]; !known && missing == "" {
-					missing = ref.Key()
+				if _, known := cur[ref.Key()]; !known && missing.Metric == "" {
+					missing = ref
 				}
 				return "NULL"
 			}
@@ -122,8 +123,12 @@ func (r *run) runChecks(ctx context.Context, now, previous []Metric) ([]CheckOut
 			return v
 		})
 		switch {
-		case missing != "":
-			return nil, r.posError(c.Pos, "check %q: the batch has no metric %s (no such column?)", c.Expr, missing)
+		case missing.Metric != "":
+			at := c.Pos
+			if c.exprAt.Line > 0 {
+				at = Pos{c.exprAt.Line, c.exprAt.Column + missing.at}
+			}
+			return nil, r.posError(at, "check %q: the rows have no column %q for %s", c.Expr, missing.Column, missing.Key())
 		case noPrevious:
 			o.Outcome, o.Detail = "pass", "no published version to compare with yet"
 			out = append(out, o)
