@@ -144,17 +144,7 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 			case err != nil && !errors.As(err, &stop):
 				return err
 			}
-			if asJSON {
-				if werr := writeJSON(cmd.OutOrStdout(), s); werr != nil {
-					return werr
-				}
-			} else {
-				printSummary(cmd.OutOrStdout(), s, planOnly)
-			}
-			if stop != nil {
-				return stoppedExit{err}
-			}
-			return nil
+			return finishRun(cmd, p, cat, s, planOnly, asJSON, err) // and load_to:, after a publish
 		},
 	}
 	cf.add(cmd)
