@@ -38,9 +38,18 @@ func (f *catalogFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.warehouse, "warehouse", "", "where table files go: a folder or s3://bucket/root (default: DORA_WAREHOUSE, else the config file's warehouse:, else a folder beside the catalog)")
 }
 
-// open opens the catalog: the flags, else the pipeline file's settings, else the environment,
-// else the config file, else the embedded default.
+// open opens the catalog config names.
 func (f *catalogFlags) open(ctx context.Context, p *etl.Pipeline) (*catalog.Catalog, error) {
+	cfg, err := f.config(p)
+	if err != nil {
+		return nil, err
+	}
+	return catalog.Open(ctx, cfg)
+}
+
+// config is the catalog and warehouse: the flags, else the pipeline file's settings, else the
+// environment, else the config file, else the embedded default.
+func (f *catalogFlags) config(p *etl.Pipeline) (catalog.Config, error) {
 	cfg := catalog.Config{Catalog: f.catalog, Warehouse: f.warehouse}
 	if p != nil {
 		cfg.Catalog = first(cfg.Catalog, p.Catalog)
@@ -48,11 +57,11 @@ func (f *catalogFlags) open(ctx context.Context, p *etl.Pipeline) (*catalog.Cata
 	}
 	c, err := loadConfig()
 	if err != nil {
-		return nil, err
+		return catalog.Config{}, err
 	}
 	cfg.Catalog = first(cfg.Catalog, os.Getenv("DORA_CATALOG"), c.Catalog)
 	cfg.Warehouse = first(cfg.Warehouse, os.Getenv("DORA_WAREHOUSE"), c.Warehouse)
-	return catalog.Open(ctx, cfg.Resolve())
+	return cfg.Resolve(), nil
 }
 
 func first(ss ...string) string {
@@ -108,6 +117,7 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 	var cf catalogFlags
 	var asOf, memory string
 	var asJSON bool
+	var job jobFlags
 	use, short := "run PIPELINE.yaml", "Run a pipeline and publish one new version of its table (exit 4 when a check stopped it)"
 	if planOnly {
 		use, short = "plan PIPELINE.yaml", "Everything a run does but the commit: module counts, quarantine, checks and the journal diff"
@@ -115,15 +125,20 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  exactArgs(1),
+		Args:  pipelineArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := readPipeline(args[0])
+			p, err := readPipelineArg(args)
 			if err != nil {
 				return err
 			}
 			at, err := parseAsOf(asOf)
 			if err != nil {
 				return err
+			}
+			if err := job.check(cmd); err != nil {
+				return err
+			} else if job.asJob {
+				return runETLJob(cmd, p, &cf, asOf, memory, asJSON, job)
 			}
 			cat, err := cf.open(cmd.Context(), p)
 			if err != nil {
@@ -147,23 +162,16 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 			case err != nil && !errors.As(err, &stop):
 				return err
 			}
-			if asJSON {
-				if werr := writeJSON(cmd.OutOrStdout(), s); werr != nil {
-					return werr
-				}
-			} else {
-				printSummary(cmd.OutOrStdout(), s, planOnly)
-			}
-			if stop != nil {
-				return stoppedExit{err}
-			}
-			return nil
+			return finishRun(cmd, p, cat, s, planOnly, asJSON, err) // and load_to:, after a publish
 		},
 	}
 	cf.add(cmd)
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the time the journal records the changes at (default: now)")
 	cmd.Flags().StringVar(&memory, "memory", os.Getenv("DORA_ETL_MEMORY"), "DuckDB's memory limit for the run, as in 2GB (beyond it DuckDB spills to disk)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run's summary as one JSON object")
+	if !planOnly {
+		addETLJobFlags(cmd, &job)
+	}
 	return cmd
 }
 

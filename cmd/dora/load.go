@@ -20,11 +20,14 @@ func loadCmd(backend *string) *cobra.Command {
 	var ids, mapping, shard string
 	var asJSON, publish bool
 	var job loadJobFlags
+	var cf catalogFlags
 	cmd := &cobra.Command{
 		Use:   "load SOURCE --table NAME",
 		Short: "Load files (Parquet, CSV, NDJSON; gzip too) from S3 or disk into a table of the backend",
 		Long: `Load moves a warehouse table into the backend in parallel batches. SOURCE is s3://bucket/prefix,
-a local file or a folder. Rows get deterministic ids, so running a load again never duplicates;
+a local file or a folder, or iceberg:NAMESPACE.TABLE[@SNAPSHOT] for a version of a table that
+dora etl wrote (the current one without @SNAPSHOT; the catalog is found as dora etl finds it:
+--catalog and --warehouse, DORA_CATALOG and DORA_WAREHOUSE, the config file). Rows get deterministic ids, so running a load again never duplicates;
 rows that cannot be written go to the dead-letter file with their reason; a new version of the
 table is written whole and then published, so readers never see half a load.
 
@@ -39,6 +42,8 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 		Example: `  dora load s3://warehouse/sales/orders/ --table orders --id order_id --backend http://127.0.0.1:9200
   dora load ./exports/events.csv.gz --table events --backend duckdb:~/w.duckdb
   dora load s3://warehouse/logs/ --table logs --resume --json
+  dora load iceberg:film.movies --table movies --id movie_id --backend http://127.0.0.1:9200
+  dora load iceberg:film.movies@5123409876543210 --table movies_then --backend duckdb:~/w.duckdb
   dora load s3://warehouse/sales/orders/ --table orders --backend http://127.0.0.1:9200 --as-job --runner docker --shards 4 --wait`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -85,6 +90,9 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 			}
 			if opts.Table == "" {
 				return usageError{fmt.Errorf("load needs --table NAME")}
+			}
+			if err := checkIcebergSource(cmd, opts.Source); err != nil {
+				return err
 			}
 			if ids != "" {
 				for _, c := range strings.Split(ids, ",") {
@@ -144,7 +152,7 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 					lastAt = s.Elapsed
 				}
 			}
-			sum, err := load.Run(ctx, b, opts)
+			sum, err := runLoad(ctx, b, opts, &cf)
 			if tty {
 				fmt.Fprintln(stderr)
 			}
@@ -187,6 +195,7 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 	f.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
 	f.BoolVar(&publish, "publish", false, "publish --version of --table, written by --shard loads, instead of loading")
 	job.add(f)
+	cf.add(cmd)
 	return cmd
 }
 

@@ -91,8 +91,24 @@ type objectState struct {
 	failed  atomic.Bool
 }
 
-// Run loads opts.Source into table opts.Table of b.
+// Run loads opts.Source into table opts.Table of b. An Iceberg source (iceberg:ns.table) needs
+// its catalog: RunIceberg loads it.
 func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error) {
+	if IsIceberg(opts.Source) {
+		return Summary{}, fmt.Errorf("%s names an Iceberg table, which is loaded from its catalog (RunIceberg)", opts.Source)
+	}
+	return run(ctx, b, opts, func(ctx context.Context) (objstore.Store, []objstore.Object, error) {
+		store, prefix, err := objstore.Open(ctx, opts.Source)
+		if err != nil {
+			return nil, nil, err
+		}
+		objs, err := store.List(ctx, prefix)
+		return store, objs, err // a listing error is worded by the store, with the URL
+	})
+}
+
+// run loads the objects list gives into table opts.Table of b.
+func run(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error)) (Summary, error) {
 	start := time.Now()
 	if opts.Workers <= 0 {
 		opts.Workers = 4
@@ -109,15 +125,11 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	if opts.Keep < 0 {
 		return Summary{}, fmt.Errorf("keeping %d versions of %s: keep at least 1, the published one", opts.Keep, opts.Table)
 	}
-	store, prefix, err := objstore.Open(ctx, opts.Source)
+	store, objs, err := list(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
 	counted := &countingStore{Store: store}
-	objs, err := store.List(ctx, prefix)
-	if err != nil {
-		return Summary{}, err // worded by the store, with the URL
-	}
 	if len(objs) == 0 {
 		return Summary{}, fmt.Errorf("nothing to load: %s holds no files", opts.Source)
 	}
