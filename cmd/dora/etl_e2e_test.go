@@ -373,7 +373,8 @@ func dataFiles(t *testing.T, warehouse string) []string {
 
 func TestETLKilledBeforeCommit(t *testing.T) {
 	h := newLakehouse(t)
-	h.env = append(h.env, "TMPDIR="+t.TempDir()) // the killed run's scratch folder goes with the test
+	tmp := t.TempDir()
+	h.env = append(h.env, "TMPDIR="+tmp) // the killed run's scratch folder goes with the test
 	src := filepath.Join(h.dir, "src", "people.csv")
 	pipeline := h.file(t, "people.yaml", fmt.Sprintf("table: hr.people\nsource: %s\njournal:\n  key: [id]\n", src))
 	h.file(t, "src/people.csv", people(5, 0))
@@ -418,6 +419,9 @@ func TestETLKilledBeforeCommit(t *testing.T) {
 	}
 
 	v2 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-02")
+	if left, _ := filepath.Glob(filepath.Join(tmp, "dora-etl-*")); len(left) != 0 {
+		t.Errorf("the killed run's scratch folder is still there after the next run: %v", left)
+	}
 	if !v2.Published || v2.BaseSnapshot != v1.SnapshotID || *v2.Journal != (etl.JournalDiff{Inserted: 1, Changed: 1, Unchanged: 4}) {
 		t.Fatalf("the re-run: published %v on %d, journal %+v", v2.Published, v2.BaseSnapshot, v2.Journal)
 	}

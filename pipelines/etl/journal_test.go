@@ -155,3 +155,53 @@ func TestTwoRunsAtOnce(t *testing.T) {
 		t.Errorf("keys with more than one current row: %v", dup)
 	}
 }
+
+// A key whose incoming row fails validation keeps its current row: a bad row is not a deletion.
+func TestQuarantinedKeyKeepsItsCurrentRow(t *testing.T) {
+	l := newLake(t)
+	const file = "table: crm.scores\nsource: %s\nvalidate:\n  rules:\n    - range: {column: score, min: 0, max: 100}\njournal:\n  key: [id]\n  hard_deletes: invalidate\n"
+	days := []string{
+		`SELECT * FROM (VALUES (1, 'a', 10), (2, 'b', 20)) t(id, name, score)`,
+		`SELECT * FROM (VALUES (1, 'a', 11), (2, 'b', 999)) t(id, name, score)`, // 2's row is out of range
+	}
+	var last *Summary
+	for i, d := range days {
+		src := l.writeParquet(fmt.Sprintf("sc%d", i+1), d)
+		last = l.run(l.pipeline(fmt.Sprintf("sc%d", i+1), fmt.Sprintf(file, src)), day(i+1))
+	}
+	if last.Quarantined != 1 || *last.Journal != (JournalDiff{Changed: 1, Kept: 1}) {
+		t.Errorf("day 2: %d quarantined, journal %+v; want 1 quarantined, 1 changed, 1 kept", last.Quarantined, *last.Journal)
+	}
+	const q = `SELECT id, name, valid_from, valid_to, is_current, score FROM t ORDER BY id, valid_from`
+	want := [][]any{
+		version(1, "a", 1, 2, int32(10)),
+		version(1, "a", 2, nil, int32(11)),
+		version(2, "b", 1, nil, int32(20)), // still current, still 20
+	}
+	if got := l.rows("crm.scores", 0, q); !reflect.DeepEqual(got, want) {
+		t.Errorf("journal:\n got %v\nwant %v", got, want)
+	}
+}
+
+// partition_by lays the table out by day: several data files, each day's rows in one, and the
+// rows read back whole.
+func TestPartitionedTable(t *testing.T) {
+	l := newLake(t)
+	src := l.writeParquet("events", `SELECT i AS id, TIMESTAMP '2024-03-01 00:00:00' + INTERVAL (i % 3) DAY AS at FROM range(30) t(i)`)
+	s := l.run(l.pipeline("events", "table: web.events\nsource: "+src+"\nwrite:\n  partition_by: [day(at)]\n"), day(5))
+	tb, err := l.cat.Load(context.Background(), "web.events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := tb.Files(context.Background(), s.SnapshotID, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 3 {
+		t.Errorf("%d data files for 3 days: %v", len(files), files)
+	}
+	got := l.rows("web.events", 0, `SELECT count(*), count(DISTINCT CAST("at" AS DATE)), sum(id) FROM t`)
+	if want := [][]any{{int64(30), int64(3), float64(435)}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows: %v, want %v", got, want)
+	}
+}

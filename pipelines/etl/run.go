@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dora-dev/dora/internal/yamlfile"
@@ -130,7 +131,8 @@ func execute(ctx context.Context, p *Pipeline, cat *catalog.Catalog, opts Option
 	if opts.Attempts <= 0 {
 		opts.Attempts = 5
 	}
-	work, err := os.MkdirTemp(opts.WorkDir, "dora-etl-")
+	removeAbandoned(opts.WorkDir)
+	work, err := os.MkdirTemp(opts.WorkDir, fmt.Sprintf("dora-etl-%d-", os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
@@ -419,6 +421,24 @@ func (r *run) posError(at Pos, format string, args ...any) error {
 
 func mkdirFor(path string) error { return os.MkdirAll(filepath.Dir(path), 0o700) }
 
-func tempDir() (string, error) { return os.MkdirTemp("", "dora-etl-") }
+func tempDir() (string, error) { return os.MkdirTemp("", "dora-etl-read-") }
 
 func removeAll(dir string) { os.RemoveAll(dir) }
+
+// removeAbandoned removes the scratch folders of runs whose process is gone (killed runs leave
+// theirs behind).
+func removeAbandoned(dir string) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "dora-etl-*-*"))
+	for _, m := range matches {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(m), "dora-etl-%d-", &pid); err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(m)
+		}
+	}
+}
