@@ -1,4 +1,4 @@
-package tui_test
+package explorer_test
 
 import (
 	"fmt"
