@@ -8,6 +8,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/tui"
 	tuidash "github.com/dora-dev/dora/tui/dash"
+	tuijobs "github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/views"
 )
@@ -48,7 +49,7 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view string) error {
 // workbench is what the workbench opens besides the explorer: the demo dashboard on screen 5 and
 // the jobs of this machine on screen 4.
 func workbench(opts explorer.Options) tui.Options {
-	w := tui.Options{Explorer: opts}
+	w := tui.Options{Explorer: opts, Jobs: tuijobs.Options{Resume: startWatcher}}
 	if d, err := loadDashboard(nil); err == nil {
 		w.Dashboard, w.Dash = d, tuidash.Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText}
 	}

@@ -107,6 +107,7 @@ type Model struct {
 	logSeq    int
 	logBusy   bool
 	scroll    int
+	mark      int // the log line e jumped to; -1 for none
 	following bool
 }
 

@@ -241,7 +241,7 @@ func (m *Model) openRun(r *jobs.Run) tea.Cmd {
 	if r == nil {
 		return nil
 	}
-	m.detail, m.log, m.partial, m.logPos, m.scroll = r, nil, "", 0, 0
+	m.detail, m.log, m.partial, m.logPos, m.scroll, m.mark = r, nil, "", 0, 0, -1
 	m.logSeq++
 	m.logBusy, m.following = false, true
 	return m.readLog()
@@ -273,8 +273,8 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.scroll, m.following = last, true
 	case key.Matches(msg, k.FirstError):
 		for i, l := range lines {
-			if errorLine.MatchString(l) {
-				m.scroll, m.following = min(i, last), false
+			if !strings.HasPrefix(l, "dora: ") && errorLine.MatchString(l) { // dora's own lines quote the command
+				m.scroll, m.following, m.mark = min(i, last), false, i
 				return nil
 			}
 		}

@@ -234,7 +234,11 @@ func (m *Model) detailView(w, h int) string {
 		title += " · following"
 	}
 	body := make([]string, 0, logH)
-	for _, l := range lines[start:end] {
+	for i, l := range lines[start:end] {
+		if start+i == m.mark {
+			body = append(body, s.Status.Error.Render("›"+ansi.Strip(l)))
+			continue
+		}
 		body = append(body, " "+ansi.Strip(l))
 	}
 	return strings.Join(head, "\n") + "\n" + common.Box(s, title, strings.Join(body, "\n"), w, h-len(head), true)
