@@ -8,8 +8,8 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/tui"
 	tuidash "github.com/dora-dev/dora/tui/dash"
-	tuijobs "github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/tui/explorer"
+	tuijobs "github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/views"
 )
 
