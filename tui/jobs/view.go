@@ -62,20 +62,25 @@ func (m *Model) statusLine(w int) string {
 	return common.Fit(s.Status.Info.Render(" runs of "+strings.Join(parts, ", "))+s.Muted.Render(" · esc shows all"), w)
 }
 
-// stateText is a run's state with a glyph, so it reads without colour.
+// glyphs mark states so they read without colour.
+var glyphs = map[jobs.State]string{jobs.Succeeded: "✓", jobs.Failed: "✗", jobs.TimedOut: "✗", jobs.Cancelled: "⊘",
+	jobs.Running: "●", jobs.Pending: "●", jobs.Queued: "○"}
+
+// stateText is a run's state with its glyph, coloured.
 func (m *Model) stateText(st jobs.State) string {
 	s := m.styles
+	text := glyphs[st] + " " + string(st)
 	switch st {
 	case jobs.Succeeded:
-		return s.Status.OK.Render("✓ " + string(st))
+		return s.Status.OK.Render(text)
 	case jobs.Failed, jobs.TimedOut:
-		return s.Status.Error.Render("✗ " + string(st))
+		return s.Status.Error.Render(text)
 	case jobs.Cancelled:
-		return s.Status.Warn.Render("⊘ " + string(st))
+		return s.Status.Warn.Render(text)
 	case jobs.Running, jobs.Pending:
-		return s.Accent.Render("● " + string(st))
+		return s.Accent.Render(text)
 	}
-	return s.Muted.Render("○ " + string(st))
+	return s.Muted.Render(text)
 }
 
 func (m *Model) listsView(w, h int) string {
@@ -184,7 +189,7 @@ func (m *Model) runsView(w, h int) string {
 		job := common.Fit(" "+r.Job, max(1, w-13-ansi.StringWidth(right)-1))
 		line := job + state + " " + s.Muted.Render(right)
 		if i == m.runAt && m.pane == paneRuns {
-			line = s.List.Selected.Render(common.Fit(" "+r.Job, max(1, w-13-ansi.StringWidth(right)-1)) + common.Fit(string(r.State), 13) + " " + right)
+			line = s.List.Selected.Render(common.Fit(" "+r.Job, max(1, w-13-ansi.StringWidth(right)-1)) + common.Fit(glyphs[r.State]+" "+string(r.State), 13) + " " + right)
 		}
 		rows = append(rows, common.Fit(line, w))
 	}
