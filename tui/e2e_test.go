@@ -3,7 +3,6 @@ package tui_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,10 +15,7 @@ import (
 // back to the explorer.
 func TestJobsScreenEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dora")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dora-dev/dora/cmd/dora").CombinedOutput(); err != nil {
-		t.Fatalf("building dora: %v\n%s", err, out)
-	}
+	bin := testenv.BuildDora(t, dir)
 	config, state := filepath.Join(dir, "config"), filepath.Join(dir, "state")
 	jobsDir := filepath.Join(config, "dora", "jobs")
 	if err := os.MkdirAll(jobsDir, 0o755); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -69,11 +68,7 @@ func expected(t *testing.T, path, sqlText string) map[string]group {
 // line, shrink to 80x24, quit and check the terminal is back to normal.
 func TestExplorerEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dora")
-	build := exec.Command("go", "build", "-o", bin, "github.com/dora-dev/dora/cmd/dora")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building dora: %v\n%s", err, out)
-	}
+	bin := testenv.BuildDora(t, dir)
 	wh := filepath.Join(dir, "test.duckdb")
 	buildWarehouse(t, wh, 20000)
 	byCategory := expected(t, wh, "SELECT category, count(*), avg(price) FROM shipments GROUP BY category")

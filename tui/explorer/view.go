@@ -245,6 +245,9 @@ func (m *Model) header(w int) string {
 		left += s.Muted.Render(fmt.Sprintf("  · %d undo", d))
 	}
 	right := s.Header.Hint.Render("? help  q quit ")
+	if m.opts.Shell { // the shell's help bar says it
+		right = ""
+	}
 	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
 		return common.Fit(left, w)
