@@ -2,70 +2,29 @@ package tui
 
 import "charm.land/bubbles/v2/key"
 
-// KeyMap holds the explorer's global bindings; each panel has its own for what only it does.
+// KeyMap is the shell's bindings: only the global ones; each screen has its own.
 type KeyMap struct {
-	Quit       key.Binding
-	ForceQuit  key.Binding
-	Help       key.Binding
-	NextPanel  key.Binding
-	PrevPanel  key.Binding
-	ToggleSide key.Binding
-	EditSQL    key.Binding
-	GroupBy    key.Binding
-	Metric     key.Binding
-	Filter     key.Binding
-	Time       key.Binding
-	Order      key.Binding
-	Limit      key.Binding
-	Undo       key.Binding
-	Chart      key.Binding
-	Inspect    key.Binding
-	Export     key.Binding
-	Copy       key.Binding
-	Retry      key.Binding
-	SaveView   key.Binding
-	OpenView   key.Binding
-	Back       key.Binding
+	Screens   key.Binding // 1..9: the screen of that number
+	Help      key.Binding
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Close     key.Binding // closes the help
 }
 
-// DefaultKeyMap returns the explorer's default global bindings.
-func DefaultKeyMap() KeyMap {
+// DefaultKeyMap returns the shell's bindings for n screens.
+func DefaultKeyMap(n int) KeyMap {
+	digits := make([]string, n)
+	for i := range digits {
+		digits[i] = string(rune('1' + i))
+	}
 	return KeyMap{
-		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		NextPanel:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next panel")),
-		PrevPanel:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous panel")),
-		ToggleSide: key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "side lists")),
-		EditSQL:    key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "edit SQL")),
-		GroupBy:    key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group by")),
-		Metric:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "metric")),
-		Filter:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter")),
-		Time:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "time bucket")),
-		Order:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "order")),
-		Limit:      key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "limit")),
-		Undo:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
-		Chart:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chart type")),
-		Inspect:    key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "inspect")),
-		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
-		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy SQL")),
-		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
-		SaveView:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save view")),
-		OpenView:   key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "saved views")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Screens:   key.NewBinding(key.WithKeys(digits...), key.WithHelp("1-"+digits[n-1], "screens")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Close:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
 }
 
-// build is the bindings that build a view, shown in every help bar.
-func (k KeyMap) build() []key.Binding {
-	return []key.Binding{k.GroupBy, k.Metric, k.Filter, k.Time, k.EditSQL, k.Help}
-}
-
-// FullHelp groups every global binding for the ? screen.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.GroupBy, k.Metric, k.Filter, k.Time, k.Order, k.Limit, k.Undo},
-		{k.EditSQL, k.Chart, k.Inspect, k.Export, k.Copy, k.Retry, k.SaveView, k.OpenView},
-		{k.NextPanel, k.PrevPanel, k.ToggleSide, k.Help, k.Quit},
-	}
-}
+// ShortHelp is the global part of the help bar.
+func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Screens, k.Help, k.Quit} }

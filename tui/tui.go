@@ -1,6 +1,6 @@
-// Package tui is dora's explorer: pick a table, build a question with a few keys, read the answer
-// as a chart and a table. The root model only routes: global keys, focus, layout, errors; each
-// panel lives in its own package under tui/.
+// Package tui is dora's workbench: a shell of screens (1 Explore, 2 Loads, 3 ETL, 4 Jobs,
+// 5 Dashboards), each its own package behind screen.Screen. The shell only routes: it owns the
+// screens, the header with their tabs, the global keys and the help bar.
 package tui
 
 import (
@@ -10,188 +10,258 @@ import (
 	"io"
 	"log"
 	"os"
-	"time"
+	"strings"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/backends"
-	"github.com/dora-dev/dora/query"
-	"github.com/dora-dev/dora/tui/builder"
-	"github.com/dora-dev/dora/tui/chart"
+	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/tui/common"
-	"github.com/dora-dev/dora/tui/fields"
-	"github.com/dora-dev/dora/tui/inspect"
-	"github.com/dora-dev/dora/tui/picker"
-	"github.com/dora-dev/dora/tui/querybar"
-	"github.com/dora-dev/dora/tui/results"
+	tuidash "github.com/dora-dev/dora/tui/dash"
+	"github.com/dora-dev/dora/tui/explorer"
+	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
-	"github.com/dora-dev/dora/tui/tables"
-	"github.com/dora-dev/dora/tui/viewlist"
-	"github.com/dora-dev/dora/views"
 )
 
-// Options say what the explorer shows first.
+// Options say what the screens show first.
 type Options struct {
-	Table string // optional: open this table
-	SQL   string // optional: run this SQL line (wins over Table)
-	// ExportDir is where exports are written; the working directory when empty.
-	ExportDir string
-	// View opens a saved view: its SQL line (wins over SQL and Table), drawn with its chart; S
-	// then offers its name.
-	View views.View
-	// ViewsPath is the saved views file; views.DefaultPath() when empty.
-	ViewsPath string
-	// Backend is what the backend was chosen by (a config name or a URL), saved with a view; ""
-	// for the default.
-	Backend string
-	// Embedded says another screen opened the explorer (a dashboard zooming into a panel): esc,
-	// with nothing open to close, sends BackMsg instead of doing nothing.
-	Embedded bool
+	Explorer explorer.Options
+	// Dashboard is the Dashboards screen's; nil shows how to open one.
+	Dashboard *dash.Dashboard
+	Dash      tuidash.Options
+	Jobs      jobs.Options
+	// Screen is the screen to open on, from 1; 1 when 0.
+	Screen int
+	// NoColor draws without colour (NO_COLOR is honoured as well).
+	NoColor bool
 }
 
-// BackMsg is what an embedded explorer sends when the user leaves it with esc.
-type BackMsg struct{}
+// Env is what every screen constructor is handed.
+type Env struct {
+	Options
+	Ctx        context.Context // cancelled when the workbench quits
+	Backend    backends.Backend
+	Styles     *styles.Styles
+	Logger     *log.Logger
+	DashRunner *dash.Runner // the dashboard's runner, over the open backend
+}
 
-// Run opens the explorer on b and blocks until the user quits.
+// Run opens the workbench on b and blocks until the user quits.
 func Run(ctx context.Context, b backends.Backend, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := New(ctx, b, opts, os.Getenv("NO_COLOR") != "")
-	p := tea.NewProgram(m, tea.WithContext(ctx))
+	opts.NoColor = opts.NoColor || os.Getenv("NO_COLOR") != ""
+	p := tea.NewProgram(New(ctx, b, opts), tea.WithContext(ctx))
 	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("explorer: %w", err)
+		return fmt.Errorf("workbench: %w", err)
 	}
 	return nil
 }
 
-// focus is the panel that gets keys.
-type focus int
-
-const (
-	focusTables focus = iota
-	focusFields
-	focusView
-	focusChart
-	focusResults
-)
-
-// Model is the explorer's root model.
+// Model is the shell.
 type Model struct {
-	common *common.Common
-	opts   Options
-	keys   KeyMap
-
-	tables  *tables.Model
-	fields  *fields.Model
-	view    *viewlist.Model
-	bar     *querybar.Model
-	chart   *chart.Model
-	results *results.Model
-	inspect *inspect.Model
-	picker  *picker.Model
-	help    help.Model
-	spinner spinner.Model
-
-	focus     focus
-	sideShown bool // ctrl+b on a narrow screen
-	sideHide  bool // ctrl+b on a wide screen
-	showHelp  bool
-	showInsp  bool
-	wiz       wizard
-	pickerSeq int
-	viewName  string // the saved view the one on screen came from, which S offers to replace
-	dark      bool
-
-	hist    builder.History
-	schema  query.Schema
-	res     *query.Result
-	resSpec query.Spec
-	err     error
-	note    string // a passing message: exported, copied
-	noteBad bool
-
-	seq      int // bumped by every change; answers to older ones are dropped
-	cancel   context.CancelFunc
-	running  bool
-	ticking  bool
-	started  time.Time
-	lastTook time.Duration
+	env      *Env
+	keys     KeyMap
+	help     help.Model
+	screens  []screen.Screen
+	current  int
+	width    int
+	height   int
+	showHelp bool
 	quitting bool
 }
 
-// New builds the explorer's model. It does no I/O: Init starts the first commands.
-func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *Model {
-	c := &common.Common{Ctx: ctx, Backend: b, Styles: styles.Default(true, noColor), Logger: log.New(io.Discard, "", 0)}
-	m := &Model{
-		common:  c,
-		opts:    opts,
-		keys:    DefaultKeyMap(),
-		tables:  tables.New(c),
-		fields:  fields.New(c),
-		view:    viewlist.New(c),
-		bar:     querybar.New(c),
-		chart:   chart.New(c),
-		results: results.New(c),
-		inspect: inspect.New(c),
-		help:    help.New(),
-		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		dark:    true,
+// New builds the shell and its screens. It does no I/O: Init starts every screen's commands.
+func New(ctx context.Context, b backends.Backend, opts Options) *Model {
+	opts.Explorer.Shell = true
+	env := &Env{Options: opts, Ctx: ctx, Backend: b, Styles: styles.Default(true, opts.NoColor), Logger: log.New(io.Discard, "", 0),
+		DashRunner: dash.NewRunner(func(context.Context) (backends.Backend, error) { return b, nil }, dash.Parallel)}
+	m := &Model{env: env, keys: DefaultKeyMap(len(screens)), help: help.New()}
+	for _, newScreen := range screens {
+		m.screens = append(m.screens, newScreen(env))
 	}
+	m.current = min(max(opts.Screen, 1), len(m.screens)) - 1
+	m.screens[m.current].Focus()
 	m.applyStyles()
-	m.focus = focusTables
-	m.useView(opts.View)
 	return m
 }
 
-// Init loads the table list and opens what the options ask for.
+func (m *Model) applyStyles() {
+	s := m.env.Styles
+	m.help.Styles = common.HelpStyles(s, true)
+}
+
+// Init starts every screen: work on one goes on while another is shown.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables()}
-	switch {
-	case m.opts.SQL != "":
-		spec, err := query.Parse(m.opts.SQL)
-		if err != nil {
-			m.err = err
-			break
-		}
-		cmds = append(cmds, m.openSpec(spec))
-	case m.opts.Table != "":
-		cmds = append(cmds, m.openSpec(builder.Open(m.opts.Table)))
+	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	for _, s := range m.screens {
+		cmds = append(cmds, s.Init())
 	}
 	return tea.Batch(cmds...)
 }
 
-// applyStyles hands the current styles to the pieces that keep their own.
-func (m *Model) applyStyles() {
-	s := m.common.Styles
-	hs := help.DefaultStyles(m.dark)
-	hs.ShortKey, hs.FullKey = s.Help.Key, s.Help.Key
-	hs.ShortDesc, hs.FullDesc = s.Help.Desc, s.Help.Desc
-	hs.ShortSeparator, hs.FullSeparator, hs.Ellipsis = s.Help.Sep, s.Help.Sep, s.Help.Sep
-	m.help.Styles = hs
-	m.spinner.Style = s.Status.Spinner
-	m.chart.Invalidate()
+// Current is the screen shown, from 0.
+func (m *Model) Current() int { return m.current }
+
+// Screen is screen i, from 0.
+func (m *Model) Screen(i int) screen.Screen { return m.screens[i] }
+
+// Update routes: the window size to every screen as its area, keys (and pastes and the mouse)
+// to the current screen after the global keys, and everything else to every screen.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		for _, s := range m.screens {
+			s.SetSize(msg.Width, max(0, msg.Height-2))
+		}
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.env.Styles = styles.Default(msg.IsDark(), m.env.NoColor)
+		m.applyStyles()
+		return m, m.toAll(msg)
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.KeyReleaseMsg, tea.PasteMsg, tea.MouseMsg:
+		return m, m.toCurrent(msg)
+	}
+	return m, m.toAll(msg)
 }
 
-// Spec is the current view.
-func (m *Model) Spec() query.Spec { return m.hist.Spec() }
+func (m *Model) toCurrent(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.screens[m.current], cmd = m.screens[m.current].Update(msg)
+	return cmd
+}
 
-// SQL is the current view's SQL line.
-func (m *Model) SQL() string { return m.bar.SQL() }
+func (m *Model) toAll(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, len(m.screens))
+	for i, s := range m.screens {
+		m.screens[i], cmds[i] = s.Update(msg)
+	}
+	return tea.Batch(cmds...)
+}
 
-// Err is the error the status line shows, if any.
-func (m *Model) Err() error { return m.err }
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if key.Matches(msg, k.ForceQuit) {
+		return m.quit()
+	}
+	if m.showHelp { // any key closes the help; the closing keys do nothing else
+		m.showHelp = false
+		if key.Matches(msg, k.Help, k.Close, k.Quit) {
+			return nil
+		}
+	}
+	if !m.screens[m.current].InputFocused() {
+		switch {
+		case key.Matches(msg, k.Quit):
+			return m.quit()
+		case key.Matches(msg, k.Help):
+			m.showHelp = true
+			return nil
+		case key.Matches(msg, k.Screens):
+			m.switchTo(int(msg.String()[0] - '1'))
+			return nil
+		}
+	}
+	return m.toCurrent(msg)
+}
 
-// Result is the answer shown.
-func (m *Model) Result() *query.Result { return m.res }
+// switchTo shows screen i.
+func (m *Model) switchTo(i int) {
+	if i == m.current || i < 0 || i >= len(m.screens) {
+		return
+	}
+	m.screens[m.current].Blur()
+	m.current = i
+	m.screens[i].Focus()
+}
 
-// Running reports whether a query is in flight.
-func (m *Model) Running() bool { return m.running }
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	return tea.Quit
+}
 
-// Picker is the open picker, or nil.
-func (m *Model) Picker() *picker.Model { return m.picker }
+// View draws the header, the current screen and the help bar.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "dora · " + m.screens[m.current].Title()
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if out, small := common.TooSmall(w, h, m.quitting); small {
+		return out
+	}
+	body := m.screens[m.current].View()
+	if m.showHelp {
+		body = m.fullHelp(w, h-2)
+	}
+	return m.header() + "\n" + common.Block(body, w, h-2) + "\n" + common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w)
+}
+
+// header is the screens' tabs, the current one highlighted, each with its status.
+func (m *Model) header() string {
+	s := m.env.Styles
+	var b strings.Builder
+	b.WriteString(s.Header.Title.Render(" dora "))
+	for i, sc := range m.screens {
+		tab := fmt.Sprintf(" %d %s ", i+1, sc.Title())
+		style := s.Header.Tab
+		if i == m.current {
+			style = s.Header.TabOn
+		}
+		b.WriteString(style.Render(tab))
+		if st := sc.Status(); st != "" {
+			b.WriteString(s.Status.Info.Render("· " + st + " "))
+		}
+	}
+	return common.Fit(b.String(), m.width)
+}
+
+// shortHelp is the global keys, then the current screen's, each key once.
+func (m *Model) shortHelp() []key.Binding {
+	if m.showHelp {
+		return []key.Binding{m.keys.Close}
+	}
+	return dedupe(append(m.keys.ShortHelp(), m.screens[m.current].ShortHelp()...))
+}
+
+// dedupe drops the bindings whose key a binding before them already shows.
+func dedupe(bs []key.Binding) []key.Binding {
+	seen := map[string]bool{}
+	var out []key.Binding
+	for _, b := range bs {
+		if k := b.Help().Key; !seen[k] {
+			seen[k] = true
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// fullHelp is the ? screen: the global keys and every binding of the current screen.
+func (m *Model) fullHelp(w, h int) string {
+	sc := m.screens[m.current]
+	groups := [][]key.Binding{{m.keys.Screens, m.keys.Help, m.keys.Quit, m.keys.ForceQuit}}
+	if f, ok := sc.(screen.FullHelper); ok {
+		groups = append(groups, f.FullHelp()...)
+	} else if b := sc.ShortHelp(); len(b) > 0 {
+		groups = append(groups, b)
+	}
+	m.help.ShowAll = true
+	text := m.help.FullHelpView(groups)
+	m.help.ShowAll = false
+	return common.Box(m.env.Styles, "keys · "+sc.Title()+" · any key closes", "\n"+text, w, h, true)
+}

@@ -7,6 +7,9 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/tui"
+	tuidash "github.com/dora-dev/dora/tui/dash"
+	"github.com/dora-dev/dora/tui/explorer"
+	tuijobs "github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/views"
 )
 
@@ -14,7 +17,7 @@ import (
 // view (on the backend it was saved against, unless --backend says otherwise).
 func runExplorer(cmd *cobra.Command, backend, table, sql, view string) error {
 	ctx := cmd.Context()
-	opts := tui.Options{Table: table, SQL: sql, ViewsPath: views.DefaultPath()}
+	opts := explorer.Options{Table: table, SQL: sql, ViewsPath: views.DefaultPath()}
 	if view != "" {
 		if table != "" || sql != "" {
 			return usageError{fmt.Errorf("--view opens a saved view: give it without --table or --sql")}
@@ -40,5 +43,15 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view string) error {
 		return err
 	}
 	defer b.Close()
-	return tui.Run(ctx, b, opts)
+	return tui.Run(ctx, b, workbench(opts))
+}
+
+// workbench is what the workbench opens besides the explorer: the demo dashboard on screen 5 and
+// the jobs of this machine on screen 4.
+func workbench(opts explorer.Options) tui.Options {
+	w := tui.Options{Explorer: opts, Jobs: tuijobs.Options{Resume: startWatcher}}
+	if d, err := loadDashboard(nil); err == nil {
+		w.Dashboard, w.Dash = d, tuidash.Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText}
+	}
+	return w
 }

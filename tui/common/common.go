@@ -7,6 +7,7 @@ import (
 	"log"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -30,6 +31,27 @@ type Component interface {
 	SetSize(w, h int)
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
+}
+
+// HelpStyles are the help bar's styles drawn with s.
+func HelpStyles(s *styles.Styles, dark bool) help.Styles {
+	hs := help.DefaultStyles(dark)
+	hs.ShortKey, hs.FullKey = s.Help.Key, s.Help.Key
+	hs.ShortDesc, hs.FullDesc = s.Help.Desc, s.Help.Desc
+	hs.ShortSeparator, hs.FullSeparator, hs.Ellipsis = s.Help.Sep, s.Help.Sep, s.Help.Sep
+	return hs
+}
+
+// TooSmall is what to draw instead of a screen of w x h cells that is gone (quitting, or not
+// sized yet) or too small to lay out, and whether it is either.
+func TooSmall(w, h int, quitting bool) (string, bool) {
+	if w <= 0 || h <= 0 || quitting {
+		return "", true
+	}
+	if w < 20 || h < 8 {
+		return Block("dora needs at least 20x8", w, h), true
+	}
+	return "", false
 }
 
 // Fit truncates s to width cells (with an ellipsis) and pads it with spaces to exactly width.

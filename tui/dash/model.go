@@ -20,8 +20,8 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/query"
-	"github.com/dora-dev/dora/tui"
 	"github.com/dora-dev/dora/tui/common"
+	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
@@ -33,6 +33,9 @@ type Options struct {
 	Wall      bool             // no header and help bar: only the panels
 	Now       func() time.Time // the clock; time.Now when nil (tests pin it)
 	NoColor   bool
+	// Shell says the workbench shell holds the screen: the shell draws the help bar and owns ?
+	// and q, so the bottom line shows only a prompt or a note.
+	Shell bool
 }
 
 // Run opens the dashboard screen and blocks until the user quits.
@@ -116,7 +119,7 @@ type Model struct {
 	lastCycle time.Time
 	note      string
 	noteBad   bool
-	zoom      *tui.Model
+	zoom      *explorer.Model
 	zooming   bool
 	showHelp  bool
 	quitting  bool
@@ -145,11 +148,7 @@ func New(ctx context.Context, r *dash.Runner, d *dash.Dashboard, opts Options) *
 
 func (m *Model) applyStyles() {
 	s := m.styles
-	hs := help.DefaultStyles(true)
-	hs.ShortKey, hs.FullKey = s.Help.Key, s.Help.Key
-	hs.ShortDesc, hs.FullDesc = s.Help.Desc, s.Help.Desc
-	hs.ShortSeparator, hs.FullSeparator, hs.Ellipsis = s.Help.Sep, s.Help.Sep, s.Help.Sep
-	m.help.Styles = hs
+	m.help.Styles = common.HelpStyles(s, true)
 	m.spinner.Style = s.Status.Spinner
 }
 
@@ -261,10 +260,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setNote("cannot open the explorer: "+Describe(msg.err), true)
 			return nil
 		}
-		m.zoom = tui.New(m.ctx, msg.backend, tui.Options{SQL: msg.sql, Embedded: true}, m.opts.NoColor)
+		m.zoom = explorer.New(m.ctx, msg.backend, explorer.Options{SQL: msg.sql, Embedded: true, Shell: m.opts.Shell}, m.opts.NoColor)
 		m.zoom.Update(tea.WindowSizeMsg{Width: m.width, Height: m.height})
 		return m.zoom.Init()
-	case tui.BackMsg:
+	case explorer.BackMsg:
 		m.zoom = nil
 		return nil
 	case tea.KeyPressMsg:
@@ -476,12 +475,15 @@ func (m *Model) Paused(i int) bool { return m.panels[i].paused }
 func (m *Model) Answer(i int) *dash.Answer { return m.panels[i].answer }
 
 // Zoomed is the explorer a panel is zoomed into, or nil.
-func (m *Model) Zoomed() *tui.Model { return m.zoom }
+func (m *Model) Zoomed() *explorer.Model { return m.zoom }
 
 // chromeH is the lines the header and the help bar take.
 func (m *Model) chromeH() int {
-	if m.opts.Wall {
+	switch {
+	case m.opts.Wall:
 		return 0
+	case m.opts.Shell && m.editing == editNone && m.note == "":
+		return 1 // the shell draws the help bar
 	}
 	return 2
 }
@@ -504,11 +506,8 @@ func (m *Model) View() tea.View {
 
 func (m *Model) render() string {
 	w, h := m.width, m.height
-	if w <= 0 || h <= 0 || m.quitting {
-		return ""
-	}
-	if w < 20 || h < 8 {
-		return common.Block("dora needs at least 20x8", w, h)
+	if out, small := common.TooSmall(w, h, m.quitting); small {
+		return out
 	}
 	s := m.styles
 	bodyH := h - m.chromeH()
@@ -530,8 +529,11 @@ func (m *Model) render() string {
 		body = common.Box(s, "keys", center(m.help.FullHelpView(m.keys.FullHelp()), w-2, bodyH-2), w, bodyH, true)
 		m.help.ShowAll = false
 	}
-	if m.opts.Wall {
+	switch m.chromeH() {
+	case 0:
 		return body
+	case 1:
+		return m.header() + "\n" + body
 	}
 	return m.header() + "\n" + body + "\n" + m.footer()
 }

@@ -56,6 +56,8 @@ type Styles struct {
 		Title   lipgloss.Style
 		Backend lipgloss.Style
 		Hint    lipgloss.Style
+		Tab     lipgloss.Style // a screen's tab in the shell's header
+		TabOn   lipgloss.Style // the current screen's tab
 	}
 	Box struct {
 		Border      lipgloss.Style
@@ -130,6 +132,8 @@ func New(t Theme, noColor bool) *Styles {
 	s.Header.Title = fg(t.Accent).Bold(true)
 	s.Header.Backend = fg(t.Muted)
 	s.Header.Hint = fg(t.Muted)
+	s.Header.Tab = fg(t.Muted)
+	s.Header.TabOn = lipgloss.NewStyle().Foreground(c(t.SelectedFg)).Background(c(t.SelectedBg)).Bold(true)
 
 	s.Box.Border = fg(t.Border)
 	s.Box.BorderFocus = fg(t.BorderFocus)
@@ -179,6 +183,7 @@ func New(t Theme, noColor bool) *Styles {
 		// Reverse video is the one highlight every terminal shows without colour.
 		s.List.Selected = lipgloss.NewStyle().Reverse(true)
 		s.Table.Selected = lipgloss.NewStyle().Reverse(true)
+		s.Header.TabOn = lipgloss.NewStyle().Reverse(true).Bold(true)
 		s.Chart.Heat = nil
 	}
 	return s

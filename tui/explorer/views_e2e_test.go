@@ -1,4 +1,4 @@
-package tui_test
+package explorer_test
 
 import (
 	"fmt"
@@ -15,10 +15,7 @@ import (
 // chart, dora views ls lists it, and dora --view opens it again drawn the same way.
 func TestSavedViewEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dora")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dora-dev/dora/cmd/dora").CombinedOutput(); err != nil {
-		t.Fatalf("building dora: %v\n%s", err, out)
-	}
+	bin := testenv.BuildDora(t, dir)
 	wh := filepath.Join(dir, "test.duckdb")
 	buildWarehouse(t, wh, 5000)
 	cfg := t.TempDir()

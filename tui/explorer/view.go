@@ -1,4 +1,4 @@
-package tui
+package explorer
 
 import (
 	"fmt"
@@ -96,7 +96,7 @@ func (m *Model) geo() geometry {
 		maxSQL = 2
 	}
 	g.sqlH = min(maxSQL, m.bar.Lines(w))
-	g.bodyH = max(0, h-3-g.sqlH) // header, status, help
+	g.bodyH = max(0, h-m.chromeH()-g.sqlH)
 	g.side = m.sideVisible() && w >= 40
 	if g.side {
 		if w >= wideScreen {
@@ -145,6 +145,15 @@ func (m *Model) geo() geometry {
 	return g
 }
 
+// chromeH is the lines around the body: the header, the status line and, unless the shell draws
+// it, the help bar.
+func (m *Model) chromeH() int {
+	if m.opts.Shell {
+		return 2
+	}
+	return 3
+}
+
 // layout hands every panel its inner size and focus.
 func (m *Model) layout() {
 	g := m.geo()
@@ -185,11 +194,8 @@ func (m *Model) View() tea.View {
 
 func (m *Model) render() string {
 	w, h := m.common.Width, m.common.Height
-	if w <= 0 || h <= 0 || m.quitting {
-		return ""
-	}
-	if w < 20 || h < 8 {
-		return common.Block("dora needs at least 20x8", w, h)
+	if out, small := common.TooSmall(w, h, m.quitting); small {
+		return out
 	}
 	g := m.geo()
 	var rows []string
@@ -207,9 +213,11 @@ func (m *Model) render() string {
 	}
 	rows = append(rows, body)
 	rows = append(rows, m.statusLine(w))
-	rows = append(rows, common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w))
+	if !m.opts.Shell {
+		rows = append(rows, common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w))
+	}
 	out := strings.Join(rows, "\n")
-	if g.bodyH+3+g.sqlH != h { // tiny screens: let Block cut what does not fit
+	if g.bodyH+m.chromeH()+g.sqlH != h { // tiny screens: let Block cut what does not fit
 		return common.Block(out, w, h)
 	}
 	return out
@@ -237,6 +245,9 @@ func (m *Model) header(w int) string {
 		left += s.Muted.Render(fmt.Sprintf("  · %d undo", d))
 	}
 	right := s.Header.Hint.Render("? help  q quit ")
+	if m.opts.Shell { // the shell's help bar says it
+		right = ""
+	}
 	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
 		return common.Fit(left, w)

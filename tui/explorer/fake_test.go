@@ -1,4 +1,4 @@
-package tui
+package explorer
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -210,22 +211,7 @@ func (h *harness) keys(keys ...string) {
 	}
 }
 
-func keyMsgs(k string) []tea.Msg {
-	special := map[string]tea.Key{
-		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
-		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "backspace": {Code: tea.KeyBackspace},
-		"up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown}, "left": {Code: tea.KeyLeft}, "right": {Code: tea.KeyRight},
-		"ctrl+b": {Code: 'b', Mod: tea.ModCtrl}, "ctrl+c": {Code: 'c', Mod: tea.ModCtrl}, "space": {Code: tea.KeySpace, Text: " "},
-	}
-	if sk, ok := special[k]; ok {
-		return []tea.Msg{tea.KeyPressMsg(sk)}
-	}
-	var out []tea.Msg
-	for _, r := range k {
-		out = append(out, tea.KeyPressMsg(tea.Key{Code: r, Text: string(r)}))
-	}
-	return out
-}
+func keyMsgs(k string) []tea.Msg { return testenv.Keys(k) }
 
 // screen renders the model with the colours stripped.
 func (h *harness) screen() string {

@@ -1,0 +1,90 @@
+package dash
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/dora-dev/dora/tui/explorer"
+	"github.com/dora-dev/dora/tui/screen"
+)
+
+// Screen is the dashboard as a tab of the workbench shell.
+type Screen struct {
+	screen.Wrapped
+	m *Model
+}
+
+var _ screen.Screen = (*Screen)(nil)
+
+// NewScreen wraps a dashboard model, built with Options.Shell set, as a screen.
+func NewScreen(m *Model) *Screen {
+	s := &Screen{m: m}
+	s.Wrap(m, s)
+	return s
+}
+
+// Model is the dashboard behind the screen.
+func (s *Screen) Model() *Model { return s.m }
+
+// zoomed is the explorer a panel is zoomed into, as a screen, or nil.
+func (s *Screen) zoomed() *explorer.Screen {
+	if s.m.zoom == nil {
+		return nil
+	}
+	return explorer.NewScreen(s.m.zoom)
+}
+
+// View draws the grid, or the explorer a panel is zoomed into.
+func (s *Screen) View() string {
+	if z := s.zoomed(); z != nil {
+		return z.View()
+	}
+	return s.m.render()
+}
+
+// ShortHelp is the grid's bindings, or the zoomed explorer's.
+func (s *Screen) ShortHelp() []key.Binding {
+	if z := s.zoomed(); z != nil {
+		return z.ShortHelp()
+	}
+	k := s.m.keys
+	if s.m.editing != editNone {
+		return []key.Binding{k.Submit, k.Cancel}
+	}
+	return []key.Binding{k.Up, k.Zoom, k.Earlier, k.Wider, k.Range, k.Filter, k.Refresh, k.Pause}
+}
+
+// FullHelp is every binding of the grid, or of the zoomed explorer.
+func (s *Screen) FullHelp() [][]key.Binding {
+	if z := s.zoomed(); z != nil {
+		return z.FullHelp()
+	}
+	k := s.m.keys
+	return [][]key.Binding{{k.Up, k.Zoom}, {k.Earlier, k.Wider, k.Range, k.Filter}, {k.Refresh, k.Pause}}
+}
+
+// Title is the tab's name.
+func (s *Screen) Title() string { return "Dashboards" }
+
+// InputFocused is true while the range or filter prompt, or the zoomed explorer's, takes typing.
+func (s *Screen) InputFocused() bool {
+	if z := s.zoomed(); z != nil {
+		return z.InputFocused()
+	}
+	return s.m.editing != editNone
+}
+
+// Status counts the panels running.
+func (s *Screen) Status() string {
+	n := 0
+	for _, p := range s.m.panels {
+		if p.running {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d refreshing", n)
+}

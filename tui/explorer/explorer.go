@@ -1,0 +1,177 @@
+// Package explorer is dora's explorer screen: pick a table, build a question with a few keys, read
+// the answer as a chart and a table. Its model only routes between its panels (each in its own
+// package under tui/); the workbench shell in package tui shows it as screen 1.
+package explorer
+
+import (
+	"context"
+	"io"
+	"log"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/builder"
+	"github.com/dora-dev/dora/tui/chart"
+	"github.com/dora-dev/dora/tui/common"
+	"github.com/dora-dev/dora/tui/fields"
+	"github.com/dora-dev/dora/tui/inspect"
+	"github.com/dora-dev/dora/tui/picker"
+	"github.com/dora-dev/dora/tui/querybar"
+	"github.com/dora-dev/dora/tui/results"
+	"github.com/dora-dev/dora/tui/styles"
+	"github.com/dora-dev/dora/tui/tables"
+	"github.com/dora-dev/dora/tui/viewlist"
+	"github.com/dora-dev/dora/views"
+)
+
+// Options say what the explorer shows first.
+type Options struct {
+	Table string // optional: open this table
+	SQL   string // optional: run this SQL line (wins over Table)
+	// ExportDir is where exports are written; the working directory when empty.
+	ExportDir string
+	// View opens a saved view: its SQL line (wins over SQL and Table), drawn with its chart; S
+	// then offers its name.
+	View views.View
+	// ViewsPath is the saved views file; views.DefaultPath() when empty.
+	ViewsPath string
+	// Backend is what the backend was chosen by (a config name or a URL), saved with a view; ""
+	// for the default.
+	Backend string
+	// Embedded says another screen opened the explorer (a dashboard zooming into a panel): esc,
+	// with nothing open to close, sends BackMsg instead of doing nothing.
+	Embedded bool
+	// Shell says the workbench shell holds the explorer: the shell draws the help bar and owns
+	// ? and q, so the explorer leaves its bottom line to it.
+	Shell bool
+}
+
+// BackMsg is what an embedded explorer sends when the user leaves it with esc.
+type BackMsg struct{}
+
+// focus is the panel that gets keys.
+type focus int
+
+const (
+	focusTables focus = iota
+	focusFields
+	focusView
+	focusChart
+	focusResults
+)
+
+// Model is the explorer's root model.
+type Model struct {
+	common *common.Common
+	opts   Options
+	keys   KeyMap
+
+	tables  *tables.Model
+	fields  *fields.Model
+	view    *viewlist.Model
+	bar     *querybar.Model
+	chart   *chart.Model
+	results *results.Model
+	inspect *inspect.Model
+	picker  *picker.Model
+	help    help.Model
+	spinner spinner.Model
+
+	focus     focus
+	sideShown bool // ctrl+b on a narrow screen
+	sideHide  bool // ctrl+b on a wide screen
+	showHelp  bool
+	showInsp  bool
+	wiz       wizard
+	pickerSeq int
+	viewName  string // the saved view the one on screen came from, which S offers to replace
+	dark      bool
+
+	hist    builder.History
+	schema  query.Schema
+	res     *query.Result
+	resSpec query.Spec
+	err     error
+	note    string // a passing message: exported, copied
+	noteBad bool
+
+	seq      int // bumped by every change; answers to older ones are dropped
+	cancel   context.CancelFunc
+	running  bool
+	ticking  bool
+	started  time.Time
+	lastTook time.Duration
+	quitting bool
+}
+
+// New builds the explorer's model. It does no I/O: Init starts the first commands.
+func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *Model {
+	c := &common.Common{Ctx: ctx, Backend: b, Styles: styles.Default(true, noColor), Logger: log.New(io.Discard, "", 0)}
+	m := &Model{
+		common:  c,
+		opts:    opts,
+		keys:    DefaultKeyMap(),
+		tables:  tables.New(c),
+		fields:  fields.New(c),
+		view:    viewlist.New(c),
+		bar:     querybar.New(c),
+		chart:   chart.New(c),
+		results: results.New(c),
+		inspect: inspect.New(c),
+		help:    help.New(),
+		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		dark:    true,
+	}
+	m.applyStyles()
+	m.focus = focusTables
+	m.useView(opts.View)
+	return m
+}
+
+// Init loads the table list and opens what the options ask for.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables()}
+	switch {
+	case m.opts.SQL != "":
+		spec, err := query.Parse(m.opts.SQL)
+		if err != nil {
+			m.err = err
+			break
+		}
+		cmds = append(cmds, m.openSpec(spec))
+	case m.opts.Table != "":
+		cmds = append(cmds, m.openSpec(builder.Open(m.opts.Table)))
+	}
+	return tea.Batch(cmds...)
+}
+
+// applyStyles hands the current styles to the pieces that keep their own.
+func (m *Model) applyStyles() {
+	s := m.common.Styles
+	m.help.Styles = common.HelpStyles(s, m.dark)
+	m.spinner.Style = s.Status.Spinner
+	m.chart.Invalidate()
+}
+
+// Spec is the current view.
+func (m *Model) Spec() query.Spec { return m.hist.Spec() }
+
+// SQL is the current view's SQL line.
+func (m *Model) SQL() string { return m.bar.SQL() }
+
+// Err is the error the status line shows, if any.
+func (m *Model) Err() error { return m.err }
+
+// Result is the answer shown.
+func (m *Model) Result() *query.Result { return m.res }
+
+// Running reports whether a query is in flight.
+func (m *Model) Running() bool { return m.running }
+
+// Picker is the open picker, or nil.
+func (m *Model) Picker() *picker.Model { return m.picker }

@@ -1,0 +1,81 @@
+// Package screen is the one interface every screen of the workbench implements, so the shell
+// can switch, size and route to screens that know nothing of each other.
+package screen
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Screen is one tab of the shell: a model that draws the area below the header and above the
+// help bar.
+//
+// The shell hands a Screen key presses only while it is the current one, and every other
+// message (ticks, answers of long work) always, so work started on a screen goes on while
+// another is shown. A screen therefore owns its answers: their types are its own, and each
+// carries a sequence number so a stale one is dropped.
+type Screen interface {
+	// Init starts the screen's first commands; it does no I/O itself.
+	Init() tea.Cmd
+	// Update handles a message and returns the screen and the command to run next.
+	Update(msg tea.Msg) (Screen, tea.Cmd)
+	// View draws the screen at the size SetSize gave.
+	View() string
+	// SetSize gives the screen its area: the window less the shell's header and help bar.
+	SetSize(w, h int)
+	// Focus and Blur tell the screen it became, or stopped being, the one shown.
+	Focus()
+	Blur()
+	// ShortHelp is the screen's bindings for the help bar, shown only while it is current.
+	ShortHelp() []key.Binding
+	// Title is the screen's name in the header's tabs.
+	Title() string
+	// InputFocused says a text input has the keys, so the shell leaves digits, q and ? to it.
+	InputFocused() bool
+	// Status is a few words of background progress for the header ("2 running"), or "".
+	Status() string
+}
+
+// FullHelper is a Screen with grouped bindings for the ? overlay; without it the overlay shows
+// ShortHelp.
+type FullHelper interface {
+	FullHelp() [][]key.Binding
+}
+
+// TeaModel is the part of a Bubble Tea model Wrapped drives.
+type TeaModel interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) (tea.Model, tea.Cmd)
+}
+
+// Wrapped makes most of a Screen out of a Bubble Tea model that also runs on its own (the
+// explorer, a dashboard): Init and Update hand on, SetSize is a WindowSizeMsg, Focus and Blur
+// do nothing. A screen embeds it, calls Wrap, and adds View, ShortHelp, Title, InputFocused and
+// Status.
+type Wrapped struct {
+	model TeaModel
+	outer Screen
+}
+
+// Wrap sets the model driven and the screen Update returns.
+func (w *Wrapped) Wrap(m TeaModel, outer Screen) { w.model, w.outer = m, outer }
+
+// Init starts the model.
+func (w *Wrapped) Init() tea.Cmd { return w.model.Init() }
+
+// Update hands the message to the model.
+func (w *Wrapped) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	_, cmd := w.model.Update(msg)
+	return w.outer, cmd
+}
+
+// SetSize gives the model its area as a window size.
+func (w *Wrapped) SetSize(width, height int) {
+	w.model.Update(tea.WindowSizeMsg{Width: width, Height: height})
+}
+
+// Focus does nothing: the model keeps its state while another screen is shown.
+func (w *Wrapped) Focus() {}
+
+// Blur does nothing, as Focus.
+func (w *Wrapped) Blur() {}

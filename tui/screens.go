@@ -1,0 +1,37 @@
+package tui
+
+import (
+	"github.com/dora-dev/dora/tui/dash"
+	"github.com/dora-dev/dora/tui/explorer"
+	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/screen"
+)
+
+// screens is the shell's tabs in order, 1 first: adding a screen is one line here.
+var screens = []func(e *Env) screen.Screen{
+	func(e *Env) screen.Screen {
+		return explorer.NewScreen(explorer.New(e.Ctx, e.Backend, e.Explorer, e.NoColor))
+	},
+	func(e *Env) screen.Screen {
+		return screen.NewPlaceholder(e.Styles, "Loads", "Loads will be here: S3 buckets and local folders with their sizes, "+
+			"a form for a new load (n) with a preview of the mapping, its live progress and reconciliation, and the "+
+			"loads run from this machine. Until then: dora load.")
+	},
+	func(e *Env) screen.Screen {
+		return screen.NewPlaceholder(e.Styles, "ETL", "ETL will be here: the pipelines and their tables' versions, "+
+			"a plan before publishing, quality metrics and checks side by side, and rollback. Until then: dora etl.")
+	},
+	func(e *Env) screen.Screen { return jobs.New(e.Ctx, e.Styles, e.Jobs) },
+	newDashboard,
+}
+
+// newDashboard is the dashboard the options name as a screen, or a hint when there is none.
+func newDashboard(e *Env) screen.Screen {
+	if e.Dashboard == nil {
+		return screen.NewPlaceholder(e.Styles, "Dashboards", "No dashboard is open: dora dash FILE.yaml opens one "+
+			"(dora dash alone opens the demo warehouse's).")
+	}
+	opts := e.Dash
+	opts.NoColor, opts.Shell = e.NoColor, true
+	return dash.NewScreen(dash.New(e.Ctx, e.DashRunner, e.Dashboard, opts))
+}

@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/jobs"
+)
+
+// stubBackend lists one table and answers nothing: the shell's tests look at routing only.
+type stubBackend struct{ backends.Backend }
+
+func (stubBackend) Name() string { return "stub" }
+func (stubBackend) Tables(context.Context) ([]backends.Table, error) {
+	return []backends.Table{{Name: "shipments"}}, nil
+}
+func (stubBackend) Schema(context.Context, string) (query.Schema, error) {
+	return query.Schema{}, errors.New("no schema")
+}
+
+func newShell(t *testing.T) *Model {
+	t.Helper()
+	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t)})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	return m
+}
+
+func press(m *Model, keys ...string) tea.Cmd {
+	var cmd tea.Cmd
+	for _, k := range keys {
+		for _, msg := range testenv.Keys(k) {
+			_, cmd = m.Update(msg)
+		}
+	}
+	return cmd
+}
+
+// testJobs keeps the Jobs screen's definitions and runs in the test's folders.
+func testJobs(t *testing.T) jobs.Options {
+	return jobs.Options{Dir: t.TempDir(), StorePath: filepath.Join(t.TempDir(), "runs.db"), StateDir: t.TempDir()}
+}
+
+func screenText(m *Model) string { return ansi.Strip(m.View().Content) }
+
+func TestDigitsSwitchScreensAndTheHeaderShowsWhich(t *testing.T) {
+	m := newShell(t)
+	scr := screenText(m)
+	for _, tab := range []string{"1 Explore", "2 Loads", "3 ETL", "4 Jobs", "5 Dashboards"} {
+		if !strings.Contains(strings.SplitN(scr, "\n", 2)[0], tab) {
+			t.Errorf("header lacks %q:\n%s", tab, scr)
+		}
+	}
+	for i, want := range []string{"Loads will be here", "ETL will be here", "no jobs: write NAME.yaml", "No dashboard is open"} {
+		press(m, string(rune('2'+i)))
+		if m.Current() != i+1 {
+			t.Fatalf("after %d: screen %d", i+2, m.Current()+1)
+		}
+		if scr := screenText(m); !strings.Contains(scr, want) {
+			t.Errorf("screen %d should show %q:\n%s", i+2, want, scr)
+		}
+	}
+	press(m, "1")
+	if m.Current() != 0 {
+		t.Fatalf("1 should go back to the explorer, is on %d", m.Current()+1)
+	}
+}
+
+func TestDigitsGoToATextInputThatHasFocus(t *testing.T) {
+	m := newShell(t)
+	press(m, ":") // the explorer's SQL line takes typing
+	if !m.Screen(0).InputFocused() {
+		t.Fatal("the SQL line should have focus")
+	}
+	press(m, "4", "q", "?")
+	if m.Current() != 0 || m.quitting || m.showHelp {
+		t.Fatalf("typing should stay in the SQL line: screen %d, quitting %v, help %v", m.Current()+1, m.quitting, m.showHelp)
+	}
+	if !m.Screen(0).InputFocused() {
+		t.Error("the SQL line should still be open")
+	}
+	press(m, "esc")
+	press(m, "4")
+	if m.Current() != 3 {
+		t.Fatalf("with the SQL line closed, 4 should switch to Jobs; on %d", m.Current()+1)
+	}
+}
+
+func TestTheHelpBarIsTheGlobalKeysAndTheCurrentScreens(t *testing.T) {
+	m := newShell(t)
+	bar := func() string { lines := strings.Split(screenText(m), "\n"); return lines[len(lines)-1] }
+	if b := bar(); !strings.Contains(b, "1-5 screens") || !strings.Contains(b, "group by") {
+		t.Errorf("explorer help bar: %q", b)
+	}
+	press(m, "4")
+	if b := bar(); !strings.Contains(b, "1-5 screens") || strings.Contains(b, "group by") || !strings.Contains(b, "launch") {
+		t.Errorf("jobs help bar should have the jobs keys and not the explorer's: %q", b)
+	}
+	press(m, "?")
+	if scr := screenText(m); !strings.Contains(scr, "keys · Jobs") {
+		t.Errorf("? should show the jobs keys:\n%s", scr)
+	}
+	press(m, "?")
+	if m.showHelp {
+		t.Error("? again should close the help")
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := newShell(t)
+		cmd := press(m, k)
+		if cmd == nil {
+			t.Fatalf("%s: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok || !m.quitting {
+			t.Errorf("%s should quit", k)
+		}
+	}
+}
