@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/jobs"
+	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 )
 
@@ -355,5 +357,67 @@ func TestETLRunAsJobRefusesLocalFiles(t *testing.T) {
 	r = h.dora("etl", "run", p, "--wait")
 	if r.code != 2 || !strings.Contains(r.stderr, "--wait needs --as-job") {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// dora etl run --as-job in Docker, as a real deployment runs it: the dora image, a PostgreSQL
+// catalog shared with the container (its password reaching it in PGPASSWORD, redacted in the
+// run), the source and warehouse on S3 and load_to into Elasticsearch, all reached over the host
+// network. The job publishes the snapshot in the shared catalog and loads it.
+func TestETLRunAsJobInDocker(t *testing.T) {
+	es := testenv.Elasticsearch(t)
+	image := doraImage(t)
+	h := newIcebergHome(t, true)
+	h.cfg.Catalog = testenv.Postgres(t)
+	h.env = append(h.env, "DORA_CATALOG="+h.cfg.Catalog)
+	src := strings.TrimSuffix(h.cfg.Warehouse, "/warehouse") + "/src/"
+	store, _, err := objstore.Open(t.Context(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.orders("day1", 1, 150, 30)
+	data, _ := os.ReadFile(filepath.Join(h.dir, "src", "day1.csv"))
+	if err := store.Put(t.Context(), src+"day1.csv", strings.NewReader(string(data))); err != nil {
+		t.Fatal(err)
+	}
+	table := esTable(t, es, "dora-etljob")
+	p := h.pipeline(fmt.Sprintf("table: shop.orders\nsource: %sday1.csv\nload_to: {backend: %q, table: %s}\n", src, es, table))
+
+	r := h.dora("etl", "run", p, "--as-job", "--runner", "docker", "--image", image, "--wait", "--json")
+	if r.code != 0 {
+		t.Fatalf("etl run --as-job --runner docker: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var run runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &run); err != nil {
+		t.Fatalf("--json: %v\n%s", err, r.stdout)
+	}
+	if run.Status != jobs.Succeeded || run.Runner != "docker" || run.RunnerID == "" {
+		t.Errorf("run: %s on %s (%s)", run.Status, run.Runner, run.RunnerID)
+	}
+	u, _ := url.Parse(h.cfg.Catalog)
+	password, _ := u.User.Password()
+	for k, v := range run.Env {
+		if password != "" && strings.Contains(v, password) {
+			t.Errorf("the catalog's password shows in the run's %s", k)
+		}
+	}
+	if password != "" && run.Env["PGPASSWORD"] != jobs.Redacted {
+		t.Errorf("PGPASSWORD in the run: %q, want it redacted", run.Env["PGPASSWORD"])
+	}
+	if !strings.Contains(r.stderr, "shop.orders: published version") || !strings.Contains(r.stderr, "load_to") {
+		t.Errorf("the run's log:\n%s", r.stderr)
+	}
+	cur := h.dora("etl", "versions", "shop.orders", "--json")
+	var versions []struct {
+		SnapshotID int64 `json:"snapshot_id"`
+		Rows       int64
+	}
+	if err := json.Unmarshal([]byte(cur.stdout), &versions); err != nil || len(versions) != 1 || versions[0].Rows != 150 {
+		t.Fatalf("versions in the shared catalog: %v\n%s%s", err, cur.stdout, cur.stderr)
+	}
+	want := h.snapshotFacts("shop.orders", versions[0].SnapshotID)
+	sameFacts(t, "Elasticsearch after the job's load_to", loadedFacts(t, es, table), want)
+	if containersOf(t, run.ID) != 0 {
+		t.Errorf("run %s left its container", run.ID)
 	}
 }
