@@ -421,3 +421,30 @@ func TestETLRunAsJobInDocker(t *testing.T) {
 		t.Errorf("run %s left its container", run.ID)
 	}
 }
+
+// dora load iceberg:ns.t --as-job pins the current snapshot when it launches, so its shards and
+// the publish load one version, even when another is published meanwhile.
+func TestLoadIcebergAsJob(t *testing.T) {
+	es := testenv.Elasticsearch(t)
+	h := newIcebergHome(t, true)
+	v := h.publish(h.pipeline("table: shop.orders\nsource: " + h.orders("day1", 1, 500, 60) + "\n"))
+	table := esTable(t, es, "dora-icejob")
+	r := h.dora("load", "iceberg:shop.orders", "--table", table, "--id", "id", "--backend", es, "--as-job", "--shards", "2", "--wait", "--json")
+	if r.code != 0 {
+		t.Fatalf("load iceberg: --as-job: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var p runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Status != jobs.Succeeded || len(p.Children) != 3 {
+		t.Fatalf("parent run: %v %+v", err, p)
+	}
+	pinned := fmt.Sprintf("iceberg:shop.orders@%d", v.SnapshotID)
+	for _, c := range p.Children {
+		if logs := h.dora("jobs", "logs", c.ID); !strings.HasSuffix(c.Job, "publish") && !strings.Contains(logs.stdout, pinned) {
+			t.Errorf("child %s does not load the pinned %s:\n%s", c.Job, pinned, logs.stdout)
+		}
+		if c.Env["DORA_CATALOG"] != h.cfg.Catalog {
+			t.Errorf("child %s env: %v", c.Job, c.Env)
+		}
+	}
+	sameFacts(t, "Elasticsearch after the load job", loadedFacts(t, es, table), h.snapshotFacts("shop.orders", v.SnapshotID))
+}
