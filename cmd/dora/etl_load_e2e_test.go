@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/jobs"
+	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 )
 
@@ -356,4 +358,93 @@ func TestETLRunAsJobRefusesLocalFiles(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "--wait needs --as-job") {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
 	}
+}
+
+// dora etl run --as-job in Docker, as a real deployment runs it: the dora image, a PostgreSQL
+// catalog shared with the container (its password reaching it in PGPASSWORD, redacted in the
+// run), the source and warehouse on S3 and load_to into Elasticsearch, all reached over the host
+// network. The job publishes the snapshot in the shared catalog and loads it.
+func TestETLRunAsJobInDocker(t *testing.T) {
+	es := testenv.Elasticsearch(t)
+	image := doraImage(t)
+	h := newIcebergHome(t, true)
+	h.cfg.Catalog = testenv.Postgres(t)
+	h.env = append(h.env, "DORA_CATALOG="+h.cfg.Catalog)
+	src := strings.TrimSuffix(h.cfg.Warehouse, "/warehouse") + "/src/"
+	store, _, err := objstore.Open(t.Context(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.orders("day1", 1, 150, 30)
+	data, _ := os.ReadFile(filepath.Join(h.dir, "src", "day1.csv"))
+	if err := store.Put(t.Context(), src+"day1.csv", strings.NewReader(string(data))); err != nil {
+		t.Fatal(err)
+	}
+	table := esTable(t, es, "dora-etljob")
+	p := h.pipeline(fmt.Sprintf("table: shop.orders\nsource: %sday1.csv\nload_to: {backend: %q, table: %s}\n", src, es, table))
+
+	r := h.dora("etl", "run", p, "--as-job", "--runner", "docker", "--image", image, "--wait", "--json")
+	if r.code != 0 {
+		t.Fatalf("etl run --as-job --runner docker: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var run runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &run); err != nil {
+		t.Fatalf("--json: %v\n%s", err, r.stdout)
+	}
+	if run.Status != jobs.Succeeded || run.Runner != "docker" || run.RunnerID == "" {
+		t.Errorf("run: %s on %s (%s)", run.Status, run.Runner, run.RunnerID)
+	}
+	u, _ := url.Parse(h.cfg.Catalog)
+	password, _ := u.User.Password()
+	for k, v := range run.Env {
+		if password != "" && strings.Contains(v, password) {
+			t.Errorf("the catalog's password shows in the run's %s", k)
+		}
+	}
+	if password != "" && run.Env["PGPASSWORD"] != jobs.Redacted {
+		t.Errorf("PGPASSWORD in the run: %q, want it redacted", run.Env["PGPASSWORD"])
+	}
+	if !strings.Contains(r.stderr, "shop.orders: published version") || !strings.Contains(r.stderr, "load_to") {
+		t.Errorf("the run's log:\n%s", r.stderr)
+	}
+	cur := h.dora("etl", "versions", "shop.orders", "--json")
+	var versions []struct {
+		SnapshotID int64 `json:"snapshot_id"`
+		Rows       int64
+	}
+	if err := json.Unmarshal([]byte(cur.stdout), &versions); err != nil || len(versions) != 1 || versions[0].Rows != 150 {
+		t.Fatalf("versions in the shared catalog: %v\n%s%s", err, cur.stdout, cur.stderr)
+	}
+	want := h.snapshotFacts("shop.orders", versions[0].SnapshotID)
+	sameFacts(t, "Elasticsearch after the job's load_to", loadedFacts(t, es, table), want)
+	if containersOf(t, run.ID) != 0 {
+		t.Errorf("run %s left its container", run.ID)
+	}
+}
+
+// dora load iceberg:ns.t --as-job pins the current snapshot when it launches, so its shards and
+// the publish load one version, even when another is published meanwhile.
+func TestLoadIcebergAsJob(t *testing.T) {
+	es := testenv.Elasticsearch(t)
+	h := newIcebergHome(t, true)
+	v := h.publish(h.pipeline("table: shop.orders\nsource: " + h.orders("day1", 1, 500, 60) + "\n"))
+	table := esTable(t, es, "dora-icejob")
+	r := h.dora("load", "iceberg:shop.orders", "--table", table, "--id", "id", "--backend", es, "--as-job", "--shards", "2", "--wait", "--json")
+	if r.code != 0 {
+		t.Fatalf("load iceberg: --as-job: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var p runJSON
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || p.Status != jobs.Succeeded || len(p.Children) != 3 {
+		t.Fatalf("parent run: %v %+v", err, p)
+	}
+	pinned := fmt.Sprintf("iceberg:shop.orders@%d", v.SnapshotID)
+	for _, c := range p.Children {
+		if logs := h.dora("jobs", "logs", c.ID); !strings.HasSuffix(c.Job, "publish") && !strings.Contains(logs.stdout, pinned) {
+			t.Errorf("child %s does not load the pinned %s:\n%s", c.Job, pinned, logs.stdout)
+		}
+		if c.Env["DORA_CATALOG"] != h.cfg.Catalog {
+			t.Errorf("child %s env: %v", c.Job, c.Env)
+		}
+	}
+	sameFacts(t, "Elasticsearch after the load job", loadedFacts(t, es, table), h.snapshotFacts("shop.orders", v.SnapshotID))
 }

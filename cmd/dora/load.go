@@ -100,7 +100,7 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 				}
 			}
 			if job.asJob {
-				return runLoadJob(cmd, *backend, opts, mapping, asJSON, job)
+				return runLoadJob(cmd, *backend, opts, mapping, asJSON, job, &cf)
 			}
 			if mapping != "" {
 				data, err := os.ReadFile(mapping)

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/catalog"
+	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/load"
 )
 
@@ -39,4 +42,30 @@ func runLoad(ctx context.Context, b backends.Backend, opts load.Options, cf *cat
 	}
 	defer cat.Close()
 	return load.RunIceberg(ctx, b, cat, opts)
+}
+
+// pinIcebergJob pins an iceberg: source to its snapshot as the load job is launched, so every
+// shard reads the same version, and gives the job the catalog and warehouse it is found in.
+func pinIcebergJob(cmd *cobra.Command, source string, cf *catalogFlags, runner string, env map[string]string) (string, error) {
+	ref, err := load.ParseIceberg(source)
+	if err != nil {
+		return "", usageError{err}
+	}
+	cfg, err := cf.config(nil)
+	if err != nil {
+		return "", err
+	}
+	if runner != jobs.DefaultRunner && (strings.HasPrefix(cfg.Catalog, "sqlite:") || !strings.HasPrefix(cfg.Warehouse, "s3://")) {
+		return "", usageError{fmt.Errorf("a load on the %s runner cannot reach the %s of this machine: share a postgres:// catalog and an s3:// warehouse, or use --runner local", runner, cfg)}
+	}
+	cat, err := catalog.Open(cmd.Context(), cfg)
+	if err != nil {
+		return "", err
+	}
+	defer cat.Close()
+	if ref, err = load.PinIceberg(cmd.Context(), cat, ref); err != nil {
+		return "", err
+	}
+	catalogEnv(cfg, env)
+	return ref.String(), nil
 }

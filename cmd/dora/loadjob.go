@@ -88,11 +88,17 @@ func (f *loadJobFlags) check(cmd *cobra.Command) error {
 // runLoadJob launches the load as a group of runs, as `dora jobs run` launches a job: it prints
 // the parent's id (the run object with --json), and with --wait follows it to its end. Each
 // shard gets the launching environment's AWS_* and ELASTICSEARCH_* settings.
-func runLoadJob(cmd *cobra.Command, backendFlag string, opts load.Options, mapping string, asJSON bool, f loadJobFlags) error {
+func runLoadJob(cmd *cobra.Command, backendFlag string, opts load.Options, mapping string, asJSON bool, f loadJobFlags, cf *catalogFlags) error {
 	ctx := cmd.Context()
 	url, err := backendURL(backendFlag)
 	if err != nil {
 		return err
+	}
+	env := load.LaunchEnv(os.Environ())
+	if load.IsIceberg(opts.Source) {
+		if opts.Source, err = pinIcebergJob(cmd, opts.Source, cf, f.runner, env); err != nil {
+			return err
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -109,7 +115,7 @@ func runLoadJob(cmd *cobra.Command, backendFlag string, opts load.Options, mappi
 		}
 	}
 	g, err := load.JobGroup(load.JobOptions{Load: opts, Backend: url, Shards: f.shards, Runner: f.runner, Image: f.image,
-		Dora: self, Mapping: mapping, Env: load.LaunchEnv(os.Environ()), Retries: f.retryPolicy()})
+		Dora: self, Mapping: mapping, Env: env, Retries: f.retryPolicy()})
 	if err != nil {
 		return usageError{err}
 	}

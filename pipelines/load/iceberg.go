@@ -99,6 +99,28 @@ func RunIceberg(ctx context.Context, b backends.Backend, cat *catalog.Catalog, o
 // them into dir when the warehouse is on S3. An unknown table, an unknown snapshot (the error
 // lists the known ones) and a table without any snapshot are errors in words.
 func IcebergFiles(ctx context.Context, cat *catalog.Catalog, ref IcebergRef, dir string) (IcebergRef, []string, error) {
+	ref, t, err := pin(ctx, cat, ref)
+	if err != nil {
+		return ref, nil, err
+	}
+	files, err := t.Files(ctx, ref.Snapshot, dir)
+	if err != nil {
+		return ref, nil, err
+	}
+	if len(files) == 0 {
+		return ref, nil, fmt.Errorf("%s has no rows: nothing to load", ref)
+	}
+	return ref, files, nil
+}
+
+// PinIceberg checks that ref names a snapshot of a table of cat, and names the current one when
+// ref names none, so that every step of a load job reads the same version.
+func PinIceberg(ctx context.Context, cat *catalog.Catalog, ref IcebergRef) (IcebergRef, error) {
+	ref, _, err := pin(ctx, cat, ref)
+	return ref, err
+}
+
+func pin(ctx context.Context, cat *catalog.Catalog, ref IcebergRef) (IcebergRef, *catalog.Table, error) {
 	t, err := cat.Load(ctx, ref.Table)
 	if errors.Is(err, catalog.ErrNoSuchTable) {
 		return ref, nil, fmt.Errorf("%w: no Iceberg table %s in the %s (dora etl tables lists them)", backends.ErrNoSuchTable, ref.Table, cat.Config())
@@ -123,14 +145,7 @@ func IcebergFiles(ctx context.Context, cat *catalog.Catalog, ref IcebergRef, dir
 		}
 		return ref, nil, fmt.Errorf("%w: the Iceberg table %s has no snapshot %d; its snapshots are %s", backends.ErrNoSuchTable, ref.Table, ref.Snapshot, strings.Join(known, ", "))
 	}
-	files, err := t.Files(ctx, ref.Snapshot, dir)
-	if err != nil {
-		return ref, nil, err
-	}
-	if len(files) == 0 {
-		return ref, nil, fmt.Errorf("%s has no rows: nothing to load", ref)
-	}
-	return ref, files, nil
+	return ref, t, nil
 }
 
 // snapshotObjects names a snapshot's local files as objects of one store. A file's key is the
