@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,23 @@ func TestExpandCommand(t *testing.T) {
 	}
 	if _, err := jobs.ExpandCommand([]string{"${NOPE}"}, nil); err == nil || !strings.Contains(err.Error(), "--env NOPE=VALUE") {
 		t.Errorf("%v", err)
+	}
+}
+
+func TestRedactEnvHidesSecretsAndURLPasswords(t *testing.T) {
+	got := jobs.RedactEnv(map[string]string{
+		"AWS_SECRET_ACCESS_KEY": "abc",
+		"DORA_PIPELINE":         "table: a.b\ncatalog: postgres://dora:s3cret@db:5432/cat\n",
+		"DORA_CATALOG":          "postgres://dora@db/cat",
+		"DAY":                   "2024-01-02",
+	})
+	want := map[string]string{
+		"AWS_SECRET_ACCESS_KEY": "****",
+		"DORA_PIPELINE":         "table: a.b\ncatalog: postgres://dora:****@db:5432/cat\n",
+		"DORA_CATALOG":          "postgres://dora@db/cat",
+		"DAY":                   "2024-01-02",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("RedactEnv:\n got %q\nwant %q", got, want)
 	}
 }

@@ -26,7 +26,11 @@ func IsSecret(name string) bool {
 	return false
 }
 
-// RedactEnv is env with the secrets' values replaced by ****.
+// urlPassword is the password of a URL written into a value (postgres://user:pw@host).
+var urlPassword = regexp.MustCompile(`(://[^/\s:@]*:)[^@\s/]+@`)
+
+// RedactEnv is env with the secrets' values replaced by ****, and so is any URL password
+// inside another value (a pipeline file's catalog: postgres://user:pw@host).
 func RedactEnv(env map[string]string) map[string]string {
 	if env == nil {
 		return nil
@@ -35,6 +39,8 @@ func RedactEnv(env map[string]string) map[string]string {
 	for k, v := range env {
 		if IsSecret(k) {
 			v = Redacted
+		} else {
+			v = urlPassword.ReplaceAllString(v, "${1}"+Redacted+"@")
 		}
 		out[k] = v
 	}
