@@ -13,6 +13,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/jobs"
 )
 
@@ -29,7 +30,7 @@ func (stubBackend) Schema(context.Context, string) (query.Schema, error) {
 
 func newShell(t *testing.T) *Model {
 	t.Helper()
-	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t)})
+	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m
 }
@@ -59,7 +60,7 @@ func TestDigitsSwitchScreensAndTheHeaderShowsWhich(t *testing.T) {
 			t.Errorf("header lacks %q:\n%s", tab, scr)
 		}
 	}
-	for i, want := range []string{"Loads will be here", "ETL will be here", "no jobs: write NAME.yaml", "No dashboard is open"} {
+	for i, want := range []string{"Loads will be here", "pipelines · ", "no jobs: write NAME.yaml", "No dashboard is open"} {
 		press(m, string(rune('2'+i)))
 		if m.Current() != i+1 {
 			t.Fatalf("after %d: screen %d", i+2, m.Current()+1)

@@ -158,10 +158,10 @@ type Model struct {
 	listed    int // the newest listing applied
 	loaded    bool
 
-	quality      map[int64]*etl.Quality
-	qualityTable string
-	qualityErr   error
-	qualitySeq   int
+	quality     map[int64]*etl.Quality
+	qualityErr  error
+	qualitySeq  int
+	qualityBusy bool
 
 	pane      pane
 	at        int // the pipeline under the cursor
@@ -267,10 +267,11 @@ const qualityLimit = 12
 func (m *Model) readQuality() tea.Cmd {
 	p := m.selected()
 	if p == nil || p.P == nil || len(p.Versions) == 0 {
-		m.quality, m.qualityTable, m.qualityErr = nil, "", nil
+		m.quality, m.qualityErr, m.qualityBusy = nil, nil, false
 		return nil
 	}
 	m.qualitySeq++
+	m.qualityBusy = true
 	seq, ctx, cfg, table := m.qualitySeq, m.ctx, p.Config, p.P.Table
 	versions := p.Versions[max(0, len(p.Versions)-qualityLimit):]
 	return func() tea.Msg {

@@ -26,7 +26,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.seq != m.qualitySeq {
 			return nil
 		}
-		m.quality, m.qualityTable, m.qualityErr = msg.quality, msg.table, msg.err
+		m.quality, m.qualityErr, m.qualityBusy = msg.quality, msg.err, false
 	case resultMsg:
 		return m.result(msg)
 	case rolledMsg:

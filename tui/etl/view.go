@@ -237,7 +237,7 @@ func (m *Model) qualityView(w, h int) string {
 			}
 			out = append(out, line)
 		}
-	} else if m.quality == nil {
+	} else if m.qualityBusy {
 		out = append(out, s.Muted.Render(" reading the metrics…"))
 	} else {
 		out = append(out, s.Muted.Render(" no metrics: not written by dora etl"))
@@ -271,9 +271,21 @@ func (m *Model) outcome(o string) string {
 	return s.Status.Error.Render("✗ " + o)
 }
 
+// journalText is a journal diff's counts, the zero ones left out.
 func journalText(j *etl.JournalDiff) string {
-	return fmt.Sprintf("%d inserted · %d changed · %d closed · %d reopened · %d unchanged · %d kept",
-		j.Inserted, j.Changed, j.Closed, j.Reopened, j.Unchanged, j.Kept)
+	var parts []string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{{j.Inserted, "inserted"}, {j.Changed, "changed"}, {j.Closed, "closed"}, {j.Reopened, "reopened"}, {j.Unchanged, "unchanged"}, {j.Kept, "kept"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", format.Int(c.n), c.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "no keys"
+	}
+	return strings.Join(parts, " · ")
 }
 
 // detailView is a plan's or a run's summary: module counts, the quarantine and its top reasons,
