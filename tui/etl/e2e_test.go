@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -37,10 +36,7 @@ func duckDB(t *testing.T, path string, fn func(*sql.DB) error) {
 // version the catalog holds is the one the screen lists.
 func TestETLScreenEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dora")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/dora-dev/dora/cmd/dora").CombinedOutput(); err != nil {
-		t.Fatalf("building dora: %v\n%s", err, out)
-	}
+	bin := testenv.BuildDora(t)
 	wh := filepath.Join(dir, "demo.duckdb")
 	duckDB(t, wh, func(db *sql.DB) error { return demo.Build(context.Background(), db, 200) })
 	src := filepath.Join(dir, "src")

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -30,6 +31,9 @@ type Options struct {
 	Catalog  catalog.Config
 	StateDir string // quarantine files and the DuckDB files the explorer opens; xdg.StateDir() when ""
 	WorkDir  string // a run's scratch space; the system's when ""
+	// Poll is how often the shown screen reads the versions again, to see runs made elsewhere
+	// (dora etl run in a shell); 5s when 0.
+	Poll time.Duration
 }
 
 // PipelinesDir is where the screen looks for pipeline files by default.
@@ -125,6 +129,7 @@ type (
 		snap  catalog.Snapshot
 		err   error
 	}
+	tickMsg    struct{}
 	exploreMsg struct {
 		open screen.Open
 		err  error
@@ -192,11 +197,19 @@ func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
 	if opts.StateDir == "" {
 		opts.StateDir = xdg.StateDir()
 	}
+	if opts.Poll <= 0 {
+		opts.Poll = 5 * time.Second
+	}
 	return &Model{ctx: ctx, opts: opts, styles: s, keys: DefaultKeyMap()}
 }
 
-// Init lists the pipelines and their tables' versions.
-func (m *Model) Init() tea.Cmd { return m.list() }
+// Init lists the pipelines and their tables' versions, and starts the clock that reads them
+// again while the screen is shown.
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.list(), m.tick()) }
+
+func (m *Model) tick() tea.Cmd {
+	return tea.Tick(m.opts.Poll, func(time.Time) tea.Msg { return tickMsg{} })
+}
 
 // configFor is where a pipeline's table lives: its file's catalog: and warehouse:, else the
 // screen's, else the defaults.

@@ -44,7 +44,8 @@ func newHarness(t *testing.T, pipelines map[string]string) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); close(h.done) })
 	h.m = New(ctx, styles.Default(true, true), Options{Dir: filepath.Join(dir, "pipelines"), Catalog: h.cfg,
-		StateDir: filepath.Join(dir, "state"), WorkDir: dir})
+		StateDir: filepath.Join(dir, "state"), WorkDir: dir, Poll: 50 * time.Millisecond})
+	h.m.Focus()
 	h.m.SetSize(100, 30)
 	h.run(h.m.Init())
 	h.until("the pipelines to be listed", func() bool { return h.m.loaded && h.m.qualityIdle() })
@@ -137,7 +138,6 @@ func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
 // publish presses p and waits for the run to end and the versions to be read again.
 func (h *harness) publish() {
 	h.t.Helper()
-	seq := h.m.listSeq
 	h.keys("p")
 	if h.m.Running() == nil {
 		h.t.Fatalf("p started no run:\n%s", h.screen())
@@ -146,7 +146,8 @@ func (h *harness) publish() {
 		h.t.Errorf("Status while running = %q", got)
 	}
 	h.until("the run to end and the versions to be read", func() bool {
-		return h.m.Running() == nil && h.m.listed > seq && h.m.qualityIdle()
+		// the newest listing asked is applied: the one the run's end asked for, or a later one
+		return h.m.Running() == nil && h.m.listed == h.m.listSeq && h.m.qualityIdle()
 	})
 }
 

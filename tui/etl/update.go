@@ -2,10 +2,12 @@ package etl
 
 import (
 	"fmt"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/tui/format"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
@@ -44,6 +46,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		open := msg.open
 		return func() tea.Msg { return open }
+	case tickMsg:
+		cmd := m.tick()
+		if m.focused && m.listed == m.listSeq { // no listing in flight
+			return tea.Batch(m.list(), cmd)
+		}
+		return cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
@@ -59,8 +67,9 @@ func (m *Model) applyList(msg listedMsg) tea.Cmd {
 		return nil
 	}
 	var table string
+	var before []catalog.Snapshot
 	if p := m.selected(); p != nil {
-		table = p.Path
+		table, before = p.Path, p.Versions
 	}
 	m.pipelines = msg.pipelines
 	m.at = max(0, min(m.at, len(m.pipelines)-1))
@@ -70,7 +79,15 @@ func (m *Model) applyList(msg listedMsg) tea.Cmd {
 		}
 	}
 	m.versionAt = max(0, min(m.versionAt, len(m.versions())-1))
+	if p := m.selected(); p != nil && p.Path == table && m.quality != nil && sameVersions(before, p.Versions) {
+		return nil // the metrics read stand
+	}
 	return m.readQuality()
+}
+
+// sameVersions says two listings of a table's versions agree, current one included.
+func sameVersions(a, b []catalog.Snapshot) bool {
+	return slices.EqualFunc(a, b, func(x, y catalog.Snapshot) bool { return x.ID == y.ID && x.Current == y.Current })
 }
 
 func (m *Model) result(msg resultMsg) tea.Cmd {
