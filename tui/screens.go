@@ -2,6 +2,7 @@ package tui
 
 import (
 	"github.com/dora-dev/dora/tui/dash"
+	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/tui/screen"
@@ -17,10 +18,7 @@ var screens = []func(e *Env) screen.Screen{
 			"a form for a new load (n) with a preview of the mapping, its live progress and reconciliation, and the "+
 			"loads run from this machine. Until then: dora load.")
 	},
-	func(e *Env) screen.Screen {
-		return screen.NewPlaceholder(e.Styles, "ETL", "ETL will be here: the pipelines and their tables' versions, "+
-			"a plan before publishing, quality metrics and checks side by side, and rollback. Until then: dora etl.")
-	},
+	func(e *Env) screen.Screen { return etl.New(e.Ctx, e.Styles, e.ETL) },
 	func(e *Env) screen.Screen { return jobs.New(e.Ctx, e.Styles, e.Jobs) },
 	newDashboard,
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/tui/common"
 	tuidash "github.com/dora-dev/dora/tui/dash"
+	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/tui/screen"
@@ -33,6 +34,7 @@ type Options struct {
 	Dashboard *dash.Dashboard
 	Dash      tuidash.Options
 	Jobs      jobs.Options
+	ETL       etl.Options
 	// Screen is the screen to open on, from 1; 1 when 0.
 	Screen int
 	// NoColor draws without colour (NO_COLOR is honoured as well).

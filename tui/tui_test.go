@@ -2,17 +2,23 @@ package tui
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/jobs"
 )
 
@@ -29,7 +35,7 @@ func (stubBackend) Schema(context.Context, string) (query.Schema, error) {
 
 func newShell(t *testing.T) *Model {
 	t.Helper()
-	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t)})
+	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m
 }
@@ -59,7 +65,7 @@ func TestDigitsSwitchScreensAndTheHeaderShowsWhich(t *testing.T) {
 			t.Errorf("header lacks %q:\n%s", tab, scr)
 		}
 	}
-	for i, want := range []string{"Loads will be here", "ETL will be here", "no jobs: write NAME.yaml", "No dashboard is open"} {
+	for i, want := range []string{"Loads will be here", "pipelines · ", "no jobs: write NAME.yaml", "No dashboard is open"} {
 		press(m, string(rune('2'+i)))
 		if m.Current() != i+1 {
 			t.Fatalf("after %d: screen %d", i+2, m.Current()+1)
@@ -124,5 +130,48 @@ func TestQuitKeys(t *testing.T) {
 		if _, ok := cmd().(tea.QuitMsg); !ok || !m.quitting {
 			t.Errorf("%s should quit", k)
 		}
+	}
+}
+
+// An ETL run started on screen 3 goes on while the explorer is shown: the header says so, and
+// its answer reaches the ETL screen.
+func TestAnETLRunGoesOnBehindAnotherScreen(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "movies.parquet")
+	if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM range(5) t(movie_id)) TO '%s' (FORMAT parquet)", src)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	pipes := filepath.Join(dir, "pipelines")
+	os.MkdirAll(pipes, 0o755)
+	os.WriteFile(filepath.Join(pipes, "movies.yaml"), []byte("table: film.movies\nsource: "+src+"\n"), 0o644)
+	opts := Options{NoColor: true, Jobs: testJobs(t), ETL: etl.Options{Dir: pipes, StateDir: dir, WorkDir: dir,
+		Catalog: catalog.Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")}}}
+	m := New(t.Context(), stubBackend{}, opts)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	screen := m.Screen(2).(*etl.Model)
+	m.Update(screen.Init()().(tea.BatchMsg)[0]()) // the listing
+	if len(screen.Pipelines()) != 1 {
+		t.Fatalf("pipelines: %v", screen.Pipelines())
+	}
+	press(m, "3")
+	run := press(m, "p")
+	press(m, "1")
+	if header := strings.SplitN(screenText(m), "\n", 2)[0]; m.Current() != 0 || !strings.Contains(header, "running film.movies") {
+		t.Fatalf("the header should show the run behind the explorer: %q", header)
+	}
+	m.Update(run()) // the run's answer, while the explorer is shown
+	if r := screen.Running(); r != nil {
+		t.Errorf("the run's answer did not reach the ETL screen")
+	}
+	if note, bad := screen.Note(); bad || !strings.Contains(note, "film.movies: published version") {
+		t.Errorf("note %q", note)
+	}
+	if header := strings.SplitN(screenText(m), "\n", 2)[0]; strings.Contains(header, "running") {
+		t.Errorf("the header still shows a run: %q", header)
 	}
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/tui"
 	tuidash "github.com/dora-dev/dora/tui/dash"
+	tuietl "github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/explorer"
 	tuijobs "github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/views"
@@ -15,7 +18,7 @@ import (
 
 // runExplorer opens the TUI explorer on the chosen backend: on a table, a SQL line or a saved
 // view (on the backend it was saved against, unless --backend says otherwise).
-func runExplorer(cmd *cobra.Command, backend, table, sql, view string) error {
+func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string) error {
 	ctx := cmd.Context()
 	opts := explorer.Options{Table: table, SQL: sql, ViewsPath: views.DefaultPath()}
 	if view != "" {
@@ -43,7 +46,10 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view string) error {
 		return err
 	}
 	defer b.Close()
-	return tui.Run(ctx, b, workbench(opts))
+	w := workbench(opts)
+	w.ETL = tuietl.Options{Dir: pipelines, Catalog: catalog.Config{Catalog: first(os.Getenv("DORA_CATALOG"), c.Catalog),
+		Warehouse: first(os.Getenv("DORA_WAREHOUSE"), c.Warehouse)}}
+	return tui.Run(ctx, b, w)
 }
 
 // workbench is what the workbench opens besides the explorer: the demo dashboard on screen 5 and

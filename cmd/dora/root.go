@@ -17,12 +17,13 @@ import (
 	"github.com/dora-dev/dora/backends/duckdb/demo"
 	"github.com/dora-dev/dora/output"
 	"github.com/dora-dev/dora/query"
+	tuietl "github.com/dora-dev/dora/tui/etl"
 )
 
 var version = "dev"
 
 func newRoot() *cobra.Command {
-	var backend, table, sql, view string
+	var backend, table, sql, view, pipelines string
 	root := &cobra.Command{
 		Use:   "dora",
 		Short: "A terminal workbench for exploring warehouse data",
@@ -32,12 +33,13 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runExplorer(cmd, backend, table, sql, view)
+			return runExplorer(cmd, backend, table, sql, view, pipelines)
 		},
 	}
 	root.Flags().StringVar(&table, "table", "", "open the explorer on this table")
 	root.Flags().StringVar(&sql, "sql", "", "open the explorer on this SQL line")
 	root.Flags().StringVar(&view, "view", "", "open the explorer on this saved view (dora views ls lists them)")
+	root.Flags().StringVar(&pipelines, "pipelines", "", "the folder of pipeline files the ETL screen lists (default "+tuietl.PipelinesDir()+")")
 	root.PersistentFlags().StringVar(&backend, "backend", "", "backend URL (duckdb:PATH, http://host:9200) or a name from the config file; default $DORA_BACKEND, else the demo warehouse")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), dashCmd(&backend), viewsCmd(&backend), jobsCmd(), etlCmd(), demoCmd(), versionCmd())

@@ -1,0 +1,365 @@
+package etl
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/pipelines/catalog"
+	"github.com/dora-dev/dora/tui/screen"
+	"github.com/dora-dev/dora/tui/styles"
+)
+
+// harness drives the screen as Bubble Tea would, on a real SQLite catalog over a local
+// warehouse: commands run in goroutines and their messages come back through Update.
+type harness struct {
+	t      *testing.T
+	m      *Model
+	dir    string
+	cfg    catalog.Config
+	msgs   chan tea.Msg
+	done   chan struct{}
+	opened []screen.Open
+}
+
+func newHarness(t *testing.T, pipelines map[string]string) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	h := &harness{t: t, dir: dir, msgs: make(chan tea.Msg, 64), done: make(chan struct{}),
+		cfg: catalog.Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")}}
+	os.MkdirAll(filepath.Join(dir, "pipelines"), 0o755)
+	for name, yaml := range pipelines {
+		h.writePipeline(name, yaml)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); close(h.done) })
+	h.m = New(ctx, styles.Default(true, true), Options{Dir: filepath.Join(dir, "pipelines"), Catalog: h.cfg,
+		StateDir: filepath.Join(dir, "state"), WorkDir: dir, Poll: 50 * time.Millisecond})
+	h.m.Focus()
+	h.m.SetSize(100, 30)
+	h.run(h.m.Init())
+	h.until("the pipelines to be listed", func() bool { return h.m.loaded && h.m.qualityIdle() })
+	return h
+}
+
+// qualityIdle says no metrics read is pending for the selected table.
+func (m *Model) qualityIdle() bool {
+	p := m.selected()
+	return p == nil || len(p.Versions) == 0 || !m.qualityBusy
+}
+
+func (h *harness) writePipeline(name, yaml string) {
+	h.t.Helper()
+	yaml = strings.ReplaceAll(yaml, "$SRC", filepath.Join(h.dir, "src"))
+	if err := os.WriteFile(filepath.Join(h.dir, "pipelines", name+".yaml"), []byte(yaml), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// source writes the rows of a SELECT as the Parquet file of source name.
+func (h *harness) source(name, selectSQL string) {
+	h.t.Helper()
+	folder := filepath.Join(h.dir, "src", name)
+	os.MkdirAll(folder, 0o755)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf("COPY (%s) TO '%s' (FORMAT parquet)", selectSQL, filepath.Join(folder, "part-0.parquet"))); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		msg := cmd()
+		select {
+		case h.msgs <- msg:
+		case <-h.done:
+		}
+	}()
+}
+
+func (h *harness) handle(msg tea.Msg) {
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			h.run(c)
+		}
+	case screen.Open:
+		h.opened = append(h.opened, msg)
+	default:
+		_, cmd := h.m.Update(msg)
+		h.run(cmd)
+	}
+}
+
+// until pumps messages until ok, failing with the screen after a deadline.
+func (h *harness) until(what string, ok func() bool) {
+	h.t.Helper()
+	deadline := time.After(60 * time.Second)
+	for !ok() {
+		select {
+		case msg := <-h.msgs:
+			h.handle(msg)
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s; the screen was:\n%s", what, h.screen())
+		}
+	}
+}
+
+func (h *harness) keys(keys ...string) {
+	for _, k := range keys {
+		for _, msg := range testenv.Keys(k) {
+			_, cmd := h.m.Update(msg)
+			h.run(cmd)
+		}
+	}
+}
+
+func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
+
+// publish presses p and waits for the run to end and the versions to be read again.
+func (h *harness) publish() {
+	h.t.Helper()
+	h.keys("p")
+	if h.m.Running() == nil {
+		h.t.Fatalf("p started no run:\n%s", h.screen())
+	}
+	if got := h.m.Status(); !strings.HasPrefix(got, "running ") {
+		h.t.Errorf("Status while running = %q", got)
+	}
+	h.until("the run to end and the versions to be read", func() bool {
+		// the newest listing asked is applied: the one the run's end asked for, or a later one
+		return h.m.Running() == nil && h.m.listed == h.m.listSeq && h.m.qualityIdle()
+	})
+}
+
+func (h *harness) versions() int { return len(h.m.Selected().Versions) }
+
+const movies = `table: film.movies
+source: $SRC/movies
+validate:
+  rules:
+    - not_null: [movie_id]
+    - range: {column: imdb_rating, min: 0, max: 10}
+quality:
+  checks:
+    - {check: "row_count > 0", level: error}
+    - {check: "row_count >= previous(row_count)", level: error}
+journal:
+  key: [movie_id]
+  strategy: check
+  hard_deletes: ignore
+`
+
+const moviesRows = `SELECT * FROM (VALUES (1, 'Alien', 8.5), (2, 'Heat', 8.3), (3, 'Ran', 8.2), (4, 'Big', 11.0), (NULL, 'Nobody', 5.0), (5, 'Up', 8.3)) t(movie_id, title, imdb_rating)`
+
+const shows = `table: tv.shows
+source: $SRC/shows
+`
+
+func TestPipelinesAreListedWithTheirVersions(t *testing.T) {
+	h := newHarness(t, map[string]string{"movies": movies, "shows": shows, "broken": "table: x.y\nsorce: nowhere\n"})
+	h.source("movies", moviesRows)
+	ps := h.m.Pipelines()
+	if len(ps) != 3 || ps[0].Name() != "broken" || ps[1].Name() != "movies" || ps[2].Name() != "shows" {
+		t.Fatalf("pipelines: %v", ps)
+	}
+	if ps[0].Err == nil || ps[0].P != nil {
+		t.Errorf("a broken file should be listed with its error: %+v", ps[0])
+	}
+	if len(ps[1].Versions) != 0 || ps[1].Err != nil {
+		t.Errorf("a table not published yet has no versions and no error: %+v", ps[1])
+	}
+	scr := h.screen()
+	for _, want := range []string{"pipelines · 3", "movies", "shows", "✗ file"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
+	}
+	h.keys("down")
+	if !strings.Contains(h.screen(), "no version yet") {
+		t.Errorf("movies has no version yet:\n%s", h.screen())
+	}
+	h.publish()
+	h.keys("down", "up") // away and back: the versions were read again
+	if h.versions() != 1 || !h.m.Selected().Versions[0].Current {
+		t.Fatalf("movies after a run: %+v", h.m.Selected().Versions)
+	}
+	scr = h.screen()
+	for _, want := range []string{"versions · film.movies", "1 versions", "quality · version", "row_count", "✓ pass row_count > 0"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
+	}
+}
+
+func TestEnterShowsThePlan(t *testing.T) {
+	h := newHarness(t, map[string]string{"movies": movies})
+	h.source("movies", moviesRows)
+	h.keys("enter")
+	if !strings.Contains(h.screen(), "planning film.movies") {
+		t.Errorf("a plan in flight should say so:\n%s", h.screen())
+	}
+	h.until("the plan", func() bool { return h.m.Detail() != nil })
+	r := h.m.Detail()
+	if r.Err != nil || r.Run || r.Summary.Quarantined != 2 || r.Summary.RowsIn != 6 {
+		t.Fatalf("plan: %+v %v", r.Summary, r.Err)
+	}
+	scr := h.screen()
+	for _, want := range []string{"plan · film.movies", "plan of a new table (nothing written)", "read 6 rows",
+		"cleanse", "validate", "6 → 4", "quarantined 2 rows", "1 × not_null: movie_id", "1 × range: imdb_rating",
+		"✓ pass row_count > 0", "journal diff: 4 inserted  ", "p runs it"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("plan lacks %q:\n%s", want, scr)
+		}
+	}
+	if h.versions() != 0 {
+		t.Errorf("a plan published something")
+	}
+	// The quarantine opens in the explorer, loaded into a DuckDB file of its own.
+	h.keys("o")
+	h.until("the quarantine to open", func() bool { return len(h.opened) == 1 || h.m.noteBad })
+	if len(h.opened) != 1 {
+		t.Fatalf("no Open: %s", h.m.note)
+	}
+	o := h.opened[0]
+	if o.Table != "film_movies_quarantine" || !strings.HasPrefix(o.BackendURL, "duckdb:") {
+		t.Errorf("open: %+v", o)
+	}
+	if n := count(t, strings.TrimPrefix(o.BackendURL, "duckdb:"), o.Table); n != 2 {
+		t.Errorf("the quarantine table holds %d rows, want 2", n)
+	}
+	h.keys("esc")
+	if h.m.Detail() != nil {
+		t.Errorf("esc should go back to the lists")
+	}
+}
+
+// count is the rows of a table of a DuckDB file.
+func count(t *testing.T, path, table string) int64 {
+	t.Helper()
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM "%s"`, table)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRunPublishesAndAFailingCheckDoesNot(t *testing.T) {
+	h := newHarness(t, map[string]string{"movies": movies})
+	h.source("movies", moviesRows)
+	h.keys("enter")
+	h.until("the plan", func() bool { return h.m.Detail() != nil })
+	h.publish()
+	r := h.m.Detail()
+	if r == nil || !r.Run || !r.Summary.Published || h.versions() != 1 {
+		t.Fatalf("run: %+v, %d versions", r, h.versions())
+	}
+	first := r.Summary.SnapshotID
+	if h.m.Selected().Current().ID != first {
+		t.Errorf("current %d, want the published %d", h.m.Selected().Current().ID, first)
+	}
+	if scr := h.screen(); !strings.Contains(scr, fmt.Sprintf("✓ film.movies: published version %d", first)) {
+		t.Errorf("the run's outcome should show:\n%s", scr)
+	}
+
+	// A day with more movies publishes a second version; the versions list grows.
+	h.source("movies", `SELECT * FROM (VALUES (1, 'Alien', 8.5), (2, 'Heat', 8.4), (3, 'Ran', 8.2), (5, 'Up', 8.3), (6, 'Jaws', 8.1)) t(movie_id, title, imdb_rating)`)
+	h.publish()
+	if h.versions() != 2 || !h.m.Detail().Summary.Published {
+		t.Fatalf("second run: %d versions, %+v", h.versions(), h.m.Detail())
+	}
+
+	// Fewer rows than before: row_count >= previous(row_count) fails, nothing is published.
+	h.source("movies", `SELECT * FROM (VALUES (1, 'Alien', 8.5)) t(movie_id, title, imdb_rating)`)
+	h.publish()
+	r = h.m.Detail()
+	if r.Stopped() == "" || r.Summary.Published {
+		t.Fatalf("the failing check should stop the run: %+v %v", r.Summary, r.Err)
+	}
+	if h.versions() != 2 {
+		t.Errorf("a stopped run added a version: %d", h.versions())
+	}
+	scr := h.screen()
+	for _, want := range []string{"✗ film.movies: NOT published: check \"row_count >= previous(row_count)\" failed", "✗ fail row_count >= previous(row_count)", "the versions stay as they were"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
+	}
+	if note, bad := h.m.Note(); !bad || !strings.Contains(note, "NOT published") {
+		t.Errorf("note %q (bad %v)", note, bad)
+	}
+}
+
+func TestRollbackAsksAndMakesTheVersionCurrent(t *testing.T) {
+	h := newHarness(t, map[string]string{"shows": shows})
+	h.source("shows", `SELECT * FROM range(3) t(id)`)
+	h.publish()
+	h.source("shows", `SELECT * FROM range(7) t(id)`)
+	h.publish()
+	h.keys("esc")
+	vs := h.m.Selected().Versions
+	if len(vs) != 2 || !vs[1].Current || vs[0].Rows != 3 || vs[1].Rows != 7 {
+		t.Fatalf("versions: %+v", vs)
+	}
+	h.keys("tab", "down") // the older version
+	h.keys("R")
+	if !h.m.Confirming() || !strings.Contains(h.screen(), fmt.Sprintf("roll tv.shows back to version %d (3 rows", vs[0].ID)) {
+		t.Fatalf("R should ask first:\n%s", h.screen())
+	}
+	h.keys("n")
+	if h.m.Confirming() || !h.m.Selected().Versions[1].Current {
+		t.Fatalf("n should cancel")
+	}
+	h.keys("R", "y")
+	seq := h.m.listSeq
+	h.until("the rollback", func() bool { return h.m.listed >= seq && h.m.Selected().Versions[0].Current })
+	if note, bad := h.m.Note(); bad || !strings.Contains(note, fmt.Sprintf("version %d (3 rows) is current again", vs[0].ID)) {
+		t.Errorf("note %q", note)
+	}
+	if h.versions() != 2 {
+		t.Errorf("a rollback adds no version: %d", h.versions())
+	}
+
+	// The current version's rows open in the explorer.
+	h.keys("e")
+	h.until("the version to open", func() bool { return len(h.opened) == 1 || h.m.noteBad })
+	if len(h.opened) != 1 {
+		t.Fatalf("no Open: %s", h.m.note)
+	}
+	if n := count(t, strings.TrimPrefix(h.opened[0].BackendURL, "duckdb:"), h.opened[0].Table); n != 3 {
+		t.Errorf("the explored version holds %d rows, want 3", n)
+	}
+}
+
+func TestAPipelineFilesOwnCatalogWins(t *testing.T) {
+	dir := t.TempDir()
+	own := "sqlite:" + filepath.Join(dir, "own.db")
+	h := newHarness(t, map[string]string{"shows": shows + "catalog: " + own + "\nwarehouse: " + filepath.Join(dir, "wh") + "\n"})
+	if got := h.m.Pipelines()[0].Config.Catalog; got != own {
+		t.Errorf("catalog %q, want the file's %q", got, own)
+	}
+}
