@@ -35,6 +35,7 @@ type Options struct {
 	Checkpoint string   // the checkpoint file; derived from the table and source when empty
 	Version    string   // the version to write; new (a timestamp) when empty and not resuming
 	Keep       int      // versions to keep once this one is published, itself included; 0: DefaultKeep
+	History    string   // the load history file; HistoryPath() when empty
 	// Progress, when set, is called about twice a second and once at the end.
 	Progress func(Stats)
 }
@@ -91,9 +92,17 @@ type objectState struct {
 	failed  atomic.Bool
 }
 
-// Run loads opts.Source into table opts.Table of b.
+// Run loads opts.Source into table opts.Table of b. It records the load in the history when it
+// starts and when it ends.
 func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error) {
 	start := time.Now()
+	rec := startRecord(b, opts, opts.Version, start)
+	sum, err := run(ctx, b, opts, start, rec)
+	rec.end(sum, err)
+	return sum, err
+}
+
+func run(ctx context.Context, b backends.Backend, opts Options, start time.Time, rec *record) (Summary, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
@@ -133,6 +142,7 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	if err != nil {
 		return Summary{}, err
 	}
+	rec.r.Version = cp.Version
 	schema, err := planSchema(ctx, store, objs, opts)
 	if err != nil {
 		return Summary{}, err
