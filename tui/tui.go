@@ -132,6 +132,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	case tea.KeyReleaseMsg, tea.PasteMsg, tea.MouseMsg:
 		return m, m.toCurrent(msg)
+	case screen.Open: // a screen asks for a table in the explorer, screen 1
+		m.switchTo(0)
+		var cmd tea.Cmd
+		m.screens[0], cmd = m.screens[0].Update(msg)
+		return m, cmd
 	}
 	return m, m.toAll(msg)
 }
