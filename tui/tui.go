@@ -22,6 +22,7 @@ import (
 	tuidash "github.com/dora-dev/dora/tui/dash"
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -33,6 +34,7 @@ type Options struct {
 	Dashboard *dash.Dashboard
 	Dash      tuidash.Options
 	Jobs      jobs.Options
+	Loads     loads.Options
 	// Screen is the screen to open on, from 1; 1 when 0.
 	Screen int
 	// NoColor draws without colour (NO_COLOR is honoured as well).

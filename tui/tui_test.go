@@ -59,7 +59,7 @@ func TestDigitsSwitchScreensAndTheHeaderShowsWhich(t *testing.T) {
 			t.Errorf("header lacks %q:\n%s", tab, scr)
 		}
 	}
-	for i, want := range []string{"Loads will be here", "ETL will be here", "no jobs: write NAME.yaml", "No dashboard is open"} {
+	for i, want := range []string{"location: ", "ETL will be here", "no jobs: write NAME.yaml", "No dashboard is open"} {
 		press(m, string(rune('2'+i)))
 		if m.Current() != i+1 {
 			t.Fatalf("after %d: screen %d", i+2, m.Current()+1)
