@@ -143,6 +143,8 @@ type Model struct {
 	histSeq int
 	histAt  int
 	reading bool
+	// readAgain asks for another read when the one in flight answers.
+	readAgain bool
 
 	mode     mode
 	fields   [fieldCount]textinput.Model
@@ -220,6 +222,7 @@ func (m *Model) list(loc string) tea.Cmd {
 // readHistory reads the loads recorded on this machine, unless a read is in flight.
 func (m *Model) readHistory() tea.Cmd {
 	if m.reading {
+		m.readAgain = true // the file may have changed since that read began
 		return nil
 	}
 	m.reading = true

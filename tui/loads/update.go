@@ -55,6 +55,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.history = msg.recs
 			m.histAt = max(0, min(m.histAt, len(m.history)-1))
 		}
+		if m.readAgain {
+			m.readAgain = false
+			return m.readHistory()
+		}
 	case planMsg:
 		if msg.seq != m.planSeq {
 			return nil
