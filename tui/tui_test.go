@@ -14,6 +14,7 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/loads"
 )
 
 // stubBackend lists one table and answers nothing: the shell's tests look at routing only.
@@ -29,7 +30,7 @@ func (stubBackend) Schema(context.Context, string) (query.Schema, error) {
 
 func newShell(t *testing.T) *Model {
 	t.Helper()
-	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t)})
+	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t)})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m
 }
@@ -125,4 +126,9 @@ func TestQuitKeys(t *testing.T) {
 			t.Errorf("%s should quit", k)
 		}
 	}
+}
+
+// testLoads keeps the Loads screen's history in the test's folder.
+func testLoads(t *testing.T) loads.Options {
+	return loads.Options{Start: t.TempDir(), History: filepath.Join(t.TempDir(), "history.ndjson"), DeadLetterDir: t.TempDir()}
 }

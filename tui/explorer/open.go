@@ -65,3 +65,6 @@ func (m *Model) backendOpened(msg backendMsg) tea.Cmd {
 	m.owned, m.common.Backend, m.opts.Backend = msg.b, msg.b, backends.Redact(msg.url)
 	return tea.Batch(m.loadTables(), m.openTable(msg.table))
 }
+
+// Backend is the backend the explorer queries.
+func (m *Model) Backend() backends.Backend { return m.common.Backend }
