@@ -5,6 +5,7 @@ import (
 	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
 )
 
@@ -13,11 +14,7 @@ var screens = []func(e *Env) screen.Screen{
 	func(e *Env) screen.Screen {
 		return explorer.NewScreen(explorer.New(e.Ctx, e.Backend, e.Explorer, e.NoColor))
 	},
-	func(e *Env) screen.Screen {
-		return screen.NewPlaceholder(e.Styles, "Loads", "Loads will be here: S3 buckets and local folders with their sizes, "+
-			"a form for a new load (n) with a preview of the mapping, its live progress and reconciliation, and the "+
-			"loads run from this machine. Until then: dora load.")
-	},
+	func(e *Env) screen.Screen { return loads.New(e.Ctx, e.Backend, e.Styles, e.Loads) },
 	func(e *Env) screen.Screen { return etl.New(e.Ctx, e.Styles, e.ETL) },
 	func(e *Env) screen.Screen { return jobs.New(e.Ctx, e.Styles, e.Jobs) },
 	newDashboard,

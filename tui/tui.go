@@ -23,6 +23,7 @@ import (
 	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -35,6 +36,7 @@ type Options struct {
 	Dash      tuidash.Options
 	Jobs      jobs.Options
 	ETL       etl.Options
+	Loads     loads.Options
 	// Screen is the screen to open on, from 1; 1 when 0.
 	Screen int
 	// NoColor draws without colour (NO_COLOR is honoured as well).
@@ -134,6 +136,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	case tea.KeyReleaseMsg, tea.PasteMsg, tea.MouseMsg:
 		return m, m.toCurrent(msg)
+	case screen.Open: // a screen asks for a table in the explorer, screen 1
+		m.switchTo(0)
+		var cmd tea.Cmd
+		m.screens[0], cmd = m.screens[0].Update(msg)
+		return m, cmd
 	}
 	return m, m.toAll(msg)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/loads"
 )
 
 // stubBackend lists one table and answers nothing: the shell's tests look at routing only.
@@ -35,7 +36,7 @@ func (stubBackend) Schema(context.Context, string) (query.Schema, error) {
 
 func newShell(t *testing.T) *Model {
 	t.Helper()
-	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
+	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m
 }
@@ -65,7 +66,7 @@ func TestDigitsSwitchScreensAndTheHeaderShowsWhich(t *testing.T) {
 			t.Errorf("header lacks %q:\n%s", tab, scr)
 		}
 	}
-	for i, want := range []string{"Loads will be here", "pipelines · ", "no jobs: write NAME.yaml", "No dashboard is open"} {
+	for i, want := range []string{"location: ", "pipelines · ", "no jobs: write NAME.yaml", "No dashboard is open"} {
 		press(m, string(rune('2'+i)))
 		if m.Current() != i+1 {
 			t.Fatalf("after %d: screen %d", i+2, m.Current()+1)
@@ -174,4 +175,9 @@ func TestAnETLRunGoesOnBehindAnotherScreen(t *testing.T) {
 	if header := strings.SplitN(screenText(m), "\n", 2)[0]; strings.Contains(header, "running") {
 		t.Errorf("the header still shows a run: %q", header)
 	}
+}
+
+// testLoads keeps the Loads screen's history in the test's folder.
+func testLoads(t *testing.T) loads.Options {
+	return loads.Options{Start: t.TempDir(), History: filepath.Join(t.TempDir(), "history.ndjson"), DeadLetterDir: t.TempDir()}
 }

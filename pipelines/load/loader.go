@@ -35,6 +35,7 @@ type Options struct {
 	Checkpoint string   // the checkpoint file; derived from the table and source when empty
 	Version    string   // the version to write; new (a timestamp) when empty and not resuming
 	Keep       int      // versions to keep once this one is published, itself included; 0: DefaultKeep
+	History    string   // the load history file; HistoryPath() when empty
 	// Progress, when set, is called about twice a second and once at the end.
 	Progress func(Stats)
 }
@@ -92,7 +93,8 @@ type objectState struct {
 }
 
 // Run loads opts.Source into table opts.Table of b. An Iceberg source (iceberg:ns.table) needs
-// its catalog: RunIceberg loads it.
+// its catalog: RunIceberg loads it. Run records the load in the history when it starts and when
+// it ends.
 func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error) {
 	if IsIceberg(opts.Source) {
 		return Summary{}, fmt.Errorf("%s names an Iceberg table, which is loaded from its catalog (RunIceberg)", opts.Source)
@@ -107,9 +109,16 @@ func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error)
 	})
 }
 
-// run loads the objects list gives into table opts.Table of b.
+// run loads the objects list gives into table opts.Table of b, recorded in the history.
 func run(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error)) (Summary, error) {
 	start := time.Now()
+	rec := startRecord(b, opts, opts.Version, start)
+	sum, err := runRecorded(ctx, b, opts, list, start, rec)
+	rec.end(sum, err)
+	return sum, err
+}
+
+func runRecorded(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error), start time.Time, rec *record) (Summary, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
@@ -145,6 +154,7 @@ func run(ctx context.Context, b backends.Backend, opts Options, list func(contex
 	if err != nil {
 		return Summary{}, err
 	}
+	rec.r.Version = cp.Version
 	schema, err := planSchema(ctx, store, objs, opts)
 	if err != nil {
 		return Summary{}, err

@@ -23,7 +23,18 @@ import (
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 )
 
-func TestMain(m *testing.M) { s3test.Main(m) }
+// The loads record themselves in the history under XDG_STATE_HOME: a temporary one, never the
+// user's.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dora-load-state")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", dir)
+	code := s3test.Run(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // These tests load from a real S3 server (versitygw) into a real Elasticsearch and check the
 // answers with queries through the Elasticsearch backend.

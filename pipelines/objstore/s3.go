@@ -339,3 +339,17 @@ func verbOrRead(verb string) string {
 	}
 	return "read"
 }
+
+// Buckets lists the buckets the credentials can see, sorted by name.
+func (s *S3) Buckets(ctx context.Context) ([]string, error) {
+	out, err := s.client.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		return nil, s.wrap("listing", "s3://", "", err)
+	}
+	names := make([]string, 0, len(out.Buckets))
+	for _, b := range out.Buckets {
+		names = append(names, aws.ToString(b.Name))
+	}
+	slices.Sort(names)
+	return names, nil
+}

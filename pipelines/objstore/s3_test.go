@@ -235,3 +235,14 @@ func TestS3SeesFilesDroppedIntoItsFolder(t *testing.T) {
 		t.Errorf("size = %d, want 8", objs[0].Size)
 	}
 }
+
+func TestS3ListsBuckets(t *testing.T) {
+	s, bucket := newS3(t)
+	names, err := s.Buckets(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(names, bucket) || !slices.IsSorted(names) {
+		t.Errorf("buckets %v: want %s among them, sorted", names, bucket)
+	}
+}

@@ -100,13 +100,17 @@ type Model struct {
 	note    string // a passing message: exported, copied
 	noteBad bool
 
-	seq      int // bumped by every change; answers to older ones are dropped
-	cancel   context.CancelFunc
-	running  bool
-	ticking  bool
-	started  time.Time
-	lastTook time.Duration
-	quitting bool
+	seq int // bumped by every change; answers to older ones are dropped
+	// backendSeq numbers the backends opened for screen.Open; owned is the last one, which
+	// the explorer closes when it opens another.
+	backendSeq int
+	owned      backends.Backend
+	cancel     context.CancelFunc
+	running    bool
+	ticking    bool
+	started    time.Time
+	lastTook   time.Duration
+	quitting   bool
 }
 
 // New builds the explorer's model. It does no I/O: Init starts the first commands.

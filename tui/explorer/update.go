@@ -17,6 +17,7 @@ import (
 	"github.com/dora-dev/dora/tui/picker"
 	"github.com/dora-dev/dora/tui/querybar"
 	"github.com/dora-dev/dora/tui/results"
+	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 	"github.com/dora-dev/dora/tui/tables"
 	"github.com/dora-dev/dora/tui/viewlist"
@@ -60,6 +61,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 
+	case screen.Open:
+		return m.openFor(msg)
+	case backendMsg:
+		return m.backendOpened(msg)
 	case tablesMsg:
 		if msg.err != nil {
 			m.tables.SetFailed()

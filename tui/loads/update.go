@@ -1,0 +1,360 @@
+package loads
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/load"
+	"github.com/dora-dev/dora/tui/screen"
+	"github.com/dora-dev/dora/tui/styles"
+)
+
+// Update handles a message; answers to a listing, read or preview older than the last asked
+// are dropped.
+func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) { return m, m.update(msg) }
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.BackgroundColorMsg:
+		m.styles = styles.Default(msg.IsDark(), m.styles.NoColor)
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case tea.PasteMsg:
+		switch {
+		case m.editLoc:
+			var cmd tea.Cmd
+			m.locInput, cmd = m.locInput.Update(msg)
+			return cmd
+		case m.mode == modeForm:
+			var cmd tea.Cmd
+			m.fields[m.field], cmd = m.fields[m.field].Update(msg)
+			return cmd
+		}
+	case listedMsg:
+		if msg.seq != m.listSeq {
+			return nil
+		}
+		m.listing = false
+		m.listErr = msg.err
+		if msg.err == nil {
+			m.loc, m.entries, m.at = msg.loc, msg.entries, 0
+		}
+	case historyMsg:
+		if msg.seq != m.histSeq {
+			return nil
+		}
+		m.reading = false
+		m.histErr = msg.err
+		if msg.err == nil {
+			m.history = msg.recs
+			m.histAt = max(0, min(m.histAt, len(m.history)-1))
+		}
+		if m.readAgain {
+			m.readAgain = false
+			return m.readHistory()
+		}
+	case planMsg:
+		if msg.seq != m.planSeq {
+			return nil
+		}
+		m.planning = false
+		if msg.err != nil {
+			m.planErr = msg.err
+		} else {
+			m.plan = &msg.plan
+		}
+	case startedMsg:
+		if m.run == nil || msg.id != m.run.ID {
+			return nil
+		}
+		m.run.events = msg.events
+		return tea.Batch(wait(msg.events), m.readHistory())
+	case progressMsg:
+		if m.run == nil || msg.id != m.run.ID {
+			return nil
+		}
+		m.run.Stats = msg.stats
+		return wait(m.run.events)
+	case finishedMsg:
+		if m.run == nil || msg.id != m.run.ID {
+			return nil
+		}
+		m.run.Summary, m.run.Err, m.run.Done = msg.sum, msg.err, true
+		m.run.Stats.RowsRead, m.run.Stats.Indexed, m.run.Stats.DeadLettered = msg.sum.RowsRead, msg.sum.Indexed, msg.sum.DeadLettered
+		return m.readHistory()
+	case tickMsg:
+		return tea.Batch(m.readHistory(), m.tick())
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if m.editLoc {
+		return m.locationKey(msg)
+	}
+	switch m.mode {
+	case modeForm:
+		return m.formKey(msg)
+	case modeRun:
+		return m.runKey(msg)
+	}
+	m.note = ""
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Switch):
+		m.pane = 1 - m.pane
+	case key.Matches(msg, k.Up):
+		m.move(-1)
+	case key.Matches(msg, k.Down):
+		m.move(1)
+	case key.Matches(msg, k.Location):
+		m.editLoc = true
+		m.locInput.SetValue(m.loc)
+		m.locInput.CursorEnd()
+		return m.locInput.Focus()
+	case key.Matches(msg, k.Refresh):
+		return tea.Batch(m.list(m.loc), m.readHistory())
+	case key.Matches(msg, k.Progress):
+		if m.run != nil {
+			m.mode = modeRun
+		}
+	case key.Matches(msg, k.New):
+		return m.openForm()
+	case m.pane == paneLoads && key.Matches(msg, k.Enter, k.Open):
+		return m.openRecord()
+	case key.Matches(msg, k.Enter):
+		if e := m.selected(); e != nil && e.Dir {
+			return m.list(e.Key)
+		}
+	case key.Matches(msg, k.Parent, k.Back):
+		if up := Parent(m.loc); up != m.loc {
+			return m.list(up)
+		}
+	}
+	return nil
+}
+
+func (m *Model) move(d int) {
+	if m.pane == paneFiles {
+		m.at = max(0, min(m.at+d, len(m.entries)-1))
+	} else {
+		m.histAt = max(0, min(m.histAt+d, len(m.history)-1))
+	}
+}
+
+func (m *Model) selected() *Entry {
+	if m.at < 0 || m.at >= len(m.entries) {
+		return nil
+	}
+	return &m.entries[m.at]
+}
+
+func (m *Model) locationKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		m.editLoc = false
+		m.locInput.Blur()
+		return nil
+	case "enter":
+		m.editLoc = false
+		m.locInput.Blur()
+		if loc := strings.TrimSpace(m.locInput.Value()); loc != "" {
+			return m.list(loc)
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	m.locInput, cmd = m.locInput.Update(msg)
+	return cmd
+}
+
+// openForm opens the new-load form on the entry under the cursor (the location when there is
+// none), and asks for the preview.
+func (m *Model) openForm() tea.Cmd {
+	if m.run != nil && !m.run.Done {
+		m.setNote("a load is running: p shows it, c cancels it", true)
+		return nil
+	}
+	source := m.loc
+	if e := m.selected(); e != nil && m.pane == paneFiles {
+		source = e.Key
+	}
+	if source == "s3://" {
+		m.setNote("choose a bucket or a prefix to load", true)
+		return nil
+	}
+	defaults := [fieldCount]string{source, TableFor(source), "", "4", "auto"}
+	for i := range m.fields {
+		m.fields[i].SetValue(defaults[i])
+		m.fields[i].CursorEnd()
+		m.fields[i].Blur()
+	}
+	m.mode, m.field, m.planFor = modeForm, fieldTable, ""
+	return tea.Batch(m.fields[m.field].Focus(), m.preview())
+}
+
+func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.mode = modeBrowse
+		m.fields[m.field].Blur()
+		return nil
+	case key.Matches(msg, k.Next, k.Prev):
+		m.fields[m.field].Blur()
+		d := 1
+		if key.Matches(msg, k.Prev) {
+			d = fieldCount - 1
+		}
+		m.field = (m.field + d) % fieldCount
+		return tea.Batch(m.fields[m.field].Focus(), m.preview())
+	case key.Matches(msg, k.Start):
+		opts, err := m.formOptions()
+		if err != nil {
+			m.setNote(err.Error(), true)
+			return nil
+		}
+		m.fields[m.field].Blur()
+		m.note = ""
+		return m.start(opts)
+	}
+	var cmd tea.Cmd
+	m.fields[m.field], cmd = m.fields[m.field].Update(msg)
+	return cmd
+}
+
+// formOptions reads the form into a load's options, as dora load reads its flags.
+func (m *Model) formOptions() (load.Options, error) {
+	opts := load.Options{Source: m.value(fieldSource), Table: m.value(fieldTable), Format: m.value(fieldFormat), History: m.opts.History}
+	if opts.Source == "" || opts.Table == "" {
+		return opts, errors.New("a load needs a source and a table")
+	}
+	w, err := strconv.Atoi(m.value(fieldWorkers))
+	if err != nil || w < 1 {
+		return opts, fmt.Errorf("workers wants a number of 1 or more, not %q", m.value(fieldWorkers))
+	}
+	opts.Workers = w
+	for _, c := range strings.Split(m.value(fieldIDs), ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			opts.IDColumns = append(opts.IDColumns, c)
+		}
+	}
+	if m.plan != nil && m.planFor == opts.Source+"\x00"+opts.Format {
+		for _, c := range opts.IDColumns {
+			if _, ok := m.plan.Schema.Field(c); !ok {
+				return opts, fmt.Errorf("id column %q is not in the source", c)
+			}
+		}
+	}
+	opts.DeadLetter = m.opts.DeadLetterDir + "/" + opts.Table + ".dead-letter.ndjson"
+	return opts, nil
+}
+
+func (m *Model) runKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	r := m.run
+	switch {
+	case key.Matches(msg, k.Back):
+		m.mode = modeBrowse
+	case key.Matches(msg, k.Cancel):
+		if !r.Done {
+			r.cancel()
+			m.setNote("cancelling the load; nothing is published", true)
+		}
+	case key.Matches(msg, k.Open, k.Enter):
+		if r.Done && r.Summary.Published {
+			return openCmd("", r.Summary.Alias)
+		}
+		if r.Done {
+			m.setNote("the load published nothing to open", true)
+		}
+	case key.Matches(msg, k.New):
+		m.mode = modeBrowse
+		return m.openForm()
+	}
+	return nil
+}
+
+// openRecord opens the table of the load under the cursor in the explorer.
+func (m *Model) openRecord() tea.Cmd {
+	if m.histAt >= len(m.history) {
+		return nil
+	}
+	r := m.history[m.histAt]
+	if r.Status != load.StatusSucceeded {
+		m.setNote("that load did not finish: its table was not published", true)
+		return nil
+	}
+	url := r.Backend
+	if url == backends.Redact(m.backend.Name()) {
+		url = ""
+	}
+	return openCmd(url, r.Table)
+}
+
+func openCmd(url, table string) tea.Cmd {
+	return func() tea.Msg { return screen.Open{BackendURL: url, Table: table} }
+}
+
+// Running says a load is in flight.
+func (m *Model) Running() bool { return m.run != nil && !m.run.Done }
+
+// SetSize gives the screen its area.
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.locInput.SetWidth(max(10, w-14))
+	for i := range m.fields {
+		m.fields[i].SetWidth(max(10, w-18))
+	}
+}
+
+// Focus marks the screen shown.
+func (m *Model) Focus() { m.focused = true }
+
+// Blur marks it hidden; a load goes on.
+func (m *Model) Blur() { m.focused = false }
+
+// Title is the tab's name.
+func (m *Model) Title() string { return "Loads" }
+
+// InputFocused is true while the location or the form takes typing.
+func (m *Model) InputFocused() bool { return m.editLoc || m.mode == modeForm }
+
+// Status is the running load's progress for the header: "loading 45%".
+func (m *Model) Status() string {
+	if !m.Running() {
+		return ""
+	}
+	if s := m.run.Stats; s.BytesTotal > 0 {
+		return fmt.Sprintf("loading %.0f%%", 100*float64(s.BytesRead)/float64(s.BytesTotal))
+	}
+	return "loading"
+}
+
+// ShortHelp is the bindings of what is in front.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.editLoc:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "list")), k.Back}
+	case m.mode == modeForm:
+		return []key.Binding{k.Next, k.Start, k.Back}
+	case m.mode == modeRun && m.run.Done:
+		return []key.Binding{k.Open, k.New, k.Back}
+	case m.mode == modeRun:
+		return []key.Binding{k.Cancel, k.Back}
+	case m.pane == paneLoads:
+		return []key.Binding{k.Up, k.Open, k.Switch, k.New, k.Refresh}
+	}
+	b := []key.Binding{k.Up, k.Enter, k.Parent, k.Location, k.New, k.Switch}
+	if m.run != nil {
+		b = append(b, k.Progress)
+	}
+	return b
+}
