@@ -383,6 +383,14 @@ func (m *Model) Quality() map[int64]*etl.Quality { return m.quality }
 // Running is the pipeline whose run is in flight, or nil.
 func (m *Model) Running() *Pipeline { return m.running }
 
+// Busy names the run in flight, for the shell to ask before quitting; "" when idle.
+func (m *Model) Busy() string {
+	if m.running == nil {
+		return ""
+	}
+	return "a run of " + m.running.P.Table
+}
+
 // Confirming says a rollback waits for y or n.
 func (m *Model) Confirming() bool { return m.confirming != nil }
 

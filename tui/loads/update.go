@@ -305,6 +305,14 @@ func openCmd(url, table string) tea.Cmd {
 // Running says a load is in flight.
 func (m *Model) Running() bool { return m.run != nil && !m.run.Done }
 
+// Busy names the load in flight, for the shell to ask before quitting; "" when idle.
+func (m *Model) Busy() string {
+	if !m.Running() {
+		return ""
+	}
+	return "a load of " + m.run.Opts.Table
+}
+
 // SetSize gives the screen its area.
 func (m *Model) SetSize(w, h int) {
 	m.w, m.h = w, h
