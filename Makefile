@@ -4,7 +4,7 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash bench-jobs fuzz fuzz-sql clean
+.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash bench-jobs bench-etl fuzz fuzz-sql clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
@@ -44,6 +44,12 @@ bench-dash: build
 # 4-shard load --as-job in Docker against the same load in one process.
 bench-jobs: build
 	bash scripts/bench-jobs
+
+# bench-etl: `dora etl run` journalizing a day of ROWS (default 3000000) rows into a journal of as
+# many, against bare DuckDB running the same SCD2 SQL over the same Parquet files; ROUNDS
+# alternating pairs, again with DuckDB's memory limit at MEMORY (default 1GB, empty to skip).
+bench-etl: build
+	bash scripts/bench-etl
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./query/
