@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dora-dev/dora/internal/xdg"
 	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/query"
 )
@@ -261,24 +262,17 @@ func LoadDefinition(path string) (*Definition, error) {
 }
 
 // JobsDir is where job files live: $XDG_CONFIG_HOME/dora/jobs (~/.config/dora/jobs without it).
-func JobsDir() string {
-	return filepath.Join(xdgDir("XDG_CONFIG_HOME", ".config"), "dora", "jobs")
-}
+func JobsDir() string { return filepath.Join(orTemp(xdg.ConfigDir()), "jobs") }
 
 // StateDir is dora's state folder: $XDG_STATE_HOME/dora (~/.local/state/dora without it).
-func StateDir() string {
-	return filepath.Join(xdgDir("XDG_STATE_HOME", filepath.Join(".local", "state")), "dora")
-}
+func StateDir() string { return orTemp(xdg.StateDir()) }
 
-func xdgDir(env, underHome string) string {
-	if dir := os.Getenv(env); dir != "" {
-		return dir
+// orTemp is dir, or a folder under the temporary one when no home folder is known.
+func orTemp(dir string) string {
+	if dir == "" {
+		return filepath.Join(os.TempDir(), "dora")
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), underHome)
-	}
-	return filepath.Join(home, underHome)
+	return dir
 }
 
 // Definitions reads every job file (*.yaml, *.yml) in dir, sorted by name. Files that do not
