@@ -111,7 +111,10 @@ type Model struct {
 	following bool
 }
 
-var _ screen.Screen = (*Model)(nil)
+var (
+	_ screen.Screen = (*Model)(nil)
+	_ screen.Busy   = (*Model)(nil)
+)
 
 // New builds the screen. It does no I/O: Init opens the run store.
 func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
@@ -351,6 +354,10 @@ func (m *Model) SetSize(w, h int) {
 	m.form.SetWidth(max(10, w-6))
 	m.form.SetHeight(max(3, h/2-4))
 }
+
+// Busy is always "": quitting loses no run, as a run launched here is handed to a watcher that
+// outlives the workbench (dora jobs _watch), and any dora command picks up one whose watcher died.
+func (m *Model) Busy() string { return "" }
 
 // Status counts the runs that have not ended.
 func (m *Model) Status() string {
