@@ -111,8 +111,8 @@ func TestTheSearchFollowsTheCap(t *testing.T) {
 		fmt.Fprintf(&chunk, "step %d\n", i)
 	}
 	m.addLog([]byte(chunk.String()))
-	m.setSearch("step 1")                 // step 1, step 10
-	m.nextMatch(1)                        // on step 10
+	m.setSearch("step 1")                  // step 1, step 10
+	m.nextMatch(1)                         // on step 10
 	m.addLog([]byte("a\nb\nc\nd\ne\nf\n")) // 16 lines: beyond 10 + 1, so back to 10
 	if m.Dropped() != 6 || len(m.Log()) != 10 {
 		t.Fatalf("dropped %d, kept %d", m.Dropped(), len(m.Log()))
