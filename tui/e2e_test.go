@@ -166,7 +166,8 @@ runner: docker
 	s.Text("line 3")
 	s.Keys("Enter")
 	s.WaitText("match 1 of 11", "›line 3") // line 3 and 30-39
-	s.Keys("Escape")                       // puts the search away; the next goes back (two at once would be alt+esc)
+	// The first esc puts the search away, the next goes back; two sent at once would be alt+esc.
+	s.Keys("Escape")
 	s.WaitFor("the search put away", func(scr string) bool { return !strings.Contains(scr, "next/previous match") })
 	s.Keys("Escape")
 	s.WaitText("jobs · 1", "✓ SUCCEEDED")

@@ -157,7 +157,7 @@ func (m *Model) defsView(w, h int) string {
 		line := common.Fit(" "+d.Name, nameW) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 		if i == m.defAt {
 			if m.pane == paneDefs {
-				line = s.List.Selected.Render(common.Fit(" "+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
+				line = s.List.Selected.Render(common.Fit("›"+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 			} else {
 				line = s.List.Cursor.Render(common.Fit("›"+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 			}
@@ -188,11 +188,11 @@ func (m *Model) runsView(w, h int) string {
 		if w >= 70 {
 			right += "  " + r.ID
 		}
+		jobW := max(1, w-13-ansi.StringWidth(right)-2) // and a space before the state
 		state := common.Fit(m.stateText(r.State), 13)
-		job := common.Fit(" "+r.Job, max(1, w-13-ansi.StringWidth(right)-1))
-		line := job + state + " " + s.Muted.Render(right)
-		if i == m.runAt && m.pane == paneRuns {
-			line = s.List.Selected.Render(common.Fit(" "+r.Job, max(1, w-13-ansi.StringWidth(right)-1)) + common.Fit(glyphs[r.State]+" "+string(r.State), 13) + " " + right)
+		line := common.Fit(" "+r.Job, jobW) + " " + state + " " + s.Muted.Render(right)
+		if i == m.runAt && m.pane == paneRuns { // › marks the cursor without colour too
+			line = s.List.Selected.Render(common.Fit("›"+r.Job, jobW) + " " + common.Fit(glyphs[r.State]+" "+string(r.State), 13) + " " + right)
 		}
 		rows = append(rows, common.Fit(line, w))
 	}
