@@ -56,10 +56,22 @@ func doraBinary(t *testing.T) string {
 }
 
 func startWorkbench(t *testing.T, name string, jobFiles map[string]string, w, h int) *workbench {
+	return startOn(t, name, jobFiles, w, h, false)
+}
+
+// startOn starts the workbench on a small warehouse of the test's: as the demo warehouse (the
+// default backend, in XDG_DATA_HOME) when demo is set, else named by --backend.
+func startOn(t *testing.T, name string, jobFiles map[string]string, w, h int, demo bool) *workbench {
 	t.Helper()
 	dir := t.TempDir()
 	bin := doraBinary(t)
-	wh := filepath.Join(dir, "test.duckdb")
+	wh, backend := filepath.Join(dir, "test.duckdb"), ""
+	if demo {
+		wh = filepath.Join(dir, "data", "dora", "demo.duckdb") // built today, so dora leaves it as it is
+		os.MkdirAll(filepath.Dir(wh), 0o755)
+	} else {
+		backend = "--backend duckdb:" + wh
+	}
 	if err := duckdb.BuildDemoAt(context.Background(), wh, 2000, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +85,7 @@ func startWorkbench(t *testing.T, name string, jobFiles map[string]string, w, h 
 			t.Fatal(err)
 		}
 	}
-	// Config, state (the run store) and data (the demo warehouse, not used) are the test's own.
+	// Config, state (the run store) and data (the demo warehouse) are the test's own.
 	env := []string{"XDG_CONFIG_HOME=" + config, "XDG_STATE_HOME=" + filepath.Join(dir, "state"), "XDG_DATA_HOME=" + filepath.Join(dir, "data")}
 	if d := os.Getenv("DOCKER_HOST"); d != "" {
 		env = append(env, "DOCKER_HOST="+d)
@@ -83,8 +95,8 @@ func startWorkbench(t *testing.T, name string, jobFiles map[string]string, w, h 
 		k, v, _ := strings.Cut(kv, "=")
 		fmt.Fprintf(&line, " %s=%q", k, v)
 	}
-	script := fmt.Sprintf("cd %q && env TERM=xterm-256color%s %q --backend duckdb:%s; echo \"dora exited $?\"; sleep 120",
-		dir, line.String(), bin, wh)
+	script := fmt.Sprintf("cd %q && env TERM=xterm-256color%s %q %s; echo \"dora exited $?\"; sleep 120",
+		dir, line.String(), bin, backend)
 	return &workbench{Tmux: testenv.StartTmux(t, name, script, w, h), bin: bin, env: env}
 }
 
@@ -197,6 +209,17 @@ func TestRunsFromAShellShowOnTheJobsScreen(t *testing.T) {
 	})
 	s.Keys("Tab", "Enter")
 	s.WaitText(id, "hello shell", "overrides: WHO=shell")
+	s.Keys("q")
+	s.WaitText("dora exited 0")
+}
+
+// TestDashboardsScreenOnTheDemoWarehouse: on the demo warehouse, 5 shows its dashboard, whose
+// panels are first asked when the screen is first shown.
+func TestDashboardsScreenOnTheDemoWarehouse(t *testing.T) {
+	s := startOn(t, "dora-dash-screen-e2e", nil, 120, 40, true)
+	s.WaitText("1 Explore", "tables", "shipments")
+	s.Keys("5")
+	s.WaitText("Styling ops", "Shipments · just now", "Average rating · just now", "Top brands · just now")
 	s.Keys("q")
 	s.WaitText("dora exited 0")
 }
