@@ -9,6 +9,7 @@ type KeyMap struct {
 	Quit      key.Binding
 	ForceQuit key.Binding
 	Close     key.Binding // closes the help
+	Yes       key.Binding // quits when asked whether to
 }
 
 // DefaultKeyMap returns the shell's bindings for n screens.
@@ -23,6 +24,7 @@ func DefaultKeyMap(n int) KeyMap {
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Close:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "quit anyway")),
 	}
 }
 

@@ -80,6 +80,7 @@ type Model struct {
 	height   int
 	showHelp bool
 	quitting bool
+	asking   string // the question before quitting while work runs; "" when not asking
 }
 
 // New builds the shell and its screens. It does no I/O: Init starts every screen's commands.
@@ -104,7 +105,7 @@ func (m *Model) applyStyles() {
 
 // Init starts every screen: work on one goes on while another is shown.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, func() tea.Msg { return screen.ShownMsg{} }}
 	for _, s := range m.screens {
 		cmds = append(cmds, s.Init())
 	}
@@ -134,6 +135,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.toAll(msg)
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
+	case screen.ShownMsg:
+		return m, m.toCurrent(msg)
 	case tea.KeyReleaseMsg, tea.PasteMsg, tea.MouseMsg:
 		return m, m.toCurrent(msg)
 	case screen.Open: // a screen asks for a table in the explorer, screen 1
@@ -161,8 +164,15 @@ func (m *Model) toAll(msg tea.Msg) tea.Cmd {
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.asking != "" { // y quits; any other key goes back to work
+		m.asking = ""
+		if key.Matches(msg, k.Yes) {
+			return m.quit()
+		}
+		return nil
+	}
 	if key.Matches(msg, k.ForceQuit) {
-		return m.quit()
+		return m.askToQuit()
 	}
 	if m.showHelp { // any key closes the help; the closing keys do nothing else
 		m.showHelp = false
@@ -173,27 +183,49 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if !m.screens[m.current].InputFocused() {
 		switch {
 		case key.Matches(msg, k.Quit):
-			return m.quit()
+			return m.askToQuit()
 		case key.Matches(msg, k.Help):
 			m.showHelp = true
 			return nil
 		case key.Matches(msg, k.Screens):
-			m.switchTo(int(msg.String()[0] - '1'))
-			return nil
+			return m.switchTo(int(msg.String()[0] - '1'))
 		}
 	}
 	return m.toCurrent(msg)
 }
 
 // switchTo shows screen i.
-func (m *Model) switchTo(i int) {
+func (m *Model) switchTo(i int) tea.Cmd {
 	if i == m.current || i < 0 || i >= len(m.screens) {
-		return
+		return nil
 	}
 	m.screens[m.current].Blur()
 	m.current = i
 	m.screens[i].Focus()
+	return m.toCurrent(screen.ShownMsg{})
 }
+
+// askToQuit quits, or first asks when a screen has work running that quitting would lose.
+func (m *Model) askToQuit() tea.Cmd {
+	var busy []string
+	for _, s := range m.screens {
+		if b, ok := s.(screen.Busy); ok && b.Busy() != "" {
+			busy = append(busy, b.Busy())
+		}
+	}
+	if len(busy) == 0 {
+		return m.quit()
+	}
+	what, verb := busy[0], "is"
+	if n := len(busy); n > 1 {
+		what, verb = strings.Join(busy[:n-1], ", ")+" and "+busy[n-1], "are"
+	}
+	m.asking = fmt.Sprintf("%s%s %s still running. Quit anyway? (y/n)", strings.ToUpper(what[:1]), what[1:], verb)
+	return nil
+}
+
+// Asking is the question asked before quitting, or "".
+func (m *Model) Asking() string { return m.asking }
 
 func (m *Model) quit() tea.Cmd {
 	m.quitting = true
@@ -217,7 +249,11 @@ func (m *Model) render() string {
 	if m.showHelp {
 		body = m.fullHelp(w, h-2)
 	}
-	return m.header() + "\n" + common.Block(body, w, h-2) + "\n" + common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w)
+	bar := " " + m.help.ShortHelpView(m.shortHelp())
+	if m.asking != "" {
+		bar = m.env.Styles.Status.Warn.Render(" ! " + m.asking)
+	}
+	return m.header() + "\n" + common.Block(body, w, h-2) + "\n" + common.Fit(bar, w)
 }
 
 // header is the screens' tabs, the current one highlighted, each with its status.

@@ -21,6 +21,7 @@ import (
 	"github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/tui/loads"
+	"github.com/dora-dev/dora/tui/screen"
 )
 
 // stubBackend lists one table and answers nothing: the shell's tests look at routing only.
@@ -180,4 +181,64 @@ func TestAnETLRunGoesOnBehindAnotherScreen(t *testing.T) {
 // testLoads keeps the Loads screen's history in the test's folder.
 func testLoads(t *testing.T) loads.Options {
 	return loads.Options{Start: t.TempDir(), History: filepath.Join(t.TempDir(), "history.ndjson"), DeadLetterDir: t.TempDir()}
+}
+
+// busyScreen is a screen with work running, as a load in flight would be.
+type busyScreen struct {
+	*screen.Placeholder
+	busy string
+}
+
+func (b *busyScreen) Update(tea.Msg) (screen.Screen, tea.Cmd) { return b, nil }
+func (b *busyScreen) Busy() string                            { return b.busy }
+
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
+}
+
+func TestQuittingWhileAScreenIsBusyAsksFirst(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := newShell(t)
+		load := &busyScreen{Placeholder: screen.NewPlaceholder(m.env.Styles, "Loads", "loading"), busy: "a load of orders"}
+		m.screens[1] = load
+		const question = "A load of orders is still running. Quit anyway? (y/n)"
+		if quits(press(m, k)) || m.Asking() != question {
+			t.Fatalf("%s with a load running should ask %q, asks %q", k, question, m.Asking())
+		}
+		if lines := strings.Split(screenText(m), "\n"); !strings.Contains(lines[len(lines)-1], question) {
+			t.Errorf("the question should be on the bottom line:\n%s", screenText(m))
+		}
+		if quits(press(m, "4")) || m.Asking() != "" || m.Current() != 0 || m.quitting {
+			t.Fatalf("%s then another key should go back without doing it: asking %q, screen %d", k, m.Asking(), m.Current()+1)
+		}
+		press(m, k)
+		if !quits(press(m, "y")) || !m.quitting {
+			t.Errorf("%s then y should quit", k)
+		}
+	}
+
+	m := newShell(t)
+	m.screens[1] = &busyScreen{Placeholder: screen.NewPlaceholder(m.env.Styles, "Loads", ""), busy: "a load of orders"}
+	m.screens[2] = &busyScreen{Placeholder: screen.NewPlaceholder(m.env.Styles, "ETL", ""), busy: "an ETL run of daily_sales"}
+	press(m, "q")
+	if want := "A load of orders and an ETL run of daily_sales are still running. Quit anyway? (y/n)"; m.Asking() != want {
+		t.Errorf("two busy screens: %q, want %q", m.Asking(), want)
+	}
+	m.screens[1].(*busyScreen).busy, m.screens[2].(*busyScreen).busy = "", ""
+	press(m, "esc")
+	if !quits(press(m, "q")) {
+		t.Error("with the work done, q should quit at once")
+	}
+}
+
+func TestTheJobsScreenIsNeverBusy(t *testing.T) {
+	m := newShell(t)
+	b, ok := m.Screen(3).(screen.Busy)
+	if !ok || b.Busy() != "" {
+		t.Errorf("the Jobs screen says it is busy: %q", b.Busy())
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/tui"
 	tuidash "github.com/dora-dev/dora/tui/dash"
@@ -41,21 +42,28 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 	if choice := backendChoice(backend, c); choice != "demo" {
 		opts.Backend = backends.Redact(choice) // saved with views, as the user named it
 	}
-	b, err := openBackend(ctx, backend)
+	url, err := backendURL(backend)
+	if err != nil {
+		return err
+	}
+	b, err := openURL(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	w := workbench(opts)
+	w := workbench(opts, url == "duckdb:"+duckdb.DemoPath())
 	w.ETL = tuietl.Options{Dir: pipelines, Catalog: catalog.Config{Catalog: first(os.Getenv("DORA_CATALOG"), c.Catalog),
 		Warehouse: first(os.Getenv("DORA_WAREHOUSE"), c.Warehouse)}}
 	return tui.Run(ctx, b, w)
 }
 
-// workbench is what the workbench opens besides the explorer: the demo dashboard on screen 5 and
-// the jobs of this machine on screen 4.
-func workbench(opts explorer.Options) tui.Options {
+// workbench is what the workbench opens besides the explorer: the jobs of this machine on screen
+// 4 and, on the demo warehouse (whose tables its panels ask), the demo dashboard on screen 5.
+func workbench(opts explorer.Options, demo bool) tui.Options {
 	w := tui.Options{Explorer: opts, Jobs: tuijobs.Options{Resume: startWatcher}}
+	if !demo {
+		return w
+	}
 	if d, err := loadDashboard(nil); err == nil {
 		w.Dashboard, w.Dash = d, tuidash.Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText}
 	}

@@ -62,8 +62,10 @@ func TestDashEndToEnd(t *testing.T) {
 		return true
 	}
 
-	script := fmt.Sprintf("env TERM=xterm-256color XDG_CONFIG_HOME=%q %q dash %q --backend duckdb:%s; echo \"dora exited $?\"; sleep 120",
-		t.TempDir(), bin, file, warehouse)
+	// The test's own folders for config, state (dora's run store) and data (the demo warehouse,
+	// not used: the warehouse is the test's).
+	script := fmt.Sprintf("env TERM=xterm-256color XDG_CONFIG_HOME=%q XDG_STATE_HOME=%q XDG_DATA_HOME=%q %q dash %q --backend duckdb:%s; echo \"dora exited $?\"; sleep 120",
+		t.TempDir(), t.TempDir(), t.TempDir(), bin, file, warehouse)
 	s := testenv.StartTmux(t, "dora-dash-e2e", script, 120, 40)
 	s.WaitText("Wall · shipped_at 2025-12-01..2026-01-01", "▸ Shipments", format.Int(dec))
 	s.WaitFor("December's bars", func(scr string) bool { return bars(scr, decRegions) })

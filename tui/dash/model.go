@@ -34,7 +34,8 @@ type Options struct {
 	Now       func() time.Time // the clock; time.Now when nil (tests pin it)
 	NoColor   bool
 	// Shell says the workbench shell holds the screen: the shell draws the help bar and owns ?
-	// and q, so the bottom line shows only a prompt or a note.
+	// and q, so the bottom line shows only a prompt or a note; and the panels are first run when
+	// the screen is first shown (screen.ShownMsg), not at Init.
 	Shell bool
 }
 
@@ -105,6 +106,7 @@ type Model struct {
 
 	spinner spinner.Model
 	ticking bool
+	started bool // the panels have been run and the clock started
 	input   textinput.Model
 	editing editing
 
@@ -152,10 +154,26 @@ func (m *Model) applyStyles() {
 	m.spinner.Style = s.Status.Spinner
 }
 
-// Init runs every panel and starts the clock.
+// Init runs every panel and starts the clock; in the shell that waits until the screen is
+// first shown, so a dashboard nobody looks at asks the backend nothing.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.refreshAll(refreshDue), m.tick())
+	if m.opts.Shell {
+		return tea.RequestBackgroundColor
+	}
+	return tea.Batch(tea.RequestBackgroundColor, m.start())
 }
+
+// start runs every panel and starts the clock, the first time only.
+func (m *Model) start() tea.Cmd {
+	if m.started {
+		return nil
+	}
+	m.started = true
+	return tea.Batch(m.refreshAll(refreshDue), m.tick())
+}
+
+// Started reports whether the panels have been run.
+func (m *Model) Started() bool { return m.started }
 
 func (m *Model) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })

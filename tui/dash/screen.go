@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/screen"
@@ -12,7 +13,8 @@ import (
 // Screen is the dashboard as a tab of the workbench shell.
 type Screen struct {
 	screen.Wrapped
-	m *Model
+	m       *Model
+	focused bool
 }
 
 var _ screen.Screen = (*Screen)(nil)
@@ -23,6 +25,23 @@ func NewScreen(m *Model) *Screen {
 	s.Wrap(m, s)
 	return s
 }
+
+// Update starts the panels when the screen is first shown, and hands on every message.
+func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
+	if _, ok := msg.(screen.ShownMsg); ok {
+		if s.focused {
+			return s, s.m.start()
+		}
+		return s, nil
+	}
+	return s.Wrapped.Update(msg)
+}
+
+// Focus marks the screen shown; the ShownMsg that follows starts its panels the first time.
+func (s *Screen) Focus() { s.focused = true }
+
+// Blur marks it hidden; its panels go on refreshing.
+func (s *Screen) Blur() { s.focused = false }
 
 // Model is the dashboard behind the screen.
 func (s *Screen) Model() *Model { return s.m }

@@ -74,8 +74,10 @@ func TestExplorerEndToEnd(t *testing.T) {
 	byCategory := expected(t, wh, "SELECT category, count(*), avg(price) FROM shipments GROUP BY category")
 	byRegion := expected(t, wh, "SELECT region, count(*), 0.0 FROM shipments GROUP BY region")
 
-	script := fmt.Sprintf("cd %q && env TERM=xterm-256color XDG_CONFIG_HOME=%q %q --backend duckdb:%s; echo \"dora exited $?\"; sleep 120",
-		dir, t.TempDir(), bin, wh)
+	// The workbench opens the run store under XDG_STATE_HOME at start; the warehouse is the
+	// test's, so XDG_DATA_HOME (the demo's) is a folder of the test's too.
+	script := fmt.Sprintf("cd %q && env TERM=xterm-256color XDG_CONFIG_HOME=%q XDG_STATE_HOME=%q XDG_DATA_HOME=%q %q --backend duckdb:%s; echo \"dora exited $?\"; sleep 120",
+		dir, t.TempDir(), t.TempDir(), t.TempDir(), bin, wh)
 	s := testenv.StartTmux(t, "dora-e2e", script, 100, 30)
 
 	// Open shipments: move down the tables list to it and press enter.

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/internal/golden"
+	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -275,15 +275,7 @@ func TestSmallScreen(t *testing.T) {
 
 func fits(t *testing.T, screen string, w, h int) {
 	t.Helper()
-	lines := strings.Split(screen, "\n")
-	if len(lines) != h {
-		t.Errorf("%dx%d: %d lines", w, h, len(lines))
-	}
-	for i, l := range lines {
-		if lw := ansi.StringWidth(l); lw > w {
-			t.Errorf("%dx%d: line %d is %d wide: %q", w, h, i, lw, l)
-		}
-	}
+	testenv.Fits(t, screen, w, h)
 }
 
 // TestGoldenScreens pins whole screens (no colour) at fixed sizes.

@@ -21,7 +21,9 @@ func TestSavedViewEndToEnd(t *testing.T) {
 	cfg := t.TempDir()
 	sql := "SELECT date_trunc('month', shipped_at) AS month, count(*), avg(price) FROM shipments GROUP BY month"
 
-	env := fmt.Sprintf("env TERM=xterm-256color XDG_CONFIG_HOME=%q DORA_BACKEND=duckdb:%s", cfg, wh)
+	// The workbench opens the run store under XDG_STATE_HOME; the demo (XDG_DATA_HOME) is not used.
+	state, data := t.TempDir(), t.TempDir()
+	env := fmt.Sprintf("env TERM=xterm-256color XDG_CONFIG_HOME=%q XDG_STATE_HOME=%q XDG_DATA_HOME=%q DORA_BACKEND=duckdb:%s", cfg, state, data, wh)
 	script := fmt.Sprintf("cd %q && %s %q --sql %q; echo \"first run ended $?\"; read x; %s %q --view monthly; echo \"dora exited $?\"; sleep 120",
 		dir, env, bin, sql, env, bin)
 	s := testenv.StartTmux(t, "dora-views-e2e", script, 100, 30)
@@ -38,7 +40,7 @@ func TestSavedViewEndToEnd(t *testing.T) {
 	s.WaitText("first run ended 0")
 
 	ls := exec.Command(bin, "views", "ls", "--format", "csv")
-	ls.Env = append(os.Environ(), "XDG_CONFIG_HOME="+cfg)
+	ls.Env = append(os.Environ(), "XDG_CONFIG_HOME="+cfg, "XDG_STATE_HOME="+state, "XDG_DATA_HOME="+data)
 	out, err := ls.CombinedOutput()
 	if err != nil {
 		t.Fatalf("dora views ls: %v\n%s", err, out)

@@ -7,11 +7,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/pipelines/jobs"
@@ -30,6 +31,8 @@ type Options struct {
 	Resume func(ctx context.Context, id string) (pid int, err error)
 	Poll   time.Duration    // how often runs and logs are read again; 1s when 0
 	Now    func() time.Time // the clock; time.Now when nil
+	// MaxLogLines is how many of a log's last lines are kept in memory; DefaultMaxLogLines when 0.
+	MaxLogLines int
 }
 
 // Messages carrying answers back; each names the read it answers by a sequence number.
@@ -109,9 +112,20 @@ type Model struct {
 	scroll    int
 	mark      int // the log line e jumped to; -1 for none
 	following bool
+	dropped   int // the log's first lines let go of, beyond MaxLogLines
+
+	searching bool // the search line takes typing
+	searchIn  textinput.Model
+	search    *regexp.Regexp // what / found, or nil
+	matches   []int          // the log lines it is on
+	matchAt   int            // the match shown, into matches
+	scanned   int            // the whole lines looked through for it
 }
 
-var _ screen.Screen = (*Model)(nil)
+var (
+	_ screen.Screen = (*Model)(nil)
+	_ screen.Busy   = (*Model)(nil)
+)
 
 // New builds the screen. It does no I/O: Init opens the run store.
 func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
@@ -130,10 +144,15 @@ func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxLogLines <= 0 {
+		opts.MaxLogLines = DefaultMaxLogLines
+	}
+	search := textinput.New()
+	search.Prompt = "/"
 	form := textarea.New()
 	form.ShowLineNumbers = false
 	form.Prompt = ""
-	return &Model{ctx: ctx, opts: opts, styles: s, keys: DefaultKeyMap(), form: form, pane: paneDefs}
+	return &Model{ctx: ctx, opts: opts, styles: s, keys: DefaultKeyMap(), form: form, searchIn: search, pane: paneDefs}
 }
 
 // Init opens the run store and reconciles the runs whose watcher is gone, as every dora
@@ -236,11 +255,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
-		if m.launching != nil {
-			var cmd tea.Cmd
+		var cmd tea.Cmd
+		switch {
+		case m.launching != nil:
 			m.form, cmd = m.form.Update(msg)
-			return cmd
+		case m.searching:
+			m.searchIn, cmd = m.searchIn.Update(msg)
 		}
+		return cmd
 	}
 	return nil
 }
@@ -257,8 +279,7 @@ func (m *Model) logRead(msg logMsg) tea.Cmd {
 	m.detail = msg.run
 	m.logPos = msg.pos
 	if len(msg.data) > 0 { // a chunk may end mid-line: the rest comes with the next
-		lines := strings.Split(m.partial+string(msg.data), "\n")
-		m.log, m.partial = append(m.log, lines[:len(lines)-1]...), lines[len(lines)-1]
+		m.addLog(msg.data)
 	}
 	if m.following {
 		m.scroll = max(0, len(m.log)-m.logH())
@@ -336,8 +357,8 @@ func (m *Model) Note() (string, bool) { return m.note, m.noteBad }
 // Title is the tab's name.
 func (m *Model) Title() string { return "Jobs" }
 
-// InputFocused is true while the env form takes typing.
-func (m *Model) InputFocused() bool { return m.launching != nil }
+// InputFocused is true while the env form or the log's search line takes typing.
+func (m *Model) InputFocused() bool { return m.launching != nil || m.searching }
 
 // Focus marks the screen shown.
 func (m *Model) Focus() { m.focused = true }
@@ -351,6 +372,10 @@ func (m *Model) SetSize(w, h int) {
 	m.form.SetWidth(max(10, w-6))
 	m.form.SetHeight(max(3, h/2-4))
 }
+
+// Busy is always "": quitting loses no run, as a run launched here is handed to a watcher that
+// outlives the workbench (dora jobs _watch), and any dora command picks up one whose watcher died.
+func (m *Model) Busy() string { return "" }
 
 // Status counts the runs that have not ended.
 func (m *Model) Status() string {

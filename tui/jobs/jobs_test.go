@@ -35,7 +35,7 @@ type harness struct {
 	done chan struct{}
 }
 
-func newHarness(t *testing.T, defs map[string]string) *harness {
+func newHarness(t *testing.T, defs map[string]string, opts ...func(*Options)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	jobsDir := filepath.Join(dir, "jobs")
@@ -48,8 +48,11 @@ func newHarness(t *testing.T, defs map[string]string) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, dir: dir, msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
 	t.Cleanup(func() { cancel(); close(h.done) })
-	h.m = New(ctx, styles.Default(true, true), Options{Dir: jobsDir, StorePath: filepath.Join(dir, "runs.db"),
-		StateDir: filepath.Join(dir, "state"), Poll: 20 * time.Millisecond})
+	o := Options{Dir: jobsDir, StorePath: filepath.Join(dir, "runs.db"), StateDir: filepath.Join(dir, "state"), Poll: 20 * time.Millisecond}
+	for _, f := range opts {
+		f(&o)
+	}
+	h.m = New(ctx, styles.Default(true, true), o)
 	h.m.SetSize(100, 28)
 	h.run(h.m.Init())
 	h.until("the definitions to show", func() bool { return len(h.m.Defs()) == len(defs) && h.m.driver != nil })

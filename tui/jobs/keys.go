@@ -19,6 +19,8 @@ type KeyMap struct {
 	FirstError key.Binding
 	PageUp     key.Binding
 	PageDown   key.Binding
+	Search     key.Binding
+	Next, Prev key.Binding // the search's matches
 }
 
 // DefaultKeyMap returns the Jobs screen's default bindings.
@@ -40,5 +42,8 @@ func DefaultKeyMap() KeyMap {
 		FirstError: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "first error")),
 		PageUp:     key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup/pgdn", "page")),
 		PageDown:   key.NewBinding(key.WithKeys("pgdown", " ")),
+		Search:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+		Next:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/previous match")),
+		Prev:       key.NewBinding(key.WithKeys("N")),
 	}
 }

@@ -18,6 +18,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.launching != nil {
 		return m.formKey(msg)
 	}
+	if m.searching {
+		return m.searchKey(msg)
+	}
 	m.note = ""
 	if m.detail != nil {
 		return m.detailKey(msg)
@@ -241,7 +244,8 @@ func (m *Model) openRun(r *jobs.Run) tea.Cmd {
 	if r == nil {
 		return nil
 	}
-	m.detail, m.log, m.partial, m.logPos, m.scroll, m.mark = r, nil, "", 0, 0, -1
+	m.detail, m.log, m.partial, m.logPos, m.scroll, m.mark, m.dropped = r, nil, "", 0, 0, -1, 0
+	m.search, m.matches, m.scanned, m.matchAt = nil, nil, 0, -1
 	m.logSeq++
 	m.logBusy, m.following = false, true
 	return m.readLog()
@@ -254,9 +258,17 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 	lines := m.Log()
 	last := max(0, len(lines)-m.logH())
 	switch {
+	case key.Matches(msg, k.Back) && m.search != nil: // the first esc puts the search away
+		m.setSearch("")
 	case key.Matches(msg, k.Back):
 		m.detail = nil
 		m.logSeq++ // a read in flight is for a run no longer shown
+	case key.Matches(msg, k.Search):
+		return m.startSearch()
+	case key.Matches(msg, k.Next) && m.search != nil:
+		m.nextMatch(1)
+	case key.Matches(msg, k.Prev) && m.search != nil:
+		m.nextMatch(-1)
 	case key.Matches(msg, k.Up):
 		m.scroll, m.following = max(0, m.scroll-1), false
 	case key.Matches(msg, k.Down):
@@ -295,8 +307,12 @@ func (m *Model) ShortHelp() []key.Binding {
 	switch {
 	case m.launching != nil:
 		return []key.Binding{k.Submit, k.Back}
+	case m.searching:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "find")), k.Back}
+	case m.detail != nil && m.search != nil:
+		return []key.Binding{k.Next, k.Search, k.Up, k.PageUp, k.Follow, k.FirstError, k.Back}
 	case m.detail != nil:
-		return []key.Binding{k.Up, k.PageUp, k.Follow, k.FirstError, k.Cancel, k.Retry, k.Back}
+		return []key.Binding{k.Up, k.PageUp, k.Search, k.Follow, k.FirstError, k.Cancel, k.Retry, k.Back}
 	}
 	return []key.Binding{k.Up, k.Switch, k.Open, k.Launch, k.Cancel, k.Retry, k.ByJob, k.ByStatus}
 }
@@ -307,6 +323,6 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.PageUp, k.Switch, k.Open, k.Back},
 		{k.Launch, k.Submit, k.Cancel, k.Retry, k.ByJob, k.ByStatus},
-		{k.Follow, k.Top, k.FirstError},
+		{k.Follow, k.Top, k.FirstError, k.Search, k.Next},
 	}
 }

@@ -34,6 +34,9 @@ func (m *Model) View() string {
 	default:
 		body = m.listsView(w, bodyH)
 	}
+	if m.searching {
+		return body + "\n" + common.Fit(" "+m.searchIn.View(), w)
+	}
 	return body + "\n" + m.statusLine(w)
 }
 
@@ -154,7 +157,7 @@ func (m *Model) defsView(w, h int) string {
 		line := common.Fit(" "+d.Name, nameW) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 		if i == m.defAt {
 			if m.pane == paneDefs {
-				line = s.List.Selected.Render(common.Fit(" "+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
+				line = s.List.Selected.Render(common.Fit("›"+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 			} else {
 				line = s.List.Cursor.Render(common.Fit("›"+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 			}
@@ -185,11 +188,11 @@ func (m *Model) runsView(w, h int) string {
 		if w >= 70 {
 			right += "  " + r.ID
 		}
+		jobW := max(1, w-13-ansi.StringWidth(right)-2) // and a space before the state
 		state := common.Fit(m.stateText(r.State), 13)
-		job := common.Fit(" "+r.Job, max(1, w-13-ansi.StringWidth(right)-1))
-		line := job + state + " " + s.Muted.Render(right)
-		if i == m.runAt && m.pane == paneRuns {
-			line = s.List.Selected.Render(common.Fit(" "+r.Job, max(1, w-13-ansi.StringWidth(right)-1)) + common.Fit(glyphs[r.State]+" "+string(r.State), 13) + " " + right)
+		line := common.Fit(" "+r.Job, jobW) + " " + state + " " + s.Muted.Render(right)
+		if i == m.runAt && m.pane == paneRuns { // › marks the cursor without colour too
+			line = s.List.Selected.Render(common.Fit("›"+r.Job, jobW) + " " + common.Fit(glyphs[r.State]+" "+string(r.State), 13) + " " + right)
 		}
 		rows = append(rows, common.Fit(line, w))
 	}
@@ -209,8 +212,14 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
-// logH is the log's rows in the run view.
-func (m *Model) logH() int { return max(1, m.h-1-m.detailHeadH()-2) }
+// logH is the log's rows in the run view, less the one that says where the lines let go of are.
+func (m *Model) logH() int {
+	h := m.h - 1 - m.detailHeadH() - 2
+	if m.dropped > 0 {
+		h--
+	}
+	return max(1, h)
+}
 
 func (m *Model) detailHeadH() int { return 3 }
 
@@ -234,17 +243,24 @@ func (m *Model) detailView(w, h int) string {
 	logH := m.logH()
 	start := max(0, min(m.scroll, len(lines)-logH))
 	end := min(len(lines), start+logH)
-	title := fmt.Sprintf("log · %d lines", len(lines))
+	title := fmt.Sprintf("log · %s lines", format.Int(int64(m.dropped+len(lines))))
 	if m.following && !r.State.Ended() {
 		title += " · following"
 	}
-	body := make([]string, 0, logH)
+	body := make([]string, 0, logH+1)
+	if m.dropped > 0 {
+		body = append(body, s.Muted.Render("… "+m.droppedLine()))
+	}
+	match := m.Match()
 	for i, l := range lines[start:end] {
-		if start+i == m.mark {
-			body = append(body, s.Status.Error.Render("›"+ansi.Strip(l)))
-			continue
+		switch l = ansi.Strip(l); start + i {
+		case m.mark:
+			body = append(body, s.Status.Error.Render("›"+l))
+		case match:
+			body = append(body, s.Accent.Render("›")+m.highlight(l))
+		default:
+			body = append(body, " "+m.highlight(l))
 		}
-		body = append(body, " "+ansi.Strip(l))
 	}
 	return strings.Join(head, "\n") + "\n" + common.Box(s, title, strings.Join(body, "\n"), w, h-len(head), true)
 }

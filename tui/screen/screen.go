@@ -42,6 +42,18 @@ type FullHelper interface {
 	FullHelp() [][]key.Binding
 }
 
+// Busy is a Screen whose work would be lost if the workbench quit now: the shell asks before
+// quitting while any screen says it is busy.
+type Busy interface {
+	// Busy is what is running, in a few words ("a load of orders"), or "" when nothing is.
+	Busy() string
+}
+
+// ShownMsg is sent to the screen just shown, after its Focus, and to the first one when the
+// workbench starts, so a screen that waits to be seen before it starts work (a dashboard's
+// queries) can start it. It may come more than once.
+type ShownMsg struct{}
+
 // TeaModel is the part of a Bubble Tea model Wrapped drives.
 type TeaModel interface {
 	Init() tea.Cmd

@@ -1,0 +1,40 @@
+package dash
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dora-dev/dora/dash"
+	"github.com/dora-dev/dora/tui/screen"
+)
+
+// In the shell a dashboard asks the backend nothing until its screen is first shown.
+func TestInTheShellThePanelsStartWhenFirstShown(t *testing.T) {
+	d := demoDashboard(t)
+	r := dash.NewRunner(opener(warehouse), dash.Parallel)
+	t.Cleanup(func() { r.Close() })
+	s := NewScreen(New(context.Background(), r, d, Options{Range: d.Range, Shell: true, NoColor: true, Now: func() time.Time { return now }}))
+	s.SetSize(120, 38)
+	s.Init()
+	if s.Model().Started() || s.Status() != "" {
+		t.Fatalf("Init should run no panel in the shell: started %v, status %q", s.Model().Started(), s.Status())
+	}
+	if _, cmd := s.Update(screen.ShownMsg{}); cmd != nil || s.Model().Started() {
+		t.Fatal("another screen being shown should not start the panels")
+	}
+	s.Focus()
+	_, cmd := s.Update(screen.ShownMsg{})
+	if cmd == nil || !s.Model().Started() {
+		t.Fatal("being shown should start the panels")
+	}
+	if want := fmt.Sprintf("%d refreshing", len(d.Panels)); s.Status() != want {
+		t.Errorf("status %q, want %q", s.Status(), want)
+	}
+	s.Blur()
+	s.Focus()
+	if _, cmd := s.Update(screen.ShownMsg{}); cmd != nil {
+		t.Error("being shown again should not run the panels again")
+	}
+}
