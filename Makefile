@@ -28,6 +28,9 @@ unit:
 bench: bench-query
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./query/ ./query/sqlgen/ ./query/esdsl/
 
+# Every bench-* target warms up once, then alternates its contenders ROUNDS times (default 5) and
+# prints medians, spreads and per-round ratios (scripts/interleave). bench-load: ROWS (3000000),
+# the replay ceiling, the PySpark + elasticsearch-hadoop job (SPARK=0 leaves it out) and esbulk.
 bench-query: build
 	bash scripts/bench-query
 

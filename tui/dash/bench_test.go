@@ -112,6 +112,30 @@ func panelsAlone(b *testing.B, d *dash.Dashboard, r *dash.Runner) (slowest time.
 	return slowest, which, sum
 }
 
+// samples appends `LABEL MS` lines to $DORA_BENCH_SAMPLES, one a measurement in the order taken,
+// for scripts/interleave --samples to report medians, spreads and per-round ratios; nothing when
+// it is unset.
+type samples struct{ f *os.File }
+
+func openSamples(b *testing.B) samples {
+	path := os.Getenv("DORA_BENCH_SAMPLES")
+	if path == "" {
+		return samples{}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	return samples{f}
+}
+
+func (s samples) add(label string, d time.Duration) {
+	if s.f != nil {
+		fmt.Fprintf(s.f, "%s %.3f\n", label, float64(d.Microseconds())/1000)
+	}
+}
+
 func report(b *testing.B, n int, metrics map[string]time.Duration) {
 	for unit, d := range metrics {
 		b.ReportMetric(float64(d.Microseconds())/1000/float64(n), unit)
@@ -132,16 +156,25 @@ func BenchmarkDashFirstFrame(b *testing.B) {
 	one := *d
 	one.Panels = []dash.Panel{d.Panels[which]}
 	b.Logf("the slowest panel alone: %s", d.Panels[which].Title)
+	firstFrame(b, d, opener(path)) // a warm-up of each, not counted
+	firstFrame(b, &one, opener(path))
+	smp := openSamples(b)
 	var frame, oneFrame, refresh, slowest, sum time.Duration
 	n := 0
 	for b.Loop() {
-		frame += firstFrame(b, d, opener(path))
-		oneFrame += firstFrame(b, &one, opener(path))
+		f := firstFrame(b, d, opener(path))
+		o := firstFrame(b, &one, opener(path))
 		now := time.Now()
 		start := time.Now()
 		warm.RunAll(context.Background(), d, d.Scope(d.Range, d.Where, now), d.Previous(d.Range, d.Where, now))
-		refresh += time.Since(start)
+		rf := time.Since(start)
 		s, _, t := panelsAlone(b, d, warm)
+		smp.add("frame", f)
+		smp.add("one-panel-frame", o)
+		smp.add("refresh", rf)
+		smp.add("slowest-panel", s)
+		smp.add("panels-in-turn", t)
+		frame, oneFrame, refresh = frame+f, oneFrame+o, refresh+rf
 		slowest, sum = slowest+s, sum+t
 		n++
 	}
@@ -180,6 +213,9 @@ func BenchmarkDashRefreshElasticsearch(b *testing.B) {
 	}
 	r := dash.NewRunner(func(context.Context) (backends.Backend, error) { return es, nil }, dash.Parallel)
 	panelsAlone(b, d, r) // read the schemas
+	// a warm-up, not counted
+	r.RunAll(ctx, d, d.Scope(d.Range, d.Where, time.Now()), d.Previous(d.Range, d.Where, time.Now()))
+	smp := openSamples(b)
 	var cycle, slowest, sum time.Duration
 	n := 0
 	for b.Loop() {
@@ -190,8 +226,12 @@ func BenchmarkDashRefreshElasticsearch(b *testing.B) {
 				b.Fatalf("panel %d: %v", i, a.Err)
 			}
 		}
-		cycle += time.Since(start)
+		c := time.Since(start)
 		s, _, t := panelsAlone(b, d, r)
+		smp.add("refresh", c)
+		smp.add("slowest-panel", s)
+		smp.add("panels-in-turn", t)
+		cycle += c
 		slowest, sum = slowest+s, sum+t
 		n++
 	}
