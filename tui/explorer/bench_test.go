@@ -16,11 +16,16 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/backends/duckdb/demo"
+	"github.com/dora-dev/dora/internal/benchcpu"
 	"github.com/dora-dev/dora/query"
 )
 
 // BenchmarkViewLargeChart draws the whole screen at 200x60 with a 1,000-bucket time series
-// (three series), redrawing the chart every time as a resize or a new result does.
+// (three series): redraw forces the chart to be drawn again every frame, as a theme change does;
+// resize alternates 200x60 and 199x60; result hands the chart the same rows as a new result each
+// frame (so they are pivoted again); cached draws frames where nothing changed. Each reports the
+// process's CPU time per frame (cpu-ms/op) beside the wall time, which on a shared machine
+// counts the waits for a core.
 func BenchmarkViewLargeChart(b *testing.B) {
 	m := New(context.Background(), newFake(), Options{}, false)
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
@@ -46,15 +51,39 @@ func BenchmarkViewLargeChart(b *testing.B) {
 	m.results.SetResult(spec, res)
 	m.layout()
 	b.Run("redraw", func(b *testing.B) {
+		done := benchcpu.Start(b)
 		for b.Loop() {
 			m.chart.Invalidate()
 			_ = m.View()
 		}
+		done()
+	})
+	b.Run("resize", func(b *testing.B) {
+		done := benchcpu.Start(b)
+		i := 0
+		for b.Loop() {
+			i++
+			m.Update(tea.WindowSizeMsg{Width: 200 - i%2, Height: 60})
+			_ = m.View()
+		}
+		done()
+		m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	})
+	b.Run("result", func(b *testing.B) {
+		done := benchcpu.Start(b)
+		for b.Loop() {
+			again := *res
+			m.chart.SetResult(spec, &again)
+			_ = m.View()
+		}
+		done()
 	})
 	b.Run("cached", func(b *testing.B) {
+		done := benchcpu.Start(b)
 		for b.Loop() {
 			_ = m.View()
 		}
+		done()
 	})
 }
 
