@@ -568,3 +568,56 @@ func TestReconcileFindsATaskItsWatcherNeverRecorded(t *testing.T) {
 	}
 	want(t, e.waitFor(r.ID, "an end", func(r *jobs.Run) bool { return r.State.Ended() }), jobs.Failed, 5)
 }
+
+// Reading a log on from any byte gives what follows it: from a chunk's start, its middle, its
+// end, inside the cut and past the end.
+func TestLogReadsOnFromAnyByte(t *testing.T) {
+	e := newEnv(t)
+	e.store.LogCap = 8 << 10
+	ctx := context.Background()
+	r, err := e.store.Create(ctx, jobs.NewRun{Definition: e.def(`{name: tail, command: ["true"]}`)}, jobs.Self())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		if err := e.store.AppendLog(ctx, r.ID, []byte(fmt.Sprintf("line %d of a log read in pieces\n", i)), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, end, err := e.store.Log(ctx, r.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(all), "cut from the middle") {
+		t.Fatal("the log should have been cut")
+	}
+	// Up to the cut, store positions are positions in the log read; then N bytes are missing.
+	mark := regexp.MustCompile(`\n\[dora: [^(]*\((\d+) bytes\)[^\]]*\]\n`)
+	cut := mark.FindStringSubmatchIndex(string(all))
+	gap, _ := strconv.ParseInt(string(all[cut[2]:cut[3]]), 10, 64)
+	head, kept := int64(cut[0]), all[cut[1]:]
+	for from := int64(0); from <= end+3; from++ {
+		got, at, err := e.store.Log(ctx, r.ID, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at != max(end, from) {
+			t.Fatalf("from %d: read on to %d, want %d", from, at, max(end, from))
+		}
+		var want string
+		switch {
+		case from < head:
+			want = string(all[from:])
+		case from < head+gap: // inside the cut: a line says what is missing from here
+			want = string(mark.Find(got)) + string(kept)
+			if !strings.HasPrefix(string(got), "\n[dora: ") {
+				t.Fatalf("from %d, inside the cut: %q", from, got)
+			}
+		case from < end:
+			want = string(kept[from-head-gap:])
+		}
+		if string(got) != want {
+			t.Fatalf("from %d: %q, want %q", from, got, want)
+		}
+	}
+}

@@ -590,7 +590,11 @@ func (s *Store) AppendLine(ctx context.Context, id, line string) error {
 // Log reads a run's log from byte from (0 for all of it) and returns the position after the
 // last byte read, for reading on later. Where the cap cut the middle out, a line says how much.
 func (s *Store) Log(ctx context.Context, id string, from int64) ([]byte, int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT pos, data FROM run_logs WHERE run_id = ? AND pos + length(data) > ? ORDER BY pos`, id, from)
+	// The chunks from the one holding byte from on: found through the key, so that a follower
+	// reading the tail of a long log does not have SQLite read every chunk to test its end.
+	rows, err := s.db.QueryContext(ctx, `SELECT pos, data FROM run_logs WHERE run_id = ?1
+		AND pos >= coalesce((SELECT max(pos) FROM run_logs WHERE run_id = ?1 AND pos <= ?2), 0)
+		AND pos + length(data) > ?2 ORDER BY pos`, id, from)
 	if err != nil {
 		return nil, from, fmt.Errorf("reading the log of run %s: %w", id, err)
 	}

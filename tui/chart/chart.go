@@ -38,7 +38,8 @@ type Model struct {
 	height int
 	cache  string
 	dirty  bool
-	want   *wanted // a saved view's chart, for the next result
+	pivots pivotCache // the result's rows pivoted, kept across redraws of the same result
+	want   *wanted    // a saved view's chart, for the next result
 }
 
 type wanted struct {
@@ -65,6 +66,7 @@ func New(c *common.Common) *Model {
 func (m *Model) SetResult(spec query.Spec, res *query.Result) {
 	prev, prevDefault := m.Kind(), m.kinds[0]
 	m.spec, m.res = spec, res
+	m.pivots = pivotCache{}
 	m.kinds = Kinds(spec, res)
 	m.kind = 0
 	if m.kinds[0] == prevDefault { // same shape of answer: keep the kind the user cycled to
@@ -158,7 +160,7 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 // View draws the chart.
 func (m *Model) View() string {
 	if m.dirty {
-		m.cache = Render(m.common.Styles, m.Kind(), m.spec, m.res, m.metric, m.width, m.height)
+		m.cache = RenderWith(m.common.Styles, m.Kind(), m.spec, m.res, Options{Metric: m.metric, pivots: &m.pivots}, m.width, m.height)
 		m.dirty = false
 	}
 	return m.cache

@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/benchcpu"
 	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/styles"
@@ -163,9 +164,11 @@ func BenchmarkView1000Buckets(b *testing.B) {
 	spec, res := timeSeries(1000, "day", []string{"West", "East", "South"})
 	for _, k := range []Kind{KindLines, KindColumns, KindHeatmap} {
 		b.Run(k.String(), func(b *testing.B) {
+			done := benchcpu.Start(b)
 			for b.Loop() {
 				_ = Render(s, k, spec, res, 0, 200, 60)
 			}
+			done()
 		})
 	}
 }

@@ -124,52 +124,95 @@ func pivot(sh shape, res *query.Result, metric int, maxSeries int) series {
 		d := sh.dims[si]
 		ps.sDim = &d
 	}
-	xIndex := map[any]int{}
+	xIndex := make(map[any]int, len(res.Rows))
 	sIndex := map[string]int{}
+	sOfValue := map[any]int{} // series index by the raw value, to print each value's label once
 	var sNames []string
-	type cell struct{ x, s int }
-	vals := map[cell]float64{}
-	for _, row := range res.Rows {
+	type point struct {
+		x, s int
+		v    float64
+	}
+	points := make([]point, len(res.Rows))
+	for r, row := range res.Rows {
 		xk := mapKey(row[ps.xDim.col])
-		if _, ok := xIndex[xk]; !ok {
-			xIndex[xk] = len(ps.xs)
+		x, ok := xIndex[xk]
+		if !ok {
+			x = len(ps.xs)
+			xIndex[xk] = x
 			ps.xs = append(ps.xs, row[ps.xDim.col])
 		}
-		sn := res.Columns[metric].Name
-		if ps.sDim != nil {
-			sn = format.Label(row[ps.sDim.col], ps.sDim.unit)
-		}
-		if _, ok := sIndex[sn]; !ok {
-			sIndex[sn] = len(sNames)
-			sNames = append(sNames, sn)
+		s := 0
+		if ps.sDim == nil {
+			if len(sNames) == 0 {
+				sNames = append(sNames, res.Columns[metric].Name)
+			}
+		} else {
+			raw := row[ps.sDim.col]
+			cacheable := false
+			switch raw.(type) {
+			case string, int64, float64, bool, nil:
+				cacheable = true
+			}
+			cached := false
+			if cacheable {
+				s, cached = sOfValue[raw]
+			}
+			if !cached {
+				sn := format.Label(raw, ps.sDim.unit)
+				var known bool
+				if s, known = sIndex[sn]; !known {
+					s = len(sNames)
+					sIndex[sn] = s
+					sNames = append(sNames, sn)
+				}
+				if cacheable {
+					sOfValue[raw] = s
+				}
+			}
 		}
 		v, ok := format.Number(row[metric])
 		if !ok {
 			v = math.NaN()
 		}
-		c := cell{xIndex[xk], sIndex[sn]}
-		if old, seen := vals[c]; seen && !math.IsNaN(old) { // a third dimension folds in by sum
+		points[r] = point{x, s, v}
+	}
+	// vals[s][x], NaN where no row has that cell; a third dimension folds in by sum.
+	nx := len(ps.xs)
+	flat := make([]float64, len(sNames)*nx)
+	for i := range flat {
+		flat[i] = math.NaN()
+	}
+	vals := make([][]float64, len(sNames))
+	for s := range vals {
+		vals[s] = flat[s*nx : (s+1)*nx]
+	}
+	for _, p := range points {
+		v := p.v
+		if old := vals[p.s][p.x]; !math.IsNaN(old) {
 			v += old
 		}
-		vals[c] = v
+		vals[p.s][p.x] = v
 	}
 	// Time keys in time order; categories keep the result's order (its ORDER BY).
-	order := make([]int, len(ps.xs))
+	order := make([]int, nx)
 	for i := range order {
 		order[i] = i
 	}
-	if ps.xDim.time {
+	reordered := ps.xDim.time && !sortedBy(ps.xs)
+	if reordered {
 		sort.SliceStable(order, func(a, b int) bool { return less(ps.xs[order[a]], ps.xs[order[b]]) })
+		xs := make([]any, nx)
+		for i, o := range order {
+			xs[i] = ps.xs[o]
+		}
+		ps.xs = xs
 	}
-	xs := make([]any, len(order))
-	for i, o := range order {
-		xs[i] = ps.xs[o]
-	}
-	ps.xs = xs
 	totals := make([]float64, len(sNames))
-	for c, v := range vals {
-		if !math.IsNaN(v) {
-			totals[c.s] += math.Abs(v)
+	for s, row := range vals {
+		for _, v := range row {
+			if !math.IsNaN(v) {
+				totals[s] += math.Abs(v)
+			}
 		}
 	}
 	sOrder := make([]int, len(sNames))
@@ -185,17 +228,27 @@ func pivot(sh shape, res *query.Result, metric int, maxSeries int) series {
 	}
 	for _, s := range sOrder {
 		ps.names = append(ps.names, sNames[s])
-		row := make([]float64, len(ps.xs))
-		for i, o := range order {
-			v, ok := vals[cell{o, s}]
-			if !ok {
-				v = math.NaN()
+		row := vals[s]
+		if reordered {
+			row = make([]float64, nx)
+			for i, o := range order {
+				row[i] = vals[s][o]
 			}
-			row[i] = v
 		}
 		ps.values = append(ps.values, row)
 	}
 	return ps
+}
+
+// sortedBy reports whether xs are in order already (results usually come ordered by time), so
+// the sort and its copies can be skipped.
+func sortedBy(xs []any) bool {
+	for i := 1; i < len(xs); i++ {
+		if less(xs[i], xs[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // mapKey makes a map key of a result value (time.Time values compare by instant).

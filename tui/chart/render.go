@@ -38,6 +38,55 @@ type Options struct {
 	// BarStyle, when set, styles a bar by its value (a dashboard's thresholds); ok false keeps
 	// the series colour.
 	BarStyle func(v float64) (style lipgloss.Style, ok bool)
+
+	pivots *pivotCache // the panel's: a redraw of the same result does not pivot its rows again
+}
+
+// pivotCache keeps the pivots of one result (a line chart's and a heatmap's differ).
+type pivotCache struct {
+	res     *query.Result
+	entries []pivotEntry
+}
+
+type pivotEntry struct {
+	metric, maxSeries int
+	sh                shape
+	ps                series
+}
+
+// pivot is pivot(sh, res, metric, maxSeries), remembered for res while it is the cache's.
+func (c *pivotCache) pivot(sh shape, res *query.Result, metric, maxSeries int) series {
+	if c == nil {
+		return pivot(sh, res, metric, maxSeries)
+	}
+	if c.res != res {
+		c.res, c.entries = res, nil
+	}
+	for _, e := range c.entries {
+		if e.metric == metric && e.maxSeries == maxSeries && sameShape(e.sh, sh) {
+			return e.ps
+		}
+	}
+	ps := pivot(sh, res, metric, maxSeries)
+	c.entries = append(c.entries, pivotEntry{metric, maxSeries, sh, ps})
+	return ps
+}
+
+func sameShape(a, b shape) bool {
+	if len(a.dims) != len(b.dims) || len(a.metrics) != len(b.metrics) {
+		return false
+	}
+	for i := range a.dims {
+		if a.dims[i] != b.dims[i] {
+			return false
+		}
+	}
+	for i := range a.metrics {
+		if a.metrics[i] != b.metrics[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // RenderWith draws a result as a chart of kind in exactly w x h cells, as Options say.
@@ -61,13 +110,13 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 		mc := sh.metrics[min(max(0, metric), len(sh.metrics)-1)]
 		switch kind {
 		case KindLines:
-			out = renderLines(s, pivot(sh, res, mc, maxSeries), w, h)
+			out = renderLines(s, o.pivots.pivot(sh, res, mc, maxSeries), w, h)
 		case KindColumns:
-			out = renderColumns(s, pivot(sh, res, mc, maxSeries), w, h)
+			out = renderColumns(s, o.pivots.pivot(sh, res, mc, maxSeries), w, h)
 		case KindStacked:
-			out = renderStacked(s, pivot(sh, res, mc, maxSeries), w, h)
+			out = renderStacked(s, o.pivots.pivot(sh, res, mc, maxSeries), w, h)
 		case KindHeatmap:
-			out = renderHeatmap(s, sh, res, mc, w, h)
+			out = renderHeatmap(s, sh, res, mc, o.pivots, w, h)
 		default:
 			out = renderBars(s, sh, res, mc, o.BarStyle, w, h)
 		}
@@ -232,6 +281,13 @@ func renderLines(s *styles.Styles, ps series, w, h int) string {
 	if !ps.xDim.time {
 		return renderColumns(s, ps, w, h)
 	}
+	lc, glyph := lineChart(s, ps, w, h)
+	return draw(&lc.Canvas) + "\n" + legend(s, ps.names, ps.more, glyph, w)
+}
+
+// lineChart draws time series as lines on a canvas of w x h-1 cells and says which glyph the
+// legend marks them with.
+func lineChart(s *styles.Styles, ps series, w, h int) (timeserieslinechart.Model, string) {
 	var t0, t1 time.Time
 	for _, x := range ps.xs {
 		if t, ok := toTime(x); ok {
@@ -300,7 +356,7 @@ func renderLines(s *styles.Styles, ps series, w, h int) string {
 		}
 		glyph = ""
 	}
-	return draw(&lc.Canvas) + "\n" + legend(s, ps.names, ps.more, glyph, w)
+	return lc, glyph
 }
 
 // markers tell series apart when there is no colour.
@@ -508,9 +564,9 @@ func renderStacked(s *styles.Styles, ps series, w, h int) string {
 // shades stand in for colour in a heatmap when there is no colour (NO_COLOR).
 var shades = []rune{'·', '░', '▒', '▓', '█'}
 
-func renderHeatmap(s *styles.Styles, sh shape, res *query.Result, mc, w, h int) string {
+func renderHeatmap(s *styles.Styles, sh shape, res *query.Result, mc int, pivots *pivotCache, w, h int) string {
 	gridRows := max(1, h-2) // x labels, scale
-	ps := pivot(sh, res, mc, gridRows)
+	ps := pivots.pivot(sh, res, mc, gridRows)
 	labelW := 1
 	for _, n := range ps.names {
 		labelW = max(labelW, ansi.StringWidth(n))

@@ -59,7 +59,7 @@ func Fit(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	w := ansi.StringWidth(s)
+	w := Width(s)
 	if w > width {
 		return ansi.Truncate(s, width, "…")
 	}
@@ -71,7 +71,7 @@ func FitLeft(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	w := ansi.StringWidth(s)
+	w := Width(s)
 	if w > width {
 		return ansi.Truncate(s, width, "…")
 	}
@@ -83,7 +83,7 @@ func Truncate(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= width {
+	if Width(s) <= width {
 		return s
 	}
 	return ansi.Truncate(s, width, "…")
@@ -121,7 +121,7 @@ func Box(s *styles.Styles, title, content string, w, h int, focused bool) string
 	var top string
 	if title != "" && innerW >= 4 {
 		t := " " + Truncate(title, innerW-3) + " "
-		fill := max(0, innerW-1-ansi.StringWidth(t))
+		fill := max(0, innerW-1-Width(t))
 		top = border.Render(b.TopLeft+b.Top) + titleStyle.Render(t) + border.Render(strings.Repeat(b.Top, fill)+b.TopRight)
 	} else {
 		top = border.Render(b.TopLeft + strings.Repeat(b.Top, innerW) + b.TopRight)

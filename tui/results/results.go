@@ -428,6 +428,7 @@ func (m *Model) View() string {
 	if m.res == nil || len(m.table.header) == 0 {
 		return common.Block(s.Muted.Render(" no result"), m.width, m.height)
 	}
+	cellStyle, nullStyle := common.NewPainter(s.Table.Cell), common.NewPainter(s.Table.Null)
 	var lines []string
 	// header
 	var hb strings.Builder
@@ -463,12 +464,12 @@ func (m *Model) View() string {
 			case c == "∅":
 				cell = m.align(c, w, i)
 				if !plainRow {
-					cell = s.Table.Null.Render(cell)
+					cell = nullStyle.Render(cell)
 				}
 			default:
 				cell = m.align(c, w, i)
 				if !plainRow {
-					cell = s.Table.Cell.Render(cell)
+					cell = cellStyle.Render(cell)
 				}
 			}
 			rb.WriteString(cell)
