@@ -53,6 +53,15 @@ func TestLoadsEndToEnd(t *testing.T) {
 	if !strings.Contains(scr, "1 Explore") {
 		t.Errorf("o should land in the explorer:\n%s", scr)
 	}
+	// The explorer counts what the load wrote: every row of the three files.
+	s.Keys(":")
+	s.Keys("C-u")
+	s.Text("SELECT count(*) AS loaded, count(DISTINCT order_id) AS ids FROM orders")
+	s.Keys("Enter")
+	scr = s.WaitText("AS ids FROM orders", "✓ 1 rows")
+	if !strings.Contains(scr, "30,000") && !strings.Contains(scr, "30000") {
+		t.Errorf("the explorer should count 30,000 loaded rows:\n%s", scr)
+	}
 
 	recs, err := load.History(context.Background(), filepath.Join(state, "dora", "loads", "history.ndjson"))
 	if err != nil || len(recs) != 1 || recs[0].Table != "orders" || recs[0].Indexed != 30000 || recs[0].Backend != "duckdb:"+wh {
