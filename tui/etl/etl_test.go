@@ -1,7 +1,6 @@
 package etl
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -10,45 +9,38 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/catalog"
-	"github.com/dora-dev/dora/tui/screen"
+	"github.com/dora-dev/dora/tui/screen/screentest"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
 // harness drives the screen as Bubble Tea would, on a real SQLite catalog over a local
 // warehouse: commands run in goroutines and their messages come back through Update.
 type harness struct {
-	t      *testing.T
-	m      *Model
-	dir    string
-	cfg    catalog.Config
-	msgs   chan tea.Msg
-	done   chan struct{}
-	opened []screen.Open
+	*screentest.Driver
+	t   *testing.T
+	m   *Model
+	dir string
+	cfg catalog.Config
 }
 
 func newHarness(t *testing.T, pipelines map[string]string) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &harness{t: t, dir: dir, msgs: make(chan tea.Msg, 64), done: make(chan struct{}),
+	h := &harness{t: t, dir: dir, Driver: screentest.New(t, screentest.Options{Deadline: 60 * time.Second}),
 		cfg: catalog.Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")}}
 	os.MkdirAll(filepath.Join(dir, "pipelines"), 0o755)
 	for name, yaml := range pipelines {
 		h.writePipeline(name, yaml)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); close(h.done) })
-	h.m = New(ctx, styles.Default(true, true), Options{Dir: filepath.Join(dir, "pipelines"), Catalog: h.cfg,
+	h.m = New(h.Ctx, styles.Default(true, true), Options{Dir: filepath.Join(dir, "pipelines"), Catalog: h.cfg,
 		StateDir: filepath.Join(dir, "state"), WorkDir: dir, Poll: 50 * time.Millisecond})
 	h.m.Focus()
 	h.m.SetSize(100, 30)
-	h.run(h.m.Init())
-	h.until("the pipelines to be listed", func() bool { return h.m.loaded && h.m.qualityIdle() })
+	h.Start(h.m)
+	h.Until("the pipelines to be listed", func() bool { return h.m.loaded && h.m.qualityIdle() })
 	return h
 }
 
@@ -81,71 +73,17 @@ func (h *harness) source(name, selectSQL string) {
 	}
 }
 
-func (h *harness) run(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	go func() {
-		msg := cmd()
-		select {
-		case h.msgs <- msg:
-		case <-h.done:
-		}
-	}()
-}
-
-func (h *harness) handle(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case nil:
-	case tea.BatchMsg:
-		for _, c := range msg {
-			h.run(c)
-		}
-	case screen.Open:
-		h.opened = append(h.opened, msg)
-	default:
-		_, cmd := h.m.Update(msg)
-		h.run(cmd)
-	}
-}
-
-// until pumps messages until ok, failing with the screen after a deadline.
-func (h *harness) until(what string, ok func() bool) {
-	h.t.Helper()
-	deadline := time.After(60 * time.Second)
-	for !ok() {
-		select {
-		case msg := <-h.msgs:
-			h.handle(msg)
-		case <-time.After(20 * time.Millisecond):
-		case <-deadline:
-			h.t.Fatalf("timed out waiting for %s; the screen was:\n%s", what, h.screen())
-		}
-	}
-}
-
-func (h *harness) keys(keys ...string) {
-	for _, k := range keys {
-		for _, msg := range testenv.Keys(k) {
-			_, cmd := h.m.Update(msg)
-			h.run(cmd)
-		}
-	}
-}
-
-func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
-
 // publish presses p and waits for the run to end and the versions to be read again.
 func (h *harness) publish() {
 	h.t.Helper()
-	h.keys("p")
+	h.Keys("p")
 	if h.m.Running() == nil {
-		h.t.Fatalf("p started no run:\n%s", h.screen())
+		h.t.Fatalf("p started no run:\n%s", h.Screen())
 	}
 	if got := h.m.Status(); !strings.HasPrefix(got, "running ") {
 		h.t.Errorf("Status while running = %q", got)
 	}
-	h.until("the run to end and the versions to be read", func() bool {
+	h.Until("the run to end and the versions to be read", func() bool {
 		// the newest listing asked is applied: the one the run's end asked for, or a later one
 		return h.m.Running() == nil && h.m.listed == h.m.listSeq && h.m.qualityIdle()
 	})
@@ -188,22 +126,22 @@ func TestPipelinesAreListedWithTheirVersions(t *testing.T) {
 	if len(ps[1].Versions) != 0 || ps[1].Err != nil {
 		t.Errorf("a table not published yet has no versions and no error: %+v", ps[1])
 	}
-	scr := h.screen()
+	scr := h.Screen()
 	for _, want := range []string{"pipelines · 3", "movies", "shows", "✗ file"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("screen lacks %q:\n%s", want, scr)
 		}
 	}
-	h.keys("down")
-	if !strings.Contains(h.screen(), "no version yet") {
-		t.Errorf("movies has no version yet:\n%s", h.screen())
+	h.Keys("down")
+	if !strings.Contains(h.Screen(), "no version yet") {
+		t.Errorf("movies has no version yet:\n%s", h.Screen())
 	}
 	h.publish()
-	h.keys("down", "up") // away and back: the versions were read again
+	h.Keys("down", "up") // away and back: the versions were read again
 	if h.versions() != 1 || !h.m.Selected().Versions[0].Current {
 		t.Fatalf("movies after a run: %+v", h.m.Selected().Versions)
 	}
-	scr = h.screen()
+	scr = h.Screen()
 	for _, want := range []string{"versions · film.movies", "1 versions", "quality · version", "row_count", "✓ pass row_count > 0"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("screen lacks %q:\n%s", want, scr)
@@ -214,16 +152,16 @@ func TestPipelinesAreListedWithTheirVersions(t *testing.T) {
 func TestEnterShowsThePlan(t *testing.T) {
 	h := newHarness(t, map[string]string{"movies": movies})
 	h.source("movies", moviesRows)
-	h.keys("enter")
-	if !strings.Contains(h.screen(), "planning film.movies") {
-		t.Errorf("a plan in flight should say so:\n%s", h.screen())
+	h.Keys("enter")
+	if !strings.Contains(h.Screen(), "planning film.movies") {
+		t.Errorf("a plan in flight should say so:\n%s", h.Screen())
 	}
-	h.until("the plan", func() bool { return h.m.Detail() != nil })
+	h.Until("the plan", func() bool { return h.m.Detail() != nil })
 	r := h.m.Detail()
 	if r.Err != nil || r.Run || r.Summary.Quarantined != 2 || r.Summary.RowsIn != 6 {
 		t.Fatalf("plan: %+v %v", r.Summary, r.Err)
 	}
-	scr := h.screen()
+	scr := h.Screen()
 	for _, want := range []string{"plan · film.movies", "plan of a new table (nothing written)", "read 6 rows",
 		"cleanse", "validate", "6 → 4", "quarantined 2 rows", "1 × not_null: movie_id", "1 × range: imdb_rating",
 		"✓ pass row_count > 0", "journal diff: 4 inserted  ", "p runs it"} {
@@ -235,19 +173,19 @@ func TestEnterShowsThePlan(t *testing.T) {
 		t.Errorf("a plan published something")
 	}
 	// The quarantine opens in the explorer, loaded into a DuckDB file of its own.
-	h.keys("o")
-	h.until("the quarantine to open", func() bool { return len(h.opened) == 1 || h.m.noteBad })
-	if len(h.opened) != 1 {
+	h.Keys("o")
+	h.Until("the quarantine to open", func() bool { return len(h.Opened) == 1 || h.m.noteBad })
+	if len(h.Opened) != 1 {
 		t.Fatalf("no Open: %s", h.m.note)
 	}
-	o := h.opened[0]
+	o := h.Opened[0]
 	if o.Table != "film_movies_quarantine" || !strings.HasPrefix(o.BackendURL, "duckdb:") {
 		t.Errorf("open: %+v", o)
 	}
 	if n := count(t, strings.TrimPrefix(o.BackendURL, "duckdb:"), o.Table); n != 2 {
 		t.Errorf("the quarantine table holds %d rows, want 2", n)
 	}
-	h.keys("esc")
+	h.Keys("esc")
 	if h.m.Detail() != nil {
 		t.Errorf("esc should go back to the lists")
 	}
@@ -271,8 +209,8 @@ func count(t *testing.T, path, table string) int64 {
 func TestRunPublishesAndAFailingCheckDoesNot(t *testing.T) {
 	h := newHarness(t, map[string]string{"movies": movies})
 	h.source("movies", moviesRows)
-	h.keys("enter")
-	h.until("the plan", func() bool { return h.m.Detail() != nil })
+	h.Keys("enter")
+	h.Until("the plan", func() bool { return h.m.Detail() != nil })
 	h.publish()
 	r := h.m.Detail()
 	if r == nil || !r.Run || !r.Summary.Published || h.versions() != 1 {
@@ -282,7 +220,7 @@ func TestRunPublishesAndAFailingCheckDoesNot(t *testing.T) {
 	if h.m.Selected().Current().ID != first {
 		t.Errorf("current %d, want the published %d", h.m.Selected().Current().ID, first)
 	}
-	if scr := h.screen(); !strings.Contains(scr, fmt.Sprintf("✓ film.movies: published version %d", first)) {
+	if scr := h.Screen(); !strings.Contains(scr, fmt.Sprintf("✓ film.movies: published version %d", first)) {
 		t.Errorf("the run's outcome should show:\n%s", scr)
 	}
 
@@ -303,7 +241,7 @@ func TestRunPublishesAndAFailingCheckDoesNot(t *testing.T) {
 	if h.versions() != 2 {
 		t.Errorf("a stopped run added a version: %d", h.versions())
 	}
-	scr := h.screen()
+	scr := h.Screen()
 	for _, want := range []string{"✗ film.movies: NOT published: check \"row_count >= previous(row_count)\" failed", "✗ fail row_count >= previous(row_count)", "the versions stay as they were"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("screen lacks %q:\n%s", want, scr)
@@ -320,23 +258,23 @@ func TestRollbackAsksAndMakesTheVersionCurrent(t *testing.T) {
 	h.publish()
 	h.source("shows", `SELECT * FROM range(7) t(id)`)
 	h.publish()
-	h.keys("esc")
+	h.Keys("esc")
 	vs := h.m.Selected().Versions
 	if len(vs) != 2 || !vs[1].Current || vs[0].Rows != 3 || vs[1].Rows != 7 {
 		t.Fatalf("versions: %+v", vs)
 	}
-	h.keys("tab", "down") // the older version
-	h.keys("R")
-	if !h.m.Confirming() || !strings.Contains(h.screen(), fmt.Sprintf("roll tv.shows back to version %d (3 rows", vs[0].ID)) {
-		t.Fatalf("R should ask first:\n%s", h.screen())
+	h.Keys("tab", "down") // the older version
+	h.Keys("R")
+	if !h.m.Confirming() || !strings.Contains(h.Screen(), fmt.Sprintf("roll tv.shows back to version %d (3 rows", vs[0].ID)) {
+		t.Fatalf("R should ask first:\n%s", h.Screen())
 	}
-	h.keys("n")
+	h.Keys("n")
 	if h.m.Confirming() || !h.m.Selected().Versions[1].Current {
 		t.Fatalf("n should cancel")
 	}
-	h.keys("R", "y")
+	h.Keys("R", "y")
 	seq := h.m.listSeq
-	h.until("the rollback", func() bool { return h.m.listed >= seq && h.m.Selected().Versions[0].Current })
+	h.Until("the rollback", func() bool { return h.m.listed >= seq && h.m.Selected().Versions[0].Current })
 	if note, bad := h.m.Note(); bad || !strings.Contains(note, fmt.Sprintf("version %d (3 rows) is current again", vs[0].ID)) {
 		t.Errorf("note %q", note)
 	}
@@ -345,12 +283,12 @@ func TestRollbackAsksAndMakesTheVersionCurrent(t *testing.T) {
 	}
 
 	// The current version's rows open in the explorer.
-	h.keys("e")
-	h.until("the version to open", func() bool { return len(h.opened) == 1 || h.m.noteBad })
-	if len(h.opened) != 1 {
+	h.Keys("e")
+	h.Until("the version to open", func() bool { return len(h.Opened) == 1 || h.m.noteBad })
+	if len(h.Opened) != 1 {
 		t.Fatalf("no Open: %s", h.m.note)
 	}
-	if n := count(t, strings.TrimPrefix(h.opened[0].BackendURL, "duckdb:"), h.opened[0].Table); n != 3 {
+	if n := count(t, strings.TrimPrefix(h.Opened[0].BackendURL, "duckdb:"), h.Opened[0].Table); n != 3 {
 		t.Errorf("the explored version holds %d rows, want 3", n)
 	}
 }

@@ -12,9 +12,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/jobs/local"
+	"github.com/dora-dev/dora/tui/screen/screentest"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
@@ -28,11 +28,10 @@ func TestMain(m *testing.M) {
 // harness drives the screen as Bubble Tea would: commands run in goroutines, their messages
 // come back through Update, and the test itself ticks the clock.
 type harness struct {
-	t    *testing.T
-	m    *Model
-	dir  string
-	msgs chan tea.Msg
-	done chan struct{}
+	*screentest.Driver
+	t   *testing.T
+	m   *Model
+	dir string
 }
 
 func newHarness(t *testing.T, defs map[string]string, opts ...func(*Options)) *harness {
@@ -45,76 +44,19 @@ func newHarness(t *testing.T, defs map[string]string, opts ...func(*Options)) *h
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, dir: dir, msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
-	t.Cleanup(func() { cancel(); close(h.done) })
+	h := &harness{t: t, dir: dir, Driver: screentest.New(t, screentest.Options{Deadline: 20 * time.Second,
+		Drop: func(msg tea.Msg) bool { _, ok := msg.(tickMsg); return ok }, // the test ticks
+		Tick: func() tea.Msg { return tickMsg{} }})}
 	o := Options{Dir: jobsDir, StorePath: filepath.Join(dir, "runs.db"), StateDir: filepath.Join(dir, "state"), Poll: 20 * time.Millisecond}
 	for _, f := range opts {
 		f(&o)
 	}
-	h.m = New(ctx, styles.Default(true, true), o)
+	h.m = New(h.Ctx, styles.Default(true, true), o)
 	h.m.SetSize(100, 28)
-	h.run(h.m.Init())
-	h.until("the definitions to show", func() bool { return len(h.m.Defs()) == len(defs) && h.m.driver != nil })
+	h.Start(h.m)
+	h.Until("the definitions to show", func() bool { return len(h.m.Defs()) == len(defs) && h.m.driver != nil })
 	return h
 }
-
-func (h *harness) run(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	go func() {
-		msg := cmd()
-		select {
-		case h.msgs <- msg:
-		case <-h.done:
-		}
-	}()
-}
-
-func (h *harness) handle(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case nil, tickMsg: // the test ticks
-	case tea.BatchMsg:
-		for _, c := range msg {
-			h.run(c)
-		}
-	default:
-		_, cmd := h.m.Update(msg)
-		h.run(cmd)
-	}
-}
-
-// until pumps messages and ticks until ok, failing with the screen after a deadline.
-func (h *harness) until(what string, ok func() bool) {
-	h.t.Helper()
-	deadline := time.After(20 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !ok() {
-		select {
-		case msg := <-h.msgs:
-			h.handle(msg)
-		case <-tick.C:
-			h.handle(tea.Msg(nil))
-			_, cmd := h.m.Update(tickMsg{})
-			h.run(cmd)
-		case <-deadline:
-			h.t.Fatalf("timed out waiting for %s; the screen was:\n%s", what, h.screen())
-		}
-	}
-}
-
-func (h *harness) keys(keys ...string) {
-	for _, k := range keys {
-		for _, msg := range testenv.Keys(k) {
-			_, cmd := h.m.Update(msg)
-			h.run(cmd)
-		}
-	}
-}
-
-func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
 
 func (h *harness) runState(i int) jobs.State {
 	if runs := h.m.Runs(); i < len(runs) {
@@ -138,10 +80,10 @@ command: ["/bin/sh", "-c", "echo working; echo 'error: the disk is full' >&2; ex
 
 func TestLaunchWithAnOverrideFollowsTheLogToSucceeded(t *testing.T) {
 	h := newHarness(t, map[string]string{"hello": hello, "sleeper": sleeper})
-	if scr := h.screen(); !strings.Contains(scr, "hello") || !strings.Contains(scr, "sleeper") {
+	if scr := h.Screen(); !strings.Contains(scr, "hello") || !strings.Contains(scr, "sleeper") {
 		t.Fatalf("definitions should be listed:\n%s", scr)
 	}
-	h.keys("n")
+	h.Keys("n")
 	if !h.m.InputFocused() {
 		t.Fatal("n should open the env form, which takes typing")
 	}
@@ -149,46 +91,46 @@ func TestLaunchWithAnOverrideFollowsTheLogToSucceeded(t *testing.T) {
 		t.Fatalf("the form should hold the job's env with secrets masked, has %q", v)
 	}
 	h.m.form.SetValue("WHO=tui\nAPI_TOKEN=****\nEXTRA=1\n")
-	if scr := h.screen(); !strings.Contains(scr, "~ WHO: world → tui") || !strings.Contains(scr, "+ EXTRA=1") || strings.Contains(scr, "API_TOKEN:") {
+	if scr := h.Screen(); !strings.Contains(scr, "~ WHO: world → tui") || !strings.Contains(scr, "+ EXTRA=1") || strings.Contains(scr, "API_TOKEN:") {
 		t.Fatalf("the form should show the overrides as a diff:\n%s", scr)
 	}
-	h.keys("ctrl+s")
-	h.until("the run to succeed", func() bool { return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded })
+	h.Keys("ctrl+s")
+	h.Until("the run to succeed", func() bool { return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded })
 	r := h.m.Detail()
 	if want := map[string]string{"WHO": "tui", "EXTRA": "1"}; len(r.Overrides) != 2 || r.Overrides["WHO"] != "tui" || r.Overrides["EXTRA"] != "1" {
 		t.Errorf("overrides %v, want %v (a masked secret left alone is no override)", r.Overrides, want)
 	}
-	h.until("the whole log", func() bool { return slices.Contains(h.m.Log(), "second line") })
+	h.Until("the whole log", func() bool { return slices.Contains(h.m.Log(), "second line") })
 	if log := h.m.Log(); !slices.Contains(log, "hi tui") {
 		t.Errorf("the log should have the overridden env: %q", log)
 	}
-	if scr := h.screen(); !strings.Contains(scr, "SUCCEEDED") || !strings.Contains(scr, "hi tui") {
+	if scr := h.Screen(); !strings.Contains(scr, "SUCCEEDED") || !strings.Contains(scr, "hi tui") {
 		t.Errorf("the run view should show its state and log:\n%s", scr)
 	}
-	h.keys("esc")
+	h.Keys("esc")
 	if h.m.Detail() != nil {
 		t.Fatal("esc should go back to the runs")
 	}
-	h.until("the runs list to show it succeeded", func() bool { return h.runState(0) == jobs.Succeeded })
+	h.Until("the runs list to show it succeeded", func() bool { return h.runState(0) == jobs.Succeeded })
 }
 
 func TestCancelAndRetry(t *testing.T) {
 	h := newHarness(t, map[string]string{"sleeper": sleeper})
-	h.keys("n", "ctrl+s")
-	h.until("the run to run", func() bool { return h.m.Detail() != nil && h.m.Detail().State == jobs.Running })
+	h.Keys("n", "ctrl+s")
+	h.Until("the run to run", func() bool { return h.m.Detail() != nil && h.m.Detail().State == jobs.Running })
 	if h.m.Status() != "1 running" {
 		t.Errorf("status %q, want 1 running", h.m.Status())
 	}
-	h.keys("c")
-	h.until("the run to be cancelled", func() bool { return h.m.Detail().State == jobs.Cancelled })
+	h.Keys("c")
+	h.Until("the run to be cancelled", func() bool { return h.m.Detail().State == jobs.Cancelled })
 	first := h.m.Detail().ID
-	h.keys("r")
-	h.until("a retry to run", func() bool { return h.m.Detail().ID != first && h.m.Detail().State == jobs.Running })
+	h.Keys("r")
+	h.Until("a retry to run", func() bool { return h.m.Detail().ID != first && h.m.Detail().State == jobs.Running })
 	if h.m.Detail().RetryOf != first {
 		t.Errorf("the retry should name the run it retries: %q", h.m.Detail().RetryOf)
 	}
-	h.keys("c")
-	h.until("the retry to be cancelled", func() bool { return h.m.Detail().State == jobs.Cancelled })
+	h.Keys("c")
+	h.Until("the retry to be cancelled", func() bool { return h.m.Detail().State == jobs.Cancelled })
 }
 
 func TestFiltersDurationsSparklineAndFirstError(t *testing.T) {
@@ -214,36 +156,36 @@ func TestFiltersDurationsSparklineAndFirstError(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.until("the shell's runs", func() bool { return len(h.m.Runs()) == 3 })
-	if scr := h.screen(); !strings.Contains(scr, "✓ SUCCEEDED") || !strings.Contains(scr, "✗ FAILED") {
+	h.Until("the shell's runs", func() bool { return len(h.m.Runs()) == 3 })
+	if scr := h.Screen(); !strings.Contains(scr, "✓ SUCCEEDED") || !strings.Contains(scr, "✗ FAILED") {
 		t.Errorf("runs should show their states:\n%s", scr)
 	}
 	if got := len([]rune(Sparkline(h.m.recent("hello", 10)))); got != 2 {
 		t.Errorf("hello's sparkline should have its 2 runs, has %d", got)
 	}
-	h.keys("s", "s", "s", "s", "s") // "", QUEUED, PENDING, RUNNING, SUCCEEDED, FAILED
+	h.Keys("s", "s", "s", "s", "s") // "", QUEUED, PENDING, RUNNING, SUCCEEDED, FAILED
 	if runs := h.m.Runs(); len(runs) != 1 || runs[0].Job != "failing" {
 		t.Fatalf("status FAILED should show the one failed run: %v", runs)
 	}
-	h.keys("esc")
-	h.keys("f") // the job under the cursor: failing, the first definition
+	h.Keys("esc")
+	h.Keys("f") // the job under the cursor: failing, the first definition
 	if runs := h.m.Runs(); len(runs) != 1 || runs[0].Job != "failing" {
 		t.Fatalf("f should show the runs of failing: %d", len(runs))
 	}
-	h.keys("esc", "tab")
+	h.Keys("esc", "tab")
 	if n := len(h.m.Runs()); n != 3 {
 		t.Fatalf("esc should show every run again, shows %d", n)
 	}
-	h.keys("down", "enter") // the failing run
-	h.until("its log", func() bool { return len(h.m.Log()) >= 2 })
-	h.keys("e")
+	h.Keys("down", "enter") // the failing run
+	h.Until("its log", func() bool { return len(h.m.Log()) >= 2 })
+	h.Keys("e")
 	if h.m.mark < 0 || !strings.Contains(h.m.Log()[h.m.mark], "error: the disk is full") {
 		t.Errorf("e should jump to the first error line, is on %d of %q", h.m.mark, h.m.Log())
 	}
-	if scr := h.screen(); !strings.Contains(scr, "›error: the disk is full") {
+	if scr := h.Screen(); !strings.Contains(scr, "›error: the disk is full") {
 		t.Errorf("the error line should be marked:\n%s", scr)
 	}
-	if scr := h.screen(); !strings.Contains(scr, "exit 3") {
+	if scr := h.Screen(); !strings.Contains(scr, "exit 3") {
 		t.Errorf("the run view should show the exit code:\n%s", scr)
 	}
 }

@@ -19,64 +19,64 @@ command: ["/bin/sh", "-c", "i=1; while [ $i -le 300 ]; do echo line $i; i=$((i+1
 
 func TestSearchTheLogAndPageThroughIt(t *testing.T) {
 	h := newHarness(t, map[string]string{"counter": counter})
-	h.keys("n", "ctrl+s")
-	h.until("the whole log", func() bool {
+	h.Keys("n", "ctrl+s")
+	h.Until("the whole log", func() bool {
 		return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded && slices.Contains(h.m.Log(), "line 300")
 	})
-	h.keys("/")
+	h.Keys("/")
 	if !h.m.InputFocused() {
 		t.Fatal("/ should open the search line, which takes typing (so q and digits stay in it)")
 	}
-	h.keys("n", "e", " ", "7")
-	if scr := h.screen(); !strings.Contains(scr, "/ne 7") {
+	h.Keys("n", "e", " ", "7")
+	if scr := h.Screen(); !strings.Contains(scr, "/ne 7") {
 		t.Errorf("the search line should show what is typed:\n%s", scr)
 	}
-	h.keys("enter")
+	h.Keys("enter")
 	// line 7 and 70-79, below dora's own first lines
 	if note, _ := h.m.Note(); !strings.HasPrefix(note, "match 1 of 11 · line ") || h.m.Log()[h.m.Match()] != "line 7" {
 		t.Fatalf("enter should find the first match: note %q, on %d", note, h.m.Match())
 	}
-	scr := h.screen()
+	scr := h.Screen()
 	if !strings.Contains(scr, "›line 7\n") && !strings.Contains(scr, "›line 7 ") {
 		t.Errorf("the match's line should be marked:\n%s", scr)
 	}
-	h.keys("n")
+	h.Keys("n")
 	if got := h.m.Log()[h.m.Match()]; got != "line 70" {
 		t.Errorf("n should go to the next match, is on %q", got)
 	}
-	h.keys("N", "N")
+	h.Keys("N", "N")
 	if got := h.m.Log()[h.m.Match()]; got != "line 79" {
 		t.Errorf("N twice from the second match should wrap to the last, is on %q", got)
 	}
-	if scr := h.screen(); !strings.Contains(scr, "›line 79") {
+	if scr := h.Screen(); !strings.Contains(scr, "›line 79") {
 		t.Errorf("the last match should be shown:\n%s", scr)
 	}
 
 	// Capitals make the search mind case: nothing in the log says LINE.
-	h.keys("/", "L", "I", "N", "E", "enter")
+	h.Keys("/", "L", "I", "N", "E", "enter")
 	if note, bad := h.m.Note(); !bad || !strings.Contains(note, `no line has "LINE"`) {
 		t.Errorf("a search that finds nothing should say so: %q", note)
 	}
-	h.keys("esc") // the first esc puts the search away, the second goes back
+	h.Keys("esc") // the first esc puts the search away, the second goes back
 	if h.m.Detail() == nil {
 		t.Fatal("esc with a search should stay on the run")
 	}
 
-	first := func() string { return strings.TrimSpace(strings.Split(h.screen(), "│")[1]) } // the log's first row
+	first := func() string { return strings.TrimSpace(strings.Split(h.Screen(), "│")[1]) } // the log's first row
 	shows := func(i int) bool { return strings.HasPrefix(h.m.Log()[i], strings.TrimSuffix(first(), "…")) }
-	h.keys("home")
+	h.Keys("home")
 	if !shows(0) {
 		t.Errorf("home should show the log's top, first row %q", first())
 	}
-	h.keys("pgdown")
+	h.Keys("pgdown")
 	if !shows(h.m.logH()) {
 		t.Errorf("pgdn should move a page, first row %q, want %q", first(), h.m.Log()[h.m.logH()])
 	}
-	h.keys("end")
-	if scr := h.screen(); !strings.Contains(scr, "dora: run SUCCEEDED") || strings.Contains(scr, "line 1\n") {
+	h.Keys("end")
+	if scr := h.Screen(); !strings.Contains(scr, "dora: run SUCCEEDED") || strings.Contains(scr, "line 1\n") {
 		t.Errorf("end should show the log's end:\n%s", scr)
 	}
-	h.keys("pgup")
+	h.Keys("pgup")
 	if h.m.following || h.m.scroll != max(0, len(h.m.Log())-2*h.m.logH()) {
 		t.Errorf("pgup should move a page up from the end: scroll %d of %d lines", h.m.scroll, len(h.m.Log()))
 	}
@@ -84,8 +84,8 @@ func TestSearchTheLogAndPageThroughIt(t *testing.T) {
 
 func TestAVeryLongLogKeepsItsLastLines(t *testing.T) {
 	h := newHarness(t, map[string]string{"counter": counter}, func(o *Options) { o.MaxLogLines = 100 })
-	h.keys("n", "ctrl+s")
-	h.until("the whole log", func() bool {
+	h.Keys("n", "ctrl+s")
+	h.Until("the whole log", func() bool {
 		return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded && slices.Contains(h.m.Log(), "line 300")
 	})
 	log := h.m.Log()
@@ -96,7 +96,7 @@ func TestAVeryLongLogKeepsItsLastLines(t *testing.T) {
 		t.Error("the first lines should have been let go")
 	}
 	want := fmt.Sprintf("%d earlier lines in dora jobs logs %s", h.m.Dropped(), h.m.Detail().ID)
-	if scr := h.screen(); h.m.Dropped() == 0 || !strings.Contains(scr, want) {
+	if scr := h.Screen(); h.m.Dropped() == 0 || !strings.Contains(scr, want) {
 		t.Errorf("the run view should say where the earlier lines are (%q):\n%s", want, scr)
 	}
 }

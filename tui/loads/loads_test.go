@@ -10,17 +10,16 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
-	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 	"github.com/dora-dev/dora/tui/format"
 	"github.com/dora-dev/dora/tui/screen"
+	"github.com/dora-dev/dora/tui/screen/screentest"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
@@ -29,79 +28,27 @@ func TestMain(m *testing.M) { s3test.Main(m) }
 // harness drives the screen as Bubble Tea would: commands run in goroutines and their messages
 // come back through Update. Ticks are dropped: the test reads the history when it wants.
 type harness struct {
+	*screentest.Driver
 	t        *testing.T
 	m        *Model
-	msgs     chan tea.Msg
-	done     chan struct{}
-	opened   []screen.Open
 	statuses []string // the header's status at each progress message of a load in flight
 }
 
 func newHarness(t *testing.T, b backends.Backend, start, history string) *harness {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
-	t.Cleanup(func() { cancel(); close(h.done) })
-	h.m = New(ctx, b, styles.Default(true, true), Options{Start: start, History: history, DeadLetterDir: t.TempDir(), Poll: time.Hour})
+	h := &harness{t: t}
+	h.Driver = screentest.New(t, screentest.Options{Deadline: 30 * time.Second,
+		Drop: func(msg tea.Msg) bool { _, ok := msg.(tickMsg); return ok },
+		After: func(msg tea.Msg) {
+			if _, ok := msg.(progressMsg); ok && h.m.Running() {
+				h.statuses = append(h.statuses, h.m.Status())
+			}
+		}})
+	h.m = New(h.Ctx, b, styles.Default(true, true), Options{Start: start, History: history, DeadLetterDir: t.TempDir(), Poll: time.Hour})
 	h.m.SetSize(100, 30)
-	h.run(h.m.Init())
+	h.Start(h.m)
 	return h
 }
-
-func (h *harness) run(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	go func() {
-		msg := cmd()
-		select {
-		case h.msgs <- msg:
-		case <-h.done:
-		}
-	}()
-}
-
-func (h *harness) send(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case nil, tickMsg:
-	case tea.BatchMsg:
-		for _, c := range msg {
-			h.run(c)
-		}
-	case screen.Open:
-		h.opened = append(h.opened, msg)
-	default:
-		_, cmd := h.m.Update(msg)
-		if _, ok := msg.(progressMsg); ok && h.m.Running() {
-			h.statuses = append(h.statuses, h.m.Status())
-		}
-		h.run(cmd)
-	}
-}
-
-func (h *harness) until(what string, ok func() bool) {
-	h.t.Helper()
-	deadline := time.After(30 * time.Second)
-	for !ok() {
-		select {
-		case msg := <-h.msgs:
-			h.send(msg)
-		case <-deadline:
-			h.t.Fatalf("timed out waiting for %s; the screen was:\n%s", what, h.screen())
-		}
-	}
-}
-
-func (h *harness) keys(keys ...string) {
-	for _, k := range keys {
-		for _, msg := range testenv.Keys(k) {
-			_, cmd := h.m.Update(msg)
-			h.run(cmd)
-		}
-	}
-}
-
-func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
 
 // selectEntry moves the cursor onto the entry named name.
 func (h *harness) selectEntry(name string) {
@@ -109,12 +56,12 @@ func (h *harness) selectEntry(name string) {
 	for i, e := range h.m.Entries() {
 		if e.Name == name {
 			for h.m.at < i {
-				h.keys("down")
+				h.Keys("down")
 			}
 			return
 		}
 	}
-	h.t.Fatalf("no entry %s in %s:\n%s", name, h.m.Location(), h.screen())
+	h.t.Fatalf("no entry %s in %s:\n%s", name, h.m.Location(), h.Screen())
 }
 
 // ordersCSV is rows order_id,region,amount from..from+n-1.
@@ -188,39 +135,39 @@ func TestBrowseLoadReconcileAndHistory(t *testing.T) {
 	history := filepath.Join(dir, "history.ndjson")
 	h := newHarness(t, b, "s3://", history)
 
-	h.until("the buckets", func() bool { return len(h.m.Entries()) > 0 })
+	h.Until("the buckets", func() bool { return len(h.m.Entries()) > 0 })
 	h.selectEntry(bucket + "/")
-	h.keys("enter")
-	h.until("the bucket's folders", func() bool { return h.m.Location() == "s3://"+bucket+"/" })
+	h.Keys("enter")
+	h.Until("the bucket's folders", func() bool { return h.m.Location() == "s3://"+bucket+"/" })
 	if e := h.m.Entries(); len(e) != 1 || e[0].Name != "sales/" || e[0].Objects != 4 {
 		t.Fatalf("the bucket lists %+v", e)
 	}
-	h.keys("enter")
-	h.until("sales/", func() bool { return h.m.Location() == "s3://"+bucket+"/sales/" })
+	h.Keys("enter")
+	h.Until("sales/", func() bool { return h.m.Location() == "s3://"+bucket+"/sales/" })
 	e := h.m.Entries()
 	if len(e) != 2 || e[0].Name != "orders/" || !e[0].Dir || e[0].Objects != 3 || e[0].Size != size || e[1].Name != "notes.csv" || e[1].Dir {
 		t.Fatalf("sales/ lists %+v", e)
 	}
-	if scr := h.screen(); !strings.Contains(scr, "orders/") || !strings.Contains(scr, "3 files  "+Bytes(size)) {
+	if scr := h.Screen(); !strings.Contains(scr, "orders/") || !strings.Contains(scr, "3 files  "+Bytes(size)) {
 		t.Fatalf("the listing should show counts and sizes:\n%s", scr)
 	}
 
 	// The form, defaulted from the prefix, and the preview of the inferred mapping.
-	h.keys("n")
+	h.Keys("n")
 	if !h.m.InputFocused() || h.m.value(fieldSource) != "s3://"+bucket+"/sales/orders/" || h.m.value(fieldTable) != "orders" {
 		t.Fatalf("the form: source %q table %q", h.m.value(fieldSource), h.m.value(fieldTable))
 	}
-	h.until("the preview", func() bool { p, err := h.m.Plan(); return p != nil || err != nil })
+	h.Until("the preview", func() bool { p, err := h.m.Plan(); return p != nil || err != nil })
 	p, err := h.m.Plan()
 	if err != nil || len(p.Objects) != 3 || len(p.Schema.Fields) != 3 {
 		t.Fatalf("preview %+v, %v", p, err)
 	}
-	if scr := h.screen(); !strings.Contains(scr, "3 files") || !strings.Contains(scr, "order_id int") || !strings.Contains(scr, "region") {
+	if scr := h.Screen(); !strings.Contains(scr, "3 files") || !strings.Contains(scr, "order_id int") || !strings.Contains(scr, "region") {
 		t.Fatalf("the preview should show the mapping:\n%s", scr)
 	}
-	h.keys("tab", "order_id", "tab", "backspace", "1") // id columns, then one worker
-	h.keys("enter")
-	h.until("the load to finish", func() bool { return h.m.Current() != nil && h.m.Current().Done })
+	h.Keys("tab", "order_id", "tab", "backspace", "1") // id columns, then one worker
+	h.Keys("enter")
+	h.Until("the load to finish", func() bool { return h.m.Current() != nil && h.m.Current().Done })
 	r := h.m.Current()
 	if r.Err != nil || r.Summary.RowsRead != 30000 || r.Summary.Indexed != 30000 || !r.Summary.Published {
 		t.Fatalf("the load: %+v %v", r.Summary, r.Err)
@@ -231,7 +178,7 @@ func TestBrowseLoadReconcileAndHistory(t *testing.T) {
 	if h.m.Status() != "" {
 		t.Errorf("status after the load: %q", h.m.Status())
 	}
-	scr := h.screen()
+	scr := h.Screen()
 	want := fmt.Sprintf("rows read %s = indexed %s + dead-lettered 0  ✓ reconciles", format.Int(30000), format.Int(30000))
 	if !strings.Contains(scr, want) || !strings.Contains(scr, "published as orders") {
 		t.Fatalf("the reconciliation should show %q:\n%s", want, scr)
@@ -241,10 +188,10 @@ func TestBrowseLoadReconcileAndHistory(t *testing.T) {
 	}
 
 	// o opens the table in the explorer, on the backend open now.
-	h.keys("o")
-	h.until("the open request", func() bool { return len(h.opened) == 1 })
-	if h.opened[0] != (screen.Open{Table: "orders"}) {
-		t.Errorf("opened %+v", h.opened[0])
+	h.Keys("o")
+	h.Until("the open request", func() bool { return len(h.Opened) == 1 })
+	if h.Opened[0] != (screen.Open{Table: "orders"}) {
+		t.Errorf("opened %+v", h.Opened[0])
 	}
 
 	// A load run as dora load runs it shows in the history beside the screen's.
@@ -252,21 +199,21 @@ func TestBrowseLoadReconcileAndHistory(t *testing.T) {
 		History: history, DeadLetter: filepath.Join(dir, "notes.dead.ndjson"), Checkpoint: filepath.Join(dir, "cp.json")}); err != nil {
 		t.Fatal(err)
 	}
-	h.keys("esc")
+	h.Keys("esc")
 	_, cmd := h.m.Update(tickMsg{}) // the poll
-	h.run(cmd)
-	h.until("both loads in the history", func() bool { return len(h.m.History()) == 2 })
+	h.Run(cmd)
+	h.Until("both loads in the history", func() bool { return len(h.m.History()) == 2 })
 	recs := h.m.History()
 	if recs[0].Table != "notes" || recs[1].Table != "orders" || recs[1].Status != load.StatusSucceeded || recs[1].Indexed != 30000 {
 		t.Fatalf("history %+v", recs)
 	}
-	if scr := h.screen(); !strings.Contains(scr, "✓ notes ← s3://"+bucket+"/sales/notes.csv") || !strings.Contains(scr, "✓ orders ←") {
+	if scr := h.Screen(); !strings.Contains(scr, "✓ notes ← s3://"+bucket+"/sales/notes.csv") || !strings.Contains(scr, "✓ orders ←") {
 		t.Fatalf("the history should list both loads:\n%s", scr)
 	}
-	h.keys("tab", "down", "enter")
-	h.until("the history's open request", func() bool { return len(h.opened) == 2 })
-	if h.opened[1] != (screen.Open{Table: "orders"}) {
-		t.Errorf("opened %+v", h.opened[1])
+	h.Keys("tab", "down", "enter")
+	h.Until("the history's open request", func() bool { return len(h.Opened) == 2 })
+	if h.Opened[1] != (screen.Open{Table: "orders"}) {
+		t.Errorf("opened %+v", h.Opened[1])
 	}
 }
 
@@ -278,14 +225,14 @@ func TestMissingBucketSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, b, "s3://no-such-bucket-dora/", filepath.Join(t.TempDir(), "h.ndjson"))
-	h.until("the error", func() bool { return h.m.Err() != nil })
-	if scr := h.screen(); !strings.Contains(scr, "does not exist") {
+	h.Until("the error", func() bool { return h.m.Err() != nil })
+	if scr := h.Screen(); !strings.Contains(scr, "does not exist") {
 		t.Fatalf("the error should be worded:\n%s", scr)
 	}
-	h.keys("/")
+	h.Keys("/")
 	for range len("no-such-bucket-dora/") {
-		h.keys("backspace")
+		h.Keys("backspace")
 	}
-	h.keys("enter")
-	h.until("the buckets", func() bool { return h.m.Location() == "s3://" && h.m.Err() == nil })
+	h.Keys("enter")
+	h.Until("the buckets", func() bool { return h.m.Location() == "s3://" && h.m.Err() == nil })
 }
