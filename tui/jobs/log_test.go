@@ -20,8 +20,10 @@ command: ["/bin/sh", "-c", "i=1; while [ $i -le 300 ]; do echo line $i; i=$((i+1
 func TestSearchTheLogAndPageThroughIt(t *testing.T) {
 	h := newHarness(t, map[string]string{"counter": counter})
 	h.Keys("n", "ctrl+s")
-	h.Until("the whole log", func() bool {
-		return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded && slices.Contains(h.m.Log(), "line 300")
+	h.Until("the whole log, dora's last line included", func() bool {
+		log := h.m.Log()
+		return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded && slices.Contains(log, "line 300") &&
+			slices.ContainsFunc(log, func(l string) bool { return strings.HasPrefix(l, "dora: run SUCCEEDED") })
 	})
 	h.Keys("/")
 	if !h.m.InputFocused() {
