@@ -359,8 +359,18 @@ func (r *run) commit(ctx context.Context, result string, base int64, attempt int
 	if r.p.Journal != nil {
 		order = " ORDER BY " + qis(r.p.Journal.Key) + ", valid_from"
 	}
+	// Timestamps without zone are UTC instants to dora (the session's zone is UTC): written as
+	// timestamptz, the file can become the table's data file as it is.
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = qi(c.Name)
+		switch c.Type {
+		case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS":
+			sel[i] = fmt.Sprintf("%[1]s::TIMESTAMPTZ AS %[1]s", qi(c.Name))
+		}
+	}
 	file := filepath.Join(r.work, fmt.Sprintf("out-%d.parquet", attempt))
-	if err := r.d.exec(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s%s) TO %s (FORMAT parquet, COMPRESSION zstd)", qis(names(cols)), qi(result), order, lit(file))); err != nil {
+	if err := r.d.exec(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s%s) TO %s (FORMAT parquet, COMPRESSION zstd)", strings.Join(sel, ", "), qi(result), order, lit(file))); err != nil {
 		return catalog.Snapshot{}, fmt.Errorf("writing the new version: %w", err)
 	}
 	if r.opts.BeforeCommit != nil {
@@ -377,7 +387,7 @@ func (r *run) commit(ctx context.Context, result string, base int64, attempt int
 		j, _ := json.Marshal(r.s.Journal)
 		props[PropJournal] = string(j)
 	}
-	return r.cat.Overwrite(ctx, r.p.Table, []string{file}, catalog.WriteOptions{Base: base, PartitionBy: r.p.Write.PartitionBy, Properties: props})
+	return r.cat.Overwrite(ctx, r.p.Table, []string{file}, catalog.WriteOptions{Base: base, PartitionBy: r.p.Write.PartitionBy, Properties: props, Adopt: true})
 }
 
 // writeQuality appends this run's metrics to the namespace's quality table.
