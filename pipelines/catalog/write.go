@@ -26,6 +26,12 @@ type WriteOptions struct {
 	PartitionBy []string
 	// Properties go into the snapshot summary (dora.run-id, dora.pipeline, dora.checks, ...).
 	Properties map[string]string
+	// Adopt lets an Overwrite of an unpartitioned table take the files as they are: moved (or,
+	// for an S3 warehouse, uploaded) into the table's data folder and committed as its data
+	// files, instead of read back and written again. The caller gives the files up: they may be
+	// gone after the call. Files whose columns do not match the table's types exactly are
+	// written the usual way.
+	Adopt bool
 }
 
 // appendRetries bounds how often Append reloads and tries again after losing a race.
@@ -148,20 +154,29 @@ func (c *Catalog) write(ctx context.Context, name string, files []string, w Writ
 	if err != nil {
 		return Snapshot{}, err
 	}
-	target, err := table.SchemaToArrowSchema(staged.Schema(), nil, true, false)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("%s: %w", name, err)
-	}
-	rows := newFileRecords(ctx, files, target)
-	defer rows.Release()
 	props := iceberg.Properties(w.Properties)
-	if appending {
-		err = txn.Append(ctx, rows, props)
+	if !appending && w.Adopt && len(files) > 0 && tbl.Spec().IsUnpartitioned() && adoptable(files, staged.Schema()) {
+		if err := adopt(ctx, txn, staged.Table, files, props); err != nil {
+			// The files are back where they were and this transaction is dropped: write the
+			// rows the usual way.
+			w.Adopt = false
+			return c.write(ctx, name, files, w, appending)
+		}
 	} else {
-		err = txn.Overwrite(ctx, rows, props)
-	}
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("writing %s: %w", name, err)
+		target, err := table.SchemaToArrowSchema(staged.Schema(), nil, true, false)
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("%s: %w", name, err)
+		}
+		rows := newFileRecords(ctx, files, target)
+		defer rows.Release()
+		if appending {
+			err = txn.Append(ctx, rows, props)
+		} else {
+			err = txn.Overwrite(ctx, rows, props)
+		}
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("writing %s: %w", name, err)
+		}
 	}
 	staged, err = txn.StagedTable()
 	if err != nil {

@@ -162,24 +162,46 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 		return nil, fmt.Errorf("journal: --as-of %s is not after the current versions of %d changed keys (the latest began %s); a journal only moves forward", r.opts.AsOf.UTC().Format(time.RFC3339), early.n, early.from)
 	}
 	newCols := "i.*, " + hash("i.") + " AS row_hash"
-	deletedNew, deletedMarker := "", ""
+	deletedNew := ""
 	if newRecord {
 		deletedNew = ", false AS is_deleted"
-		deletedMarker = fmt.Sprintf(`UNION ALL BY NAME
-		SELECT c.* REPLACE (%[1]s AS valid_from, NULL::TIMESTAMPTZ AS valid_to, true AS is_current, true AS is_deleted)
-		FROM (SELECT * FROM prev WHERE is_current) c JOIN actions a USING (%[2]s) WHERE a.action = 'closed'`, asOf, key)
 	}
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE result AS
-		SELECT * FROM prev WHERE NOT is_current
+	// journal is the journal after this run, built from a previous journal, a batch and their
+	// actions: over all keys it is "result", over the keys this run touches the rows the
+	// invariants are checked on.
+	journal := func(prev, batch, actions string) string {
+		cur := "(SELECT * FROM " + prev + " WHERE is_current)"
+		q := fmt.Sprintf(`SELECT * FROM %[6]s WHERE NOT is_current
 		UNION ALL BY NAME
-		SELECT c.* FROM (SELECT * FROM prev WHERE is_current) c JOIN actions a USING (%[1]s) WHERE a.action IN ('unchanged', 'kept')
+		SELECT c.* FROM %[7]s c JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('unchanged', 'kept')
 		UNION ALL BY NAME
 		SELECT c.* REPLACE (%[2]s AS valid_to, false AS is_current)
-		FROM (SELECT * FROM prev WHERE is_current) c JOIN actions a USING (%[1]s) WHERE a.action IN ('changed', 'closed', 'reopened')
+		FROM %[7]s c JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('changed', 'closed', 'reopened')
 		UNION ALL BY NAME
 		SELECT %[3]s, %[2]s AS valid_from, NULL::TIMESTAMPTZ AS valid_to, true AS is_current%[4]s
-		FROM batch i JOIN actions a USING (%[1]s) WHERE a.action IN ('inserted', 'changed', 'reopened')
-		%[5]s`, key, asOf, newCols, deletedNew, deletedMarker))
+		FROM %[5]s i JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('inserted', 'changed', 'reopened')`,
+			key, asOf, newCols, deletedNew, batch, prev, cur, actions)
+		if newRecord {
+			q += fmt.Sprintf(`
+		UNION ALL BY NAME
+		SELECT c.* REPLACE (%[1]s AS valid_from, NULL::TIMESTAMPTZ AS valid_to, true AS is_current, true AS is_deleted)
+		FROM %[3]s c JOIN %[4]s a USING (%[2]s) WHERE a.action = 'closed'`, asOf, key, cur, actions)
+		}
+		return q
+	}
+	// result is a view, computed once, by the COPY that writes the new version.
+	if err := r.d.exec(ctx, "CREATE OR REPLACE TEMP VIEW result AS "+journal("prev", "batch", "actions")); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	// The keys this run inserts, changes, closes or reopens: every other key's rows are the
+	// previous version's, which were checked when it was published.
+	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE touched AS
+		SELECT %s FROM actions WHERE action IN ('inserted', 'changed', 'closed', 'reopened')`, key))
+	if err != nil {
+		return nil, err
+	}
+	only := func(t string) string { return fmt.Sprintf("(SELECT * FROM %s SEMI JOIN touched USING (%s))", t, key) }
+	err = r.d.exec(ctx, "CREATE OR REPLACE TEMP TABLE touched_result AS "+journal(only("prev"), only("batch"), only("actions")))
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -210,7 +232,20 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 			diff.Kept = n
 		}
 	}
-	return diff, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Every previous row stays (closed or not), each new version adds one, and so does each
+	// deletion marker; the COPY that writes result checks the sum.
+	prevRows, err := r.d.count(ctx, "SELECT count(*) FROM prev")
+	if err != nil {
+		return nil, err
+	}
+	r.journalRows = prevRows + diff.Inserted + diff.Changed + diff.Reopened
+	if newRecord {
+		r.journalRows += diff.Closed
+	}
+	return diff, nil
 }
 
 func seenMatch(key []string) string {
@@ -227,14 +262,15 @@ func colType(cols []column, name string) string {
 }
 
 // checkJournal refuses a journal that breaks what a journal promises: one current row per key,
-// unique (key, valid_from), and ranges that neither overlap nor run backwards.
+// unique (key, valid_from), and ranges that neither overlap nor run backwards. It looks at the
+// keys the run touched (touched_result), the only ones whose rows it changes.
 func (r *run) checkJournal(ctx context.Context) error {
 	key := qis(r.p.Journal.Key)
 	checks := []struct{ what, sql string }{
-		{"more than one current row for a key", fmt.Sprintf("SELECT count(*) FROM (SELECT %s FROM result WHERE is_current GROUP BY ALL HAVING count(*) > 1)", key)},
-		{"two versions of a key starting at the same time", fmt.Sprintf("SELECT count(*) FROM (SELECT %s, valid_from FROM result GROUP BY ALL HAVING count(*) > 1)", key)},
+		{"more than one current row for a key", fmt.Sprintf("SELECT count(*) FROM (SELECT %s FROM touched_result WHERE is_current GROUP BY ALL HAVING count(*) > 1)", key)},
+		{"two versions of a key starting at the same time", fmt.Sprintf("SELECT count(*) FROM (SELECT %s, valid_from FROM touched_result GROUP BY ALL HAVING count(*) > 1)", key)},
 		{"overlapping or backward validity ranges", fmt.Sprintf(`SELECT count(*) FROM (
-			SELECT valid_from, valid_to, is_current, lead(valid_from) OVER (PARTITION BY %s ORDER BY valid_from) AS next FROM result)
+			SELECT valid_from, valid_to, is_current, lead(valid_from) OVER (PARTITION BY %s ORDER BY valid_from) AS next FROM touched_result)
 			WHERE (valid_to IS NULL) <> is_current OR valid_to < valid_from OR next IS NOT NULL AND (valid_to IS NULL OR valid_to > next)`, key)},
 	}
 	for _, c := range checks {

@@ -97,6 +97,8 @@ type run struct {
 	s    *Summary
 	// hasPrev is whether readBase found journal rows (the table "prev").
 	hasPrev bool
+	// journalRows is how many rows the journal has after this run (the view "result").
+	journalRows int64
 }
 
 // Plan does everything a run does but the commit: it reads, cleanses, validates, measures,
@@ -198,7 +200,9 @@ func (r *run) execute(ctx context.Context, commit bool) error {
 			r.s.Journal = diff
 			result = "result"
 		}
-		if r.s.TableRows, err = r.d.count(ctx, "SELECT count(*) FROM "+result); err != nil {
+		if r.s.Journal != nil {
+			r.s.TableRows = r.journalRows
+		} else if r.s.TableRows, err = r.d.count(ctx, "SELECT count(*) FROM "+result); err != nil {
 			return err
 		}
 		r.setModule(ModuleCount{Module: "journal", In: r.s.RowsOut, Out: r.s.TableRows})
@@ -359,9 +363,23 @@ func (r *run) commit(ctx context.Context, result string, base int64, attempt int
 	if r.p.Journal != nil {
 		order = " ORDER BY " + qis(r.p.Journal.Key) + ", valid_from"
 	}
+	// Timestamps without zone are UTC instants to dora (the session's zone is UTC): written as
+	// timestamptz, the file can become the table's data file as it is.
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = qi(c.Name)
+		switch c.Type {
+		case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS":
+			sel[i] = fmt.Sprintf("%[1]s::TIMESTAMPTZ AS %[1]s", qi(c.Name))
+		}
+	}
 	file := filepath.Join(r.work, fmt.Sprintf("out-%d.parquet", attempt))
-	if err := r.d.exec(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s%s) TO %s (FORMAT parquet, COMPRESSION zstd)", qis(names(cols)), qi(result), order, lit(file))); err != nil {
+	res, err := r.d.conn.ExecContext(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s%s) TO %s (FORMAT parquet, COMPRESSION zstd)", strings.Join(sel, ", "), qi(result), order, lit(file)))
+	if err != nil {
 		return catalog.Snapshot{}, fmt.Errorf("writing the new version: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n != r.s.TableRows {
+		return catalog.Snapshot{}, fmt.Errorf("writing the new version: %d rows written, but the journal counts %d; nothing was published", n, r.s.TableRows)
 	}
 	if r.opts.BeforeCommit != nil {
 		r.opts.BeforeCommit([]string{file})
@@ -377,7 +395,7 @@ func (r *run) commit(ctx context.Context, result string, base int64, attempt int
 		j, _ := json.Marshal(r.s.Journal)
 		props[PropJournal] = string(j)
 	}
-	return r.cat.Overwrite(ctx, r.p.Table, []string{file}, catalog.WriteOptions{Base: base, PartitionBy: r.p.Write.PartitionBy, Properties: props})
+	return r.cat.Overwrite(ctx, r.p.Table, []string{file}, catalog.WriteOptions{Base: base, PartitionBy: r.p.Write.PartitionBy, Properties: props, Adopt: true})
 }
 
 // writeQuality appends this run's metrics to the namespace's quality table.

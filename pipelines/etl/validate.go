@@ -48,6 +48,9 @@ func (r *run) validate(ctx context.Context) error {
 		rules = append(rules, implicitRule(rules, "not_null", j)...)
 		rules = append(rules, implicitRule(rules, "unique", j)...)
 	}
+	if clean, err := r.keyOnlyClean(ctx, rules, cols); err != nil || clean {
+		return err
+	}
 	var reasons, windows []string
 	for _, rule := range rules {
 		for _, c := range append(append([]string(nil), rule.Columns...), rule.Column) {
@@ -104,6 +107,31 @@ func (r *run) validate(ctx context.Context) error {
 	}
 	return r.quarantineWhere(ctx, fmt.Sprintf(`SELECT b.*, array_to_string(j.reasons, '; ') AS _dora_reason
 		FROM batch b JOIN judged j USING (%s, %s) WHERE len(j.reasons) > 0`, qi(srcCol), qi(rowCol)))
+}
+
+// keyOnlyClean checks, in one aggregation over batch, the rules when they are only a journal's
+// key being not null and unique (the implicit ones): true when no row breaks them, so there is
+// nothing to quarantine. Other rules, or rows that break these, take the full pass that words
+// every row's reasons.
+func (r *run) keyOnlyClean(ctx context.Context, rules []Rule, cols []column) (bool, error) {
+	j := r.p.Journal
+	if j == nil {
+		return false, nil
+	}
+	for _, rule := range rules {
+		if rule.Kind != "not_null" && rule.Kind != "unique" || !slices.Equal(rule.Columns, j.Key) {
+			return false, nil
+		}
+	}
+	nulls := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		if _, ok := find(cols, k); !ok {
+			return false, nil // the full pass says so, at the rule's place
+		}
+		nulls[i] = qi(k) + " IS NULL"
+	}
+	n, err := r.d.count(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT count(*) AS n FROM batch GROUP BY %s HAVING n > 1 OR %s)", qis(j.Key), strings.Join(nulls, " OR ")))
+	return n == 0, err
 }
 
 // bound is a range bound as SQL: a number as it is, anything else (a date) as a literal of the
