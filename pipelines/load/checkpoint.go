@@ -106,4 +106,9 @@ func (c *checkpoint) save() error {
 func (c *checkpoint) remove() { os.Remove(c.path) }
 
 // NewVersion names the version a load started at t writes, when it is not given one.
-func NewVersion(t time.Time) string { return t.UTC().Format("20060102t150405") }
+func NewVersion(t time.Time) string {
+	t = t.UTC()
+	// Milliseconds too: two loads of one table in the same second (an ETL run's load_to right
+	// after another) must not pick the same index name.
+	return t.Format("20060102t150405") + fmt.Sprintf("%03d", t.Nanosecond()/int(time.Millisecond))
+}
