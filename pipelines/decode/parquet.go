@@ -347,7 +347,9 @@ func parquetValueColumn(t parquet.Type) parquetColumn {
 		switch l := lt.Value.(type) {
 		case *format.StringType, *format.EnumType, *format.JsonType:
 			col.typ = query.TypeString
-			return col.valued(func(v parquet.Value) backends.Value { return backends.Value{Kind: backends.KindString, Str: pageString(v)} })
+			return col.valued(func(v parquet.Value) backends.Value {
+				return backends.Value{Kind: backends.KindString, Str: pageString(v)}
+			})
 		case *format.UUIDType:
 			col.typ, col.conv = query.TypeString, convUUID
 			return col
@@ -401,7 +403,9 @@ func parquetValueColumn(t parquet.Type) parquetColumn {
 		}
 	case parquet.Double:
 		col.typ = query.TypeFloat
-		col = col.valued(func(v parquet.Value) backends.Value { return backends.Value{Kind: backends.KindFloat, Float: v.Double()} })
+		col = col.valued(func(v parquet.Value) backends.Value {
+			return backends.Value{Kind: backends.KindFloat, Float: v.Double()}
+		})
 	case parquet.ByteArray:
 		// Many writers leave the STRING annotation off text columns.
 		col.typ, col.conv = query.TypeString, convBytes
@@ -434,7 +438,9 @@ func (col parquetColumn) valued(value func(parquet.Value) backends.Value) parque
 
 func intValue(kind parquet.Kind) func(parquet.Value) backends.Value {
 	if kind == parquet.Int32 {
-		return func(v parquet.Value) backends.Value { return backends.Value{Kind: backends.KindInt, Int: int64(v.Int32())} }
+		return func(v parquet.Value) backends.Value {
+			return backends.Value{Kind: backends.KindInt, Int: int64(v.Int32())}
+		}
 	}
 	return func(v parquet.Value) backends.Value { return backends.Value{Kind: backends.KindInt, Int: v.Int64()} }
 }
@@ -469,7 +475,9 @@ func timestampValue(unit *format.TimeUnit) func(parquet.Value) backends.Value {
 	default:
 		of = time.UnixMicro
 	}
-	return func(v parquet.Value) backends.Value { return backends.Value{Kind: backends.KindTime, Time: of(v.Int64()).UTC()} }
+	return func(v parquet.Value) backends.Value {
+		return backends.Value{Kind: backends.KindTime, Time: of(v.Int64()).UTC()}
+	}
 }
 
 func timeOfDayConv(unit *format.TimeUnit) func(parquet.Value) (any, error) {

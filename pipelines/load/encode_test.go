@@ -204,6 +204,7 @@ const pinnedParquetByPosition = `{"index":{"_id":"POS1"}}
 {"index":{"_id":"POS3"}}
 {"id":300,"small":2147483647,"name":"line\nbreak</script>","price":-1e-06,"ratio":-2.5e-08,"ok":true,"at":"2024-02-29T23:59:59.999999Z"}
 `
+
 // pinnedManySHA256 is the SHA-256 of the bulk body of the 2,500 rows.
 const pinnedManySHA256 = "09f8b637fd1fba0ad37a99d751f3677b6120ebb1661fc81202f9849c883f4fbc"
 
