@@ -109,6 +109,7 @@ func TableNames(ts []Table) []string {
 type Rejection struct {
 	Index  int
 	Reason string
+	Row    Row // the row as it was written, when the Sink can tell (EncodingSink.WriteItems does)
 }
 
 // RejectedError lists the rows of a batch a Sink refused; the other rows were written.

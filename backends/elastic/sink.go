@@ -116,22 +116,47 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 	// The body is built once; a retry of some items resends their lines from it.
 	all := make([]byte, 0, 256*len(rows))
 	at := make([]int, len(rows)+1) // item i is all[at[i]:at[i+1]]
+	var vals []backends.Value
 	for i, row := range rows {
 		at[i] = len(all)
-		all = append(all, `{"index":{`...)
-		if ids != nil {
-			all = append(all, `"_id":`...)
-			all = appendJSONString(all, ids[i])
+		vals = vals[:0]
+		for _, v := range row {
+			vals = append(vals, backends.ValueOf(v))
 		}
-		all = append(all, "}}\n"...)
+		id := ""
+		if ids != nil {
+			id = ids[i]
+		}
 		var err error
-		if all, err = k.appendDocument(all, row); err != nil {
+		if all, err = k.AppendItem(all, id, vals); err != nil {
 			return err
 		}
-		all = append(all, '\n')
 	}
 	at[len(rows)] = len(all)
-	todo := make([]int, len(rows)) // positions still to send
+	return k.WriteItems(ctx, all, at)
+}
+
+// AppendItem implements backends.EncodingSink: an index action, with the id when given, and the
+// document, each on its line.
+func (k *sink) AppendItem(all []byte, id string, row []backends.Value) ([]byte, error) {
+	all = append(all, `{"index":{`...)
+	if id != "" {
+		all = append(all, `"_id":`...)
+		all = appendJSONString(all, id)
+	}
+	all = append(all, "}}\n"...)
+	var err error
+	if all, err = k.appendDocument(all, row); err != nil {
+		return nil, err
+	}
+	return append(all, '\n'), nil
+}
+
+// WriteItems implements backends.EncodingSink: it sends the items as one _bulk request, retried
+// as Write says.
+func (k *sink) WriteItems(ctx context.Context, all []byte, at []int) error {
+	items := len(at) - 1
+	todo := make([]int, items) // positions still to send
 	for i := range todo {
 		todo[i] = i
 	}
@@ -146,7 +171,7 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 			}
 		}
 		body := all
-		if len(todo) < len(rows) {
+		if len(todo) < items {
 			body = nil
 			for _, i := range todo {
 				body = append(body, all[at[i]:at[i+1]]...)
@@ -178,7 +203,8 @@ func (k *sink) Write(ctx context.Context, rows []backends.Row, ids []string) err
 			case r.Status == 429 || r.Status >= 500:
 				retry = append(retry, todo[n])
 			default:
-				rejected = append(rejected, backends.Rejection{Index: todo[n], Reason: r.Error.Type + ": " + r.Error.Reason})
+				i := todo[n]
+				rejected = append(rejected, backends.Rejection{Index: i, Reason: r.Error.Type + ": " + r.Error.Reason, Row: k.rowOf(all[at[i]:at[i+1]])})
 			}
 		}
 		todo = retry
@@ -243,14 +269,15 @@ func (b *Backend) bulk(ctx context.Context, index string, body []byte) (*bulkRes
 
 // appendDocument appends a row as JSON in the schema's field order; nulls are left out, as
 // Elasticsearch expects of a missing value.
-func (k *sink) appendDocument(b []byte, row backends.Row) ([]byte, error) {
+func (k *sink) appendDocument(b []byte, row []backends.Value) ([]byte, error) {
 	if len(row) != len(k.schema.Fields) {
 		return nil, fmt.Errorf("writing %s: a row has %d values for %d columns", k.index, len(row), len(k.schema.Fields))
 	}
 	b = append(b, '{')
 	n := 0
-	for i, v := range row {
-		if v == nil {
+	for i := range row {
+		v := &row[i]
+		if v.Kind == backends.KindNull || v.Kind == backends.KindOther && v.Other == nil {
 			continue
 		}
 		if n > 0 {
@@ -258,25 +285,25 @@ func (k *sink) appendDocument(b []byte, row backends.Row) ([]byte, error) {
 		}
 		b = appendJSONString(b, k.schema.Fields[i].Name)
 		b = append(b, ':')
-		switch x := v.(type) {
-		case string:
-			b = appendJSONString(b, x)
-		case int64:
-			b = strconv.AppendInt(b, x, 10)
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
+		switch v.Kind {
+		case backends.KindString:
+			b = appendJSONString(b, v.Str)
+		case backends.KindInt:
+			b = strconv.AppendInt(b, v.Int, 10)
+		case backends.KindFloat:
+			if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
 				b = append(b, "null"...)
 			} else {
-				b = strconv.AppendFloat(b, x, 'g', -1, 64)
+				b = strconv.AppendFloat(b, v.Float, 'g', -1, 64)
 			}
-		case bool:
-			b = strconv.AppendBool(b, x)
-		case time.Time:
+		case backends.KindBool:
+			b = strconv.AppendBool(b, v.Int != 0)
+		case backends.KindTime:
 			b = append(b, '"')
-			b = x.UTC().AppendFormat(b, time.RFC3339Nano)
+			b = v.Time.UTC().AppendFormat(b, time.RFC3339Nano)
 			b = append(b, '"')
 		default:
-			val, err := json.Marshal(v)
+			val, err := json.Marshal(v.Other)
 			if err != nil {
 				return nil, fmt.Errorf("writing %s: column %s: %w", k.index, k.schema.Fields[i].Name, err)
 			}
@@ -285,6 +312,31 @@ func (k *sink) appendDocument(b []byte, row backends.Row) ([]byte, error) {
 		n++
 	}
 	return append(b, '}'), nil
+}
+
+// rowOf reads an item AppendItem wrote back into a row, for a dead letter: the values as they
+// were sent, numbers by their column's type, times as their text.
+func (k *sink) rowOf(item []byte) backends.Row {
+	_, doc, _ := bytes.Cut(item, []byte("\n"))
+	d := json.NewDecoder(bytes.NewReader(doc))
+	d.UseNumber()
+	var m map[string]any
+	if d.Decode(&m) != nil {
+		return nil
+	}
+	row := make(backends.Row, len(k.schema.Fields))
+	for i, f := range k.schema.Fields {
+		v := m[f.Name]
+		if n, ok := v.(json.Number); ok {
+			if x, err := n.Int64(); err == nil && f.Type == query.TypeInt {
+				v = x
+			} else if x, err := n.Float64(); err == nil {
+				v = x
+			}
+		}
+		row[i] = v
+	}
+	return row
 }
 
 // appendJSONString appends s as a JSON string.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -14,18 +15,48 @@ import (
 // times in RFC 3339 (UTC), whole floats without a fraction (so 3.0 and 3 agree), nil as
 // "\x00null" (so it differs from the string "null"). Loads hash it into row ids.
 func KeyText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "\x00null"
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e18 {
-			return strconv.FormatInt(int64(x), 10)
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
+	if x := backends.ValueOf(v); x.Kind != backends.KindOther {
+		return string(AppendKeyText(nil, x))
 	}
 	return fmt.Sprint(v)
+}
+
+// AppendKeyText appends KeyText of v to b, without allocating.
+func AppendKeyText(b []byte, v backends.Value) []byte {
+	switch v.Kind {
+	case backends.KindNull:
+		return append(b, "\x00null"...)
+	case backends.KindTime:
+		return v.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	case backends.KindFloat:
+		if x := v.Float; x == math.Trunc(x) && math.Abs(x) < 1e18 {
+			return strconv.AppendInt(b, int64(x), 10)
+		}
+		return strconv.AppendFloat(b, v.Float, 'g', -1, 64)
+	case backends.KindInt:
+		return strconv.AppendInt(b, v.Int, 10)
+	case backends.KindBool:
+		return strconv.AppendBool(b, v.Int != 0)
+	case backends.KindString:
+		return append(b, v.Str...)
+	}
+	return fmt.Append(b, v.Other)
+}
+
+// ConvertValue is Convert for a Value: a value already of type t is returned as it is, without
+// boxing it.
+func ConvertValue(v backends.Value, t query.Type) (backends.Value, error) {
+	switch {
+	case v.Kind == backends.KindNull,
+		v.Kind == backends.KindInt && t == query.TypeInt,
+		v.Kind == backends.KindFloat && t == query.TypeFloat,
+		v.Kind == backends.KindString && (t == query.TypeString || t == query.TypeText),
+		v.Kind == backends.KindTime && (t == query.TypeTime || t == query.TypeDate),
+		v.Kind == backends.KindBool && t == query.TypeBool:
+		return v, nil
+	}
+	x, err := Convert(v.Any(), t)
+	return backends.ValueOf(x), err
 }
 
 // Convert converts a decoded value to a column of type t, as when rows of several objects are

@@ -37,6 +37,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )
@@ -55,6 +56,45 @@ type Decoder interface {
 	Next() (row []any, err error)
 	// Close releases the object; call it whether or not Next reached io.EOF.
 	Close() error
+}
+
+// ValueDecoder is a Decoder that can also yield a row as Values written into a slice the caller
+// reuses, boxing nothing: what a load reads, a row at a time, at millions of rows. Values
+// returns one for any Decoder.
+type ValueDecoder interface {
+	Decoder
+	// NextValues is Next, with the row written into dst (grown to the number of fields) and
+	// returned. Its strings may point into the decoder's buffers: they are valid until the next
+	// call (Value.Any copies).
+	NextValues(dst []backends.Value) ([]backends.Value, error)
+}
+
+// Values returns d as a ValueDecoder: d itself when it is one (Parquet), else d with each row of
+// Next turned into Values.
+func Values(d Decoder) ValueDecoder {
+	if v, ok := d.(ValueDecoder); ok {
+		return v
+	}
+	return boxedValues{d}
+}
+
+type boxedValues struct{ Decoder }
+
+func (b boxedValues) NextValues(dst []backends.Value) ([]backends.Value, error) {
+	row, err := b.Next()
+	if err != nil {
+		return dst[:0], err
+	}
+	return valuesOf(dst, row), nil
+}
+
+// valuesOf writes row into dst as Values.
+func valuesOf(dst []backends.Value, row []any) []backends.Value {
+	dst = dst[:0]
+	for _, v := range row {
+		dst = append(dst, backends.ValueOf(v))
+	}
+	return dst
 }
 
 // The formats NewDecoder reads.

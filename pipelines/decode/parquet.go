@@ -15,10 +15,12 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )
@@ -45,6 +47,7 @@ type parquetDecoder struct {
 	schema  query.Schema
 	sample  sampled
 
+	lists  bool // some column is repeated: rows go through convert
 	groups []parquet.RowGroup
 	rows   parquet.Rows
 	batch  []parquet.Row
@@ -59,6 +62,8 @@ type parquetColumn struct {
 	raw      string
 	repeated bool
 	conv     func(parquet.Value) (any, error)
+	// value, when set, is conv without boxing, for NextValues; its strings point into the page.
+	value func(parquet.Value) backends.Value
 }
 
 func newParquetFromStore(ctx context.Context, store objstore.Store, obj objstore.Object) (*parquetDecoder, error) {
@@ -140,6 +145,7 @@ func openParquet(ra io.ReaderAt, size int64, key string, closers []io.Closer) (d
 		}
 		names[leaf.ColumnIndex] = columnName(path)
 		d.cols[leaf.ColumnIndex] = parquetColumnOf(leaf)
+		d.lists = d.lists || d.cols[leaf.ColumnIndex].repeated
 	}
 	names = uniqueNames(names)
 	base := query.Schema{Fields: make([]query.Field, len(d.cols))}
@@ -181,6 +187,52 @@ func (d *parquetDecoder) Next() ([]any, error) {
 		return r.row, r.err
 	}
 	return d.read()
+}
+
+// NextValues implements ValueDecoder: the common types (text, integers, floats, booleans,
+// timestamps and dates) go straight from parquet-go's values into dst, the others through conv.
+func (d *parquetDecoder) NextValues(dst []backends.Value) ([]backends.Value, error) {
+	if r, ok := d.sample.pop(); ok {
+		return valuesOf(dst, r.row), r.err
+	}
+	if d.err != nil {
+		return dst[:0], d.err
+	}
+	for d.i >= d.n {
+		if err := d.fill(); err != nil {
+			d.err = err
+			return dst[:0], err
+		}
+	}
+	r := d.batch[d.i]
+	d.i++
+	d.row++
+	if d.lists {
+		row, err := d.convert(r)
+		return valuesOf(dst, row), err
+	}
+	if cap(dst) < len(d.cols) {
+		dst = make([]backends.Value, len(d.cols))
+	}
+	dst = dst[:len(d.cols)]
+	clear(dst)
+	for _, v := range r {
+		c := v.Column()
+		if c < 0 || c >= len(d.cols) || v.IsNull() {
+			continue
+		}
+		col := &d.cols[c]
+		if col.value != nil {
+			dst[c] = col.value(v)
+			continue
+		}
+		x, err := col.conv(v)
+		if err != nil {
+			return dst[:0], &RowError{Row: d.row, Column: col.name, Value: v.String(), Err: err}
+		}
+		dst[c] = backends.ValueOf(x)
+	}
+	return dst, nil
 }
 
 // Close implements Decoder.
@@ -294,25 +346,29 @@ func parquetValueColumn(t parquet.Type) parquetColumn {
 	if lt := t.LogicalType(); lt != nil && lt.Value != nil {
 		switch l := lt.Value.(type) {
 		case *format.StringType, *format.EnumType, *format.JsonType:
-			col.typ, col.conv = query.TypeString, func(v parquet.Value) (any, error) { return string(v.ByteArray()), nil }
-			return col
+			col.typ = query.TypeString
+			return col.valued(func(v parquet.Value) backends.Value {
+				return backends.Value{Kind: backends.KindString, Str: pageString(v)}
+			})
 		case *format.UUIDType:
 			col.typ, col.conv = query.TypeString, convUUID
 			return col
 		case *format.DateType:
 			col.typ = query.TypeDate
-			col.conv = func(v parquet.Value) (any, error) {
-				return time.Unix(int64(v.Int32())*86400, 0).UTC(), nil
-			}
-			return col
+			return col.valued(func(v parquet.Value) backends.Value {
+				return backends.Value{Kind: backends.KindTime, Time: time.Unix(int64(v.Int32())*86400, 0).UTC()}
+			})
 		case *format.TimestampType:
-			col.typ, col.conv = query.TypeTime, timestampConv(&l.Unit)
-			return col
+			col.typ = query.TypeTime
+			return col.valued(timestampValue(&l.Unit))
 		case *format.TimeType:
 			col.typ, col.conv = query.TypeString, timeOfDayConv(&l.Unit)
 			return col
 		case *format.IntType:
 			col.typ, col.conv = query.TypeInt, intConv(t.Kind(), l.IsSigned)
+			if l.IsSigned {
+				return col.valued(intValue(t.Kind()))
+			}
 			return col
 		case *format.DecimalType:
 			col.typ, col.conv = query.TypeFloat, decimalConv(t.Kind(), int(l.Scale))
@@ -324,11 +380,11 @@ func parquetValueColumn(t parquet.Type) parquetColumn {
 	}
 	switch t.Kind() {
 	case parquet.Boolean:
-		col.typ, col.conv = query.TypeBool, func(v parquet.Value) (any, error) { return v.Boolean(), nil }
-	case parquet.Int32:
-		col.typ, col.conv = query.TypeInt, func(v parquet.Value) (any, error) { return int64(v.Int32()), nil }
-	case parquet.Int64:
-		col.typ, col.conv = query.TypeInt, func(v parquet.Value) (any, error) { return v.Int64(), nil }
+		col.typ = query.TypeBool
+		col = col.valued(func(v parquet.Value) backends.Value { return backends.BoolValue(v.Boolean()) })
+	case parquet.Int32, parquet.Int64:
+		col.typ = query.TypeInt
+		col = col.valued(intValue(t.Kind()))
 	case parquet.Int96:
 		// The legacy Impala/Spark timestamp: nanoseconds of the day, then the Julian day.
 		col.typ = query.TypeTime
@@ -346,14 +402,47 @@ func parquetValueColumn(t parquet.Type) parquetColumn {
 			return f, nil
 		}
 	case parquet.Double:
-		col.typ, col.conv = query.TypeFloat, func(v parquet.Value) (any, error) { return v.Double(), nil }
+		col.typ = query.TypeFloat
+		col = col.valued(func(v parquet.Value) backends.Value {
+			return backends.Value{Kind: backends.KindFloat, Float: v.Double()}
+		})
 	case parquet.ByteArray:
 		// Many writers leave the STRING annotation off text columns.
 		col.typ, col.conv = query.TypeString, convBytes
+		col.value = func(v parquet.Value) backends.Value {
+			if utf8.Valid(v.ByteArray()) {
+				return backends.Value{Kind: backends.KindString, Str: pageString(v)}
+			}
+			x, _ := convBytes(v)
+			return backends.ValueOf(x)
+		}
 	default:
 		col.typ, col.conv = query.TypeOther, convBytes
 	}
 	return col
+}
+
+// pageString is a byte array value as a string that points into parquet-go's page, without
+// copying it: valid until the decoder reads its next batch.
+func pageString(v parquet.Value) string {
+	b := v.ByteArray()
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// valued sets the column's value function, and its conv from it (boxing the value).
+func (col parquetColumn) valued(value func(parquet.Value) backends.Value) parquetColumn {
+	col.value = value
+	col.conv = func(v parquet.Value) (any, error) { return value(v).Any(), nil }
+	return col
+}
+
+func intValue(kind parquet.Kind) func(parquet.Value) backends.Value {
+	if kind == parquet.Int32 {
+		return func(v parquet.Value) backends.Value {
+			return backends.Value{Kind: backends.KindInt, Int: int64(v.Int32())}
+		}
+	}
+	return func(v parquet.Value) backends.Value { return backends.Value{Kind: backends.KindInt, Int: v.Int64()} }
 }
 
 // convBytes reads bytes as text when they are UTF-8, else as base64.
@@ -374,16 +463,21 @@ func convUUID(v parquet.Value) (any, error) {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
 
-func timestampConv(unit *format.TimeUnit) func(parquet.Value) (any, error) {
+func timestampValue(unit *format.TimeUnit) func(parquet.Value) backends.Value {
 	// A timestamp not adjusted to UTC is a wall-clock reading; it is read as UTC, as DuckDB and
 	// Spark show it.
+	var of func(int64) time.Time
 	switch unit.Value.(type) {
 	case *format.MilliSeconds:
-		return func(v parquet.Value) (any, error) { return time.UnixMilli(v.Int64()).UTC(), nil }
+		of = time.UnixMilli
 	case *format.NanoSeconds:
-		return func(v parquet.Value) (any, error) { return time.Unix(0, v.Int64()).UTC(), nil }
+		of = func(n int64) time.Time { return time.Unix(0, n) }
+	default:
+		of = time.UnixMicro
 	}
-	return func(v parquet.Value) (any, error) { return time.UnixMicro(v.Int64()).UTC(), nil }
+	return func(v parquet.Value) backends.Value {
+		return backends.Value{Kind: backends.KindTime, Time: of(v.Int64()).UTC()}
+	}
 }
 
 func timeOfDayConv(unit *format.TimeUnit) func(parquet.Value) (any, error) {

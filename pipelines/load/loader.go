@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/pipelines/decode"
@@ -75,13 +76,25 @@ const DefaultKeep = 2
 // ErrReconcile means the rows read do not add up to the rows written plus those set aside.
 var ErrReconcile = errors.New("load does not reconcile")
 
-// batch is one Write's worth of rows from one object.
+// batch is one Write's worth of rows from one object: the rows and their ids, or, for an
+// EncodingSink, the body they were encoded into.
 type batch struct {
 	obj  *objectState
 	rows []backends.Row
 	ids  []string
+	body *body
 	pos  []int64 // each row's position in its object, for dead letters
 }
+
+// body is a batch encoded for an EncodingSink: item i is buf[at[i]:at[i+1]]. Bodies are reused.
+type body struct {
+	buf []byte
+	at  []int
+}
+
+var bodies = sync.Pool{New: func() any { return new(body) }}
+
+func (b batch) len() int { return len(b.pos) }
 
 type objectState struct {
 	obj     objstore.Object
@@ -408,11 +421,20 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 			}
 		}
 	}
-	cur := batch{obj: o}
+	enc, _ := l.sink.(backends.EncodingSink)
+	newBatch := func() batch {
+		b := batch{obj: o}
+		if enc != nil {
+			b.body = bodies.Get().(*body)
+			b.body.buf, b.body.at = b.body.buf[:0], b.body.at[:0]
+		}
+		return b
+	}
+	cur := newBatch()
 	size := 0
 	var n int64
 	send := func() error {
-		if len(cur.rows) == 0 {
+		if cur.len() == 0 {
 			return nil
 		}
 		o.pending.Add(1)
@@ -421,12 +443,17 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
-		cur = batch{obj: o}
+		cur = newBatch()
 		size = 0
 		return nil
 	}
+	vd := decode.Values(d)
+	var raw, row []backends.Value
+	var idBuf []byte
+	var idHex [32]byte
 	for {
-		raw, err := d.Next()
+		var err error
+		raw, err = vd.NextValues(raw)
 		if err == io.EOF {
 			break
 		}
@@ -446,11 +473,11 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		n++
 		o.read.Add(1)
 		l.rowsRead.Add(1)
-		row := make(backends.Row, len(pos))
+		row = append(row[:0], make([]backends.Value, len(pos))...)
 		var bad string
 		for i, p := range pos {
 			if p >= 0 && p < len(raw) {
-				v, err := decode.Convert(raw[p], l.schema.Fields[i].Type)
+				v, err := decode.ConvertValue(raw[p], l.schema.Fields[i].Type)
 				if err != nil && bad == "" {
 					bad = fmt.Sprintf("column %q: %v", l.schema.Fields[i].Name, err)
 				}
@@ -458,15 +485,28 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 			}
 		}
 		if bad != "" {
-			if err := l.setAside(o, n, bad, "", "", row); err != nil {
+			if err := l.setAside(o, n, bad, "", "", boxed(row)); err != nil {
 				return err
 			}
 			continue
 		}
-		cur.rows = append(cur.rows, row)
+		idBuf = l.id(idBuf[:0], o.obj, n, row, idPos)
+		hex.Encode(idHex[:], idBuf)
 		cur.pos = append(cur.pos, n)
-		cur.ids = append(cur.ids, l.id(o.obj, n, row, idPos))
-		size += rowSize(row)
+		if enc != nil {
+			bd := cur.body
+			bd.at = append(bd.at, len(bd.buf))
+			// The id only lives through the call: a string over idHex, not a copy.
+			if bd.buf, err = enc.AppendItem(bd.buf, unsafe.String(&idHex[0], len(idHex)), row); err != nil {
+				return err
+			}
+			size = len(bd.buf)
+		} else {
+			r := boxed(row)
+			cur.rows = append(cur.rows, r)
+			cur.ids = append(cur.ids, string(idHex[:]))
+			size += rowSize(r)
+		}
 		if size >= l.opts.BatchBytes {
 			if err := send(); err != nil {
 				return err
@@ -476,8 +516,20 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 	if err := send(); err != nil {
 		return err
 	}
+	if cur.body != nil {
+		bodies.Put(cur.body)
+	}
 	l.finishOne(o)
 	return nil
+}
+
+// boxed is row as a Row, its strings copied.
+func boxed(row []backends.Value) backends.Row {
+	out := make(backends.Row, len(row))
+	for i, v := range row {
+		out[i] = v.Any()
+	}
+	return out
 }
 
 // finishOne drops one pending unit; the object is done when none are left.
@@ -490,15 +542,26 @@ func (l *loader) finishOne(o *objectState) {
 }
 
 func (l *loader) write(ctx context.Context, b batch) error {
-	err := l.sink.Write(ctx, b.rows, b.ids)
+	var err error
+	if b.body != nil {
+		bd := b.body
+		err = l.sink.(backends.EncodingSink).WriteItems(ctx, bd.buf, append(bd.at, len(bd.buf)))
+		bodies.Put(bd)
+	} else {
+		err = l.sink.Write(ctx, b.rows, b.ids)
+	}
 	var rej *backends.RejectedError
 	rejected := 0
 	if errors.As(err, &rej) {
 		for _, r := range rej.Rows {
-			if r.Index < 0 || r.Index >= len(b.rows) {
+			if r.Index < 0 || r.Index >= b.len() {
 				continue
 			}
-			if err := l.setAside(b.obj, b.pos[r.Index], r.Reason, "", "", b.rows[r.Index]); err != nil {
+			doc := r.Row
+			if b.rows != nil {
+				doc = b.rows[r.Index]
+			}
+			if err := l.setAside(b.obj, b.pos[r.Index], r.Reason, "", "", doc); err != nil {
 				return err
 			}
 			rejected++
@@ -509,7 +572,7 @@ func (l *loader) write(ctx context.Context, b batch) error {
 		b.obj.failed.Store(true)
 		return fmt.Errorf("writing rows of %s: %w", b.obj.obj.Key, err)
 	}
-	ok := int64(len(b.rows) - rejected)
+	ok := int64(b.len() - rejected)
 	b.obj.indexed.Add(ok)
 	l.indexed.Add(ok)
 	l.finishOne(b.obj)
@@ -522,22 +585,23 @@ func (l *loader) setAside(o *objectState, row int64, reason, column, value strin
 	return l.dl.add(deadRow{Source: o.obj.Key, Row: row, Reason: reason, Column: column, Value: value}, l.schema, doc)
 }
 
-// id is a row's deterministic document id: a hash of its --id columns, or of its source object
-// and position, so a re-run writes the same ids and never duplicates.
-func (l *loader) id(o objstore.Object, n int64, row backends.Row, idPos []int) string {
-	h := sha256.New()
+// id appends a row's deterministic document id to b (raw bytes, hex-encoded by the caller): the
+// first 16 bytes of a SHA-256 of its --id columns' key texts, or of its source object and
+// position, so a re-run writes the same ids and never duplicates.
+func (l *loader) id(b []byte, o objstore.Object, n int64, row []backends.Value, idPos []int) []byte {
+	key := b
 	if len(idPos) == 0 {
-		h.Write([]byte(o.Key))
-		h.Write([]byte{0})
-		h.Write(strconv.AppendInt(nil, n, 10))
+		key = append(key, o.Key...)
+		key = append(key, 0)
+		key = strconv.AppendInt(key, n, 10)
 	} else {
 		for _, p := range idPos {
-			h.Write([]byte(decode.KeyText(row[p])))
-			h.Write([]byte{0x1f})
+			key = decode.AppendKeyText(key, row[p])
+			key = append(key, 0x1f)
 		}
 	}
-	sum := h.Sum(nil)
-	return hex.EncodeToString(sum[:16])
+	sum := sha256.Sum256(key)
+	return append(key[:0], sum[:16]...)
 }
 
 func rowSize(row backends.Row) int {
