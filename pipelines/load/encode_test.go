@@ -6,92 +6,33 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 )
 
-// fakeES answers what a load asks of Elasticsearch, and takes every bulk body without indexing
-// it: kept when keep is set, else read into io.Discard. It times nothing and checks nothing.
-type fakeES struct {
-	keep   bool
-	docs   atomic.Int64
-	mu     sync.Mutex
-	bodies [][]byte
-}
-
-func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Elastic-Product", "Elasticsearch")
-	p := r.URL.Path
-	switch {
-	case r.Method == http.MethodPost && strings.HasSuffix(p, "/_bulk"):
-		var body []byte
-		var n int
-		if f.keep {
-			body, _ = io.ReadAll(r.Body)
-			n = bytes.Count(body, []byte("\n")) / 2
-			f.mu.Lock()
-			f.bodies = append(f.bodies, body)
-			f.mu.Unlock()
-		} else {
-			c := &lineCounter{}
-			io.Copy(c, r.Body)
-			n = c.n / 2
-		}
-		f.docs.Add(int64(n))
-		var out bytes.Buffer
-		out.WriteString(`{"errors":false,"items":[`)
-		for i := range n {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			out.WriteString(`{"index":{"status":201,"result":"created"}}`)
-		}
-		out.WriteString(`]}`)
-		w.Write(out.Bytes())
-	case strings.HasSuffix(p, "/_count"):
-		fmt.Fprintf(w, `{"count":%d}`, f.docs.Load())
-	case r.Method == http.MethodGet && (strings.HasPrefix(p, "/_resolve/") || strings.HasPrefix(p, "/_alias/")):
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"error":{"type":"index_not_found_exception","reason":"no such index"},"status":404}`))
-	case p == "/_cluster/health":
-		w.Write([]byte(`{"number_of_data_nodes":1}`))
-	case r.Method == http.MethodGet && p != "/":
-		w.Write([]byte(`{}`))
-	default:
-		w.Write([]byte(`{"acknowledged":true}`))
-	}
-}
-
-type lineCounter struct{ n int }
-
-func (c *lineCounter) Write(p []byte) (int, error) {
-	c.n += bytes.Count(p, []byte("\n"))
-	return len(p), nil
-}
-
-func openFake(t testing.TB, f *fakeES) backends.Backend {
+// pinnedES is the real Elasticsearch behind a proxy that keeps the bulk bodies a load sends, and
+// a table name of the test's own.
+func pinnedES(t testing.TB) (backends.Backend, *testenv.FaultProxy, string) {
 	t.Helper()
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	b, err := backends.Open(context.Background(), srv.URL)
+	es := testenv.Elasticsearch(t)
+	p := testenv.NewFaultProxy(t, es, 0)
+	p.Record.Store(true)
+	b, err := backends.Open(context.Background(), p.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return b
+	table := fmt.Sprintf("dora-pin-%d", time.Now().UnixNano())
+	t.Cleanup(func() { testenv.DeleteIndices(es, table+"*") })
+	return b, p, table
 }
 
 type pinnedRow struct {
@@ -164,14 +105,16 @@ func TestLoadPinsDocuments(t *testing.T) {
 		{"parquet, 2500 rows", manyDir, []string{"id"}, pinnedManySHA256},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeES{keep: true}
-			b := openFake(t, f)
-			_, err := Run(context.Background(), b, Options{Source: tc.src, Table: "pinned", IDColumns: tc.ids,
+			b, proxy, table := pinnedES(t)
+			sum, err := Run(context.Background(), b, Options{Source: tc.src, Table: table, IDColumns: tc.ids,
 				Workers: 1, Checkpoint: filepath.Join(t.TempDir(), "cp"), History: filepath.Join(t.TempDir(), "h")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := string(bytes.Join(f.bodies, nil))
+			got := string(bytes.Join(proxy.Bodies(), nil))
+			if docs := int64(strings.Count(got, "\n") / 2); sum.Indexed != docs {
+				t.Errorf("the node indexed %d documents of the %d sent", sum.Indexed, docs)
+			}
 			if !strings.HasPrefix(tc.want, "{") {
 				sum := sha256.Sum256([]byte(got))
 				got = hex.EncodeToString(sum[:])
@@ -219,9 +162,9 @@ const pinnedCSV = `{"index":{"_id":"b1f55816421ed1c4ad2db40562d0693f"}}
 `
 
 // BenchmarkLoadParquet runs a whole load of the Parquet files in $DORA_BENCH_PARQUET (a folder:
-// `scripts/benchload gen DIR 1000000 6` writes the 1M-row one `make bench-load` uses) into a fake
-// Elasticsearch that reads every bulk body into io.Discard: dora's side of a load, decode and
-// encode and the HTTP it sends, without a node. One op is one load of all the files.
+// `scripts/benchload gen DIR 1000000 6` writes the 1M-row one `make bench-load` uses) into the
+// real Elasticsearch. One op is one load of all the files; cpu-s/op is this process's CPU, dora's
+// side of the load (decode, encode, HTTP), which the node's own work does not count in.
 //
 //	DORA_BENCH_PARQUET=~/.cache/dora/s3-data/bench/shipments-1000000 \
 //	  go test -run '^$' -bench LoadParquet -benchmem -benchtime 3x ./pipelines/load/
@@ -230,14 +173,13 @@ func BenchmarkLoadParquet(b *testing.B) {
 	if src == "" {
 		b.Skip("set DORA_BENCH_PARQUET to a folder of Parquet files")
 	}
-	f := &fakeES{}
-	be := openFake(b, f)
+	be, proxy, table := pinnedES(b)
+	proxy.Record.Store(false) // a million documents need not be kept
 	var rows int64
 	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for i := range b.N {
-		f.docs.Store(0)
-		sum, err := Run(context.Background(), be, Options{Source: src, Table: fmt.Sprintf("bench-%d", i), IDColumns: []string{"shipment_id"},
+		sum, err := Run(context.Background(), be, Options{Source: src, Table: fmt.Sprintf("%s-%d", table, i), IDColumns: []string{"shipment_id"},
 			Workers: 4, BatchBytes: 5 << 20, Checkpoint: filepath.Join(b.TempDir(), "cp"), History: filepath.Join(b.TempDir(), "h")})
 		if err != nil {
 			b.Fatal(err)
@@ -245,8 +187,7 @@ func BenchmarkLoadParquet(b *testing.B) {
 		rows = sum.Indexed
 	}
 	b.ReportMetric(float64(rows), "rows/op")
-	// The process's CPU (the fake's share included), which a busy machine does not inflate as it
-	// does the wall time of ns/op.
+	// The process's CPU, which a busy machine does not inflate as it does the wall time of ns/op.
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 }
 
