@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/internal/benchcpu"
@@ -21,49 +19,9 @@ import (
 	"github.com/dora-dev/dora/tui/jobs"
 )
 
-// driveShell feeds msg to the shell and runs the commands it returns the way the Bubble Tea loop
-// would, a batch's commands at once, until every answer is in. The Jobs screen's poll ticks and
-// spinner ticks are not fed back: the benchmark sends a tick when it wants one.
-func driveShell(m *Model, msg tea.Msg) {
-	var run func(tea.Cmd)
-	feed := func(msg tea.Msg) {
-		switch msg := msg.(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			var wg sync.WaitGroup
-			results := make([]tea.Msg, len(msg))
-			for i, c := range msg {
-				if c != nil {
-					wg.Add(1)
-					go func() { defer wg.Done(); results[i] = c() }()
-				}
-			}
-			wg.Wait()
-			for _, r := range results {
-				if r != nil && !isTick(r) {
-					_, next := m.Update(r)
-					run(next)
-				}
-			}
-		default:
-			if !isTick(msg) {
-				_, next := m.Update(msg)
-				run(next)
-			}
-		}
-	}
-	run = func(c tea.Cmd) {
-		if c != nil {
-			feed(c())
-		}
-	}
-	if i, ok := msg.(initCmdMsg); ok {
-		run(i.cmd)
-		return
-	}
-	_, cmd := m.Update(msg)
-	run(cmd)
-}
+// driveShell feeds msg to the shell and runs what it leads to (drain): the Jobs screen's poll
+// ticks are not fed back but kept, for the benchmark to send when it wants one.
+func driveShell(m *Model, msg tea.Msg) { drain(m, msg) }
 
 // lastTick is the Jobs screen's poll tick as last seen, for the benchmark to send.
 var lastTick tea.Msg

@@ -14,6 +14,7 @@ import (
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/jobs/docker/dockertest"
+	"github.com/dora-dev/dora/tui"
 )
 
 // workbench is the real binary under tmux on a small warehouse of its own, with the job files
@@ -36,6 +37,7 @@ func TestMain(m *testing.M) {
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}
+	tui.RemoveBenchFolders()
 	os.Exit(code)
 }
 
