@@ -17,6 +17,7 @@ import (
 	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/etl"
+	"github.com/dora-dev/dora/tui/format"
 )
 
 // exitStopped is the exit code of an ETL run that a check or a validation failure stopped
@@ -59,9 +60,16 @@ func (f *catalogFlags) config(p *etl.Pipeline) (catalog.Config, error) {
 	if err != nil {
 		return catalog.Config{}, err
 	}
-	cfg.Catalog = first(cfg.Catalog, os.Getenv("DORA_CATALOG"), c.Catalog)
-	cfg.Warehouse = first(cfg.Warehouse, os.Getenv("DORA_WAREHOUSE"), c.Warehouse)
+	def := c.catalog()
+	cfg.Catalog = first(cfg.Catalog, def.Catalog)
+	cfg.Warehouse = first(cfg.Warehouse, def.Warehouse)
 	return cfg.Resolve(), nil
+}
+
+// catalog is the catalog and warehouse below the flags and the pipeline file: DORA_CATALOG and
+// DORA_WAREHOUSE, else the config file's catalog: and warehouse: ("" where none is set).
+func (c config) catalog() catalog.Config {
+	return catalog.Config{Catalog: first(os.Getenv("DORA_CATALOG"), c.Catalog), Warehouse: first(os.Getenv("DORA_WAREHOUSE"), c.Warehouse)}
 }
 
 func first(ss ...string) string {
@@ -207,20 +215,20 @@ func printSummary(w io.Writer, s *etl.Summary, plan bool) {
 		}
 		fmt.Fprintf(w, "%s: plan against %s (nothing written)\n", s.Table, base)
 	}
-	fmt.Fprintf(w, "  %-9s %s rows\n", "read", thousands(s.RowsIn))
+	fmt.Fprintf(w, "  %-9s %s rows\n", "read", format.Int(s.RowsIn))
 	if s.Quarantined > 0 && len(s.Modules) > 0 && s.Modules[0].In < s.RowsIn {
-		fmt.Fprintf(w, "  %-9s %s rows could not be decoded (quarantined)\n", "", thousands(s.RowsIn-s.Modules[0].In))
+		fmt.Fprintf(w, "  %-9s %s rows could not be decoded (quarantined)\n", "", format.Int(s.RowsIn-s.Modules[0].In))
 	}
 	for _, m := range s.Modules {
 		note := ""
 		switch m.Module {
 		case "cleanse":
-			note = fmt.Sprintf("%s cleansed away, %s quarantined", thousands(s.CleansedAway), thousands(m.Quarantined))
+			note = fmt.Sprintf("%s cleansed away, %s quarantined", format.Int(s.CleansedAway), format.Int(m.Quarantined))
 			for col, n := range s.CastFailures {
-				note += fmt.Sprintf(", %s values of %s did not cast (now NULL)", thousands(n), col)
+				note += fmt.Sprintf(", %s values of %s did not cast (now NULL)", format.Int(n), col)
 			}
 		case "validate":
-			note = fmt.Sprintf("%s quarantined", thousands(m.Quarantined))
+			note = fmt.Sprintf("%s quarantined", format.Int(m.Quarantined))
 		case "journal":
 			if s.Journal == nil {
 				note = "no journal: the table's rows are replaced"
@@ -229,11 +237,11 @@ func printSummary(w io.Writer, s *etl.Summary, plan bool) {
 				note = fmt.Sprintf("%d inserted, %d changed, %d closed, %d reopened, %d unchanged, %d kept", j.Inserted, j.Changed, j.Closed, j.Reopened, j.Unchanged, j.Kept)
 			}
 		}
-		fmt.Fprintf(w, "  %-9s %s -> %s (%s)\n", m.Module, thousands(m.In), thousands(m.Out), note)
+		fmt.Fprintf(w, "  %-9s %s -> %s (%s)\n", m.Module, format.Int(m.In), format.Int(m.Out), note)
 	}
 	if s.Quarantined > 0 {
 		for _, r := range s.TopReasons {
-			fmt.Fprintf(w, "  %-9s %s x %s (as in: %s)\n", "", thousands(r.Rows), r.Reason, r.Example)
+			fmt.Fprintf(w, "  %-9s %s x %s (as in: %s)\n", "", format.Int(r.Rows), r.Reason, r.Example)
 		}
 		if s.QuarantineFile != "" {
 			fmt.Fprintf(w, "  %-9s rows and reasons in %s\n", "", s.QuarantineFile)
@@ -246,19 +254,6 @@ func printSummary(w io.Writer, s *etl.Summary, plan bool) {
 		}
 		fmt.Fprintf(w, "  %-9s %-4s  %s  (%s, %s)\n", label, c.Outcome, c.Check, c.Level, c.Detail)
 	}
-}
-
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
 }
 
 func etlTablesCmd() *cobra.Command {
@@ -347,7 +342,7 @@ func etlVersionsCmd() *cobra.Command {
 				if v.Current {
 					mark = "*"
 				}
-				tb.add(mark, strconv.FormatInt(v.SnapshotID, 10), v.At.UTC().Format(time.RFC3339), v.Operation, thousands(v.Rows), v.RunID, checkCounts(v.Checks))
+				tb.add(mark, strconv.FormatInt(v.SnapshotID, 10), v.At.UTC().Format(time.RFC3339), v.Operation, format.Int(v.Rows), v.RunID, checkCounts(v.Checks))
 			}
 			return tb.write(cmd.OutOrStdout())
 		},
@@ -394,7 +389,7 @@ func etlRollbackCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: version %d (%s rows) is current again\n", args[0], s.ID, thousands(s.Rows))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: version %d (%s rows) is current again\n", args[0], s.ID, format.Int(s.Rows))
 			return nil
 		},
 	}

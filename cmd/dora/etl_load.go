@@ -13,6 +13,7 @@ import (
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/etl"
 	"github.com/dora-dev/dora/pipelines/load"
+	"github.com/dora-dev/dora/tui/format"
 )
 
 // etlRunJSON is what dora etl run --json prints: the run's summary and, when the pipeline has a
@@ -95,7 +96,7 @@ func printLoadTo(w io.Writer, lt *loadToJSON) {
 		return // a failed load says why on stderr
 	}
 	fmt.Fprintf(w, "  %-9s %s -> %s as %s: %s rows read, %s loaded, %s set aside",
-		"load_to", lt.Source, lt.Backend, lt.Table, thousands(lt.RowsRead), thousands(lt.RowsLoaded), thousands(lt.DeadLettered))
+		"load_to", lt.Source, lt.Backend, lt.Table, format.Int(lt.RowsRead), format.Int(lt.RowsLoaded), format.Int(lt.DeadLettered))
 	if lt.Published {
 		fmt.Fprintf(w, " (%s, published as %s)", lt.Index, lt.Table)
 	}

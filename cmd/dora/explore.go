@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
-	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/tui"
 	tuidash "github.com/dora-dev/dora/tui/dash"
 	tuietl "github.com/dora-dev/dora/tui/etl"
@@ -52,8 +50,7 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 	}
 	defer b.Close()
 	w := workbench(opts, url == "duckdb:"+duckdb.DemoPath())
-	w.ETL = tuietl.Options{Dir: pipelines, Catalog: catalog.Config{Catalog: first(os.Getenv("DORA_CATALOG"), c.Catalog),
-		Warehouse: first(os.Getenv("DORA_WAREHOUSE"), c.Warehouse)}}
+	w.ETL = tuietl.Options{Dir: pipelines, Catalog: c.catalog()}
 	return tui.Run(ctx, b, w)
 }
 

@@ -439,10 +439,6 @@ func (r *run) posError(at Pos, format string, args ...any) error {
 
 func mkdirFor(path string) error { return os.MkdirAll(filepath.Dir(path), 0o700) }
 
-func tempDir() (string, error) { return os.MkdirTemp("", "dora-etl-read-") }
-
-func removeAll(dir string) { os.RemoveAll(dir) }
-
 // removeAbandoned removes the scratch folders of runs whose process is gone (killed runs leave
 // theirs behind).
 func removeAbandoned(dir string) {

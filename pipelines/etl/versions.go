@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/dora-dev/dora/pipelines/catalog"
@@ -79,11 +80,11 @@ func str(v any) string {
 
 // readParquetRows runs a query over the current version of a table (as the view t).
 func readParquetRows(ctx context.Context, t *catalog.Table, query string, args ...any) ([][]any, error) {
-	dir, err := tempDir()
+	dir, err := os.MkdirTemp("", "dora-etl-read-")
 	if err != nil {
 		return nil, err
 	}
-	defer removeAll(dir)
+	defer os.RemoveAll(dir)
 	files, err := t.Files(ctx, 0, dir)
 	if err != nil || len(files) == 0 {
 		return nil, err
