@@ -29,6 +29,7 @@ type sink struct {
 	table   string
 	index   string
 	schema  query.Schema
+	keys    [][]byte // each field's name as a JSON string and a colon, as documents start it
 	resumed bool
 
 	created atomic.Int64 // documents created; re-written ids count once
@@ -48,7 +49,10 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 	if version == "" {
 		version = time.Now().UTC().Format("20060102150405")
 	}
-	k := &sink{b: b, table: table, index: table + "-" + version, schema: s}
+	k := &sink{b: b, table: table, index: table + "-" + version, schema: s, keys: make([][]byte, len(s.Fields))}
+	for i, f := range s.Fields {
+		k.keys[i] = append(appendJSONString(nil, f.Name), ':')
+	}
 	mappings := Mappings(s)
 	mappings["dynamic"] = false
 	if len(opts.Mapping) > 0 {
@@ -283,8 +287,7 @@ func (k *sink) appendDocument(b []byte, row []backends.Value) ([]byte, error) {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k.schema.Fields[i].Name)
-		b = append(b, ':')
+		b = append(b, k.keys[i]...)
 		switch v.Kind {
 		case backends.KindString:
 			b = appendJSONString(b, v.Str)
@@ -300,7 +303,7 @@ func (k *sink) appendDocument(b []byte, row []backends.Value) ([]byte, error) {
 			b = strconv.AppendBool(b, v.Int != 0)
 		case backends.KindTime:
 			b = append(b, '"')
-			b = v.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+			b = appendTime(b, v.Time)
 			b = append(b, '"')
 		default:
 			val, err := json.Marshal(v.Other)
@@ -312,6 +315,54 @@ func (k *sink) appendDocument(b []byte, row []backends.Value) ([]byte, error) {
 		n++
 	}
 	return append(b, '}'), nil
+}
+
+// appendTime appends t in UTC as time.RFC3339Nano formats it. For the years 0 to 9999 it works
+// straight from the Unix seconds (Howard Hinnant's civil-from-days arithmetic), without
+// AppendFormat's layout walk: every document of a load with times formats them.
+func appendTime(b []byte, t time.Time) []byte {
+	secs := t.Unix()
+	days := secs / 86400
+	if secs%86400 < 0 {
+		days--
+	}
+	clock := int(secs - days*86400)
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097
+	if z%146097 < 0 {
+		era--
+	}
+	doe := z - era*146097                                  // day of the 400-year era
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year, from March
+	mp := (5*doy + 2) / 153
+	year, month, day := int(yoe+era*400), int(mp+3), int(doy-(153*mp+2)/5+1)
+	if month > 12 {
+		month -= 12
+		year++
+	}
+	if year < 0 || year > 9999 {
+		return t.UTC().AppendFormat(b, time.RFC3339Nano)
+	}
+	hour, minute, sec := clock/3600, clock/60%60, clock%60
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-')
+	b = append(b, byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T')
+	b = append(b, byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':')
+	b = append(b, byte('0'+sec/10), byte('0'+sec%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z')
 }
 
 // rowOf reads an item AppendItem wrote back into a row, for a dead letter: the values as they

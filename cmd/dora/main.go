@@ -45,6 +45,14 @@ func main() {
 	}
 	err := newRoot().ExecuteContext(ctx)
 	pprof.StopCPUProfile()
+	// DORA_MEMPROFILE=FILE writes a heap profile when the command ends: what it allocated where
+	// (-sample_index=alloc_space) and what was live at the last collection.
+	if path := os.Getenv("DORA_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	stop()
 	os.Exit(report(err))
 }

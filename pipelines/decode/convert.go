@@ -43,16 +43,28 @@ func AppendKeyText(b []byte, v backends.Value) []byte {
 	return fmt.Append(b, v.Other)
 }
 
+// KindOf is the kind of the values a column of type t holds: ConvertValue returns a value of that
+// kind (or a null) as it is. Other types give KindOther.
+func KindOf(t query.Type) backends.Kind {
+	switch t {
+	case query.TypeInt:
+		return backends.KindInt
+	case query.TypeFloat:
+		return backends.KindFloat
+	case query.TypeString, query.TypeText:
+		return backends.KindString
+	case query.TypeTime, query.TypeDate:
+		return backends.KindTime
+	case query.TypeBool:
+		return backends.KindBool
+	}
+	return backends.KindOther
+}
+
 // ConvertValue is Convert for a Value: a value already of type t is returned as it is, without
 // boxing it.
 func ConvertValue(v backends.Value, t query.Type) (backends.Value, error) {
-	switch {
-	case v.Kind == backends.KindNull,
-		v.Kind == backends.KindInt && t == query.TypeInt,
-		v.Kind == backends.KindFloat && t == query.TypeFloat,
-		v.Kind == backends.KindString && (t == query.TypeString || t == query.TypeText),
-		v.Kind == backends.KindTime && (t == query.TypeTime || t == query.TypeDate),
-		v.Kind == backends.KindBool && t == query.TypeBool:
+	if v.Kind == backends.KindNull || v.Kind != backends.KindOther && v.Kind == KindOf(t) {
 		return v, nil
 	}
 	x, err := Convert(v.Any(), t)

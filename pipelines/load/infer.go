@@ -33,9 +33,12 @@ func Infer(ctx context.Context, source, table, format string) (Plan, error) {
 	if len(objs) == 0 {
 		return Plan{}, fmt.Errorf("nothing to load: %s holds no files", source)
 	}
-	schema, err := planSchema(ctx, store, objs, Options{Table: table, Format: format})
+	schema, open, err := planSchema(ctx, store, objs, Options{Table: table, Format: format})
 	if err != nil {
 		return Plan{}, err
+	}
+	for _, d := range open.take() {
+		d.Close()
 	}
 	p := Plan{Objects: objs, Schema: schema}
 	for _, o := range objs {

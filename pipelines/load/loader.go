@@ -86,13 +86,40 @@ type batch struct {
 	pos  []int64 // each row's position in its object, for dead letters
 }
 
-// body is a batch encoded for an EncodingSink: item i is buf[at[i]:at[i+1]]. Bodies are reused.
+// body is a batch encoded for an EncodingSink: item i is buf[at[i]:at[i+1]].
 type body struct {
 	buf []byte
 	at  []int
 }
 
-var bodies = sync.Pool{New: func() any { return new(body) }}
+// bodyPool keeps a load's bodies for reuse, each sized once for a whole batch: a load has a
+// fixed number in flight (being encoded, waiting, being written), so after the first few
+// batches it allocates none.
+type bodyPool struct {
+	free chan *body
+	size int // bytes a body is made with: a batch and room for its last item
+}
+
+func newBodyPool(batchBytes, inFlight int) *bodyPool {
+	return &bodyPool{free: make(chan *body, inFlight), size: batchBytes + batchBytes/8}
+}
+
+func (p *bodyPool) get() *body {
+	select {
+	case b := <-p.free:
+		b.buf, b.at = b.buf[:0], b.at[:0]
+		return b
+	default:
+		return &body{buf: make([]byte, 0, p.size)}
+	}
+}
+
+func (p *bodyPool) put(b *body) {
+	select {
+	case p.free <- b:
+	default: // more than in flight: let it go
+	}
+}
 
 func (b batch) len() int { return len(b.pos) }
 
@@ -168,10 +195,16 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 		return Summary{}, err
 	}
 	rec.r.Version = cp.Version
-	schema, err := planSchema(ctx, store, objs, opts)
+	schema, planned, err := planSchema(ctx, counted, objs, opts)
 	if err != nil {
 		return Summary{}, err
 	}
+	// The decoders that read the samples go on to load their objects; those not loaded close.
+	defer func() {
+		for _, d := range planned.take() {
+			d.Close()
+		}
+	}()
 	if err := checkIDColumns(schema, opts.IDColumns); err != nil {
 		return Summary{}, err
 	}
@@ -186,7 +219,10 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 
 	dl := &deadLetter{path: opts.DeadLetter, append: cp.resumed}
 	defer dl.Close()
-	l := &loader{opts: opts, schema: schema, sink: sink, store: counted, dl: dl, cp: cp}
+	l := &loader{opts: opts, schema: schema, sink: sink, store: counted, dl: dl, cp: cp, planned: planned}
+	// In flight at most: one being written per worker, one being encoded and one waiting to be
+	// handed over per decoder.
+	l.bodies = newBodyPool(opts.BatchBytes, opts.Workers+2*l.decoders(len(objs)))
 	var todo []*objectState
 	for _, o := range objs {
 		if done, ok := cp.Done[o.Key]; ok && done.ETag == o.ETag {
@@ -198,6 +234,15 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 			continue
 		}
 		todo = append(todo, &objectState{obj: o})
+	}
+	// Only the objects decoded first keep the decoder they were sampled with: a stream left
+	// unread while others load could time out.
+	for i, o := range todo {
+		if i >= l.decoders(len(todo)) {
+			if d := planned.get(o.obj.Key); d != nil {
+				d.Close()
+			}
+		}
 	}
 	var total int64
 	for _, o := range objs {
@@ -283,23 +328,60 @@ func checkIDColumns(s query.Schema, cols []string) error {
 	return nil
 }
 
-// planSchema infers the table's schema from the first objects' samples.
-func planSchema(ctx context.Context, store objstore.Store, objs []objstore.Object, opts Options) (query.Schema, error) {
+// planSchema infers the table's schema from the samples of the first objects, opened at once,
+// and returns their decoders, which go on past the sample.
+func planSchema(ctx context.Context, store objstore.Store, objs []objstore.Object, opts Options) (query.Schema, *openDecoders, error) {
+	first := objs[:min(3, len(objs))]
+	decs := make([]decode.Decoder, len(first))
+	errs := make([]error, len(first))
+	var wg sync.WaitGroup
+	for i, o := range first {
+		wg.Go(func() { decs[i], errs[i] = decode.NewDecoder(ctx, store, o, opts.Format) })
+	}
+	wg.Wait()
+	open := &openDecoders{byKey: map[string]decode.Decoder{}}
 	var merged query.Schema
-	for i, o := range objs {
-		if i == 3 {
-			break
+	for i, o := range first {
+		if errs[i] != nil {
+			for _, d := range decs {
+				if d != nil {
+					d.Close()
+				}
+			}
+			return query.Schema{}, nil, fmt.Errorf("reading %s: %w", o.Key, errs[i])
 		}
-		d, err := decode.NewDecoder(ctx, store, o, opts.Format)
-		if err != nil {
-			return query.Schema{}, fmt.Errorf("reading %s: %w", o.Key, err)
-		}
-		s := d.Schema()
-		d.Close()
-		merged = mergeSchema(merged, s)
+		merged = mergeSchema(merged, decs[i].Schema())
+		open.byKey[o.Key] = decs[i]
 	}
 	merged.Table = opts.Table
-	return merged, nil
+	return merged, open, nil
+}
+
+// openDecoders are decoders opened ahead of the load, by object key.
+type openDecoders struct {
+	mu    sync.Mutex
+	byKey map[string]decode.Decoder
+}
+
+// get hands over the decoder opened for key, or nil.
+func (o *openDecoders) get(key string) decode.Decoder {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	d := o.byKey[key]
+	delete(o.byKey, key)
+	return d
+}
+
+// take hands over every decoder left.
+func (o *openDecoders) take() []decode.Decoder {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []decode.Decoder
+	for k, d := range o.byKey {
+		out = append(out, d)
+		delete(o.byKey, k)
+	}
+	return out
 }
 
 // mergeSchema adds b's fields to a; a field typed in both keeps the wider type.
@@ -330,16 +412,23 @@ func mergeSchema(a, b query.Schema) query.Schema {
 }
 
 type loader struct {
-	opts   Options
-	schema query.Schema
-	sink   backends.Sink
-	store  *countingStore
-	dl     *deadLetter
-	cp     *checkpoint
+	opts    Options
+	schema  query.Schema
+	sink    backends.Sink
+	store   *countingStore
+	dl      *deadLetter
+	cp      *checkpoint
+	planned *openDecoders // decoders planSchema opened, taken by the objects' decode
+	bodies  *bodyPool
 
 	rowsRead, indexed, dead, bytesDone atomic.Int64
 	objectsDone                        atomic.Int64
 	stats                              struct{ resumed int }
+}
+
+// decoders is how many objects are decoded at once.
+func (l *loader) decoders(objects int) int {
+	return min(max(1, (l.opts.Workers+1)/2), objects)
 }
 
 func (l *loader) run(ctx context.Context, objs []*objectState) error {
@@ -350,7 +439,7 @@ func (l *loader) run(ctx context.Context, objs []*objectState) error {
 	// and with no queue between them, at most workers + 2 x decoders batches are in memory.
 	batches := make(chan batch)
 	var decoders, writers sync.WaitGroup
-	for range min(max(1, (l.opts.Workers+1)/2), len(objs)) {
+	for range l.decoders(len(objs)) {
 		decoders.Add(1)
 		go func() {
 			defer decoders.Done()
@@ -398,13 +487,18 @@ feed:
 // decoding so it cannot be marked finished before its last batch is sent.
 func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) error {
 	o.pending.Store(1)
-	d, err := decode.NewDecoder(ctx, l.store, o.obj, l.opts.Format)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+	d := l.planned.get(o.obj.Key)
+	if d == nil {
+		var err error
+		if d, err = decode.NewDecoder(ctx, l.store, o.obj, l.opts.Format); err != nil {
+			return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+		}
 	}
 	defer d.Close()
 	src := d.Schema()
-	pos := make([]int, len(l.schema.Fields)) // target field -> source field, -1 when absent
+	pos := make([]int, len(l.schema.Fields))        // target field -> source field, -1 when absent
+	kinds := make([]backends.Kind, len(pos))        // the kind each target field takes as it is
+	same := len(src.Fields) == len(l.schema.Fields) // the source's fields are the table's, in order
 	for i, f := range l.schema.Fields {
 		pos[i] = -1
 		for j, g := range src.Fields {
@@ -412,6 +506,8 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 				pos[i] = j
 			}
 		}
+		same = same && pos[i] == i
+		kinds[i] = decode.KindOf(f.Type)
 	}
 	idPos := make([]int, len(l.opts.IDColumns))
 	for i, c := range l.opts.IDColumns {
@@ -425,15 +521,18 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 	newBatch := func() batch {
 		b := batch{obj: o}
 		if enc != nil {
-			b.body = bodies.Get().(*body)
-			b.body.buf, b.body.at = b.body.buf[:0], b.body.at[:0]
+			b.body = l.bodies.get()
 		}
 		return b
 	}
 	cur := newBatch()
 	size := 0
 	var n int64
+	var read int64 // rows read and not yet added to the shared counts, which other decoders add to
 	send := func() error {
+		o.read.Add(read)
+		l.rowsRead.Add(read)
+		read = 0
 		if cur.len() == 0 {
 			return nil
 		}
@@ -460,8 +559,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		var rowErr *decode.RowError
 		if errors.As(err, &rowErr) {
 			n++
-			o.read.Add(1)
-			l.rowsRead.Add(1)
+			read++
 			if err := l.setAside(o, n, rowErr.Error(), rowErr.Column, rowErr.Value, nil); err != nil {
 				return err
 			}
@@ -471,18 +569,28 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 			return fmt.Errorf("reading %s: %w", o.obj.Key, err)
 		}
 		n++
-		o.read.Add(1)
-		l.rowsRead.Add(1)
-		row = append(row[:0], make([]backends.Value, len(pos))...)
-		var bad string
-		for i, p := range pos {
-			if p >= 0 && p < len(raw) {
-				v, err := decode.ConvertValue(raw[p], l.schema.Fields[i].Type)
-				if err != nil && bad == "" {
-					bad = fmt.Sprintf("column %q: %v", l.schema.Fields[i].Name, err)
+		read++
+		if same && len(raw) == len(pos) {
+			row = raw // converted in place below
+		} else {
+			row = append(row[:0], make([]backends.Value, len(pos))...)
+			for i, p := range pos {
+				if p >= 0 && p < len(raw) {
+					row[i] = raw[p]
 				}
-				row[i] = v
 			}
+		}
+		var bad string
+		for i := range row {
+			v := &row[i]
+			if v.Kind == backends.KindNull || v.Kind == kinds[i] && v.Kind != backends.KindOther {
+				continue
+			}
+			c, err := decode.ConvertValue(*v, l.schema.Fields[i].Type)
+			if err != nil && bad == "" {
+				bad = fmt.Sprintf("column %q: %v", l.schema.Fields[i].Name, err)
+			}
+			*v = c
 		}
 		if bad != "" {
 			if err := l.setAside(o, n, bad, "", "", boxed(row)); err != nil {
@@ -517,7 +625,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		return err
 	}
 	if cur.body != nil {
-		bodies.Put(cur.body)
+		l.bodies.put(cur.body)
 	}
 	l.finishOne(o)
 	return nil
@@ -546,7 +654,7 @@ func (l *loader) write(ctx context.Context, b batch) error {
 	if b.body != nil {
 		bd := b.body
 		err = l.sink.(backends.EncodingSink).WriteItems(ctx, bd.buf, append(bd.at, len(bd.buf)))
-		bodies.Put(bd)
+		l.bodies.put(bd)
 	} else {
 		err = l.sink.Write(ctx, b.rows, b.ids)
 	}
