@@ -47,16 +47,16 @@ type parquetDecoder struct {
 	schema  query.Schema
 	sample  sampled
 
-	lists  bool // some column is repeated: rows are read whole, and go through convert
-	groups []parquet.RowGroup
-	rows   parquet.Rows  // the row group being read, when lists
-	batch  []parquet.Row // when lists
-	chunks []chunkReader // the row group being read column by column, when not lists
-	left   int64         // rows of that row group the chunks have yet to read
-	row1   parquet.Row   // one row of the chunks' batch, for convert
-	n, i   int           // rows in batch, next row in batch
-	row    int64         // rows handed out, for RowError
-	err    error
+	lists   bool // some column is repeated: rows are read whole, and go through convert
+	groups  []parquet.RowGroup
+	rows    parquet.Rows  // the row group being read, when lists
+	batch   []parquet.Row // when lists
+	chunks  []chunkReader // the row group being read column by column, when not lists
+	left    int64         // rows of that row group the chunks have yet to read
+	scratch parquet.Row   // one row of the chunks' batch, for convert
+	n, i    int           // rows in batch, next row in batch
+	row     int64         // rows handed out, for RowError
+	err     error
 }
 
 type parquetColumn struct {
@@ -260,11 +260,11 @@ func (d *parquetDecoder) read() (row []any, err error) {
 	if d.lists {
 		return d.convert(d.batch[i])
 	}
-	d.row1 = d.row1[:0]
+	d.scratch = d.scratch[:0]
 	for c := range d.chunks {
-		d.row1 = append(d.row1, d.chunks[c].batch[i])
+		d.scratch = append(d.scratch, d.chunks[c].batch[i])
 	}
-	return d.convert(d.row1)
+	return d.convert(d.scratch)
 }
 
 // next moves on to the next row and returns its place in the batch, reading the next batch

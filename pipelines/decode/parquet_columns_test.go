@@ -27,9 +27,9 @@ import (
 type flatRow struct {
 	ID      int64            `parquet:"id"`
 	Small   int32            `parquet:"small"`
-	Name    string           `parquet:"name"`           // plain
-	Color   string           `parquet:"color,dict"`     // dictionary-encoded
-	Opt     *string          `parquet:"opt,optional"`   // nulls, plain
+	Name    string           `parquet:"name"`         // plain
+	Color   string           `parquet:"color,dict"`   // dictionary-encoded
+	Opt     *string          `parquet:"opt,optional"` // nulls, plain
 	OptDict *string          `parquet:"opt_dict,optional,dict"`
 	OptInt  *int64           `parquet:"opt_int,optional"`
 	F32     float32          `parquet:"f32"`
