@@ -47,13 +47,16 @@ type parquetDecoder struct {
 	schema  query.Schema
 	sample  sampled
 
-	lists  bool // some column is repeated: rows go through convert
-	groups []parquet.RowGroup
-	rows   parquet.Rows
-	batch  []parquet.Row
-	n, i   int   // rows in batch, next row in batch
-	row    int64 // rows handed out, for RowError
-	err    error
+	lists   bool // some column is repeated: rows are read whole, and go through convert
+	groups  []parquet.RowGroup
+	rows    parquet.Rows  // the row group being read, when lists
+	batch   []parquet.Row // when lists
+	chunks  []chunkReader // the row group being read column by column, when not lists
+	left    int64         // rows of that row group the chunks have yet to read
+	scratch parquet.Row   // one row of the chunks' batch, for convert
+	n, i    int           // rows in batch, next row in batch
+	row     int64         // rows handed out, for RowError
+	err     error
 }
 
 type parquetColumn struct {
@@ -133,7 +136,6 @@ func openParquet(ra io.ReaderAt, size int64, key string, closers []io.Closer) (d
 		return nil, fmt.Errorf("reading %s: %w", key, err)
 	}
 	d = &parquetDecoder{key: key, file: f, closers: closers, groups: f.RowGroups()}
-	d.batch = make([]parquet.Row, parquetBatch)
 
 	paths := f.Schema().Columns()
 	names := make([]string, len(paths))
@@ -146,6 +148,11 @@ func openParquet(ra io.ReaderAt, size int64, key string, closers []io.Closer) (d
 		names[leaf.ColumnIndex] = columnName(path)
 		d.cols[leaf.ColumnIndex] = parquetColumnOf(leaf)
 		d.lists = d.lists || d.cols[leaf.ColumnIndex].repeated
+	}
+	if d.lists {
+		d.batch = make([]parquet.Row, parquetBatch)
+	} else {
+		d.chunks = make([]chunkReader, len(d.cols))
 	}
 	names = uniqueNames(names)
 	base := query.Schema{Fields: make([]query.Field, len(d.cols))}
@@ -195,20 +202,12 @@ func (d *parquetDecoder) NextValues(dst []backends.Value) ([]backends.Value, err
 	if r, ok := d.sample.pop(); ok {
 		return valuesOf(dst, r.row), r.err
 	}
-	if d.err != nil {
-		return dst[:0], d.err
+	i, err := d.next()
+	if err != nil {
+		return dst[:0], err
 	}
-	for d.i >= d.n {
-		if err := d.fill(); err != nil {
-			d.err = err
-			return dst[:0], err
-		}
-	}
-	r := d.batch[d.i]
-	d.i++
-	d.row++
 	if d.lists {
-		row, err := d.convert(r)
+		row, err := d.convert(d.batch[i])
 		return valuesOf(dst, row), err
 	}
 	if cap(dst) < len(d.cols) {
@@ -216,9 +215,9 @@ func (d *parquetDecoder) NextValues(dst []backends.Value) ([]backends.Value, err
 	}
 	dst = dst[:len(d.cols)]
 	clear(dst)
-	for _, v := range r {
-		c := v.Column()
-		if c < 0 || c >= len(d.cols) || v.IsNull() {
+	for c := range d.chunks {
+		v := d.chunks[c].batch[i]
+		if v.IsNull() {
 			continue
 		}
 		col := &d.cols[c]
@@ -242,6 +241,9 @@ func (d *parquetDecoder) Close() error {
 		errs = append(errs, d.rows.Close())
 		d.rows = nil
 	}
+	for i := range d.chunks {
+		errs = append(errs, d.chunks[i].close())
+	}
 	for _, c := range d.closers {
 		errs = append(errs, c.Close())
 	}
@@ -251,19 +253,35 @@ func (d *parquetDecoder) Close() error {
 
 // read returns the next row, opening row groups as the previous ones run out.
 func (d *parquetDecoder) read() (row []any, err error) {
+	i, err := d.next()
+	if err != nil {
+		return nil, err
+	}
+	if d.lists {
+		return d.convert(d.batch[i])
+	}
+	d.scratch = d.scratch[:0]
+	for c := range d.chunks {
+		d.scratch = append(d.scratch, d.chunks[c].batch[i])
+	}
+	return d.convert(d.scratch)
+}
+
+// next moves on to the next row and returns its place in the batch, reading the next batch
+// when this one is done.
+func (d *parquetDecoder) next() (int, error) {
 	if d.err != nil {
-		return nil, d.err
+		return 0, d.err
 	}
 	for d.i >= d.n {
 		if err := d.fill(); err != nil {
 			d.err = err
-			return nil, err
+			return 0, err
 		}
 	}
-	r := d.batch[d.i]
 	d.i++
 	d.row++
-	return d.convert(r)
+	return d.i - 1, nil
 }
 
 // fill reads the next batch of rows.
@@ -273,6 +291,9 @@ func (d *parquetDecoder) fill() (err error) {
 			err = fmt.Errorf("reading %s: malformed Parquet file: %v", d.key, p)
 		}
 	}()
+	if !d.lists {
+		return d.fillColumns()
+	}
 	for {
 		if d.rows == nil {
 			if len(d.groups) == 0 {
