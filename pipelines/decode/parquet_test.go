@@ -99,11 +99,18 @@ func TestParquetMapsTypesAndDecodesExactValues(t *testing.T) {
 	}
 }
 
-// Rows stream across row groups, past the sample, in order.
+// Rows stream across row groups, past the sample, in order, from a file read whole and from one
+// read in ranges.
 func TestParquetStreamsRowGroups(t *testing.T) {
 	content := decodetest.Parquet(t, sequenceRows(3*SampleRows+7), 700)
-	for _, name := range []string{"seq.parquet", "seq.parquet.gz", "gzipped-anyway.parquet", "no-extension"} {
+	whole := parquetWholeObject
+	defer func() { parquetWholeObject = whole }()
+	for _, name := range []string{"seq.parquet", "seq.parquet.gz", "gzipped-anyway.parquet", "no-extension", "ranged/seq.parquet", "ranged/gzipped-anyway.parquet"} {
 		t.Run(name, func(t *testing.T) {
+			parquetWholeObject = whole
+			if dir, base, ok := strings.Cut(name, "/"); ok && dir == "ranged" {
+				parquetWholeObject, name = 0, base
+			}
 			b := content
 			if name != "seq.parquet" && name != "no-extension" {
 				b = decodetest.Gzip(t, content)
