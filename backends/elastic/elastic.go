@@ -218,6 +218,11 @@ func (b *Backend) send(ctx context.Context, method, path, contentType string, bo
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if contentType == "application/x-ndjson" {
+		// A bulk answer is an item list read once: gzipping it (which Go's transport asks for)
+		// costs the node CPU it would rather spend indexing.
+		req.Header.Set("Accept-Encoding", "identity")
+	}
 	res, err := b.es.Perform(req)
 	if err != nil {
 		return 0, nil, b.unreachable(ctx, err)
