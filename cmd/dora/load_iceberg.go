@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/nice"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/load"
@@ -41,6 +45,9 @@ func runLoad(ctx context.Context, b backends.Backend, opts load.Options, cf *cat
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(25))
 	}
+	if err := yieldToLocalNode(b.Name()); err != nil {
+		return load.Summary{}, err
+	}
 	if !load.IsIceberg(opts.Source) {
 		return load.Run(ctx, b, opts)
 	}
@@ -50,6 +57,44 @@ func runLoad(ctx context.Context, b backends.Backend, opts load.Options, cf *cat
 	}
 	defer cat.Close()
 	return load.RunIceberg(ctx, b, cat, opts)
+}
+
+// localNice is the nice value a load takes when it writes to a server on this machine.
+const localNice = 10
+
+// yieldToLocalNode lowers the load's priority when the backend at url is a server on this
+// machine: the server's indexing is what bounds a load, and on a small machine the load's own
+// decoding competes with it for the cores, so the load gives way (it has time to spare: it only
+// has to stay a few batches ahead). DORA_LOAD_NICE=N sets the nice value instead, 0 to keep the
+// priority as it is; a load into DuckDB, in this process, keeps it.
+func yieldToLocalNode(backendURL string) error {
+	n := localNice
+	if v := os.Getenv("DORA_LOAD_NICE"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 0 || n > 19 {
+			return usageError{fmt.Errorf("DORA_LOAD_NICE=%q: want a nice value from 0 to 19", v)}
+		}
+	} else if !isLocalServer(backendURL) {
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	return nice.Lower(n)
+}
+
+// isLocalServer says whether url is an http(s) server on this machine.
+func isLocalServer(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // pinIcebergJob pins an iceberg: source to its snapshot as the load job is launched, so every

@@ -37,9 +37,7 @@ func Infer(ctx context.Context, source, table, format string) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	for _, d := range open.take() {
-		d.Close()
-	}
+	open.closeExcept(nil)
 	p := Plan{Objects: objs, Schema: schema}
 	for _, o := range objs {
 		p.Bytes += o.Size

@@ -200,11 +200,7 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 		return Summary{}, err
 	}
 	// The decoders that read the samples go on to load their objects; those not loaded close.
-	defer func() {
-		for _, d := range planned.take() {
-			d.Close()
-		}
-	}()
+	defer planned.closeExcept(nil)
 	if err := checkIDColumns(schema, opts.IDColumns); err != nil {
 		return Summary{}, err
 	}
@@ -220,9 +216,9 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	dl := &deadLetter{path: opts.DeadLetter, append: cp.resumed}
 	defer dl.Close()
 	l := &loader{opts: opts, schema: schema, sink: sink, store: counted, dl: dl, cp: cp, planned: planned}
-	// In flight at most: one being written per worker, one being encoded and one waiting to be
-	// handed over per decoder.
-	l.bodies = newBodyPool(opts.BatchBytes, opts.Workers+2*l.decoders(len(objs)))
+	// In flight at most: one body being written per worker, one being filled or handed over per
+	// decoder.
+	l.bodies = newBodyPool(opts.BatchBytes, opts.Workers+l.decoders(len(objs)))
 	var todo []*objectState
 	for _, o := range objs {
 		if done, ok := cp.Done[o.Key]; ok && done.ETag == o.ETag {
@@ -236,14 +232,12 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 		todo = append(todo, &objectState{obj: o})
 	}
 	// Only the objects decoded first keep the decoder they were sampled with: a stream left
-	// unread while others load could time out.
-	for i, o := range todo {
-		if i >= l.decoders(len(todo)) {
-			if d := planned.get(o.obj.Key); d != nil {
-				d.Close()
-			}
-		}
+	// unread while others load could time out, and a finished object needs none.
+	first := map[string]bool{}
+	for _, o := range todo[:l.decoders(len(todo))] {
+		first[o.obj.Key] = true
 	}
+	planned.closeExcept(first)
 	var total int64
 	for _, o := range objs {
 		total += o.Size
@@ -372,16 +366,16 @@ func (o *openDecoders) get(key string) decode.Decoder {
 	return d
 }
 
-// take hands over every decoder left.
-func (o *openDecoders) take() []decode.Decoder {
+// closeExcept closes the decoders of every key but those in keep.
+func (o *openDecoders) closeExcept(keep map[string]bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var out []decode.Decoder
 	for k, d := range o.byKey {
-		out = append(out, d)
-		delete(o.byKey, k)
+		if !keep[k] {
+			d.Close()
+			delete(o.byKey, k)
+		}
 	}
-	return out
 }
 
 // mergeSchema adds b's fields to a; a field typed in both keeps the wider type.
