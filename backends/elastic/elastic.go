@@ -195,7 +195,7 @@ func parseAPIError(status int, body []byte) *apiError {
 // do sends one request and returns the body of a 2xx answer; any other answer is an *apiError,
 // and a cluster that cannot be reached is backends.ErrUnavailable naming the URL.
 func (b *Backend) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
-	status, out, err := b.send(ctx, method, path, "application/json", body)
+	status, out, err := b.send(ctx, method, path, "application/json", body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +205,8 @@ func (b *Backend) do(ctx context.Context, method, path string, body []byte) ([]b
 	return out, nil
 }
 
-// send sends one request and returns the answer's status and body.
-func (b *Backend) send(ctx context.Context, method, path, contentType string, body []byte) (int, []byte, error) {
+// send sends one request, with header's fields besides, and returns the answer's status and body.
+func (b *Backend) send(ctx context.Context, method, path, contentType string, body []byte, header http.Header) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -218,10 +218,8 @@ func (b *Backend) send(ctx context.Context, method, path, contentType string, bo
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if contentType == "application/x-ndjson" {
-		// A bulk answer is an item list read once: gzipping it (which Go's transport asks for)
-		// costs the node CPU it would rather spend indexing.
-		req.Header.Set("Accept-Encoding", "identity")
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	res, err := b.es.Perform(req)
 	if err != nil {
