@@ -27,9 +27,9 @@ import (
 func jobsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "jobs",
-		Short: "Define, run, watch and keep the history of jobs (local processes, Docker, ECS)",
+		Short: "Define, run, watch and keep the history of jobs (local processes, Docker, ECS, Kubernetes)",
 		Long: `A job is one YAML file in ` + jobs.JobsDir() + ` (or anywhere, given by path): a command
-(argv, never through a shell), an image for docker and ecs, env, cpu, memory, a timeout, retries
+(argv, never through a shell), an image for docker, ecs and kubernetes, env, cpu, memory, a timeout, retries
 and a default runner. Every run is kept, with its whole log, in ` + jobs.DefaultStorePath() + `,
 which every dora process shares; a run whose dora was killed is reconciled with its engine by
 the next dora jobs command. Env values whose names end in KEY, SECRET, PASSWORD, TOKEN or

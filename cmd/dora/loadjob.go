@@ -26,8 +26,8 @@ type jobHelp struct{ asJob, runner, retries string }
 
 func (f *jobFlags) add(fs *pflag.FlagSet, h jobHelp, retries int) {
 	fs.BoolVar(&f.asJob, "as-job", false, h.asJob)
-	fs.StringVar(&f.runner, "runner", jobs.DefaultRunner, "with --as-job: where "+h.runner+" (local, docker, ecs)")
-	fs.StringVar(&f.image, "image", "dora:dev", "with --as-job on docker or ecs: the image, whose entrypoint is dora (make image builds dora:dev)")
+	fs.StringVar(&f.runner, "runner", jobs.DefaultRunner, "with --as-job: where "+h.runner+" (local, docker, ecs, kubernetes)")
+	fs.StringVar(&f.image, "image", "dora:dev", "with --as-job on docker, ecs or kubernetes: the image, whose entrypoint is dora (make image builds dora:dev)")
 	fs.IntVar(&f.retries, "retries", retries, "with --as-job: "+h.retries)
 	fs.BoolVar(&f.wait, "wait", false, "with --as-job: follow the job until it ends; exit 0 when it succeeded, 1 otherwise")
 }

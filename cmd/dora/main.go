@@ -16,6 +16,7 @@ import (
 	_ "github.com/dora-dev/dora/backends/elastic"
 	_ "github.com/dora-dev/dora/pipelines/jobs/docker"
 	_ "github.com/dora-dev/dora/pipelines/jobs/ecs"
+	_ "github.com/dora-dev/dora/pipelines/jobs/kubernetes"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
 )

@@ -22,7 +22,7 @@ import (
 // Definition is a job: what to run, with what, and how to retry it. One YAML file each:
 //
 //	name: nightly-score
-//	image: registry.local/score:1.4        # docker and ecs; the local runner takes command only
+//	image: registry.local/score:1.4        # docker, ecs, kubernetes; the local runner takes command only
 //	command: ["/score", "--day", "${DAY}"]  # argv, never through a shell; ${VAR} from the env
 //	env: {DAY: "today", MODEL: "v3"}
 //	cpu: 1.0
@@ -31,6 +31,7 @@ import (
 //	retries: {attempts: 3, on_exit_codes: [75], on_infra_failure: true, backoff: 10s}
 //	tags: {team: styling}
 //	runner: docker                          # default runner; --runner overrides
+//	kubernetes: {namespace: batch, service_account: scorer, image_pull_policy: IfNotPresent, node_selector: {pool: batch}}
 type Definition struct {
 	Name    string            `json:"name"`
 	File    string            `json:"file,omitempty"` // where it was read from
@@ -43,6 +44,17 @@ type Definition struct {
 	Retries Retries           `json:"retries"`
 	Tags    map[string]string `json:"tags,omitempty"`
 	Runner  string            `json:"runner,omitempty"` // "" for the local runner
+	// Kubernetes places the job on the kubernetes runner (kubernetes: {namespace: batch, ...}).
+	Kubernetes Kubernetes `json:"kubernetes,omitzero"`
+}
+
+// Kubernetes is where and how the kubernetes runner runs a job; an empty field takes the
+// runner's configuration (DORA_KUBE_* variables, then the kubeconfig's namespace).
+type Kubernetes struct {
+	Namespace       string            `json:"namespace,omitempty"`
+	ServiceAccount  string            `json:"service_account,omitempty"`
+	ImagePullPolicy string            `json:"image_pull_policy,omitempty"` // Always, IfNotPresent or Never
+	NodeSelector    map[string]string `json:"node_selector,omitempty"`
 }
 
 // Retries says when a failed attempt is tried again.
@@ -68,10 +80,12 @@ func (d *Definition) RunnerName() string {
 var ErrNoSuchJob = errors.New("no such job")
 
 var (
-	jobKeys     = []string{"name", "image", "command", "env", "cpu", "memory", "timeout", "retries", "tags", "runner"}
-	retriesKeys = []string{"attempts", "on_exit_codes", "on_infra_failure", "backoff"}
-	jobName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	jobKeys        = []string{"name", "image", "command", "env", "cpu", "memory", "timeout", "retries", "tags", "runner", "kubernetes"}
+	kubernetesKeys = []string{"namespace", "service_account", "image_pull_policy", "node_selector"}
+	dnsLabel       = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	retriesKeys    = []string{"attempts", "on_exit_codes", "on_infra_failure", "backoff"}
+	jobName        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	envName        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // ParseDefinition reads one job file. Unknown keys are refused and every problem is reported at
@@ -136,6 +150,8 @@ func ParseDefinition(path string, data []byte) (*Definition, error) {
 				}
 				d.Runner = s
 			}
+		case "kubernetes":
+			parseKubernetes(f, v, &d.Kubernetes)
 		}
 	})
 	if root.Kind == yaml.MappingNode {
@@ -167,6 +183,31 @@ func parseCommand(f *yamlfile.File, v *yaml.Node) []string {
 		f.Errorf(v, "command is empty: give the program and its arguments")
 	}
 	return argv
+}
+
+func parseKubernetes(f *yamlfile.File, v *yaml.Node, k *Kubernetes) {
+	f.Fields(v, "kubernetes", kubernetesKeys, func(key string, v *yaml.Node) {
+		switch key {
+		case "namespace":
+			if s, ok := f.Scalar(v, "kubernetes.namespace"); ok {
+				if len(s) > 63 || !dnsLabel.MatchString(s) {
+					f.Errorf(v, "kubernetes.namespace %q is not a namespace name (lower-case letters, digits and '-', at most 63)", s)
+				}
+				k.Namespace = s
+			}
+		case "service_account":
+			k.ServiceAccount, _ = f.Scalar(v, "kubernetes.service_account")
+		case "image_pull_policy":
+			if s, ok := f.Scalar(v, "kubernetes.image_pull_policy"); ok {
+				if s != "Always" && s != "IfNotPresent" && s != "Never" {
+					f.Errorf(v, "kubernetes.image_pull_policy should be Always, IfNotPresent or Never, not %q", s)
+				}
+				k.ImagePullPolicy = s
+			}
+		case "node_selector":
+			k.NodeSelector = f.StringMap(v, "kubernetes.node_selector", nil)
+		}
+	})
 }
 
 func parseRetries(f *yamlfile.File, v *yaml.Node, r *Retries) {

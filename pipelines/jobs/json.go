@@ -16,6 +16,7 @@ type RunJSON struct {
 	Attempts   int               `json:"attempts"`
 	Runner     string            `json:"runner"`
 	RunnerID   string            `json:"runner_id"`
+	Place      string            `json:"place,omitempty"`
 	Env        map[string]string `json:"env"`
 	CreatedAt  *string           `json:"created_at"`
 	StartedAt  *string           `json:"started_at"`
@@ -38,7 +39,7 @@ func (r *Run) JSON() RunJSON {
 		env = map[string]string{}
 	}
 	j := RunJSON{ID: r.ID, Job: r.Job, Status: r.State, ExitCode: r.ExitCode, Reason: r.Reason, Attempts: r.Attempts,
-		Runner: r.Runner, RunnerID: r.RunnerID, Env: env, CreatedAt: jsonTime(r.CreatedAt), StartedAt: jsonTime(r.StartedAt),
+		Runner: r.Runner, RunnerID: r.RunnerID, Place: r.Place, Env: env, CreatedAt: jsonTime(r.CreatedAt), StartedAt: jsonTime(r.StartedAt),
 		FinishedAt: jsonTime(r.FinishedAt), ParentID: r.ParentID, RetryOf: r.RetryOf, Role: r.Role}
 	for _, c := range r.Children {
 		j.Children = append(j.Children, c.JSON())

@@ -25,7 +25,7 @@ var (
 	registry   = map[string]OpenRunner{}
 )
 
-// Register makes a runner choosable by name ("local", "docker", "ecs"). Runner packages call it
+// Register makes a runner choosable by name ("local", "docker", "ecs", "kubernetes"). Runner packages call it
 // from init; cmd/dora imports them for that.
 func Register(name string, open OpenRunner) {
 	registryMu.Lock()

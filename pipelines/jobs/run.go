@@ -255,8 +255,9 @@ func (r *Run) Task(attempt int) (Task, error) {
 		return Task{}, err
 	}
 	return Task{RunID: r.ID, Attempt: attempt, Job: r.Job, Image: r.Definition.Image, Command: argv, Env: r.Env,
-		CPU: r.Definition.CPU, Memory: r.Definition.Memory,
-		Labels: map[string]string{"dora.run": r.ID, "dora.job": r.Job, "dora.attempt": strconv.Itoa(attempt)}}, nil
+		CPU: r.Definition.CPU, Memory: r.Definition.Memory, Tags: r.Definition.Tags, Kubernetes: r.Definition.Kubernetes,
+		Timeout: r.Definition.Timeout,
+		Labels:  map[string]string{"dora.run": r.ID, "dora.job": r.Job, "dora.attempt": strconv.Itoa(attempt)}}, nil
 }
 
 // ShownCommand is the run's command as a person may see it: secrets redacted, quoted where a
@@ -282,7 +283,7 @@ func (d *Driver) attempt(ctx context.Context, r *Run, rn Runner, n int, w *watch
 	}
 	// The last attempt's handle goes: until the runner answers, the run has no task (a watcher
 	// dying now leaves reconciliation to find it, when the runner is a Finder).
-	if err := d.Store.update(ctx, r.ID, map[string]any{"attempts": n, "attempt_log": 0, "retry_at": nil, "runner_id": ""}); err != nil {
+	if err := d.Store.update(ctx, r.ID, map[string]any{"attempts": n, "attempt_log": 0, "retry_at": nil, "runner_id": "", "place": ""}); err != nil {
 		return outcome{}, err
 	}
 	r.Attempts, r.RunnerID = n, ""
@@ -355,6 +356,9 @@ func (d *Driver) await(ctx context.Context, r *Run, rn Runner, h Handle, w *watc
 	defer lw.Close()
 	logsDone := make(chan error, 1)
 	go func() { logsDone <- rn.Logs(logCtx, h, true, lw) }()
+	if p, ok := rn.(Placer); ok {
+		go d.place(logCtx, r, p, h)
+	}
 
 	waitCtx, stopWait := context.WithCancel(bg)
 	defer stopWait()
@@ -411,6 +415,31 @@ func (d *Driver) await(ctx context.Context, r *Run, rn Runner, h Handle, w *watc
 	return o, nil
 }
 
+// place records where the attempt runs, once its runner knows, asking every poll until then.
+func (d *Driver) place(ctx context.Context, r *Run, p Placer, h Handle) {
+	t := time.NewTicker(d.poll())
+	defer t.Stop()
+	last := r.Place
+	for {
+		where, final, err := p.Place(ctx, h)
+		if err == nil && where != "" && where != last {
+			if d.Store.update(ctx, r.ID, map[string]any{"place": where}) == nil {
+				last = where
+			} else {
+				final = false
+			}
+		}
+		if final {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func (rt Retries) attempts() int { return max(1, rt.Attempts) }
 
 // retryable says whether an attempt's outcome calls for another try, and why.
@@ -462,6 +491,8 @@ func (d *Driver) settle(ctx context.Context, r *Run, rn Runner, attempt int, o o
 		return true, d.finish(ctx, r, Cancelled, nil, "cancelled by "+o.cancelled)
 	case o.timedOut:
 		return true, d.finish(ctx, r, TimedOut, nil, fmt.Sprintf("timed out after %s (the job's timeout); the task was stopped", def.Timeout))
+	case o.startErr == nil && o.exit.TimedOut:
+		return true, d.finish(ctx, r, TimedOut, nil, fmt.Sprintf("timed out after %s (the job's timeout): %s", def.Timeout, o.exit.Reason))
 	case o.startErr == nil && !o.exit.Infra && o.exit.Code == 0:
 		return true, d.finish(ctx, r, Succeeded, exitCode(o), "")
 	}

@@ -1,5 +1,5 @@
 // Package jobs defines containerized jobs, keeps their runs in an embedded store and drives them
-// through one state machine; the engines that run them (local processes, Docker, ECS) are
+// through one state machine; the engines that run them (local processes, Docker, ECS, Kubernetes) are
 // runners, one package each, behind the small Runner interface below.
 package jobs
 
@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // Task is one attempt of a run, as a runner starts it: everything resolved (the command's ${VAR}
@@ -15,15 +16,23 @@ type Task struct {
 	RunID   string
 	Attempt int // 1 for the first
 	Job     string
-	Image   string   // docker and ecs; the local runner ignores it
+	Image   string   // docker, ecs and kubernetes; the local runner ignores it
 	Command []string // argv, never through a shell
 	Env     map[string]string
 	CPU     float64 // cores; 0 means the engine's default
 	Memory  int64   // bytes; 0 means the engine's default
 	Network string  // docker: "host" by default, so a task reaches what dora reaches
+	// Timeout is the attempt's timeout, for engines that enforce one themselves (kubernetes:
+	// activeDeadlineSeconds); dora stops the task at it regardless.
+	Timeout time.Duration
 	// Labels mark what the engine runs for dora (dora.run, dora.job, dora.attempt), so a later
 	// dora process can find it again.
 	Labels map[string]string
+	// Tags are the definition's tags: the kubernetes runner puts them on the Job and its pod as
+	// labels (or annotations, when they are not valid label text).
+	Tags map[string]string
+	// Kubernetes places the task on the kubernetes runner; empty fields take the runner's config.
+	Kubernetes Kubernetes
 }
 
 // Handle names a started task in its engine: a process, a container id, a task ARN.
@@ -39,6 +48,9 @@ type Exit struct {
 	// missing, container never started, task stopped by the engine); Code is then meaningless.
 	Infra  bool
 	Reason string // in words, for the run's record
+	// TimedOut reports that the engine itself ended the task at the job's timeout (a Kubernetes
+	// Job's activeDeadlineSeconds): the run ends TIMED_OUT, as when dora stops it.
+	TimedOut bool
 }
 
 // Status is what an engine says of a task when a dora process looks again.
@@ -47,6 +59,13 @@ type Status struct {
 	Exited  bool // Exit holds how it ended
 	Exit    Exit
 	Gone    bool // the engine knows nothing of it any more
+}
+
+// Placer is a runner that can say where a task landed, in words for the run's record and the
+// Jobs screen ("namespace batch · pod dora-x-1-abcde · node n1"); "" until it is known, and
+// final once it will not change. Runners need not be one.
+type Placer interface {
+	Place(ctx context.Context, h Handle) (where string, final bool, err error)
 }
 
 // ErrInfra marks a Start that failed in the engine (no such image, no capacity): retried when

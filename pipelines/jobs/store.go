@@ -63,14 +63,17 @@ const (
 
 // Run is one run of a job as the store keeps it.
 type Run struct {
-	ID         string
-	Job        string
-	State      State
-	ExitCode   *int // nil until the program exits; nil for an engine failure, a cancel or a timeout
-	Reason     string
-	Attempts   int
-	Runner     string
-	RunnerID   string            // the engine's name for the current attempt: container id, task ARN
+	ID       string
+	Job      string
+	State    State
+	ExitCode *int // nil until the program exits; nil for an engine failure, a cancel or a timeout
+	Reason   string
+	Attempts int
+	Runner   string
+	RunnerID string // the engine's name for the current attempt: container id, task ARN
+	// Place is where the current attempt runs, in the engine's words, when its runner is a
+	// Placer (kubernetes: namespace, pod and node); "" otherwise.
+	Place      string
 	Env        map[string]string // what the task sees, secrets too; RedactEnv before showing it
 	Overrides  map[string]string // the --env given, for a retry
 	Definition Definition
@@ -151,7 +154,8 @@ CREATE TABLE IF NOT EXISTS runs (
 	heartbeat INTEGER,
 	cancel_requested TEXT,
 	log_size INTEGER NOT NULL DEFAULT 0,
-	attempt_log INTEGER NOT NULL DEFAULT 0
+	attempt_log INTEGER NOT NULL DEFAULT 0,
+	place TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);
 CREATE INDEX IF NOT EXISTS runs_parent ON runs(parent_id);
@@ -185,7 +189,14 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	s := &Store{db: db, path: path, LogCap: DefaultLogCap}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, fmt.Sprintf(schema, stageSQL("NEW.status"), stageSQL("OLD.status")))
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(schema, stageSQL("NEW.status"), stageSQL("OLD.status"))); err != nil {
+			return err
+		}
+		// A store made before runs had a place gets the column.
+		_, err := tx.ExecContext(ctx, `ALTER TABLE runs ADD COLUMN place TEXT NOT NULL DEFAULT ''`)
+		if err != nil && strings.Contains(err.Error(), "duplicate column") {
+			err = nil
+		}
 		return err
 	})
 	if err != nil {
@@ -288,7 +299,7 @@ func newID(t time.Time) string {
 
 const runColumns = `id, job, status, exit_code, reason, attempts, runner, runner_id, env, overrides, definition, publish, role,
 	parent_id, retry_of, created_at, started_at, finished_at, attempt_started_at, retry_at, watcher_pid, watcher_host, heartbeat,
-	cancel_requested, log_size, attempt_log`
+	cancel_requested, log_size, attempt_log, place`
 
 type scanner interface{ Scan(...any) error }
 
@@ -299,7 +310,7 @@ func scanRun(row scanner) (*Run, error) {
 	var env, overrides, def string
 	err := row.Scan(&r.ID, &r.Job, &r.State, &exit, &r.Reason, &r.Attempts, &r.Runner, &r.RunnerID, &env, &overrides, &def,
 		&publish, &r.Role, &parent, &retryOf, msTime{&r.CreatedAt}, &started, &finished, &attemptStarted, &retryAt, &pid, &host, &beat,
-		&cancel, &r.LogSize, &r.AttemptLog)
+		&cancel, &r.LogSize, &r.AttemptLog, &r.Place)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ type JobOptions struct {
 	Backend string  // the backend's URL, as the children reach it
 	Shards  int
 	Runner  string
-	// Image is the image of docker and ecs runs; its entrypoint is dora (make image builds
+	// Image is the image of docker, ecs and kubernetes runs; its entrypoint is dora (make image builds
 	// dora:dev so).
 	Image string
 	// Dora is the binary local runs start; container runs start the image's entrypoint.

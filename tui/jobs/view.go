@@ -234,6 +234,9 @@ func (m *Model) detailView(w, h int) string {
 		facts = append(facts, format.Duration(d.Round(100*time.Millisecond)))
 	}
 	facts = append(facts, fmt.Sprintf("attempt %d", max(1, r.Attempts)), r.Runner)
+	if r.Place != "" { // kubernetes: namespace, pod and node
+		facts = append(facts, r.Place)
+	}
 	head := []string{
 		common.Fit(" "+strings.Join(facts, s.Muted.Render(" · ")), w),
 		common.Fit(" "+s.Muted.Render(r.ShownCommand()), w),

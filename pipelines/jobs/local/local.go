@@ -78,7 +78,7 @@ func (r *Runner) Start(ctx context.Context, t jobs.Task) (jobs.Handle, error) {
 		return jobs.Handle{}, errors.New("a task needs its run id and attempt")
 	}
 	if len(t.Command) == 0 {
-		return jobs.Handle{}, errors.New("the local runner runs a command, and the job has none (an image alone needs the docker or ecs runner)")
+		return jobs.Handle{}, errors.New("the local runner runs a command, and the job has none (an image alone needs the docker, ecs or kubernetes runner)")
 	}
 	env := maps.Clone(t.Env)
 	if _, err := lookPath(t.Command[0], env); err != nil {
