@@ -35,6 +35,10 @@ runner: local
 		d.Tags["team"] != "styling" || d.Runner != "local" || d.File != "nightly.yaml" {
 		t.Errorf("%+v", d)
 	}
+	d, err = jobs.ParseDefinition("k.yaml", []byte("image: score:1\nkubernetes: {namespace: batch, service_account: scorer, image_pull_policy: IfNotPresent, node_selector: {pool: batch}}\n"))
+	if k := d.Kubernetes; err != nil || k.Namespace != "batch" || k.ServiceAccount != "scorer" || k.ImagePullPolicy != "IfNotPresent" || k.NodeSelector["pool"] != "batch" {
+		t.Errorf("kubernetes: %+v %v", d, err)
+	}
 	d, err = jobs.ParseDefinition("/x/hello.yml", []byte(`command: [echo, hi]`))
 	if err != nil || d.Name != "hello" || d.Retries.Attempts != 1 || d.RunnerName() != "local" {
 		t.Errorf("%+v %v", d, err)
@@ -57,6 +61,9 @@ func TestDefinitionErrorsSayWhere(t *testing.T) {
 		{"bad cpu", "command: [x]\ncpu: lots\n", `job.yaml:2:6: cpu should be a number of cores above 0`},
 		{"syntax", "command: [x\nname: a\n", `job.yaml:`},
 		{"empty file", "", `job.yaml: the file is empty`},
+		{"bad namespace", "command: [x]\nkubernetes: {namespace: Batch_1}\n", `job.yaml:2:25: kubernetes.namespace "Batch_1" is not a namespace name`},
+		{"bad pull policy", "command: [x]\nkubernetes:\n  image_pull_policy: always\n", `job.yaml:3:22: kubernetes.image_pull_policy should be Always, IfNotPresent or Never, not "always"`},
+		{"unknown kubernetes key", "command: [x]\nkubernetes: {namespaces: a}\n", `job.yaml:2:14: unknown key "namespaces" in kubernetes`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
