@@ -4,7 +4,7 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash bench-jobs bench-etl fuzz fuzz-sql clean
+.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash bench-jobs bench-kube bench-etl fuzz fuzz-sql clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
@@ -47,6 +47,11 @@ bench-dash: build
 # 4-shard load --as-job in Docker against the same load in one process.
 bench-jobs: build
 	bash scripts/bench-jobs
+
+# bench-kube: dora jobs run --runner kubernetes --wait against kubectl create + wait + delete of the
+# same Job, on the control plane of scripts/kubernetes (kwok for kubelets).
+bench-kube: build
+	bash scripts/bench-kube
 
 # bench-etl: `dora etl run` journalizing a day of ROWS (default 3000000) rows into a journal of as
 # many, against bare DuckDB running the same SCD2 SQL over the same Parquet files; ROUNDS
