@@ -221,7 +221,12 @@ func (m *Model) logH() int {
 	return max(1, h)
 }
 
-func (m *Model) detailHeadH() int { return 3 }
+func (m *Model) detailHeadH() int {
+	if m.detail != nil && m.detail.Place != "" {
+		return 4
+	}
+	return 3
+}
 
 func (m *Model) detailView(w, h int) string {
 	s := m.styles
@@ -234,13 +239,13 @@ func (m *Model) detailView(w, h int) string {
 		facts = append(facts, format.Duration(d.Round(100*time.Millisecond)))
 	}
 	facts = append(facts, fmt.Sprintf("attempt %d", max(1, r.Attempts)), r.Runner)
-	if r.Place != "" { // kubernetes: namespace, pod and node
-		facts = append(facts, r.Place)
-	}
 	head := []string{
 		common.Fit(" "+strings.Join(facts, s.Muted.Render(" · ")), w),
 		common.Fit(" "+s.Muted.Render(r.ShownCommand()), w),
 		common.Fit(" "+m.reasonOrEnv(r), w),
+	}
+	if r.Place != "" { // kubernetes: namespace, pod and node
+		head = append(head, common.Fit(" "+s.Muted.Render("on ")+r.Place, w))
 	}
 	lines := m.Log()
 	logH := m.logH()
