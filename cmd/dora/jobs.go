@@ -462,11 +462,11 @@ func showRun(w io.Writer, r *jobs.Run) error {
 		runner += " (" + r.RunnerID + ")"
 	}
 	rows := [][2]string{{"run", r.ID}, {"job", r.Job}, {"status", string(r.State)}, {"exit code", exitText(r)}, {"reason", r.Reason},
-		{"attempts", strconv.Itoa(r.Attempts)}, {"runner", runner}, {"command", r.ShownCommand()}, {"env", jobs.EnvLine(r.Env)},
+		{"attempts", strconv.Itoa(r.Attempts)}, {"runner", runner}, {"place", r.Place}, {"command", r.ShownCommand()}, {"env", jobs.EnvLine(r.Env)},
 		{"created", at(r.CreatedAt)}, {"started", at(r.StartedAt)}, {"finished", at(r.FinishedAt)}, {"took", took(r)},
 		{"parent", r.ParentID}, {"retry of", r.RetryOf}}
 	if r.Role == jobs.RoleGroup {
-		rows[7] = [2]string{"steps", fmt.Sprintf("%d", len(r.Children))}
+		rows[8] = [2]string{"steps", fmt.Sprintf("%d", len(r.Children))}
 	}
 	for _, row := range rows {
 		if row[1] != "" {
