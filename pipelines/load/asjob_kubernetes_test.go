@@ -44,6 +44,13 @@ func TestLoadShardsRunAsKubernetesJobsThenThePublish(t *testing.T) {
 	}
 	t.Cleanup(func() { core.Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
 	t.Setenv("DORA_KUBE_NAMESPACE", ns)
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := core.ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("namespace %s has no default service account after 60s: %v", ns, err)
+		}
+	}
 
 	w, err := batch.Jobs(ns).Watch(ctx, metav1.ListOptions{})
 	if err != nil {

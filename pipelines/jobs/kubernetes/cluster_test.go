@@ -66,6 +66,7 @@ func setup(t *testing.T) *cluster {
 		t.Fatalf("creating namespace %s: %v", c.ns, err)
 	}
 	t.Cleanup(func() { c.core.Namespaces().Delete(context.Background(), c.ns, metav1.DeleteOptions{}) })
+	waitForServiceAccount(t, c.core, c.ns)
 	c.r = c.open(t)
 	return c
 }
@@ -78,6 +79,19 @@ func (c *cluster) open(t *testing.T) *runner.Runner {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// waitForServiceAccount waits for the controller manager to make the namespace's default
+// service account, without which no pod of it is admitted.
+func waitForServiceAccount(t *testing.T, core coreclient.CoreV1Interface, ns string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := core.ServiceAccounts(ns).Get(context.Background(), "default", metav1.GetOptions{}); err == nil {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("namespace %s has no default service account after 60s: %v", ns, err)
+		}
+	}
 }
 
 func randomID() string {

@@ -40,10 +40,14 @@ func (r *Runner) Logs(ctx context.Context, h jobs.Handle, follow bool, w io.Writ
 			if err == nil && (done || !follow) {
 				return nil
 			}
-			if err != nil {
-				failures++
-			} else {
+			if err == nil {
 				failures = 0
+				break
+			}
+			// A log that cannot be read once the container has ended (a node that keeps none, a
+			// pod being deleted) is not waited for long.
+			if failures++; (done || !follow) && failures >= 3 {
+				return fmt.Errorf("kubernetes: reading the log of pod %s/%s: %w", ns, s.pod.Name, err)
 			}
 		case s.ended || !follow:
 			return nil // the pod never started its container
