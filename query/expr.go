@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strings"
 	"time"
 )
 
@@ -54,10 +55,44 @@ type IsNull struct {
 	Not    bool
 }
 
-// Like is `col LIKE 'prefix%'`: dora supports prefix patterns only.
+// Like is `col LIKE 'pattern'` (ILIKE ignoring case): % matches any run of characters, _ one
+// character, and the Escape character, when set, makes the next one literal.
 type Like struct {
-	Column string
-	Prefix string
+	Column  string
+	Pattern string
+	Escape  string // "" for none
+	ILike   bool
+}
+
+// PrefixLike is `col LIKE 'prefix%'` matching the prefix literally: its % _ and \ are escaped
+// with \ when it has any.
+func PrefixLike(column, prefix string) Like {
+	if !strings.ContainsAny(prefix, `%_\`) {
+		return Like{Column: column, Pattern: prefix + "%"}
+	}
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return Like{Column: column, Pattern: r.Replace(prefix) + "%", Escape: `\`}
+}
+
+// LikePrefix returns the literal prefix of a pattern of the shape 'prefix%' and whether it has
+// that shape.
+func (l Like) LikePrefix() (string, bool) {
+	var b strings.Builder
+	rs := []rune(l.Pattern)
+	for i := 0; i < len(rs); i++ {
+		switch {
+		case l.Escape != "" && string(rs[i]) == l.Escape && i+1 < len(rs):
+			i++
+			b.WriteRune(rs[i])
+		case rs[i] == '%':
+			return b.String(), i == len(rs)-1
+		case rs[i] == '_':
+			return "", false
+		default:
+			b.WriteRune(rs[i])
+		}
+	}
+	return "", false
 }
 
 // Match is `match(col, 'words')`: full-text match on Elasticsearch, case-insensitive containment

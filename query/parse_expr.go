@@ -6,22 +6,30 @@ import (
 	"time"
 )
 
+// condCtx says where a condition is read: nil for WHERE (columns compared with values), with b
+// for HAVING (operands resolved to output columns), pending for a CASE condition (operands that
+// are expressions wait for the builder).
+type condCtx struct {
+	b       *builder
+	pending bool
+}
+
 // expr reads a WHERE expression; OR binds loosest, then AND, then NOT.
 func (p *parser) expr() (Expr, error) { return p.orExpr(nil) }
 
 // havingExpr reads a HAVING expression, whose operands b resolves to output columns.
-func (p *parser) havingExpr(b *builder) (Expr, error) { return p.orExpr(b) }
+func (p *parser) havingExpr(b *builder) (Expr, error) { return p.orExpr(&condCtx{b: b}) }
 
-func (p *parser) orExpr(b *builder) (Expr, error) {
+func (p *parser) orExpr(b *condCtx) (Expr, error) {
 	return p.joined(b, "OR", p.andExpr, NewOr)
 }
 
-func (p *parser) andExpr(b *builder) (Expr, error) {
+func (p *parser) andExpr(b *condCtx) (Expr, error) {
 	return p.joined(b, "AND", p.notExpr, NewAnd)
 }
 
 // joined reads operands separated by word and combines them.
-func (p *parser) joined(b *builder, word string, operand func(*builder) (Expr, error), combine func(...Expr) Expr) (Expr, error) {
+func (p *parser) joined(b *condCtx, word string, operand func(*condCtx) (Expr, error), combine func(...Expr) Expr) (Expr, error) {
 	var terms []Expr
 	for {
 		t, err := operand(b)
@@ -67,7 +75,7 @@ func flatten(terms []Expr, same func(Expr) ([]Expr, bool), join func([]Expr) Exp
 	return join(flat)
 }
 
-func (p *parser) notExpr(b *builder) (Expr, error) {
+func (p *parser) notExpr(b *condCtx) (Expr, error) {
 	if p.acceptWord("NOT") {
 		x, err := p.notExpr(b)
 		if err != nil {
@@ -92,43 +100,36 @@ func (p *parser) notExpr(b *builder) (Expr, error) {
 	return p.predicate(b)
 }
 
-func (p *parser) predicate(b *builder) (Expr, error) {
+func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 	t := p.peek()
 	if t.kind == tokNumber || t.kind == tokString {
 		return nil, p.errorf(t, "put the column on the left of the comparison")
 	}
-	var col string
-	if t.kind == tokIdent && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
-		if strings.EqualFold(t.text, "match") {
-			return p.match()
-		}
-		if b == nil {
-			it, err := p.call()
-			if err != nil {
-				return nil, err
-			}
-			if it.metric != nil {
-				return nil, p.errorf(t, "aggregates such as %s belong in HAVING, not WHERE", it.text())
-			}
-			return nil, p.errorf(t, "dora does not support %s in WHERE: filter on the column itself", it.text())
-		}
+	if t.kind == tokIdent && strings.EqualFold(t.text, "match") && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
+		return p.match()
 	}
-	if b != nil {
-		it, err := p.operand(false)
-		if err != nil {
+	left, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	var col string
+	switch {
+	case ctx != nil && ctx.b != nil:
+		if col, err = ctx.b.havingRef(itemOf(left, t)); err != nil {
 			return nil, err
 		}
-		if col, err = b.havingRef(it); err != nil {
-			return nil, err
-		}
-	} else {
-		name, _, err := p.ident("a column")
-		if err != nil {
-			return nil, err
-		}
-		col = name
-		if err := p.noOperator(); err != nil {
-			return nil, err
+	case ctx != nil && ctx.pending:
+		col = p.leftName(left, t)
+	default:
+		switch x := left.(type) {
+		case Ref:
+			col = x.Name
+		case aggNode:
+			return nil, p.errorf(t, "aggregates such as %s belong in HAVING, not WHERE", x.m.Expr())
+		case dimNode:
+			return nil, p.errorf(t, "dora does not support %s in WHERE: filter on the column itself", x.d.Expr())
+		default:
+			return nil, p.errorf(t, "dora does not support expressions in WHERE: compare a column with a value")
 		}
 	}
 	if p.acceptWord("IS") {
@@ -184,18 +185,19 @@ func (p *parser) predicate(b *builder) (Expr, error) {
 		e = Between{Column: col, Low: lo, High: hi}
 	case p.isWord("LIKE") || p.isWord("ILIKE"):
 		lt := p.next()
-		if lt.word() == "ILIKE" {
-			return nil, p.errorf(lt, "dora does not support ILIKE: use LIKE 'prefix%%' or match(col, 'words')")
-		}
 		pt := p.next()
 		if pt.kind != tokString {
-			return nil, p.errorf(pt, "LIKE needs a pattern string such as 'pre%%'")
+			return nil, p.errorf(pt, "%s needs a pattern string such as '%%dress%%'", lt.word())
 		}
-		prefix, ok := likePrefix(pt.text)
-		if !ok {
-			return nil, p.errorf(pt, "dora supports LIKE 'prefix%%' only (one %% at the end); use match(col, 'words') for words inside text")
+		like := Like{Column: col, Pattern: pt.text, ILike: lt.word() == "ILIKE"}
+		if p.acceptWord("ESCAPE") {
+			et := p.next()
+			if et.kind != tokString || len([]rune(et.text)) != 1 {
+				return nil, p.errorf(et, "ESCAPE needs one character in quotes, such as '\\'")
+			}
+			like.Escape = et.text
 		}
-		e = Like{Column: col, Prefix: prefix}
+		e = like
 	default:
 		if negate {
 			return nil, p.expected("IN, BETWEEN or LIKE after NOT")
@@ -238,27 +240,6 @@ func isLiteralWord(w string) bool {
 		return true
 	}
 	return false
-}
-
-// likePrefix returns the prefix of a 'prefix%' pattern, with \% \_ \\ escapes, and whether the
-// pattern has that shape.
-func likePrefix(pat string) (string, bool) {
-	var b strings.Builder
-	for i := 0; i < len(pat); i++ {
-		c := pat[i]
-		switch {
-		case c == '\\' && i+1 < len(pat):
-			i++
-			b.WriteByte(pat[i])
-		case c == '%':
-			return b.String(), i == len(pat)-1
-		case c == '_':
-			return "", false
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", false
 }
 
 func (p *parser) match() (Expr, error) {
@@ -341,7 +322,12 @@ func (p *parser) literal() (Value, error) {
 			if s.kind != tokString {
 				return Value{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
 			}
-			iv, err := parseInterval(s.text)
+			text := s.text
+			if u := p.peek(); u.kind == tokIdent && intervalUnit(u.text) {
+				p.next() // INTERVAL '7' DAY
+				text += " " + u.text
+			}
+			iv, err := parseInterval(text)
 			if err != nil {
 				return Value{}, p.errorf(s, "%v", err)
 			}
@@ -352,6 +338,16 @@ func (p *parser) literal() (Value, error) {
 		return Value{}, p.errorf(t, "%s", msg)
 	}
 	return Value{}, p.errorf(t, "expected a value (a 'string', a number, TRUE, FALSE, TIMESTAMP '...', now()), found %s", t.describe())
+}
+
+// intervalUnit reports whether a word is a unit of INTERVAL '7' DAY.
+func intervalUnit(w string) bool {
+	switch strings.ToLower(w) {
+	case "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
+		"month", "months", "quarter", "quarters", "year", "years":
+		return true
+	}
+	return false
 }
 
 func numberValue(p *parser, t token, sign string) (Value, error) {

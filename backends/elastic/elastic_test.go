@@ -668,7 +668,7 @@ func TestValuesMatchOnlyThemselves(t *testing.T) {
 					want++
 				}
 			}
-			if n := count(query.Like{Column: col, Prefix: v}); n != want {
+			if n := count(query.PrefixLike(col, v)); n != want {
 				t.Errorf("%s LIKE %q%% matched %d rows, want %d", col, v, n, want)
 			}
 		}

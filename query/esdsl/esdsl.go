@@ -60,7 +60,8 @@ type Search struct {
 	schema  query.Schema
 
 	// raw rows
-	fields []query.Field
+	fields []query.Field // the selected columns, then the others computed expressions read
+	shown  int           // how many of fields are selected
 	sort   []any
 	want   int // rows wanted; -1 for all
 	pit    string

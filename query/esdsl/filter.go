@@ -188,10 +188,7 @@ func (t translator) predicate(e query.Expr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.Prefix == "" {
-			return exists(f.Name), nil
-		}
-		return obj{"prefix": obj{name: obj{"value": x.Prefix}}}, nil
+		return likeQuery(name, f, x), nil
 	case query.Match:
 		f, err := t.field(x.Column)
 		if err != nil {
@@ -276,6 +273,50 @@ func dateMath(i query.Interval) string {
 		unit = "y"
 	}
 	return "now-" + strconv.Itoa(n) + unit
+}
+
+// likeQuery matches a LIKE pattern natively: exists for '%', term for a pattern without
+// wildcards, prefix for 'abc%', and otherwise a wildcard query (% is *, _ is ?), ignoring case
+// for ILIKE.
+func likeQuery(name string, f query.Field, x query.Like) any {
+	if x.Pattern == "%" {
+		return exists(f.Name)
+	}
+	var w strings.Builder
+	var lit strings.Builder
+	wild := false
+	rs := []rune(x.Pattern)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case x.Escape != "" && string(r) == x.Escape && i+1 < len(rs):
+			i++
+			w.WriteString(escapeWildcard(string(rs[i])))
+			lit.WriteRune(rs[i])
+		case r == '%':
+			w.WriteByte('*')
+			wild = true
+		case r == '_':
+			w.WriteByte('?')
+			wild = true
+		default:
+			w.WriteString(escapeWildcard(string(r)))
+			lit.WriteRune(r)
+		}
+	}
+	if !x.ILike {
+		if !wild {
+			return obj{"term": obj{name: obj{"value": lit.String()}}}
+		}
+		if p, ok := x.LikePrefix(); ok {
+			return obj{"prefix": obj{name: obj{"value": p}}}
+		}
+	}
+	q := obj{"value": w.String()}
+	if x.ILike {
+		q["case_insensitive"] = true
+	}
+	return obj{"wildcard": obj{name: q}}
 }
 
 // escapeWildcard makes * ? and \ in a word match only themselves in a wildcard pattern.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dora-dev/dora/query"
 )
@@ -144,7 +145,7 @@ func (s *Search) finish() {
 	s.result = res
 	defer func() { res.Rows = query.Project(s.spec, res.Rows) }()
 	if s.shape == shapeRows {
-		res.Rows = s.rows
+		res.Rows = s.rows[min(s.spec.Offset, len(s.rows)):]
 		if res.Rows == nil {
 			res.Rows = [][]any{}
 		}
@@ -157,9 +158,15 @@ func (s *Search) finish() {
 		}
 	}
 	now := s.opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	for i := range s.groups {
+		s.groups[i].vals = s.withCalcs(s.groups[i].vals, now)
+	}
 	kept := s.groups[:0]
 	for _, g := range s.groups {
-		if s.spec.Having == nil || eval(s.spec.Having, s.cols, g.vals, now) == yes {
+		if s.spec.Having == nil || eval(s.spec.Having, s.cols, g.vals, now) == query.True {
 			kept = append(kept, g)
 		}
 	}
@@ -169,6 +176,7 @@ func (s *Search) finish() {
 		keep = n
 	}
 	cut := kept[keep:]
+	skip := min(s.spec.Offset, keep) // OFFSET: groups before the first shown are neither shown nor "Other"
 	var other int64
 	for _, g := range cut {
 		other += g.docs
@@ -195,12 +203,21 @@ func (s *Search) finish() {
 	res.Meta.OtherCount = other
 	res.Meta.Complete = other == 0 && len(cut) == 0
 	res.Rows = make([][]any, 0, keep+1)
-	for _, g := range kept[:keep] {
+	for _, g := range kept[skip:keep] {
 		res.Rows = append(res.Rows, g.vals)
 	}
 	if s.spec.Other && other > 0 {
-		res.Rows = append(res.Rows, s.otherRow(kept[:keep], cut, other))
+		res.Rows = append(res.Rows, s.withCalcs(s.otherRow(kept[skip:keep], cut, other)[:len(s.dims)+len(s.metrics)], now))
 	}
+}
+
+// withCalcs appends to a row of group keys and metrics the expressions computed after
+// aggregation, by the one evaluator every backend shares.
+func (s *Search) withCalcs(row []any, now time.Time) []any {
+	for _, c := range s.spec.Calcs {
+		row = append(row, query.EvalCalc(c, cellOf(s.cols[:len(row)], row), now))
+	}
+	return row
 }
 
 // otherRow sums the groups a LIMIT cut off: count(*), count(col) and sum, which add up; the
@@ -286,19 +303,20 @@ func sub(a, b any) any {
 // sorts them by default.
 func (s *Search) sortGroups(gs []group) {
 	type key struct {
-		col  int
-		desc bool
+		col   int
+		desc  bool
+		first bool
 	}
 	keys := make([]key, 0, len(s.spec.OrderBy)+len(s.dims))
 	for _, o := range s.spec.OrderBy {
-		keys = append(keys, key{s.column(o.Name), o.Desc})
+		keys = append(keys, key{s.column(o.Name), o.Desc, o.Nulls.First()})
 	}
 	for i := range s.dims {
 		keys = append(keys, key{col: i})
 	}
 	slices.SortStableFunc(gs, func(a, b group) int {
 		for _, k := range keys {
-			if c := compareSQL(a.vals[k.col], b.vals[k.col], k.desc); c != 0 {
+			if c := compareSQL(a.vals[k.col], b.vals[k.col], k.desc, k.first); c != 0 {
 				return c
 			}
 		}

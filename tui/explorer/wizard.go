@@ -321,7 +321,7 @@ func predicate(f query.Field, op string, v query.Value, text string) (query.Expr
 	case "match":
 		return query.Match{Column: f.Name, Text: text}, nil
 	case "LIKE prefix":
-		return query.Like{Column: f.Name, Prefix: strings.TrimSuffix(text, "%")}, nil
+		return query.PrefixLike(f.Name, strings.TrimSuffix(text, "%")), nil
 	case "BETWEEN":
 		lo, hi, ok := strings.Cut(text, " and ")
 		if !ok {
