@@ -53,6 +53,9 @@ func (s *Search) planGroups(schema query.Schema) error {
 		s.dims = append(s.dims, dp)
 		s.cols = append(s.cols, query.Column{Name: d.Name(), Role: query.RoleDimension, Type: dp.typ})
 	}
+	for _, d := range spec.GroupBy {
+		tr.merge = tr.merge || d.Kind == query.DimExpr
+	}
 	for i, m := range spec.Metrics {
 		mp, err := planMetric(tr, m, fmt.Sprintf("m%d", i))
 		if err != nil {
@@ -75,6 +78,12 @@ func (s *Search) planGroups(schema query.Schema) error {
 	})
 	if bad != "" {
 		return fmt.Errorf("HAVING %s: not a column of this query", bad)
+	}
+	s.sources = s.dims
+	if tr.merge {
+		if err := s.planDerived(tr); err != nil {
+			return err
+		}
 	}
 	switch {
 	case len(s.dims) == 0:
@@ -156,7 +165,10 @@ func planDim(tr translator, d query.Dimension, zone string) (dimPlan, error) {
 		dp.typ = query.TypeTime
 		dp.source = obj{"date_histogram": h}
 	case query.DimExpr:
-		return dimPlan{}, &NeedsScriptingError{What: "GROUP BY " + d.Expr()}
+		dp.typ = query.CalcType(d.Calc, func(n string) query.Type {
+			f, _ := tr.schema.Field(n)
+			return f.Type
+		}) // grouped by its columns (derived.go)
 	case query.DimHistogram:
 		if !(d.Width > 0) || math.IsInf(d.Width, 0) {
 			return dimPlan{}, fmt.Errorf("%s: the bucket width must be a positive number", d.Expr())
@@ -388,6 +400,9 @@ func planPlainMetric(tr translator, m query.Metric, name string) (metricPlan, er
 		}
 		mp.typ = query.TypeFloat
 		mp.aggs = obj{name: obj{"avg": obj{"field": f.Name}}}
+		if tr.merge {
+			mp.aggs = obj{name: obj{"stats": obj{"field": f.Name}}} // its sum and count merge exactly
+		}
 	case query.AggMin, query.AggMax:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
@@ -437,7 +452,7 @@ func (s *Search) metricAggs() obj {
 // in order and there is no HAVING, the sources are sorted that way and paging stops at LIMIT.
 func (s *Search) planComposite() {
 	spec := s.spec
-	ordered := spec.Having == nil && len(spec.OrderBy) <= len(s.dims)
+	ordered := spec.Having == nil && len(spec.OrderBy) <= len(s.dims) && !s.merge
 	for i, o := range spec.OrderBy {
 		ordered = ordered && o.Name == s.dims[i].d.Name()
 	}
@@ -445,8 +460,8 @@ func (s *Search) planComposite() {
 	// when missing_order is set, so the sources sort as ORDER BY asks only when one page holds the
 	// whole answer; otherwise every group is fetched and sorted here.
 	s.ordered = ordered && s.rowCap() > 0 && s.rowCap() < s.opts.PageSize && !spec.Other // an "Other" row needs every group
-	sources := make([]any, len(s.dims))
-	for i, d := range s.dims {
+	sources := make([]any, len(s.sources))
+	for i, d := range s.sources {
 		var kind string
 		var body obj
 		for k, v := range d.source {

@@ -56,6 +56,12 @@ type Search struct {
 	filter  any // the query clause, nil for every document
 	dims    []dimPlan
 	metrics []metricPlan
+	// group-by expressions (derived.go): the sources Elasticsearch groups by, which of them each
+	// dimension is (-1: an expression), and each column's source
+	merge   bool
+	sources []dimPlan
+	baseOf  []int
+	colBase map[string]int
 	cols    []query.Column // the computed columns: group keys then metrics, or the source columns
 	schema  query.Schema
 

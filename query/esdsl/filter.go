@@ -19,6 +19,7 @@ const dateFormat = "strict_date_optional_time"
 type translator struct {
 	schema query.Schema
 	now    time.Time
+	merge  bool // groups are merged in dora (derived.go): averages are planned as stats
 }
 
 // where returns the query clause for a WHERE expression, nil for none.

@@ -16,6 +16,9 @@ type group struct {
 	vals   []any
 	docs   int64
 	counts []int64
+	// when groups are merged (derived.go): per metric, the sum and sum of squares behind an
+	// average or a spread
+	sums, sqs []float64
 }
 
 // termsResult holds what a top-N answer says beyond its buckets.
@@ -29,7 +32,18 @@ func (s *Search) newGroup(keys []any, b bucket, docs int64) (group, error) {
 	if err != nil {
 		return group{}, err
 	}
-	return group{vals: append(keys, vals...), docs: docs, counts: counts}, nil
+	g := group{vals: append(keys, vals...), docs: docs, counts: counts}
+	if s.merge {
+		g.sums, g.sqs = make([]float64, len(s.metrics)), make([]float64, len(s.metrics))
+		for i, m := range s.metrics {
+			if m.spread || m.m.Func == query.AggAvg {
+				if g.counts[i], g.sums[i], g.sqs[i], err = m.parts(b); err != nil {
+					return group{}, err
+				}
+			}
+		}
+	}
+	return g, nil
 }
 
 func (s *Search) feedGlobal(r *response) error {
@@ -59,11 +73,14 @@ func (s *Search) feedComposite(r *response) (more bool, err error) {
 		if err := json.Unmarshal(b["key"], &key); err != nil {
 			return false, fmt.Errorf("reading a composite key: %w", err)
 		}
-		keys := make([]any, len(s.dims))
-		for i, d := range s.dims {
+		keys := make([]any, len(s.sources))
+		for i, d := range s.sources {
 			if keys[i], err = d.key(key[fmt.Sprintf("g%d", i)]); err != nil {
 				return false, fmt.Errorf("reading the key of %s: %w", d.d.Name(), err)
 			}
+		}
+		if s.merge {
+			keys = s.deriveKeys(keys)
 		}
 		docs, err := b.docCount()
 		if err != nil {
@@ -160,6 +177,9 @@ func (s *Search) finish() {
 	now := s.opts.Now
 	if now.IsZero() {
 		now = time.Now()
+	}
+	if s.merge {
+		s.mergeGroups()
 	}
 	for i := range s.groups {
 		s.groups[i].vals = s.withCalcs(s.groups[i].vals, now)
