@@ -87,15 +87,30 @@ func (p *parser) notExpr(b *condCtx) (Expr, error) {
 		if p.peekAt(1).word() == "SELECT" {
 			return nil, p.errorf(p.peekAt(1), "dora does not support subqueries")
 		}
+		// A parenthesis opens a condition, or an expression on a comparison's left:
+		// (count(*) - 7) * 2 > 3. Try the condition first and go back when it is not one.
+		at, pending := p.i, len(p.pending)
+		var metrics, calcs int
+		if b != nil && b.b != nil {
+			metrics, calcs = len(b.b.spec.Metrics), len(b.b.spec.Calcs)
+		}
 		p.next()
 		x, err := p.orExpr(b)
-		if err != nil {
+		if err == nil {
+			err = p.expectSym(")")
+		}
+		if err == nil && !p.operatorAt(0) {
+			return x, nil
+		}
+		p.i, p.pending = at, p.pending[:pending]
+		if b != nil && b.b != nil {
+			b.b.spec.Metrics, b.b.spec.Calcs = b.b.spec.Metrics[:metrics], b.b.spec.Calcs[:calcs]
+		}
+		y, err2 := p.predicate(b)
+		if err2 != nil && err != nil {
 			return nil, err
 		}
-		if err := p.expectSym(")"); err != nil {
-			return nil, err
-		}
-		return x, nil
+		return y, err2
 	}
 	return p.predicate(b)
 }

@@ -38,6 +38,7 @@ type metricPlan struct {
 	// (ELSE k), nil for NULL.
 	constant, other any
 	spread          bool // extended_stats: a standard deviation or variance
+	stats           bool // an average planned as stats, to be merged (derived.go)
 }
 
 func (m metricPlan) countName() string { return m.name + "n" }
@@ -402,6 +403,7 @@ func planPlainMetric(tr translator, m query.Metric, name string) (metricPlan, er
 		mp.aggs = obj{name: obj{"avg": obj{"field": f.Name}}}
 		if tr.merge {
 			mp.aggs = obj{name: obj{"stats": obj{"field": f.Name}}} // its sum and count merge exactly
+			mp.stats = true
 		}
 	case query.AggMin, query.AggMax:
 		if err := numeric(); err != nil {

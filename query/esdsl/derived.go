@@ -26,6 +26,7 @@ var unitRank = map[string]int{"minute": 0, "hour": 1, "day": 2, "month": 3, "qua
 // planDerived plans the sources Elasticsearch groups by when some group-by is an expression.
 func (s *Search) planDerived(tr translator) error {
 	s.merge = true
+	s.sources = nil
 	sources := map[string]int{}
 	add := func(key string, dp dimPlan) int {
 		if i, ok := sources[key]; ok {

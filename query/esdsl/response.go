@@ -214,6 +214,11 @@ func (m metricPlan) read(b bucket, docs int64) (any, int64, error) {
 	switch {
 	case m.spread:
 		return spread(m.m.Func, v), 0, nil
+	case m.stats:
+		if v.Count == nil || *v.Count == 0 || v.Sum == nil {
+			return nil, 0, nil
+		}
+		return *v.Sum / float64(*v.Count), *v.Count, nil
 	case m.m.Func == query.AggCount || m.m.Func == query.AggCountDistinct:
 		n := v.count()
 		if m.other != nil {
