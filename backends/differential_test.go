@@ -147,7 +147,7 @@ func TestDifferential(t *testing.T) {
 	fzLoad(t, direct, duck, es, index)
 
 	start := time.Now()
-	var stats fzStats
+	stats := fzStats{forms: map[string]int{}}
 	first, end := 0, n
 	if only >= 0 {
 		first, end = only, only+1
@@ -155,6 +155,11 @@ func TestDifferential(t *testing.T) {
 	for i := first; i < end; i++ {
 		q := fzGenerate(rand.New(rand.NewPCG(seed, uint64(i))))
 		stats.shapes[q.shape]++
+		for _, f := range fzForms {
+			if strings.Contains(strings.ToLower(q.dora), strings.ToLower(f)) {
+				stats.forms[f]++
+			}
+		}
 		for _, msg := range fzCheck(ctx, q, direct, duck, es, index) {
 			stats.fails++
 			if stats.fails <= fzMaxFails {
@@ -165,13 +170,26 @@ func TestDifferential(t *testing.T) {
 			t.Fatalf("seed=%d: stopping after %d failures in %d queries", seed, stats.fails, i+1)
 		}
 	}
-	t.Logf("seed=%d: %d grouped, %d implicit, %d raw queries in %v; %d failures",
-		seed, stats.shapes[fzGrouped], stats.shapes[fzImplicit], stats.shapes[fzRaw], time.Since(start).Round(time.Millisecond), stats.fails)
+	t.Logf("seed=%d: %d grouped, %d implicit, %d raw queries in %v; %d failures; forms: %v",
+		seed, stats.shapes[fzGrouped], stats.shapes[fzImplicit], stats.shapes[fzRaw], time.Since(start).Round(time.Millisecond), stats.fails, stats.forms)
+	if end-first >= 500 {
+		for _, f := range fzForms {
+			if stats.forms[f] == 0 {
+				t.Errorf("seed=%d: no query of %d used %q: the generator no longer writes it", seed, end-first, f)
+			}
+		}
+	}
 }
+
+// fzForms are spellings every run of 500 queries or more must have used at least once.
+var fzForms = []string{"FILTER (WHERE", "CASE WHEN", "stddev", "var_", "variance(", "OFFSET", "NULLS FIRST", "NULLS LAST",
+	" ILIKE ", "NOT LIKE", "ESCAPE", "SELECT DISTINCT", " / ", " // ", " % ", "round(", "year(", "extract(", "date_part(",
+	"coalesce(", "upper(", "length(", "substr(", "CAST(", "::", "greatest(", "nullif(", " || ", "/ 0"}
 
 type fzStats struct {
 	shapes [3]int
 	fails  int
+	forms  map[string]int
 }
 
 func fzEnvInt(t *testing.T, name string, def int) int {

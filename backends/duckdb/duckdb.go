@@ -394,6 +394,13 @@ func (b *Backend) Explain(ctx context.Context, spec query.Spec) (string, error) 
 	return q.Explain(), nil
 }
 
+// Plan says that DuckDB computes the whole Spec: the SQL it runs is the Spec's.
+func (b *Backend) Plan(ctx context.Context, spec query.Spec) ([]string, error) {
+	return []string{"DuckDB: the whole query, as one SQL statement"}, nil
+}
+
+var _ backends.Planner = (*Backend)(nil)
+
 // Run answers a validated Spec.
 func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, error) {
 	var res *query.Result

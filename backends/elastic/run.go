@@ -36,6 +36,21 @@ func (b *Backend) Explain(ctx context.Context, spec query.Spec) (string, error) 
 	return s.Explain(), nil
 }
 
+// Plan says which parts of the Spec Elasticsearch computes and which dora finishes.
+func (b *Backend) Plan(ctx context.Context, spec query.Spec) ([]string, error) {
+	s, err := b.plan(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, st := range s.Plan() {
+		out = append(out, st.String())
+	}
+	return out, nil
+}
+
+var _ backends.Planner = (*Backend)(nil)
+
 // Run answers a validated Spec: it posts the planned searches, page after page, and returns the
 // result with the first request in Meta.Request.
 func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, error) {
