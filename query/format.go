@@ -342,7 +342,6 @@ func formatFloat(f float64) string {
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-
 // QuoteIdent prints an identifier bare when it is a plain lower-case word that is not a keyword,
 // and double-quoted otherwise.
 func QuoteIdent(s string) string {

@@ -24,9 +24,9 @@ type Spec struct {
 	Metrics []Metric
 	Having  Expr // over dimension and metric names (Name), nil when there is none
 	// OrderBy names dimensions and metrics (Name) of a grouped Spec, or table columns of a raw one.
-	OrderBy  []Order
-	Limit    int    // 0 means no limit
-	Offset   int    // rows (or groups) skipped before Limit applies
+	OrderBy []Order
+	Limit   int // 0 means no limit
+	Offset  int // rows (or groups) skipped before Limit applies
 	// Calcs are the computed expressions (arithmetic, functions, CASE) the SELECT list, HAVING and
 	// ORDER BY use, each once, named by CalcName: over table columns for raw rows, over group
 	// keys and metrics (computed after aggregation) for a grouped Spec.

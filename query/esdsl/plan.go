@@ -29,7 +29,9 @@ func (s Step) String() string { return s.Tier + ": " + s.What }
 // aggregation, HAVING, ORDER BY, OFFSET and LIMIT over the complete groups).
 func (s *Search) Plan() []Step {
 	var steps []Step
-	engine := func(format string, args ...any) { steps = append(steps, Step{TierEngine, fmt.Sprintf(format, args...)}) }
+	engine := func(format string, args ...any) {
+		steps = append(steps, Step{TierEngine, fmt.Sprintf(format, args...)})
+	}
 	finish := func(format string, args ...any) { steps = append(steps, Step{TierDora, fmt.Sprintf(format, args...)}) }
 	spec := s.spec
 	if spec.Where != nil {
