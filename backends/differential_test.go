@@ -1079,7 +1079,7 @@ func (g *fzGen) grouped(nkeys int) fzQ {
 	}
 	q.dora, q.duck = text.dora, text.duck
 	// a count distinct or percentile grouped by an expression needs scripting on Elasticsearch
-	q.script = slices.ContainsFunc(b.keys, func(k fzKey) bool { return k.wide }) && fzUncombinable.MatchString(q.dora)
+	q.script = slices.ContainsFunc(b.keys, func(k fzKey) bool { return k.wide && !strings.Contains(k.id, "year") }) && fzUncombinable.MatchString(q.dora)
 	if len(extras) > 0 {
 		head := "SELECT " + list.duck
 		q.bounds = head + ", " + strings.Join(extras, ", ") + strings.TrimPrefix(q.duck, head)

@@ -71,8 +71,17 @@ func (s *Search) planDerived(tr translator) error {
 			}
 		}
 	}
+	// year(ts) over calendar years maps each bucket to a key of its own: nothing merges, so
+	// every metric is Elasticsearch's own, count distinct and percentiles too.
+	s.oneToOne = true
+	for _, d := range s.dims {
+		f, ok := d.d.Calc.(query.Func)
+		if d.d.Kind == query.DimExpr && !(ok && f.Name == "year" && s.partUnit(d.d.Column) == "year") {
+			s.oneToOne = false
+		}
+	}
 	for _, m := range s.metrics {
-		if f := m.m.Func; f == query.AggCountDistinct || f == query.AggPercentile {
+		if f := m.m.Func; (f == query.AggCountDistinct || f == query.AggPercentile) && !s.oneToOne {
 			return &NeedsScriptingError{What: m.m.Expr() + " grouped by an expression (" + s.exprNames() + ")"}
 		}
 	}

@@ -58,8 +58,9 @@ type Search struct {
 	metrics []metricPlan
 	// group-by expressions (derived.go): the sources Elasticsearch groups by, which of them each
 	// dimension is (-1: an expression), and each column's source
-	merge   bool
-	sources []dimPlan
+	merge    bool
+	oneToOne bool // every expression key is one bucket's own (year over calendar years)
+	sources  []dimPlan
 	baseOf  []int
 	colBase map[string]int
 	cols    []query.Column // the computed columns: group keys then metrics, or the source columns

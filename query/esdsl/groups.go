@@ -178,7 +178,7 @@ func (s *Search) finish() {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if s.merge {
+	if s.merge && !s.oneToOne {
 		s.mergeGroups()
 	}
 	for i := range s.groups {

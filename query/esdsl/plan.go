@@ -57,12 +57,16 @@ func (s *Search) Plan() []Step {
 			by = append(by, col+" ("+sourceKind(s.sources[s.colBase[col]].source, s.shape)+")")
 		}
 		engine("groups by %s, the columns of GROUP BY %s", strings.Join(by, ", "), d.d.Expr())
+		if s.oneToOne {
+			finish("GROUP BY %s: reads the key of each bucket", d.d.Expr())
+			continue
+		}
 		finish("GROUP BY %s: computes the key of each group and merges the groups with equal keys", d.d.Expr())
 	}
 	for _, m := range s.metrics {
 		engine("%s (%s)", m.m.Expr(), metricKind(m))
 	}
-	if s.merge {
+	if s.merge && !s.oneToOne {
 		finish("combines the metrics of merged groups exactly: counts and sums add, min and max compare, averages and spreads from their counts, sums and sums of squares")
 	}
 	for _, c := range spec.Calcs {
