@@ -123,6 +123,9 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 	if t.kind == tokIdent && strings.EqualFold(t.text, "match") && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
 		return p.match()
 	}
+	if t.kind == tokEOF || t.kind == tokSymbol && t.text != "(" && t.text != "-" {
+		return nil, p.expected("a column")
+	}
 	left, err := p.scalar()
 	if err != nil {
 		return nil, err

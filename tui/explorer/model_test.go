@@ -333,3 +333,27 @@ func TestTypedSelectListOnScreen(t *testing.T) {
 	h.wantSQL("SELECT count(*) AS n, region AS r FROM shipments GROUP BY r, category ORDER BY r")
 	h.wantScreen("r ▲")
 }
+
+func TestWideSQLKeepsChartAndTable(t *testing.T) {
+	sql := "SELECT CASE WHEN price < 50.0 THEN 'cheap' ELSE 'dear' END AS band, round(100.0 * count(*) FILTER (WHERE price > 20.0) / count(*), 1) AS pct, stddev(price) AS sd FROM shipments GROUP BY band ORDER BY pct DESC NULLS LAST LIMIT 3 OFFSET 1"
+	h := newHarness(t, Options{SQL: sql}, 100, 30)
+	h.wantSQL(sql)
+	cols := h.m.Result().Columns
+	if len(cols) != 3 || cols[0].Name != "band" || cols[1].Name != "pct" || cols[2].Name != "sd" {
+		t.Fatalf("columns %+v, want band, pct, sd", cols)
+	}
+	h.wantScreen("pct by band", "sd", "✓ 4 rows")
+}
+
+func TestRatioAndRangesByKeys(t *testing.T) {
+	h := newHarness(t, Options{SQL: "SELECT region, count(*), sum(price) FROM shipments GROUP BY region"}, 120, 30)
+	h.wantSQL("SELECT region, count(*), sum(price) FROM shipments GROUP BY region")
+	h.keys("m", "percentage", "enter", "sum(price)", "enter", "count(*)", "enter")
+	h.wantSQL("SELECT region, count(*), sum(price), 100.0 * sum(price) / count(*) AS pct FROM shipments GROUP BY region")
+	h.keys("m", "ratio", "enter", "count(*)", "enter", "sum(price)", "enter")
+	h.wantSQL("SELECT region, count(*), sum(price), 100.0 * sum(price) / count(*) AS pct, count(*) / sum(price) AS ratio FROM shipments GROUP BY region")
+	h.keys("g", "price", "enter", "10, 100", "enter")
+	h.wantSQL("SELECT region, CASE WHEN price IS NULL THEN NULL WHEN price < 10.0 THEN '< 10' WHEN price < 100.0 THEN '10 to 100' ELSE '>= 100' END, count(*), sum(price), 100.0 * sum(price) / count(*) AS pct, count(*) / sum(price) AS ratio FROM shipments GROUP BY region, CASE WHEN price IS NULL THEN NULL WHEN price < 10.0 THEN '< 10' WHEN price < 100.0 THEN '10 to 100' ELSE '>= 100' END")
+	h.keys("g", "price", "enter", "10, x", "enter")
+	h.wantScreen("edges as numbers")
+}
