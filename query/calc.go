@@ -206,6 +206,17 @@ func CalcRefs(c Calc) []string {
 
 // MapCalc returns c with every reference (CASE conditions' columns too) renamed by fn.
 func MapCalc(c Calc, fn func(string) (string, error)) (Calc, error) {
+	return rewriteCalc(c, fn, func(e Expr) (Expr, error) { return mapColumns(e, fn) })
+}
+
+// mapConds returns c with every CASE condition replaced by fn's answer.
+func mapConds(c Calc, fn func(Expr) (Expr, error)) (Calc, error) {
+	return rewriteCalc(c, func(n string) (string, error) { return n, nil }, fn)
+}
+
+// rewriteCalc rebuilds c with references renamed by ref and CASE conditions replaced by cond;
+// the first error stops it.
+func rewriteCalc(c Calc, ref func(string) (string, error), cond func(Expr) (Expr, error)) (Calc, error) {
 	var err error
 	var m func(Calc) Calc
 	m = func(c Calc) Calc {
@@ -215,7 +226,7 @@ func MapCalc(c Calc, fn func(string) (string, error)) (Calc, error) {
 		switch x := c.(type) {
 		case Ref:
 			var n string
-			n, err = fn(x.Name)
+			n, err = ref(x.Name)
 			return Ref{Name: n}
 		case Binary:
 			return Binary{Op: x.Op, L: m(x.L), R: m(x.R)}
@@ -234,11 +245,11 @@ func MapCalc(c Calc, fn func(string) (string, error)) (Calc, error) {
 		case Case:
 			out := Case{Whens: make([]When, len(x.Whens))}
 			for i, w := range x.Whens {
-				var cond Expr
+				var e Expr
 				if err == nil {
-					cond, err = mapColumns(w.Cond, fn)
+					e, err = cond(w.Cond)
 				}
-				out.Whens[i] = When{Cond: cond, Then: m(w.Then)}
+				out.Whens[i] = When{Cond: e, Then: m(w.Then)}
 			}
 			if x.Else != nil {
 				out.Else = m(x.Else)

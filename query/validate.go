@@ -226,45 +226,6 @@ func (v validator) rowCalc(c Calc) (Calc, error) {
 	return mapConds(c, v.expr)
 }
 
-// mapConds returns c with every CASE condition replaced by fn's answer.
-func mapConds(c Calc, fn func(Expr) (Expr, error)) (Calc, error) {
-	var err error
-	var m func(Calc) Calc
-	m = func(c Calc) Calc {
-		switch x := c.(type) {
-		case Binary:
-			return Binary{Op: x.Op, L: m(x.L), R: m(x.R)}
-		case Neg:
-			return Neg{X: m(x.X)}
-		case Func:
-			args := make([]Calc, len(x.Args))
-			for i, a := range x.Args {
-				args[i] = m(a)
-			}
-			x.Args = args
-			return x
-		case Cast:
-			x.X = m(x.X)
-			return x
-		case Case:
-			out := Case{}
-			for _, w := range x.Whens {
-				cond := w.Cond
-				if err == nil {
-					cond, err = fn(w.Cond)
-				}
-				out.Whens = append(out.Whens, When{Cond: cond, Then: m(w.Then)})
-			}
-			if x.Else != nil {
-				out.Else = m(x.Else)
-			}
-			return out
-		}
-		return c
-	}
-	out := m(c)
-	return out, err
-}
 
 func invalid(format string, args ...any) error {
 	return &ParseError{Offset: -1, Msg: fmt.Sprintf(format, args...)}
