@@ -263,7 +263,7 @@ func (b *Backend) bulk(ctx context.Context, index string, body []byte) (*bulkRes
 		return nil, err
 	}
 	if status >= 300 {
-		return nil, parseAPIError(status, out)
+		return nil, b.parseAPIError(status, out)
 	}
 	if bytes.HasPrefix(out, []byte(`{"errors":false`)) {
 		return &bulkResponse{allOK: true, created: bytes.Count(out, []byte(`"status":201`))}, nil
