@@ -248,9 +248,9 @@ func (b *Backend) Close() error {
 type apiError struct {
 	Product string // "Elasticsearch", "OpenSearch", ...
 	Status  int
-	Type   string // the innermost cause's exception type
-	Reason string
-	Index  string // index_not_found_exception: the missing index
+	Type    string // the innermost cause's exception type
+	Reason  string
+	Index   string // index_not_found_exception: the missing index
 }
 
 func (e *apiError) Error() string {
