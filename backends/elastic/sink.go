@@ -40,7 +40,10 @@ type sink struct {
 // of that version is written into again.
 func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts backends.SinkOptions) (backends.Sink, error) {
 	if table == "" || strings.HasPrefix(table, ".") || strings.ToLower(table) != table || strings.ContainsAny(table, `/\*?"<>| ,#:`) {
-		return nil, fmt.Errorf("%w: %q cannot name an Elasticsearch table: use lower-case letters, digits, - and _", backends.ErrBadQuery, table)
+		return nil, fmt.Errorf("%w: %q cannot name an Elasticsearch or OpenSearch table: use lower-case letters, digits, - and _", backends.ErrBadQuery, table)
+	}
+	if b.engine.Serverless {
+		return nil, fmt.Errorf("%w: dora cannot load into %s: a collection has no refresh, no index settings and no cluster health, so a version can be neither marked as loading (for --resume), nor counted before it is published; load into an OpenSearch Service domain or a self-run cluster, or index with the collection's own ingestion", backends.ErrBadQuery, b.engine.Product())
 	}
 	if err := b.checkAlias(ctx, table); err != nil {
 		return nil, err
