@@ -43,7 +43,7 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 		return nil, fmt.Errorf("%w: %q cannot name an Elasticsearch or OpenSearch table: use lower-case letters, digits, - and _", backends.ErrBadQuery, table)
 	}
 	if b.engine.Serverless {
-		return nil, fmt.Errorf("%w: dora cannot load into %s: a collection has no refresh, no index settings and no cluster health, so a version can be neither marked as loading (for --resume), nor counted before it is published; load into an OpenSearch Service domain or a self-run cluster, or index with the collection's own ingestion", backends.ErrBadQuery, b.engine.Product())
+		return nil, fmt.Errorf("%w: dora cannot load into %s: Serverless supports neither _refresh nor _cluster/health (and its time-series collections refuse document ids), and a dora load refreshes and counts a new version before it publishes it, and writes rows by id so a re-run adds nothing; load into an OpenSearch Service domain or a self-run cluster", backends.ErrBadQuery, b.engine.Product())
 	}
 	if err := b.checkAlias(ctx, table); err != nil {
 		return nil, err
