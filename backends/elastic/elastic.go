@@ -376,6 +376,8 @@ func (b *Backend) statusError(e *apiError) error {
 	switch {
 	case e.Status == http.StatusForbidden && b.engine.AWS:
 		return fmt.Errorf("%w: %s at %s refused the request (403): %s. dora signs every request with SigV4 for the service and region of the endpoint, with the AWS default credential chain: check that those credentials' identity is allowed by the domain's access policy (or the collection's data access policy)", backends.ErrUnavailable, product, b.url, strings.TrimRight(e.Reason, "."))
+	case e.Status == http.StatusForbidden && looksLikeAWS(e.Reason):
+		return fmt.Errorf("%w: %s at %s refused the request (403): %s. That is how Amazon OpenSearch Service answers a request without a valid signature: set %s=aws (and AWS_REGION) to sign requests with SigV4", backends.ErrUnavailable, product, b.url, strings.TrimRight(e.Reason, "."), AuthEnv)
 	case e.Status == http.StatusUnauthorized:
 		return fmt.Errorf("%w: %s at %s refused the credentials: set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD (%s)", backends.ErrUnavailable, product, b.url, e.Reason)
 	case e.Status == http.StatusForbidden:
@@ -384,6 +386,16 @@ func (b *Backend) statusError(e *apiError) error {
 		return fmt.Errorf("%w: %s at %s: %w", backends.ErrUnavailable, product, b.url, e)
 	}
 	return e
+}
+
+// looksLikeAWS tells Amazon's refusals of an unsigned or wrongly signed request.
+func looksLikeAWS(reason string) bool {
+	for _, s := range []string{"Authentication Token", "Signature Version 4", "signature we calculated", "not authorized to perform: es:", "not authorized to perform: aoss:"} {
+		if strings.Contains(reason, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryError maps an error from a search onto the shared errors, in words a user can act on.
