@@ -19,13 +19,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
-	"github.com/opensearch-project/opensearch-go/v4"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/query/esdsl"
@@ -39,9 +39,10 @@ const MaxRows = 100_000
 type Backend struct {
 	url    string // without credentials
 	engine Engine
-	// client sends the requests: go-elasticsearch's client for Elasticsearch 8 and newer,
-	// opensearch-go's for OpenSearch, older Elasticsearch and every cluster reached with SigV4
-	// (go-elasticsearch refuses any server that does not say it is Elasticsearch 8).
+	// client sends the requests: go-elasticsearch's client for Elasticsearch 8 and newer, a
+	// plain one (signing with opensearch-go's SigV4 signer when asked) for OpenSearch, older
+	// Elasticsearch and every cluster reached with SigV4: go-elasticsearch refuses any server
+	// that does not say it is Elasticsearch 8.
 	client    performer
 	transport *http.Transport
 
@@ -149,31 +150,25 @@ func (b *Backend) identify(ctx context.Context) error {
 // Engine returns what the cluster said it is.
 func (b *Backend) Engine() Engine { return b.engine }
 
-// neutralClient is opensearch-go's client: no product check, and a SigV4 signer when aws is set.
-func (b *Backend) neutralClient(ctx context.Context, url string, aws *awsAuth) (performer, error) {
-	cfg := opensearch.Config{
-		Addresses:     []string{url},
-		Transport:     b.transport,
-		RetryOnStatus: retryOn,
-		RetryBackoff:  retryBackoff,
-		MaxRetries:    3,
+// neutralClient is a plain HTTP client with no product check, with a SigV4 signer when aws is
+// set.
+func (b *Backend) neutralClient(ctx context.Context, rawURL string, aws *awsAuth) (performer, error) {
+	base, err := url.Parse(rawURL)
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("%w: %q is not a URL like http://host:9200", backends.ErrUnavailable, b.url)
 	}
+	base.Path = strings.TrimRight(base.Path, "/")
+	c := &plainClient{base: base, transport: b.transport}
 	switch {
 	case aws != nil:
-		s, err := aws.signer(ctx)
-		if err != nil {
+		if c.signer, err = aws.signer(ctx); err != nil {
 			return nil, fmt.Errorf("%w: %s at %s: %v", backends.ErrUnavailable, b.engine.Product(), b.url, err)
 		}
-		cfg.Signer = s
+		base.User = nil // the signature is the credential
 	case os.Getenv("ELASTICSEARCH_API_KEY") != "":
-		cfg.Header = http.Header{"Authorization": {"ApiKey " + os.Getenv("ELASTICSEARCH_API_KEY")}}
-	default:
-		cfg.Username = os.Getenv("ELASTICSEARCH_USERNAME")
-		cfg.Password = os.Getenv("ELASTICSEARCH_PASSWORD")
-	}
-	c, err := opensearch.NewClient(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s at %s: %v", backends.ErrUnavailable, b.engine.Product(), b.url, err)
+		c.header = http.Header{"Authorization": {"ApiKey " + os.Getenv("ELASTICSEARCH_API_KEY")}}
+	case base.User == nil && os.Getenv("ELASTICSEARCH_USERNAME") != "":
+		base.User = url.UserPassword(os.Getenv("ELASTICSEARCH_USERNAME"), os.Getenv("ELASTICSEARCH_PASSWORD"))
 	}
 	return c, nil
 }
