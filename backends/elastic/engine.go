@@ -91,6 +91,22 @@ func (e Engine) paging() paging {
 	return pagingScroll
 }
 
+// missingOrder reports whether composite sources take missing_order: Elasticsearch 7.16 and
+// newer, OpenSearch 2 and newer.
+func (e Engine) missingOrder() bool {
+	if e.OpenSearch() {
+		return e.atLeast(2, 0)
+	}
+	return e.atLeast(7, 16)
+}
+
+// sketchesEveryBucket reports whether a cardinality aggregation takes its sketch's full size in
+// every bucket at once: OpenSearch and Elasticsearch before 8, where a composite page of them
+// must be kept small.
+func (e Engine) sketchesEveryBucket() bool {
+	return e.OpenSearch() || !e.atLeast(8, 0)
+}
+
 // rootAnswer is the part of GET / that names the engine.
 type rootAnswer struct {
 	Version struct {

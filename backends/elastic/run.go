@@ -21,7 +21,8 @@ func (b *Backend) plan(ctx context.Context, spec query.Spec) (*esdsl.Search, err
 	if err != nil {
 		return nil, err
 	}
-	s, err := esdsl.Plan(spec, schema, esdsl.Options{Now: time.Now().UTC(), PageSize: b.pageSize(spec), MaxRows: b.MaxRows})
+	s, err := esdsl.Plan(spec, schema, esdsl.Options{Now: time.Now().UTC(), PageSize: b.pageSize(spec), MaxRows: b.MaxRows,
+		NoMissingOrder: !b.engine.missingOrder()})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", backends.ErrBadQuery, err)
 	}
@@ -123,8 +124,8 @@ func (b *Backend) closePIT(id string) {
 }
 
 // pageSize is the page size a plan uses. Serverless reads one page of raw rows, as large as a
-// page can be. OpenSearch sizes a count distinct's sketch for its precision threshold in every
-// bucket at once, so a composite page of them is kept small enough for a modest heap (1,000
+// page can be. OpenSearch (and Elasticsearch 7) sizes a count distinct's sketch for its precision
+// threshold in every bucket at once, so a composite page of them is kept small enough for a modest heap (1,000
 // buckets took 230 MB of a 512 MB node's and tripped its circuit breaker).
 func (b *Backend) pageSize(spec query.Spec) int {
 	switch {
@@ -132,14 +133,14 @@ func (b *Backend) pageSize(spec query.Spec) int {
 		return b.PageSize
 	case b.engine.paging() == pagingNone:
 		return maxResultWindow
-	case b.engine.OpenSearch() && slices.ContainsFunc(spec.Metrics, func(m query.Metric) bool { return m.Func == query.AggCountDistinct }):
+	case b.engine.sketchesEveryBucket() && slices.ContainsFunc(spec.Metrics, func(m query.Metric) bool { return m.Func == query.AggCountDistinct }):
 		return openSearchDistinctPage
 	}
 	return 0
 }
 
-// openSearchDistinctPage is the composite page size on OpenSearch when a query counts distinct
-// values: about 23 MB of sketches per page.
+// openSearchDistinctPage is the composite page size on OpenSearch and Elasticsearch 7 when a query
+// counts distinct values: about 23 MB of sketches per page.
 const openSearchDistinctPage = 100
 
 // maxResultWindow is index.max_result_window's default: the most hits one search returns.

@@ -27,13 +27,18 @@ func (n SearchNode) URL(t testing.TB) string {
 }
 
 // SearchNodes lists the search engines every search test runs on: Elasticsearch 8, OpenSearch 2
-// and OpenSearch 3.
+// and OpenSearch 3, and Elasticsearch 7 when ELASTICSEARCH7_URL names one (no script starts it:
+// make test does not run 7.x).
 func SearchNodes() []SearchNode {
-	return []SearchNode{
+	nodes := []SearchNode{
 		{Name: "elasticsearch", Engine: "elasticsearch", Major: 8, url: Elasticsearch},
 		{Name: "opensearch2", Engine: "opensearch", Major: 2, url: func(t testing.TB) string { return OpenSearch(t, 2) }},
 		{Name: "opensearch3", Engine: "opensearch", Major: 3, url: func(t testing.TB) string { return OpenSearch(t, 3) }},
 	}
+	if u := os.Getenv("ELASTICSEARCH7_URL"); u != "" {
+		nodes = append(nodes, SearchNode{Name: "elasticsearch7", Engine: "elasticsearch", Major: 7, url: func(testing.TB) string { return u }})
+	}
+	return nodes
 }
 
 type lazyNode struct {
