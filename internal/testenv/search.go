@@ -26,19 +26,24 @@ func (n SearchNode) URL(t testing.TB) string {
 	return n.url(t)
 }
 
-// SearchNodes lists the search engines every search test runs on: Elasticsearch 8, OpenSearch 2
-// and OpenSearch 3, and Elasticsearch 7 when ELASTICSEARCH7_URL names one (no script starts it:
-// make test does not run 7.x).
+// SearchNodes lists the search engines every search test runs on: Elasticsearch 8,
+// OpenSearch 2, OpenSearch 3 and Elasticsearch 7.10 (the version Amazon's service still runs).
 func SearchNodes() []SearchNode {
-	nodes := []SearchNode{
+	return []SearchNode{
 		{Name: "elasticsearch", Engine: "elasticsearch", Major: 8, url: Elasticsearch},
 		{Name: "opensearch2", Engine: "opensearch", Major: 2, url: func(t testing.TB) string { return OpenSearch(t, 2) }},
 		{Name: "opensearch3", Engine: "opensearch", Major: 3, url: func(t testing.TB) string { return OpenSearch(t, 3) }},
+		{Name: "elasticsearch7", Engine: "elasticsearch", Major: 7, url: Elasticsearch7},
 	}
-	if u := os.Getenv("ELASTICSEARCH7_URL"); u != "" {
-		nodes = append(nodes, SearchNode{Name: "elasticsearch7", Engine: "elasticsearch", Major: 7, url: func(testing.TB) string { return u }})
-	}
-	return nodes
+}
+
+var es7 lazyNode
+
+// Elasticsearch7 returns the URL of a running Elasticsearch 7.10: $ELASTICSEARCH7_URL, or a node
+// started with scripts/elasticsearch start 7.
+func Elasticsearch7(t testing.TB) string {
+	t.Helper()
+	return es7.get(t, "ELASTICSEARCH7_URL", "elasticsearch", "7")
 }
 
 type lazyNode struct {
@@ -57,18 +62,24 @@ func OpenSearch(t testing.TB, major int) string {
 	if n == nil {
 		t.Fatalf("no OpenSearch %d to test on: scripts/opensearch runs 2 and 3", major)
 	}
+	return n.get(t, "OPENSEARCH"+strconv.Itoa(major)+"_URL", "opensearch", strconv.Itoa(major))
+}
+
+// get returns the node's URL: $env, or what scripts/script start version printed last, once per
+// process; without one the test is skipped, or fails under CI=true.
+func (n *lazyNode) get(t testing.TB, env, script, version string) string {
+	t.Helper()
 	n.once.Do(func() {
-		env := "OPENSEARCH" + strconv.Itoa(major) + "_URL"
 		if u := os.Getenv(env); u != "" {
 			n.url = u
 			return
 		}
-		cmd := exec.Command("bash", filepath.Join(Root(), "scripts", "opensearch"), "start", strconv.Itoa(major))
+		cmd := exec.Command("bash", filepath.Join(Root(), "scripts", script), "start", version)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if err != nil || !strings.HasPrefix(lines[len(lines)-1], "http") {
-			n.err = "no " + env + " and scripts/opensearch start " + strconv.Itoa(major) + " failed: " + errText(err)
+			n.err = "no " + env + " and scripts/" + script + " start " + version + " failed: " + errText(err)
 			return
 		}
 		n.url = lines[len(lines)-1]
