@@ -13,11 +13,16 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 )
 
-// TestElasticsearchCLI loads a small table into a real Elasticsearch with dora load, then asks
-// it questions through dora query in every format, checking answers against the same rows on
-// DuckDB.
+// TestElasticsearchCLI loads a small table into a real Elasticsearch, OpenSearch 2 and
+// OpenSearch 3 in turn with dora load, then asks each questions through dora query in every
+// format, checking answers against the same rows on DuckDB.
 func TestElasticsearchCLI(t *testing.T) {
-	es := testenv.Elasticsearch(t)
+	for _, node := range testenv.SearchNodes() {
+		t.Run(node.Name, func(t *testing.T) { searchCLI(t, node.URL(t)) })
+	}
+}
+
+func searchCLI(t *testing.T, es string) {
 	dir := t.TempDir()
 	table := fmt.Sprintf("dora-cli-%d", time.Now().UnixNano()%1e9)
 	// The test warehouse's clients, exported as CSV by dora itself, are the source.

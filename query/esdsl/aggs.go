@@ -461,7 +461,7 @@ func (s *Search) planComposite() {
 	// Elasticsearch 8.19 loses groups whose key is missing on composite pages after the first
 	// when missing_order is set, so the sources sort as ORDER BY asks only when one page holds the
 	// whole answer; otherwise every group is fetched and sorted here.
-	s.ordered = ordered && s.rowCap() > 0 && s.rowCap() < s.opts.PageSize && !spec.Other // an "Other" row needs every group
+	s.ordered = ordered && !s.opts.NoMissingOrder && s.rowCap() > 0 && s.rowCap() < s.opts.PageSize && !spec.Other // an "Other" row needs every group
 	sources := make([]any, len(s.sources))
 	for i, d := range s.sources {
 		var kind string

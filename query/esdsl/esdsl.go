@@ -31,6 +31,10 @@ type Options struct {
 	PageSize int
 	// MaxRows caps the rows of the result; 0 means no cap. A cut clears Meta.Complete.
 	MaxRows int
+	// NoMissingOrder says the engine's composite aggregation has no missing_order (Elasticsearch
+	// before 7.16, OpenSearch 1.x): its sources then keep the engine's own order, and every
+	// group is fetched and sorted here.
+	NoMissingOrder bool
 }
 
 // DefaultPageSize is the page size used when Options.PageSize is zero.
