@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -253,13 +254,23 @@ func (m *Model) detailView(w, h int) string {
 	}
 	match := m.Match()
 	for i, l := range lines[start:end] {
-		switch l = ansi.Strip(l); start + i {
+		// A log is written by the job, not by the person at the terminal: its controls show as
+		// escapes, and only its colours are kept, rebuilt from their numbers and ended on the
+		// line, so they never reach the frame. A marked or searched line, or any line without
+		// colours (NO_COLOR), is drawn plain.
+		l = termsafe.Log(l)
+		plain := ansi.Strip(l)
+		switch start + i {
 		case m.mark:
-			body = append(body, s.Status.Error.Render("›"+l))
+			body = append(body, s.Status.Error.Render("›"+plain))
 		case match:
-			body = append(body, s.Accent.Render("›")+m.highlight(l))
+			body = append(body, s.Accent.Render("›")+m.highlight(plain))
 		default:
-			body = append(body, " "+m.highlight(l))
+			if m.search != nil || plain == l || s.NoColor {
+				body = append(body, " "+m.highlight(plain))
+			} else {
+				body = append(body, " "+l+"\x1b[m")
+			}
 		}
 	}
 	return strings.Join(head, "\n") + "\n" + common.Box(s, title, strings.Join(body, "\n"), w, h-len(head), true)
