@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/decode/decodetest"
 	"github.com/dora-dev/dora/pipelines/objstore"
@@ -194,6 +195,9 @@ func TestLoadStopsAtABrokenParquetFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(t.TempDir(), "w.duckdb")
+	if err := duckdb.BuildDemo(ctx, path, 100); err != nil {
+		t.Fatal(err)
+	}
 	b, err := backends.Open(ctx, "duckdb:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -215,6 +219,7 @@ func TestLoadStopsAtABrokenParquetFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), broken) {
 		t.Fatalf("a load with %s cut short: %v, want an error naming it", broken, err)
 	}
+	t.Logf("the load stopped: %v", err)
 	checkDuckDB(t, b, first)
 	os.WriteFile(broken, whole, 0o644)
 	sum, err := Run(ctx, b, opts)
