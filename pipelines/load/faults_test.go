@@ -39,16 +39,13 @@ type privateS3 struct {
 
 func startPrivateS3(t *testing.T) *privateS3 {
 	t.Helper()
-	cache := t.TempDir()
-	p := &privateS3{t: t, script: filepath.Join(testenv.Root(), "scripts", "s3"),
-		env: append(os.Environ(), "S3_PORT="+strconv.Itoa(faultS3Port), "S3_DIR="+t.TempDir(), "XDG_CACHE_HOME="+cache),
-		pid: filepath.Join(cache, "dora", "run", fmt.Sprintf("s3-%d.pid", faultS3Port))}
-	// versitygw is built once into the usual cache; the private server's state stays in its own.
-	home, _ := os.UserCacheDir()
-	if bin := filepath.Join(home, "dora", "bin"); dirExists(bin) {
-		os.MkdirAll(filepath.Join(cache, "dora"), 0o755)
-		os.Symlink(bin, filepath.Join(cache, "dora", "bin"))
+	cache, err := os.UserCacheDir() // where scripts/s3 keeps its pid files, as XDG_CACHE_HOME says
+	if err != nil {
+		t.Fatal(err)
 	}
+	p := &privateS3{t: t, script: filepath.Join(testenv.Root(), "scripts", "s3"),
+		env: append(os.Environ(), "S3_PORT="+strconv.Itoa(faultS3Port), "S3_DIR="+t.TempDir()),
+		pid: filepath.Join(cache, "dora", "run", fmt.Sprintf("s3-%d.pid", faultS3Port))}
 	for _, line := range strings.Split(p.run("start"), "\n") {
 		if kv, ok := strings.CutPrefix(line, "export "); ok {
 			k, v, _ := strings.Cut(kv, "=")
@@ -58,8 +55,6 @@ func startPrivateS3(t *testing.T) *privateS3 {
 	t.Cleanup(func() { p.run("stop") })
 	return p
 }
-
-func dirExists(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }
 
 func (p *privateS3) run(verb string) string {
 	p.t.Helper()
