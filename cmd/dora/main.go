@@ -36,6 +36,7 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func main() {
+	ignoreFileSizeSignal()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// DORA_CPUPROFILE=FILE writes a CPU profile of the command, for `go tool pprof`.
 	if path := os.Getenv("DORA_CPUPROFILE"); path != "" {

@@ -22,7 +22,7 @@ func (m *Model) View() string {
 	}
 	s := m.styles
 	if m.openErr != nil {
-		msg := s.Status.Error.Render("✗ cannot open the run store "+m.opts.StorePath+": ") + m.openErr.Error()
+		msg := s.Status.Error.Render("✗ cannot open the run store "+m.opts.StorePath+": ") + termsafe.String(m.openErr.Error())
 		return common.Box(s, "jobs", "\n "+msg+"\n\n "+s.Muted.Render("dora jobs runs says the same from a shell"), w, h, true)
 	}
 	bodyH := h - 1
@@ -45,11 +45,11 @@ func (m *Model) statusLine(w int) string {
 	s := m.styles
 	switch {
 	case m.note != "" && m.noteBad:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.note)), w)
 	case m.note != "":
 		return common.Fit(s.Status.OK.Render(" ✓ "+m.note), w)
 	case m.listErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ reading the runs: "+m.listErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ reading the runs: "+termsafe.String(m.listErr.Error())), w)
 	case len(m.defErrs) > 0:
 		return common.Fit(s.Status.Warn.Render(fmt.Sprintf(" ! %d job files do not read: %v", len(m.defErrs), m.defErrs[0])), w)
 	}
@@ -305,7 +305,7 @@ func (m *Model) formDiff(w int) []string {
 	d := m.launching
 	env, err := overrides(d, m.form.Value())
 	if err != nil {
-		return []string{" " + s.Status.Error.Render(err.Error())}
+		return []string{" " + s.Status.Error.Render(termsafe.String(err.Error()))}
 	}
 	if len(env) == 0 {
 		return []string{" " + s.Muted.Render("the job's env as it is")}
