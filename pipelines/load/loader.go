@@ -342,7 +342,7 @@ func planSchema(ctx context.Context, store objstore.Store, objs []objstore.Objec
 					d.Close()
 				}
 			}
-			return query.Schema{}, nil, fmt.Errorf("reading %s: %w", o.Key, errs[i])
+			return query.Schema{}, nil, readingErr(o.Key, errs[i])
 		}
 		merged = mergeSchema(merged, decs[i].Schema())
 		open.byKey[o.Key] = decs[i]
@@ -477,6 +477,14 @@ feed:
 	return nil
 }
 
+// readingErr names the object an error came from, unless the decoder's error already does.
+func readingErr(key string, err error) error {
+	if strings.Contains(err.Error(), key) {
+		return err
+	}
+	return fmt.Errorf("reading %s: %w", key, err)
+}
+
 // decode streams one object into batches. The object's pending count holds one extra unit while
 // decoding so it cannot be marked finished before its last batch is sent.
 func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) error {
@@ -485,7 +493,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 	if d == nil {
 		var err error
 		if d, err = decode.NewDecoder(ctx, l.store, o.obj, l.opts.Format); err != nil {
-			return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+			return readingErr(o.obj.Key, err)
 		}
 	}
 	defer d.Close()
@@ -560,7 +568,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+			return readingErr(o.obj.Key, err)
 		}
 		n++
 		read++

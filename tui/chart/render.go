@@ -16,6 +16,7 @@ import (
 	"github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -128,24 +129,24 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 func Title(spec query.Spec, res *query.Result, kind Kind, metric int) string {
 	sh := shapeOf(spec, res)
 	if len(sh.metrics) == 0 {
-		return "rows of " + spec.Table
+		return "rows of " + termsafe.String(spec.Table)
 	}
 	m := res.Columns[sh.metrics[min(max(0, metric), len(sh.metrics)-1)]].Name
 	if len(sh.dims) == 0 {
-		return spec.Table
+		return termsafe.String(spec.Table)
 	}
 	var by []string
 	for _, d := range sh.dims {
 		by = append(by, d.name)
 	}
-	return fmt.Sprintf("%s by %s · %s", m, strings.Join(by, ", "), kind)
+	return termsafe.String(fmt.Sprintf("%s by %s · %s", m, strings.Join(by, ", "), kind))
 }
 
 func renderNumbers(s *styles.Styles, sh shape, res *query.Result, w, h int) string {
 	var lines []string
 	nameW := 0
 	for _, c := range sh.metrics {
-		nameW = max(nameW, ansi.StringWidth(res.Columns[c].Name))
+		nameW = max(nameW, ansi.StringWidth(termsafe.String(res.Columns[c].Name)))
 	}
 	nameW = min(nameW, max(4, w/2))
 	for _, c := range sh.metrics {
@@ -153,7 +154,7 @@ func renderNumbers(s *styles.Styles, sh shape, res *query.Result, w, h int) stri
 		if len(res.Rows) > 0 {
 			v = res.Rows[0][c]
 		}
-		lines = append(lines, s.Chart.Label.Render(common.Fit(res.Columns[c].Name, nameW))+"  "+s.Bold.Render(format.Value(v, "")))
+		lines = append(lines, s.Chart.Label.Render(common.Fit(termsafe.String(res.Columns[c].Name), nameW))+"  "+s.Bold.Render(format.Value(v, "")))
 	}
 	return strings.Join(lines, "\n")
 }

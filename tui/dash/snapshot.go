@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/dash"
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -22,7 +23,7 @@ type Snapshot struct {
 // is positive and the panels fit (they never shrink below their least height), else as tall as
 // the panels' natural height.
 func (sn Snapshot) Render(s *styles.Styles, w, h int) string {
-	header := common.Fit(s.Header.Title.Render(" "+sn.Dashboard.Title)+s.Muted.Render(" · "+scopeText(sn.Dashboard, sn.Range, sn.WhereText, sn.Now)), w)
+	header := common.Fit(s.Header.Title.Render(" "+termsafe.String(sn.Dashboard.Title))+s.Muted.Render(" · "+termsafe.String(scopeText(sn.Dashboard, sn.Range, sn.WhereText, sn.Now))), w)
 	answers := make([]*dash.Answer, len(sn.Answers))
 	for i := range sn.Answers {
 		answers[i] = &sn.Answers[i]
@@ -87,7 +88,7 @@ func drawGrid(s *styles.Styles, d *dash.Dashboard, titles []string, focus, w, h 
 	rects, height := Grid(d.Panels, Columns(d.Columns, w), w, h)
 	drawn := make([]string, len(rects))
 	for i, r := range rects {
-		title := titles[i]
+		title := termsafe.String(titles[i])
 		if i == focus {
 			title = "▸ " + title // the frame's colour alone is lost without colour
 		}

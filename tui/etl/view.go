@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/etl"
 	"github.com/dora-dev/dora/tui/chart"
@@ -39,13 +40,13 @@ func (m *Model) statusLine(w int) string {
 		return common.Fit(s.Status.Warn.Render(fmt.Sprintf(" ? roll %s back to version %d (%s rows, %s)? y/n",
 			c.p.P.Table, c.to.ID, format.Int(c.to.Rows), c.to.At.UTC().Format("2006-01-02 15:04"))), w)
 	case m.note != "" && m.noteBad:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.note)), w)
 	case m.note != "":
 		return common.Fit(s.Status.OK.Render(" ✓ "+m.note), w)
 	case m.listErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ reading "+m.opts.Dir+": "+m.listErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ reading "+m.opts.Dir+": "+termsafe.String(m.listErr.Error())), w)
 	case m.qualityErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ reading the metrics: "+m.qualityErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ reading the metrics: "+termsafe.String(m.qualityErr.Error())), w)
 	}
 	return common.Fit(s.Muted.Render(" pipelines in "+m.opts.Dir), w)
 }
@@ -140,9 +141,9 @@ func (m *Model) versionsView(w, h int) string {
 	case p == nil:
 		return ""
 	case p.P == nil:
-		return s.Status.Error.Render(common.Truncate(" "+p.Err.Error(), w))
+		return s.Status.Error.Render(common.Truncate(" "+termsafe.String(p.Err.Error()), w))
 	case p.Err != nil:
-		return s.Status.Error.Render(common.Truncate(" "+p.Err.Error(), w))
+		return s.Status.Error.Render(common.Truncate(" "+termsafe.String(p.Err.Error()), w))
 	case len(p.Versions) == 0:
 		return s.Muted.Render(common.Truncate(" no version yet: p publishes one", w))
 	}
@@ -268,7 +269,7 @@ func (m *Model) outcome(o string) string {
 	case "warn":
 		return s.Status.Warn.Render("! warn")
 	}
-	return s.Status.Error.Render("✗ " + o)
+	return s.Status.Error.Render("✗ " + termsafe.String(o))
 }
 
 // journalText is a journal diff's counts, the zero ones left out.
@@ -313,7 +314,7 @@ func (m *Model) detailView(w, h int) string {
 	var out []string
 	switch {
 	case r.Stopped() != "" || r.Err != nil:
-		out = append(out, s.Status.Error.Render(common.Fit(" ✗ "+r.Outcome(), w-2)))
+		out = append(out, s.Status.Error.Render(common.Fit(" ✗ "+termsafe.String(r.Outcome()), w-2)))
 	case r.Summary.Published || r.Summary.Unchanged:
 		out = append(out, s.Status.OK.Render(common.Fit(" ✓ "+r.Outcome(), w-2)))
 	default:

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/export"
 	"github.com/dora-dev/dora/tui/format"
@@ -229,8 +230,11 @@ func (m *Model) explainCmd(spec query.Spec) tea.Cmd {
 	}
 }
 
-// describe says what went wrong in words, with what to do about it.
-func describe(err error) string {
+// describe says what went wrong in words, with what to do about it, on one line: a control
+// character the error quotes from the data shows as an escape.
+func describe(err error) string { return termsafe.String(describeRaw(err)) }
+
+func describeRaw(err error) string {
 	var pe *query.ParseError
 	first := func(s string) string {
 		line, _, _ := strings.Cut(s, "\n")

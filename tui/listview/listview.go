@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -154,7 +155,7 @@ func (m *Model) row(i int) string {
 	if glyph == "" {
 		glyph = " "
 	}
-	detail := r.Detail
+	detail := termsafe.String(r.Detail) // names and values come from the data
 	dw := ansi.StringWidth(detail)
 	textW := m.width - 3 // marker, glyph, space
 	if dw > 0 {
@@ -164,7 +165,7 @@ func (m *Model) row(i int) string {
 			detail, dw = "", 0
 		}
 	}
-	text := common.Fit(r.Text, max(0, textW))
+	text := common.Fit(termsafe.String(r.Text), max(0, textW))
 	if selected && m.focused {
 		plain := marker + glyph + " " + text
 		if dw > 0 {

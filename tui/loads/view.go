@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -35,13 +36,13 @@ func (m *Model) statusLine(w int) string {
 	s := m.styles
 	switch {
 	case m.note != "" && m.noteBad:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.note)), w)
 	case m.note != "":
 		return common.Fit(s.Status.OK.Render(" ✓ "+m.note), w)
 	case m.listErr != nil && m.mode == modeBrowse:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.listErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.listErr.Error())), w)
 	case m.histErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.histErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.histErr.Error())), w)
 	case m.Running() && m.mode != modeRun:
 		return common.Fit(s.Status.Info.Render(" ● "+m.Status()+" "+m.run.Opts.Table)+s.Muted.Render(" · p shows it"), w)
 	}
@@ -157,7 +158,7 @@ func (m *Model) previewText(w int) string {
 	case m.planning:
 		return s.Muted.Render(" inferring the mapping…")
 	case m.planErr != nil:
-		return s.Status.Error.Render(" ✗ " + m.planErr.Error())
+		return s.Status.Error.Render(" ✗ " + termsafe.String(m.planErr.Error()))
 	case m.plan == nil:
 		return ""
 	}
@@ -221,7 +222,7 @@ func (m *Model) reconciliation(r *Run) string {
 		b.WriteString("\n " + s.Status.Warn.Render("rows set aside, with reasons: "+sum.DeadLetter))
 	}
 	if r.Err != nil {
-		b.WriteString("\n " + s.Status.Error.Render("✗ "+r.Err.Error()))
+		b.WriteString("\n " + s.Status.Error.Render("✗ "+termsafe.String(r.Err.Error())))
 		if !sum.Published {
 			b.WriteString("\n " + s.Muted.Render("nothing was published; dora load --resume continues it"))
 		}

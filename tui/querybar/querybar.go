@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/tui/common"
 )
 
@@ -91,7 +92,8 @@ func (m *Model) Lines(w int) int {
 
 func (m *Model) wrap(w int) []string {
 	var hard []string
-	for _, l := range strings.Split(ansi.Wordwrap(m.sql, w, ""), "\n") { // words longer than a line still have to fit
+	// The line quotes values picked from the data: their controls show as escapes.
+	for _, l := range strings.Split(ansi.Wordwrap(termsafe.String(m.sql), w, ""), "\n") { // words longer than a line still have to fit
 		hard = append(hard, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
 	}
 	return hard

@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
@@ -169,7 +170,7 @@ func rowsGrid(spec query.Spec, res *query.Result) grid {
 				arrow = " ▼"
 			}
 		}
-		g.header = append(g.header, c.Name+arrow)
+		g.header = append(g.header, termsafe.String(c.Name)+arrow)
 		g.names = append(g.names, orderName(spec, res, i))
 		g.numeric = append(g.numeric, c.Type.Numeric() || c.Role == query.RoleMetric)
 		units[i] = unitOf(spec, i)
@@ -242,11 +243,11 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
 	var cells [][]string
 	for _, d := range dims {
-		g.header = append(g.header, res.Columns[d].Name)
+		g.header = append(g.header, termsafe.String(res.Columns[d].Name))
 		g.names = append(g.names, orderName(spec, res, d))
 		g.numeric = append(g.numeric, false)
 	}
-	mName := res.Columns[metric].Name
+	mName := termsafe.String(res.Columns[metric].Name)
 	g.spark = len(g.header)
 	g.header = append(g.header, "trend of "+mName, "min", "max", "last")
 	g.names = append(g.names, "", "", "", "")
