@@ -97,7 +97,11 @@ func (m *Model) result(msg resultMsg) tea.Cmd {
 			return nil
 		}
 		m.running = nil
-		m.setNote(r.Outcome(), r.Err != nil || !r.Summary.Published && !r.Summary.Unchanged)
+		note := r.Outcome()
+		if r.Changed {
+			note += " · the pipeline file changed since the plan shown: this ran it as it is now"
+		}
+		m.setNote(note, r.Err != nil || r.Summary == nil || !r.Summary.Published && !r.Summary.Unchanged)
 		if m.detailFor == r.Path { // the run replaces the plan shown
 			m.detail, m.planning = r, false
 		}
@@ -203,7 +207,7 @@ func (m *Model) plan() tea.Cmd {
 	}
 	m.planSeq++
 	m.detailFor, m.detail, m.planning = p.Path, nil, true
-	return m.execute(p, false, m.planSeq)
+	return m.execute(p, false, m.planSeq, "")
 }
 
 func (m *Model) publish() tea.Cmd {
@@ -224,12 +228,16 @@ func (m *Model) publish() tea.Cmd {
 	}
 	m.running = p
 	m.runSeq++
+	planned := ""
+	if m.detail != nil && !m.detail.Run && m.detail.Path == p.Path {
+		planned = m.detail.Digest
+	}
 	if m.detailFor == p.Path {
 		m.planSeq++ // the run's summary replaces the plan
 		m.detail, m.planning = nil, true
 	}
 	m.setNote("running "+p.P.Table+"…", false)
-	return m.execute(p, true, m.runSeq)
+	return m.execute(p, true, m.runSeq, planned)
 }
 
 func (m *Model) askRollback() tea.Cmd {
