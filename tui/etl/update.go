@@ -36,8 +36,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setNote(fmt.Sprintf("rolling %s back: %v", msg.table, msg.err), true)
 		} else {
 			m.setNote(fmt.Sprintf("%s: version %d (%s rows) is current again", msg.table, msg.snap.ID, format.Int(msg.snap.Rows)), false)
+			table := msg.table
+			return tea.Batch(m.list(), func() tea.Msg { return screen.Changed{What: "a rollback of " + table} })
 		}
 		return m.list()
+	case screen.Changed:
+		if m.listed == m.listSeq { // no listing in flight
+			return m.list()
+		}
 	case exploreMsg:
 		m.exporting = ""
 		if msg.err != nil {
@@ -106,6 +112,10 @@ func (m *Model) result(msg resultMsg) tea.Cmd {
 			m.detail, m.planning = r, false
 		}
 		m.versionAt = 0 // the newest, which is the run's when it published
+		if r.Summary != nil && r.Summary.Published {
+			table := r.Table
+			return tea.Batch(m.list(), func() tea.Msg { return screen.Changed{What: "a version of " + table} })
+		}
 		return m.list()
 	}
 	if msg.seq != m.planSeq {
