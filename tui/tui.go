@@ -48,7 +48,7 @@ type Options struct {
 // Env is what every screen constructor is handed.
 type Env struct {
 	Options
-	Ctx        context.Context // cancelled when the workbench quits
+	Ctx        context.Context  // cancelled when the workbench quits
 	Backend    backends.Backend // the session: every screen shares it
 	Styles     *styles.Styles
 	Logger     *log.Logger

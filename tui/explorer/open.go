@@ -112,11 +112,14 @@ func (m *Model) leave(rerun bool) (tea.Cmd, bool) {
 	return tea.Batch(m.loadTables(), m.runQuery()), true
 }
 
-// leaveAll goes back to the explorer's own backend, without running its view again.
-func (m *Model) leaveAll() {
+// leaveAll goes back to the explorer's own backend, without running its view again; the
+// command lists its tables.
+func (m *Model) leaveAll() tea.Cmd {
+	var cmd tea.Cmd
 	for len(m.frames) > 0 {
-		m.leave(false)
+		cmd, _ = m.leave(false)
 	}
+	return cmd
 }
 
 // Frames is how many hand-overs deep the explorer is: 0 on its own backend.
@@ -152,6 +155,9 @@ func (m *Model) Consistent() error {
 
 // errUnavailable says err is the backend not answering.
 func errUnavailable(err error) bool { return errors.Is(err, backends.ErrUnavailable) }
+
+// Tables is the table list shown.
+func (m *Model) Tables() []backends.Table { return m.tables.Tables() }
 
 // Backend is the backend the explorer queries.
 func (m *Model) Backend() backends.Backend { return m.common.Backend }

@@ -75,6 +75,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tablesMsg:
+		if msg.b != m.common.Backend {
+			return nil
+		}
 		if msg.err != nil {
 			m.tables.SetFailed()
 			if m.err == nil {
