@@ -221,7 +221,9 @@ func TestAnETLVersionOpensAsAViewThatEscLeaves(t *testing.T) {
 	w.Keys("3")
 	w.Until("the pipelines", func() bool { return len(e.Pipelines()) == 1 && e.Pipelines()[0].P != nil })
 	w.Keys("p")
-	w.Until("the version to be published and listed", func() bool { return e.Running() == nil && len(e.Pipelines()) == 1 && len(e.Pipelines()[0].Versions) == 1 })
+	w.Until("the version to be published and listed", func() bool {
+		return e.Running() == nil && len(e.Pipelines()) == 1 && len(e.Pipelines()[0].Versions) == 1
+	})
 
 	open := func() string {
 		t.Helper()
