@@ -134,14 +134,7 @@ func (w *workshop) tableListed(name string) bool {
 func TestALoadIsListedInTheExplorer(t *testing.T) {
 	dir := t.TempDir()
 	db := baseWarehouse(t, dir)
-	src := filepath.Join(dir, "files")
-	os.MkdirAll(src, 0o755)
-	var csv strings.Builder
-	csv.WriteString("order_id,amount\n")
-	for i := 1; i <= 57; i++ {
-		fmt.Fprintf(&csv, "%d,%d.25\n", i, i*3)
-	}
-	os.WriteFile(filepath.Join(src, "orders.csv"), []byte(csv.String()), 0o644)
+	src := OrdersFolder(t, dir)
 	b, err := backends.Open(t.Context(), "duckdb:"+db)
 	if err != nil {
 		t.Fatal(err)
@@ -325,4 +318,21 @@ func TestHelperProcessWrites(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// OrdersFolder is a folder "files" in dir holding orders.csv, 57 orders; the end-to-end tests
+// load it too.
+func OrdersFolder(t testing.TB, dir string) string {
+	t.Helper()
+	src := filepath.Join(dir, "files")
+	os.MkdirAll(src, 0o755)
+	var csv strings.Builder
+	csv.WriteString("order_id,amount\n")
+	for i := 1; i <= 57; i++ {
+		fmt.Fprintf(&csv, "%d,%d.25\n", i, i*3)
+	}
+	if err := os.WriteFile(filepath.Join(src, "orders.csv"), []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return src
 }

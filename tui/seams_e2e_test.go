@@ -12,6 +12,7 @@ import (
 
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/tui"
 	"github.com/dora-dev/dora/tui/format"
 )
 
@@ -72,14 +73,7 @@ func TestSeamLoadIsListedInTheExplorer(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			dir := t.TempDir()
 			wh := smallWarehouse(t, dir)
-			files := filepath.Join(dir, "files")
-			os.MkdirAll(files, 0o755)
-			var csv strings.Builder
-			csv.WriteString("order_id,amount\n")
-			for i := 1; i <= 57; i++ {
-				fmt.Fprintf(&csv, "%d,%d.25\n", i, i*3)
-			}
-			os.WriteFile(filepath.Join(files, "orders.csv"), []byte(csv.String()), 0o644)
+			files := tui.OrdersFolder(t, dir)
 			s := seams(t, "dora-seam-load", files, "--backend duckdb:"+wh, size)
 			s.WaitText("1 Explore", "shipments")
 			s.Keys("2")
@@ -92,9 +86,17 @@ func TestSeamLoadIsListedInTheExplorer(t *testing.T) {
 			if size[0] < 100 {
 				s.Keys("C-b") // the side lists fold away at 80 columns
 			}
-			s.WaitFor("orders in the tables list", func(scr string) bool {
+			s.WaitFor("orders in the explorer's tables list", func(scr string) bool {
+				in := false
 				for _, l := range strings.Split(scr, "\n") {
-					if strings.Contains(l, "│") && strings.Contains(l, " orders") {
+					if i := strings.Index(l, "╭─ tables"); i >= 0 {
+						in = true
+						continue
+					}
+					if in && strings.HasPrefix(strings.TrimSpace(l), "╰") {
+						return false
+					}
+					if in && strings.Contains(strings.SplitN(l, "││", 2)[0], " orders") {
 						return true
 					}
 				}
