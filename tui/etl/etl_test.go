@@ -360,3 +360,21 @@ func TestPublishReadsTheFileNow(t *testing.T) {
 		t.Errorf("a run of the file planned says it changed")
 	}
 }
+
+// enter on a pipeline file that does not read shows its error whole: the line and the caret
+// under the spot, as dora etl plan prints it.
+func TestABrokenFileShowsItsCaret(t *testing.T) {
+	h := newHarness(t, map[string]string{"broken": "table: x.y\nsorce: nowhere\n"})
+	h.Keys("enter")
+	scr := h.Screen()
+	lines := strings.Split(scr, "\n")
+	found := false
+	for i, l := range lines {
+		if strings.Contains(l, "sorce: nowhere") && i+1 < len(lines) && strings.Contains(lines[i+1], "^") {
+			found = true
+		}
+	}
+	if !found || !strings.Contains(scr, "broken.yaml:2:1") {
+		t.Errorf("the file's error has no caret under its line:\n%s", scr)
+	}
+}

@@ -2,6 +2,7 @@ package etl
 
 import (
 	"fmt"
+	"strings"
 	"slices"
 
 	"charm.land/bubbles/v2/key"
@@ -200,13 +201,19 @@ func (m *Model) runnable() *Pipeline {
 		m.setNote("no pipeline: write one NAME.yaml in "+m.opts.Dir, true)
 		return nil
 	case p.P == nil:
-		m.setNote(p.Err.Error(), true)
+		first, _, _ := strings.Cut(p.Err.Error(), "\n")
+		m.setNote(first+" (enter shows where)", true)
 		return nil
 	}
 	return p
 }
 
 func (m *Model) plan() tea.Cmd {
+	if p := m.selected(); p != nil && p.P == nil { // the file's error, whole, caret and all
+		m.detailFor, m.planning = p.Path, false
+		m.detail = &Result{Path: p.Path, Table: p.Name(), Err: p.Err}
+		return nil
+	}
 	p := m.runnable()
 	if p == nil {
 		return nil
@@ -230,6 +237,11 @@ func (m *Model) publish() tea.Cmd {
 		}
 	}
 	if p == nil {
+		return nil
+	}
+	if p.P == nil {
+		first, _, _ := strings.Cut(p.Err.Error(), "\n")
+		m.setNote(first, true)
 		return nil
 	}
 	if m.running != nil {

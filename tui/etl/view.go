@@ -312,7 +312,13 @@ func (m *Model) detailView(w, h int) string {
 	var out []string
 	switch {
 	case r.Stopped() != "" || r.Err != nil:
-		out = append(out, s.Status.Error.Render(common.Fit(" ✗ "+r.Outcome(), w-2)))
+		// An error in the pipeline file comes with its line and a caret under the spot, as the
+		// CLI prints it: every line of it shows.
+		lines := strings.Split(r.Outcome(), "\n")
+		out = append(out, s.Status.Error.Render(common.Fit(" ✗ "+lines[0], w-2)))
+		for _, l := range lines[1:] {
+			out = append(out, common.Fit("   "+l, w-2))
+		}
 	case r.Summary.Published || r.Summary.Unchanged:
 		out = append(out, s.Status.OK.Render(common.Fit(" ✓ "+r.Outcome(), w-2)))
 	default:
