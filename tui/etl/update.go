@@ -2,8 +2,8 @@ package etl
 
 import (
 	"fmt"
-	"strings"
 	"slices"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
