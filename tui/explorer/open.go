@@ -1,7 +1,6 @@
 package explorer
 
 import (
-	"errors"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -33,6 +32,7 @@ type frame struct {
 	resSpec  query.Spec
 	viewName string
 	focus    focus
+	tables   []backends.Table
 }
 
 // sameBackend says url names the backend open now ("" does), with or without its secrets.
@@ -74,7 +74,8 @@ func (m *Model) backendOpened(msg backendMsg) tea.Cmd {
 		m.cancel() // a query in flight belongs to the backend left
 	}
 	m.frames = append(m.frames, frame{backend: m.common.Backend, named: m.opts.Backend, hist: m.hist, schema: m.schema,
-		res: m.res, resSpec: m.resSpec, viewName: m.viewName, focus: m.focus})
+		res: m.res, resSpec: m.resSpec, viewName: m.viewName, focus: m.focus, tables: m.tables.Tables()})
+	m.tables.SetTables(nil) // the backend left's tables are not this one's
 	m.common.Backend, m.opts.Backend = msg.b, backends.Redact(msg.url)
 	m.hist, m.schema, m.viewName, m.err = builder.History{}, query.Schema{}, "", nil
 	m.fields.SetSchema(query.Schema{})
@@ -101,6 +102,7 @@ func (m *Model) leave(rerun bool) (tea.Cmd, bool) {
 	m.common.Backend, m.opts.Backend = f.backend, f.named
 	m.hist, m.schema, m.viewName, m.focus, m.err = f.hist, f.schema, f.viewName, f.focus, nil
 	m.fields.SetSchema(f.schema)
+	m.tables.SetTables(f.tables)
 	m.show(f.resSpec, f.res)
 	m.specChanged()
 	if m.hist.Spec().Table != "" {
@@ -153,8 +155,11 @@ func (m *Model) Consistent() error {
 	return nil
 }
 
-// errUnavailable says err is the backend not answering.
-func errUnavailable(err error) bool { return errors.Is(err, backends.ErrUnavailable) }
+// listingError is a failure to list the tables, which the next listing that works puts away.
+type listingError struct{ err error }
+
+func (e *listingError) Error() string { return "listing tables: " + e.err.Error() }
+func (e *listingError) Unwrap() error { return e.err }
 
 // Tables is the table list shown.
 func (m *Model) Tables() []backends.Table { return m.tables.Tables() }

@@ -81,12 +81,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			m.tables.SetFailed()
 			if m.err == nil {
-				m.err = fmt.Errorf("listing tables: %w", msg.err)
+				m.err = &listingError{msg.err}
 			}
 			return nil
 		}
 		m.tables.SetTables(msg.tables)
-		if m.hist.Spec().Table == "" && !m.running {
+		var le *listingError
+		if m.hist.Spec().Table == "" && !m.running || errors.As(m.err, &le) {
 			m.err = nil // the listing error, if any, is over
 		}
 		if t := m.hist.Spec().Table; t != "" {
