@@ -203,7 +203,7 @@ func TestSeamNewDuckDBFile(t *testing.T) {
 			if _, err := os.Stat(path); err != nil {
 				t.Errorf("the file was not created: %v", err)
 			}
-			s.Keys("q") // the notice stays on the terminal under the workbench
+			s.Keys("q")                                                  // the notice stays on the terminal under the workbench
 			s.WaitFor("the notice and the exit", func(scr string) bool { // a long path wraps the notice
 				return strings.Contains(strings.ReplaceAll(scr, "\n", ""), "does not exist: creating a new DuckDB workspace there") &&
 					strings.Contains(scr, "dora exited 0")
