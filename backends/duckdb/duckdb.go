@@ -229,8 +229,11 @@ func (b *Backend) open(ctx context.Context, readOnly bool) (*sql.DB, *duckdbdrv.
 	return sql.OpenDB(conn), conn, nil
 }
 
+// isLockError says the file is held by a writer: another process's lock, or this process's own
+// read-write handle (a load committing), which DuckDB refuses to share with a read-only one.
 func isLockError(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock"))
+	return err != nil && (strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock") ||
+		strings.Contains(err.Error(), "with a different configuration"))
 }
 
 // Tables lists the tables and views in the main schema.

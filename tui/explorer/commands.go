@@ -21,6 +21,7 @@ import (
 // a picker id so stale answers can be dropped.
 type (
 	tablesMsg struct {
+		b      backends.Backend // the backend listed: a listing of one left since is dropped
 		tables []backends.Table
 		err    error
 	}
@@ -69,7 +70,7 @@ func (m *Model) loadTables() tea.Cmd {
 		ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 		defer cancel()
 		ts, err := b.Tables(ctx)
-		return tablesMsg{tables: ts, err: err}
+		return tablesMsg{b: b, tables: ts, err: err}
 	}
 }
 

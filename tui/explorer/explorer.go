@@ -101,10 +101,11 @@ type Model struct {
 	noteBad bool
 
 	seq int // bumped by every change; answers to older ones are dropped
-	// backendSeq numbers the backends opened for screen.Open; owned is the last one, which
-	// the explorer closes when it opens another.
+	// backendSeq numbers the backends opened for screen.Open; frames are the views left for
+	// them, the explorer's own first.
 	backendSeq int
-	owned      backends.Backend
+	frames     []frame
+	down       bool // the shell says the backend does not answer
 	cancel     context.CancelFunc
 	running    bool
 	ticking    bool

@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"errors"
 	"image/color"
 	"path/filepath"
 	"strings"
@@ -137,6 +138,25 @@ func TestEditSQLLine(t *testing.T) {
 		t.Error("the editor should stay open on a parse error")
 	}
 	h.wantScreen("✗ line 1, column")
+	// Under the error, as dora query prints it: the line and a caret under the spot.
+	var pe *query.ParseError
+	if !errors.As(h.m.Err(), &pe) {
+		t.Fatalf("not a parse error: %v", h.m.Err())
+	}
+	lines := strings.Split(h.screen(), "\n")
+	for i, l := range lines {
+		if !strings.Contains(l, "✗ line 1, column") {
+			continue
+		}
+		if i+2 >= len(lines) || strings.TrimSpace(lines[i+1]) != "SELECT region FROM shipments GROUP BY" ||
+			strings.Index(lines[i+2], "^") != 2+pe.Column-1 {
+			t.Errorf("no caret under column %d after the error:\n%s", pe.Column, strings.Join(lines[i:], "\n"))
+		}
+		break
+	}
+	if n := len(lines); n != 30 {
+		t.Errorf("the screen is %d lines with the caret, want 30", n)
+	}
 	// An unknown column is named, with a suggestion.
 	h.send(tea.KeyPressMsg(tea.Key{Code: 'u', Mod: tea.ModCtrl}))
 	h.keys("SELECT regoin, count(*) FROM shipments GROUP BY regoin", "enter")

@@ -172,6 +172,7 @@ func (m *Model) openView(v views.View) tea.Cmd {
 		m.setNote(fmt.Sprintf("view %s: %s", v.Name, describe(err)), true)
 		return nil
 	}
+	left := m.leaveAll() // a saved view opens on the explorer's own backend, not on a hand-over's
 	m.viewName = v.Name
 	if k, ok := chart.ParseKind(v.Chart); ok {
 		m.chart.Want(k, v.Metric)
@@ -182,7 +183,7 @@ func (m *Model) openView(v views.View) tea.Cmd {
 	}
 	m.setNote(note, false)
 	m.err = nil
-	return m.openSpec(spec)
+	return tea.Batch(left, m.openSpec(spec))
 }
 
 // suggestName names a view by its table and group-bys (shipments-by-month-region), unlike

@@ -65,16 +65,29 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.openFor(msg)
 	case backendMsg:
 		return m.backendOpened(msg)
+	case screen.Changed:
+		return m.loadTables()
+	case screen.BackendState:
+		wasDown := m.down
+		m.down = msg.Err != nil
+		if wasDown && !m.down && len(m.frames) == 0 { // back: what failed is tried again
+			return m.retry()
+		}
+		return nil
 	case tablesMsg:
+		if msg.b != m.common.Backend {
+			return nil
+		}
 		if msg.err != nil {
 			m.tables.SetFailed()
 			if m.err == nil {
-				m.err = fmt.Errorf("listing tables: %w", msg.err)
+				m.err = &listingError{msg.err}
 			}
 			return nil
 		}
 		m.tables.SetTables(msg.tables)
-		if m.hist.Spec().Table == "" && !m.running {
+		var le *listingError
+		if m.hist.Spec().Table == "" && !m.running || errors.As(m.err, &le) {
 			m.err = nil // the listing error, if any, is over
 		}
 		if t := m.hist.Spec().Table; t != "" {
@@ -94,12 +107,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				return nil
 			}
 			m.err = msg.err
+			m.show(msg.spec, nil) // the rows of another SQL line must not stay under this one
 			return nil
 		}
 		m.err = nil
-		m.res, m.resSpec = msg.res, msg.spec
-		m.chart.SetResult(msg.spec, msg.res)
-		m.results.SetResult(msg.spec, msg.res)
+		m.show(msg.spec, msg.res)
 		m.layout()
 		return nil
 	case topValuesMsg:
@@ -200,6 +212,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
+	case key.Matches(msg, k.Back) && len(m.frames) > 0:
+		cmd, _ := m.leave(true)
+		return cmd
 	case m.opts.Embedded && key.Matches(msg, k.Back):
 		if m.cancel != nil {
 			m.cancel()
@@ -308,9 +323,7 @@ func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
 		m.hist.Push(spec) // opening another table is a step undo can take back
 	}
 	if newTable {
-		m.res = nil
-		m.chart.SetResult(spec, nil)
-		m.results.SetResult(spec, nil)
+		m.show(spec, nil)
 		if m.focus == focusTables {
 			m.focus = focusResults
 			if !spec.IsRaw() {
@@ -348,6 +361,10 @@ func (m *Model) specChanged() {
 }
 
 func (m *Model) undo() tea.Cmd {
+	if m.hist.Depth() == 0 && len(m.frames) > 0 { // the hand-over's first view: back to where it came from
+		cmd, _ := m.leave(true)
+		return cmd
+	}
 	if !m.hist.Undo() {
 		m.setNote("nothing to undo", true)
 		return nil

@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -148,10 +150,34 @@ func (m *Model) geo() geometry {
 // chromeH is the lines around the body: the header, the status line and, unless the shell draws
 // it, the help bar.
 func (m *Model) chromeH() int {
+	n := 3 + len(m.caretLines(m.common.Width))
 	if m.opts.Shell {
-		return 2
+		n--
 	}
-	return 3
+	return n
+}
+
+// caretLines are the SQL line an error points into and a caret under the spot, as dora query
+// prints them under its error; none for an error without a place.
+func (m *Model) caretLines(w int) []string {
+	var pe *query.ParseError
+	if m.err == nil || m.note != "" && m.noteBad || !errors.As(m.err, &pe) || pe.Offset < 0 || m.common.Height < 16 {
+		return nil
+	}
+	lines := strings.Split(pe.SQL, "\n")
+	if pe.Line < 1 || pe.Line > len(lines) {
+		return nil
+	}
+	text := []rune(strings.ReplaceAll(strings.TrimRight(lines[pe.Line-1], "\r"), "\t", " "))
+	col := max(0, pe.Column-1)
+	room := max(1, w-3)
+	start := 0
+	if len(text) > room { // a window of the line around the spot
+		start = max(0, min(col-room/2, len(text)-room))
+	}
+	shown := text[start:min(len(text), start+room)]
+	s := m.common.Styles
+	return []string{common.Fit("  "+string(shown), w), common.Fit(s.Status.Error.Render("  "+strings.Repeat(" ", max(0, col-start))+"^"), w)}
 }
 
 // layout hands every panel its inner size and focus.
@@ -213,6 +239,7 @@ func (m *Model) render() string {
 	}
 	rows = append(rows, body)
 	rows = append(rows, m.statusLine(w))
+	rows = append(rows, m.caretLines(w)...)
 	if !m.opts.Shell {
 		rows = append(rows, common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w))
 	}

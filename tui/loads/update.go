@@ -43,7 +43,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.listing = false
 		m.listErr = msg.err
 		if msg.err == nil {
-			m.loc, m.entries, m.at = msg.loc, msg.entries, 0
+			m.relisted(msg)
 		}
 	case historyMsg:
 		if msg.seq != m.histSeq {
@@ -87,9 +87,19 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.run.Summary, m.run.Err, m.run.Done = msg.sum, msg.err, true
 		m.run.Stats.RowsRead, m.run.Stats.Indexed, m.run.Stats.DeadLettered = msg.sum.RowsRead, msg.sum.Indexed, msg.sum.DeadLettered
+		if msg.sum.Published { // every screen lists the table now
+			alias := msg.sum.Alias
+			return tea.Batch(m.readHistory(), func() tea.Msg { return screen.Changed{What: "a load of " + alias} })
+		}
+		return m.readHistory()
+	case screen.Changed:
 		return m.readHistory()
 	case tickMsg:
-		return tea.Batch(m.readHistory(), m.tick())
+		cmds := []tea.Cmd{m.readHistory(), m.tick()}
+		if m.focused && !m.listing && m.listErr == nil && m.mode == modeBrowse && !m.editLoc {
+			cmds = append(cmds, m.list(m.loc)) // the listing follows the folder
+		}
+		return tea.Batch(cmds...)
 	}
 	return nil
 }
@@ -138,6 +148,20 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// relisted shows a listing: another location's from its top, the same one's again with the
+// cursor on the entry it was on.
+func (m *Model) relisted(msg listedMsg) {
+	at := 0
+	if e := m.selected(); e != nil && msg.loc == m.loc {
+		for i, n := range msg.entries {
+			if n.Name == e.Name {
+				at = i
+			}
+		}
+	}
+	m.loc, m.entries, m.at = msg.loc, msg.entries, at
 }
 
 func (m *Model) move(d int) {
