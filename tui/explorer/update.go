@@ -151,6 +151,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case viewlist.RemoveMsg:
 		return m.change(func(s query.Spec) (query.Spec, error) { return builder.Remove(s, msg.Item), nil })
+	case results.CellMsg:
+		return m.cellAction(msg)
 	case results.SortMsg:
 		return m.change(func(s query.Spec) (query.Spec, error) {
 			return builder.ToggleSort(s, msg.Column, msg.DescFirst), nil
@@ -283,6 +285,7 @@ func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
 func (m *Model) openTable(name string) tea.Cmd {
 	m.tables.Select(name)
 	m.viewName = "" // another table's view is no longer the saved one
+	m.edited, m.openingView = false, false
 	return m.openSpec(builder.Open(name))
 }
 
@@ -319,6 +322,9 @@ func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
 		}
 	}
 	m.tables.Select(spec.Table)
+	if m.openingView { // the saved view as saved: nothing to lose yet
+		m.openingView, m.edited, m.savedSQL = false, false, spec.SQL()
+	}
 	m.specChanged()
 	return m.runQuery()
 }
@@ -335,6 +341,7 @@ func (m *Model) change(edit func(query.Spec) (query.Spec, error)) tea.Cmd {
 		return nil
 	}
 	m.hist.Push(spec)
+	m.edited = true
 	m.specChanged()
 	return m.runQuery()
 }
@@ -406,6 +413,7 @@ func (m *Model) submitSQL(sql string) tea.Cmd {
 	m.bar.StopEditing()
 	m.err = nil
 	m.hist.Push(spec)
+	m.edited = true
 	m.specChanged()
 	return m.runQuery()
 }

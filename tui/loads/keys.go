@@ -37,6 +37,6 @@ func DefaultKeyMap() KeyMap {
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
 		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up")),
-		Start:    key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "start")),
+		Start:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start")),
 	}
 }

@@ -28,12 +28,31 @@ type SortMsg struct {
 	DescFirst bool
 }
 
+// CellAction is what to do with the cell under the cursor.
+type CellAction int
+
+// The cell actions, as Kibana Discover's +/- and VisiData's frequency sheet.
+const (
+	CellKeep    CellAction = iota // filter to rows with this value
+	CellExclude                   // filter out rows with this value
+	CellGroup                     // group by this column
+)
+
+// CellMsg asks the root to act on the cell under the cursor: Column is the result's column
+// (-1 in the series layout, which has none) and Value the cell's raw value.
+type CellMsg struct {
+	Action CellAction
+	Column int
+	Value  any
+}
+
 // KeyMap is the panel's bindings.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Left, Right                             key.Binding
 	Sort                                    key.Binding
 	Series                                  key.Binding
+	Keep, Exclude, GroupCol                 key.Binding
 }
 
 // DefaultKeyMap returns the panel's default bindings.
@@ -47,8 +66,11 @@ func DefaultKeyMap() KeyMap {
 		Bottom:   key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last row")),
 		Left:     key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "column left")),
 		Right:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "column right")),
-		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by column")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Series:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rows/series")),
+		Keep:     key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "keep value")),
+		Exclude:  key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "drop value")),
+		GroupCol: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "group column")),
 	}
 }
 
@@ -384,6 +406,8 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 			m.rebuild()
 		}
 		return nil
+	case key.Matches(msg, k.Keep, k.Exclude, k.GroupCol):
+		return m.cellAction(msg)
 	case key.Matches(msg, k.Sort):
 		if m.col < len(m.table.names) && m.table.names[m.col] != "" {
 			name, desc := m.table.names[m.col], m.table.numeric[m.col]
@@ -398,6 +422,32 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 	m.scroll()
 	return nil
 }
+
+// cellAction asks the root to act on the cell under the cursor; the series layout has no
+// cells of the result, so its message has Column -1.
+func (m *Model) cellAction(msg tea.KeyPressMsg) tea.Cmd {
+	if m.res == nil || m.row >= len(m.res.Rows) || m.col >= len(m.res.Columns) {
+		return nil
+	}
+	a := CellKeep
+	switch {
+	case key.Matches(msg, m.keys.Exclude):
+		a = CellExclude
+	case key.Matches(msg, m.keys.GroupCol):
+		a = CellGroup
+	}
+	if m.series { // Column -1: the root says to go back to the rows
+		return func() tea.Msg { return CellMsg{Action: a, Column: -1} }
+	}
+	c := CellMsg{Action: a, Column: m.col}
+	if row := m.res.Rows[m.row]; m.col < len(row) {
+		c.Value = row[m.col]
+	}
+	return func() tea.Msg { return c }
+}
+
+// Cursor is the row and column of the cell under the cursor.
+func (m *Model) Cursor() (row, col int) { return m.row, m.col }
 
 // Title says what the table holds.
 func (m *Model) Title() string {
@@ -494,7 +544,11 @@ func (m *Model) align(text string, w, col int) string {
 
 // ShortHelp is the help bar.
 func (m *Model) ShortHelp() []key.Binding {
-	b := []key.Binding{m.keys.Sort, m.keys.Left, m.keys.Right}
+	keepDrop := key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "keep/drop value"))
+	b := []key.Binding{keepDrop, m.keys.GroupCol, m.keys.Sort}
+	if m.series {
+		b = []key.Binding{m.keys.Sort}
+	}
 	if m.canPivot {
 		b = append(b, m.keys.Series)
 	}
@@ -504,5 +558,6 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp is the full help.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Left, k.Right, k.Sort, k.Series}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Left, k.Right, k.Sort, k.Series},
+		{k.Keep, k.Exclude, k.GroupCol}}
 }
