@@ -8,6 +8,7 @@ import (
 
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/builder"
+	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/format"
 	"github.com/dora-dev/dora/tui/results"
 )
@@ -82,7 +83,7 @@ func cellFilter(f query.Field, unit string, v any, exclude bool) (query.Expr, er
 		if !ok {
 			return nil, fmt.Errorf("%s: the bucket %v is not a time", f.Name, v)
 		}
-		end, ok := bucketEnd(t, unit)
+		end, ok := chart.BucketEnd(t, unit)
 		if !ok {
 			return nil, fmt.Errorf("%s: buckets of a %s cannot be filtered from a cell; f filters by range", f.Name, unit)
 		}
@@ -102,25 +103,4 @@ func cellFilter(f query.Field, unit string, v any, exclude bool) (query.Expr, er
 		return nil, fmt.Errorf("%s: %s cannot be filtered on", f.Name, format.Value(v, ""))
 	}
 	return query.Compare{Column: f.Name, Op: op, Value: val}, nil
-}
-
-// bucketEnd is where the calendar bucket of unit starting at t ends.
-func bucketEnd(t time.Time, unit string) (time.Time, bool) {
-	switch unit {
-	case "minute":
-		return t.Add(time.Minute), true
-	case "hour":
-		return t.Add(time.Hour), true
-	case "day":
-		return t.AddDate(0, 0, 1), true
-	case "week":
-		return t.AddDate(0, 0, 7), true
-	case "month":
-		return t.AddDate(0, 1, 0), true
-	case "quarter":
-		return t.AddDate(0, 3, 0), true
-	case "year":
-		return t.AddDate(1, 0, 0), true
-	}
-	return time.Time{}, false
 }

@@ -101,6 +101,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.chart.SetResult(msg.spec, msg.res)
 		m.results.SetResult(msg.spec, msg.res)
 		m.layout()
+		return m.askExtent(msg.spec)
+	case extentMsg:
+		m.extentArrived(msg)
 		return nil
 	case topValuesMsg:
 		if m.picker == nil || m.picker.ID() != msg.picker {

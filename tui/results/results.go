@@ -90,6 +90,16 @@ type Model struct {
 	focused  bool
 	series   bool // show one row per series with a sparkline
 	canPivot bool
+	partial  chart.Partial // the first or last time bucket holds part of its time
+}
+
+// SetPartial says which ends of the time buckets are partial: the series layout's last and
+// change figures leave them out.
+func (m *Model) SetPartial(p chart.Partial) {
+	if p != m.partial {
+		m.partial = p
+		m.rebuild()
+	}
 }
 
 // grid is a table ready to draw: header, cells as text, and which columns are numbers. Result
@@ -116,6 +126,7 @@ func New(c *common.Common) *Model {
 // SetResult shows a new result.
 func (m *Model) SetResult(spec query.Spec, res *query.Result) {
 	m.spec, m.res = spec, res
+	m.partial = chart.Partial{}
 	m.canPivot = timeDim(spec, res) >= 0
 	if !m.canPivot {
 		m.series = false
@@ -131,7 +142,7 @@ func (m *Model) Rows() int { return m.table.rows }
 
 func (m *Model) rebuild() {
 	if m.series {
-		m.table = seriesGrid(m.spec, m.res)
+		m.table = seriesGrid(m.spec, m.res, m.partial)
 	} else {
 		m.table = rowsGrid(m.spec, m.res)
 	}
@@ -209,7 +220,7 @@ func rowsGrid(spec query.Spec, res *query.Result) grid {
 
 // seriesGrid lays a time-bucketed result out as one row per series: the other dimensions, a
 // sparkline of the first metric over time, and its min, max and last values.
-func seriesGrid(spec query.Spec, res *query.Result) grid {
+func seriesGrid(spec query.Spec, res *query.Result, partial chart.Partial) grid {
 	g := grid{spark: -1}
 	td := timeDim(spec, res)
 	if res == nil || td < 0 {
@@ -270,13 +281,22 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 	}
 	mName := res.Columns[metric].Name
 	g.spark = len(g.header)
-	g.header = append(g.header, "trend of "+mName, "min", "max", "last")
-	g.names = append(g.names, "", "", "", "")
-	g.numeric = append(g.numeric, false, true, true, true)
+	// The last and change figures are of whole buckets: a partial first or last one is left out.
+	lastName := "last"
+	whole := times
+	if partial.Last && len(whole) > 0 {
+		whole, lastName = whole[:len(whole)-1], "last whole"
+	}
+	if partial.First && len(whole) > 0 {
+		whole = whole[1:]
+	}
+	g.header = append(g.header, "trend of "+mName, "min", "max", lastName, "change")
+	g.names = append(g.names, "", "", "", "", "")
+	g.numeric = append(g.numeric, false, true, true, true, true)
 	for _, k := range order {
 		s := all[k]
 		vals := make([]float64, 0, len(times))
-		lo, hi, last := math.Inf(1), math.Inf(-1), math.NaN()
+		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, t := range times {
 			v, ok := s.points[t]
 			if !ok {
@@ -284,10 +304,21 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 				continue
 			}
 			vals = append(vals, v)
-			lo, hi, last = math.Min(lo, v), math.Max(hi, v), v
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+		last, prev := math.NaN(), math.NaN()
+		if n := len(whole); n > 0 {
+			last = s.points[whole[n-1]]
+			if n > 1 {
+				prev = s.points[whole[n-2]]
+			}
+		}
+		change := ""
+		if !math.IsNaN(prev) && prev != 0 && !math.IsNaN(last) {
+			change = fmt.Sprintf("%+.1f%%", (last-prev)/math.Abs(prev)*100)
 		}
 		row := append([]string(nil), s.labels...)
-		row = append(row, sparkCell, format.Human(lo), format.Human(hi), format.Human(last))
+		row = append(row, sparkCell, format.Human(lo), format.Human(hi), format.Human(last), change)
 		cells = append(cells, row)
 		g.series = append(g.series, vals)
 	}
