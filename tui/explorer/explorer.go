@@ -144,7 +144,8 @@ func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *M
 
 // Init loads the table list and opens what the options ask for.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables(),
+		querybar.LoadHistory(querybar.HistoryPath(backends.Redact(m.common.Backend.Name())))}
 	switch {
 	case m.opts.SQL != "":
 		spec, err := query.Parse(m.opts.SQL)

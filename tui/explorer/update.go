@@ -74,6 +74,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.tables.SetTables(msg.tables)
+		m.completions()
 		if m.hist.Spec().Table == "" && !m.running {
 			m.err = nil // the listing error, if any, is over
 		}
@@ -169,6 +170,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case querybar.SubmitMsg:
 		return m.submitSQL(msg.SQL)
+	case querybar.HistoryMsg:
+		m.bar.SetHistory(msg)
+		return nil
 	case querybar.CancelMsg:
 		if m.shownResult() != nil {
 			m.err = nil // the typed line's error goes with it; the view on screen is fine
@@ -310,6 +314,7 @@ func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
 	newTable := msg.schema.Table != m.schema.Table || m.hist.Spec().Table == ""
 	m.schema = msg.schema
 	m.fields.SetSchema(msg.schema)
+	m.completions()
 	if !msg.undo {
 		m.hist.Push(spec) // opening another table is a step undo can take back
 	}
@@ -395,30 +400,49 @@ func (m *Model) reopen() tea.Cmd {
 	return nil
 }
 
-// submitSQL runs a typed SQL line: parse errors keep the editor open with the message in the
-// status line; a line for another table loads that table's schema first.
+// submitSQL runs a typed SQL line: parse errors keep the editor open with a caret under the
+// place and the message in the status line; a line for another table loads that table's schema
+// first. A line that parses goes into the backend's history.
 func (m *Model) submitSQL(sql string) tea.Cmd {
 	spec, err := query.Parse(sql)
 	if err != nil {
 		m.err = err
+		var pe *query.ParseError
+		if errors.As(err, &pe) {
+			m.bar.SetError(pe.Msg, pe.Line, pe.Column)
+		} else {
+			m.bar.SetError(describe(err), 0, 0)
+		}
 		return nil
 	}
+	remember := m.bar.Remember(sql)
 	if spec.Table != m.schema.Table || len(m.schema.Fields) == 0 {
 		m.bar.StopEditing()
 		m.err = nil
 		m.schema = query.Schema{}
-		return m.openSpec(spec)
+		return tea.Batch(remember, m.openSpec(spec))
 	}
 	if spec, err = query.Validate(spec, m.schema); err != nil {
 		m.err = err
-		return nil
+		m.bar.SetError(describe(err), 0, 0)
+		return remember
 	}
 	m.bar.StopEditing()
 	m.err = nil
 	m.hist.Push(spec)
 	m.edited = true
 	m.specChanged()
-	return m.runQuery()
+	return tea.Batch(remember, m.runQuery())
+}
+
+// completions hands the editor the names it completes: the tables and the open table's columns.
+func (m *Model) completions() {
+	ts := m.tables.Tables()
+	tables := make([]string, len(ts))
+	for i, t := range ts {
+		tables[i] = t.Name
+	}
+	m.bar.SetCompletions(tables, m.schema.Names())
 }
 
 func (m *Model) openInspect() tea.Cmd {

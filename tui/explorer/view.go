@@ -96,6 +96,9 @@ func (m *Model) geo() geometry {
 		maxSQL = 2
 	}
 	g.sqlH = min(maxSQL, m.bar.Lines(w))
+	if m.bar.Editing() { // the editor grows with its text, up to a third of the screen
+		g.sqlH = min(m.bar.Lines(w), max(maxSQL, h/3))
+	}
 	g.bodyH = max(0, h-m.chromeH()-g.sqlH)
 	g.side = m.sideVisible() && w >= 40
 	if g.side {
