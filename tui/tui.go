@@ -266,23 +266,43 @@ func (m *Model) switchTo(i int) tea.Cmd {
 	return m.toCurrent(screen.ShownMsg{})
 }
 
-// askToQuit quits, or first asks when a screen has work running that quitting would lose.
+// askToQuit quits, or first asks when a screen has work running, or a change unsaved, that
+// quitting would lose.
 func (m *Model) askToQuit() tea.Cmd {
-	var busy []string
+	var busy, unsaved []string
 	for _, s := range m.screens {
 		if b, ok := s.(screen.Busy); ok && b.Busy() != "" {
 			busy = append(busy, b.Busy())
 		}
+		if u, ok := s.(screen.Unsaved); ok && u.Unsaved() != "" {
+			unsaved = append(unsaved, u.Unsaved())
+		}
 	}
-	if len(busy) == 0 {
+	if len(busy) == 0 && len(unsaved) == 0 {
 		return m.quit()
 	}
-	what, verb := busy[0], "is"
-	if n := len(busy); n > 1 {
-		what, verb = strings.Join(busy[:n-1], ", ")+" and "+busy[n-1], "are"
+	var parts []string
+	if len(busy) > 0 {
+		verb := "is"
+		if len(busy) > 1 {
+			verb = "are"
+		}
+		parts = append(parts, joinAnd(busy)+" "+verb+" still running")
 	}
-	m.asking = fmt.Sprintf("%s%s %s still running. Quit anyway? (y/n)", strings.ToUpper(what[:1]), what[1:], verb)
+	if len(unsaved) > 0 {
+		parts = append(parts, joinAnd(unsaved)+" is not saved (S saves it)")
+	}
+	q := strings.Join(parts, "; ")
+	m.asking = strings.ToUpper(q[:1]) + q[1:] + ". Quit anyway? (y/n)"
 	return nil
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(xs []string) string {
+	if n := len(xs); n > 1 {
+		return strings.Join(xs[:n-1], ", ") + " and " + xs[n-1]
+	}
+	return xs[0]
 }
 
 // Asking is the question asked before quitting, or "".
@@ -310,7 +330,7 @@ func (m *Model) render() string {
 	if m.showHelp {
 		body = m.fullHelp(w, h-2)
 	}
-	bar := " " + m.help.ShortHelpView(m.shortHelp())
+	bar := " " + m.shortHelpView(w-1)
 	if m.asking != "" {
 		bar = m.env.Styles.Status.Warn.Render(" ! " + m.asking)
 	}
@@ -343,12 +363,23 @@ func (m *Model) header() string {
 	return common.Fit(b.String(), m.width)
 }
 
-// shortHelp is the global keys, then the current screen's, each key once.
+// shortHelp is the current screen's keys, most important first, then the global ones, each
+// key once.
 func (m *Model) shortHelp() []key.Binding {
 	if m.showHelp {
 		return []key.Binding{m.keys.Close}
 	}
-	return dedupe(append(m.keys.ShortHelp(), m.screens[m.current].ShortHelp()...))
+	return dedupe(append(m.screens[m.current].ShortHelp(), m.keys.Quit, m.keys.Screens))
+}
+
+// shortHelpView is the help bar in w cells: what does not fit is left out whole, and ? help
+// always shows.
+func (m *Model) shortHelpView(w int) string {
+	last := []key.Binding{m.keys.Help}
+	if m.showHelp {
+		last = nil
+	}
+	return common.HelpBar(m.env.Styles, m.shortHelp(), last, w)
 }
 
 // dedupe drops the bindings whose key a binding before them already shows.
@@ -373,8 +404,6 @@ func (m *Model) fullHelp(w, h int) string {
 	} else if b := sc.ShortHelp(); len(b) > 0 {
 		groups = append(groups, b)
 	}
-	m.help.ShowAll = true
-	text := m.help.FullHelpView(groups)
-	m.help.ShowAll = false
+	text := strings.Join(common.HelpColumns(m.env.Styles, groups, w-2, h-3), "\n")
 	return common.Box(m.env.Styles, "keys · "+sc.Title()+" · any key closes", "\n"+text, w, h, true)
 }

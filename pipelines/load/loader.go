@@ -37,6 +37,10 @@ type Options struct {
 	Version    string   // the version to write; new (a timestamp) when empty and not resuming
 	Keep       int      // versions to keep once this one is published, itself included; 0: DefaultKeep
 	History    string   // the load history file; HistoryPath() when empty
+	NoHistory  bool     // an internal load (the ETL screen's exports): not recorded in the history
+	// Types overrides the inferred type of the columns it names (a value that does not convert
+	// is set aside as a dead letter, as any row that does not fit).
+	Types map[string]query.Type
 	// Progress, when set, is called about twice a second and once at the end.
 	Progress func(Stats)
 }
@@ -61,6 +65,7 @@ type Summary struct {
 	Bytes        int64    `json:"bytes"`
 	Seconds      float64  `json:"seconds"`
 	Objects      int      `json:"objects"`
+	LeftOut      []string `json:"left_out,omitempty"` // files of no data format, not read (format auto)
 	Resumed      int      `json:"objects_resumed"`
 	Index        string   `json:"index"`
 	Alias        string   `json:"alias"`
@@ -182,6 +187,10 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	if len(objs) == 0 {
 		return Summary{}, fmt.Errorf("nothing to load: %s holds no files", opts.Source)
 	}
+	objs, leftOut, err := DataFiles(opts.Source, objs, opts.Format)
+	if err != nil {
+		return Summary{}, err
+	}
 	if opts.Shards > 0 {
 		objs = shardOf(objs, opts.Shard, opts.Shards)
 		if len(objs) == 0 {
@@ -201,6 +210,9 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	}
 	// The decoders that read the samples go on to load their objects; those not loaded close.
 	defer planned.closeExcept(nil)
+	if schema, err = OverrideTypes(schema, opts.Types); err != nil {
+		return Summary{}, err
+	}
 	if err := checkIDColumns(schema, opts.IDColumns); err != nil {
 		return Summary{}, err
 	}
@@ -247,7 +259,7 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	stopProgress()
 
 	sum := Summary{Source: opts.Source, RowsRead: l.rowsRead.Load(), Indexed: l.indexed.Load(), DeadLettered: l.dead.Load(),
-		Bytes: counted.read.Load() + l.bytesDone.Load(), Objects: len(objs), Resumed: l.stats.resumed,
+		Bytes: counted.read.Load() + l.bytesDone.Load(), Objects: len(objs), Resumed: l.stats.resumed, LeftOut: leftOut,
 		Index: physicalName(b, opts.Table, cp.Version), Alias: opts.Table}
 	if dl.written > 0 || cp.resumed && sum.DeadLettered > 0 {
 		sum.DeadLetter = dl.path

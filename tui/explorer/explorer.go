@@ -90,7 +90,12 @@ type Model struct {
 	wiz       wizard
 	pickerSeq int
 	viewName  string // the saved view the one on screen came from, which S offers to replace
-	dark      bool
+	// edited says the view was changed by hand since a table or a saved view was opened;
+	// savedSQL is the SQL line last saved or opened as a saved view (openingView: being opened).
+	edited      bool
+	savedSQL    string
+	openingView bool
+	dark        bool
 
 	hist    builder.History
 	schema  query.Schema
@@ -140,7 +145,8 @@ func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *M
 
 // Init loads the table list and opens what the options ask for.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables(),
+		querybar.LoadHistory(querybar.HistoryPath(backends.Redact(m.common.Backend.Name())))}
 	switch {
 	case m.opts.SQL != "":
 		spec, err := query.Parse(m.opts.SQL)

@@ -263,7 +263,7 @@ func TestSortExportCopyInspect(t *testing.T) {
 	h.keys("i")
 	h.wantScreen("request sent", "SQL SELECT region, count(*)", "20,000 rows matched")
 	h.keys("esc", "?")
-	h.wantScreen("keys · ? or esc closes", "edit SQL")
+	h.wantScreen("keys · ? or esc closes", ":  SQL", "next metric")
 	h.keys("esc")
 	_, cmd = h.m.Update(keyMsgs("q")[0])
 	if cmd == nil {

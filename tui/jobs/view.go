@@ -151,12 +151,21 @@ func (m *Model) defsView(w, h int) string {
 	}
 	const sparkN = 10
 	var rows []string
-	for i := window(m.defAt, len(m.defs), h); i < len(m.defs) && len(rows) < h; i++ {
+	// One cursor a screen: with the runs in front, the job marked is the selected run's, the
+	// one n launches, not the one the jobs list was left on.
+	at := m.defAt
+	if m.pane == paneRuns {
+		at = -1
+		if d := m.jobOf(); d != nil {
+			at = slices.Index(m.defs, d)
+		}
+	}
+	for i := window(max(0, at), len(m.defs), h); i < len(m.defs) && len(rows) < h; i++ {
 		d := m.defs[i]
 		spark := Sparkline(m.recent(d.Name, sparkN))
 		nameW := max(4, w-sparkN-2)
 		line := common.Fit(" "+d.Name, nameW) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
-		if i == m.defAt {
+		if i == at {
 			if m.pane == paneDefs {
 				line = s.List.Selected.Render(common.Fit("›"+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 			} else {
@@ -294,7 +303,7 @@ func (m *Model) formView(w, h int) string {
 	formH := max(3, h-len(diff)-3)
 	m.form.SetHeight(max(1, formH-2))
 	m.form.SetWidth(max(10, w-4))
-	top := common.Box(s, "launch "+d.Name+" · env, a KEY=VALUE a line · ctrl+s launches · esc cancels", " "+strings.ReplaceAll(m.form.View(), "\n", "\n "), w, formH, true)
+	top := common.Box(s, "launch "+d.Name+" · env, a KEY=VALUE a line · ctrl+r launches · esc cancels", " "+strings.ReplaceAll(m.form.View(), "\n", "\n "), w, formH, true)
 	rest := common.Block(" "+s.Muted.Render(d.Name+": ")+s.Muted.Render(strings.Join(d.Command, " "))+"\n"+strings.Join(diff, "\n"), w, h-formH)
 	return top + "\n" + rest
 }

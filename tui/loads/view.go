@@ -2,6 +2,7 @@ package loads
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -163,11 +164,24 @@ func (m *Model) previewText(w int) string {
 		return ""
 	}
 	p := m.plan
+	onMapping := m.field == fieldCount
 	head := fmt.Sprintf(" %d files, %s · the mapping inferred (%d columns):", len(p.Objects), Bytes(p.Bytes), len(p.Schema.Fields))
+	if onMapping {
+		head = fmt.Sprintf(" %d files, %s · the mapping (%d columns; ←→ a column, space its type):", len(p.Objects), Bytes(p.Bytes), len(p.Schema.Fields))
+	} else if len(p.Schema.Fields) > 0 {
+		head += s.Muted.Render(" tab to it sets types")
+	}
 	cells := make([]string, len(p.Schema.Fields))
 	cellW := 0
 	for i, f := range p.Schema.Fields {
-		cells[i] = fmt.Sprintf("%s %s", f.Name, s.Muted.Render(string(f.Type)))
+		t, mark := m.typeOf(f), " "
+		if t != f.Type {
+			mark = "*" // set in the form, not inferred
+		}
+		cells[i] = fmt.Sprintf("%s %s%s", f.Name, s.Muted.Render(string(t)), mark)
+		if onMapping && i == m.typeAt {
+			cells[i] = s.List.Selected.Render(fmt.Sprintf("%s %s%s", f.Name, t, mark))
+		}
 		cellW = max(cellW, ansi.StringWidth(cells[i])+2)
 	}
 	cols := max(1, w/max(1, cellW))
@@ -178,6 +192,20 @@ func (m *Model) previewText(w int) string {
 			b.WriteString("\n ")
 		}
 		b.WriteString(common.Fit(c, cellW))
+	}
+	if len(m.types) > 0 {
+		b.WriteString("\n" + s.Muted.Render(" * set here: values that do not convert are set aside as dead letters"))
+	}
+	if n := len(p.LeftOut); n > 0 {
+		names := make([]string, 0, min(n, 6))
+		for i, k := range p.LeftOut {
+			if i == 6 {
+				names = append(names, fmt.Sprintf("and %d more", n-6))
+				break
+			}
+			names = append(names, path.Base(k))
+		}
+		b.WriteString("\n" + s.Status.Warn.Render(common.Truncate(fmt.Sprintf(" left out, not data files: %s", strings.Join(names, ", ")), w)))
 	}
 	return b.String()
 }
