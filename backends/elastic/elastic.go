@@ -1,10 +1,12 @@
-// Package elastic is dora's Elasticsearch backend: tables are indices, aliases and data streams;
-// a Spec becomes a search with aggregations (see query/esdsl); a Sink writes a new index version
-// with the bulk indexer and publishes it by swapping an alias.
+// Package elastic is dora's backend for Elasticsearch (7.10 and newer), OpenSearch (2.x, 3.x) and
+// Amazon OpenSearch Service, told apart by the cluster's own answer to GET / (see Engine): tables
+// are indices, aliases and data streams; a Spec becomes a search with aggregations (see
+// query/esdsl); a Sink writes a new index version with _bulk and publishes it by swapping an alias.
 //
 // Credentials come from the environment: ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and
 // ELASTICSEARCH_PASSWORD; ELASTICSEARCH_CA_CERT names a PEM file of CAs to trust, and
-// ELASTICSEARCH_INSECURE=true turns off TLS verification. They are never printed or logged.
+// ELASTICSEARCH_INSECURE=true turns off TLS verification. Amazon's endpoints (or DORA_AUTH=aws)
+// are signed with SigV4 from the AWS default credential chain. None is ever printed or logged.
 package elastic
 
 import (
