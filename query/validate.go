@@ -226,7 +226,6 @@ func (v validator) rowCalc(c Calc) (Calc, error) {
 	return mapConds(c, v.expr)
 }
 
-
 func invalid(format string, args ...any) error {
 	return &ParseError{Offset: -1, Msg: fmt.Sprintf(format, args...)}
 }

@@ -61,10 +61,10 @@ type Search struct {
 	merge    bool
 	oneToOne bool // every expression key is one bucket's own (year over calendar years)
 	sources  []dimPlan
-	baseOf  []int
-	colBase map[string]int
-	cols    []query.Column // the computed columns: group keys then metrics, or the source columns
-	schema  query.Schema
+	baseOf   []int
+	colBase  map[string]int
+	cols     []query.Column // the computed columns: group keys then metrics, or the source columns
+	schema   query.Schema
 
 	// raw rows
 	fields []query.Field // the selected columns, then the others computed expressions read
