@@ -254,7 +254,7 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 
 func isLiteralWord(w string) bool {
 	switch w {
-	case "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE", "NOW", "CURRENT_TIMESTAMP", "INTERVAL":
+	case "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE", "NOW", "CURRENT_TIMESTAMP", "CURRENT_DATE", "INTERVAL":
 		return true
 	}
 	return false
@@ -281,7 +281,8 @@ func (p *parser) match() (Expr, error) {
 }
 
 // literal reads a value: a string, a number, TRUE, FALSE, NULL, TIMESTAMP '...', DATE '...',
-// now() or now() - INTERVAL '7 days'.
+// now(), current_timestamp or current_date, each optionally +/- INTERVAL '7 days', and
+// DATE '...' +/- INTERVAL '1' MONTH, folded to a timestamp.
 func (p *parser) literal() (Value, error) {
 	t := p.next()
 	switch t.kind {
@@ -310,14 +311,21 @@ func (p *parser) literal() (Value, error) {
 			if err != nil {
 				return Value{}, p.errorf(s, "%v", err)
 			}
+			if t.word() == "DATE" && !date {
+				return Value{}, p.errorf(s, "DATE wants a day such as '2024-01-31'")
+			}
+			sign, iv, err := p.intervalTail()
+			if err != nil {
+				return Value{}, err
+			}
+			if sign != 0 {
+				return Time(Shift(tm, iv, sign)), nil // a constant: folded here
+			}
 			if t.word() == "DATE" {
-				if !date {
-					return Value{}, p.errorf(s, "DATE wants a day such as '2024-01-31'")
-				}
 				return Value{Kind: KindTime, Time: tm, Date: true}, nil
 			}
 			return Time(tm), nil
-		case "NOW", "CURRENT_TIMESTAMP":
+		case "NOW", "CURRENT_TIMESTAMP", "CURRENT_DATE":
 			if t.word() == "NOW" {
 				if err := p.expectSym("("); err != nil {
 					return Value{}, err
@@ -326,36 +334,46 @@ func (p *parser) literal() (Value, error) {
 					return Value{}, err
 				}
 			}
-			if !p.isSym("-") {
-				if p.isSym("+") {
-					return Value{}, p.errorf(p.peek(), "dora supports now() - INTERVAL '...' only")
-				}
-				return Ago(Interval{}), nil
-			}
-			p.next()
-			if err := p.expectWord("INTERVAL"); err != nil {
+			sign, iv, err := p.intervalTail()
+			if err != nil {
 				return Value{}, err
 			}
-			s := p.next()
-			if s.kind != tokString {
-				return Value{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
-			}
-			text := s.text
-			if u := p.peek(); u.kind == tokIdent && intervalUnit(u.text) {
-				p.next() // INTERVAL '7' DAY
-				text += " " + u.text
-			}
-			iv, err := parseInterval(text)
-			if err != nil {
-				return Value{}, p.errorf(s, "%v", err)
-			}
-			return Ago(iv), nil
+			v := Ago(iv)
+			v.Today, v.Ahead = t.word() == "CURRENT_DATE", sign > 0
+			return v, nil
 		}
 	}
 	if msg := unsupported(t); msg != "" {
 		return Value{}, p.errorf(t, "%s", msg)
 	}
 	return Value{}, p.errorf(t, "expected a value (a 'string', a number, TRUE, FALSE, TIMESTAMP '...', now()), found %s", t.describe())
+}
+
+// intervalTail reads an optional "+ INTERVAL '...'" or "- INTERVAL '...'" after a time
+// value; sign is 1 or -1, or 0 when none follows (and nothing is read).
+func (p *parser) intervalTail() (int, Interval, error) {
+	if !(p.isSym("-") || p.isSym("+")) || p.peekAt(1).word() != "INTERVAL" {
+		return 0, Interval{}, nil
+	}
+	sign := 1
+	if p.next().text == "-" {
+		sign = -1
+	}
+	p.next() // INTERVAL
+	s := p.next()
+	if s.kind != tokString {
+		return 0, Interval{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
+	}
+	text := s.text
+	if u := p.peek(); u.kind == tokIdent && intervalUnit(u.text) {
+		p.next() // INTERVAL '7' DAY
+		text += " " + u.text
+	}
+	iv, err := parseInterval(text)
+	if err != nil {
+		return 0, Interval{}, p.errorf(s, "%v", err)
+	}
+	return sign, iv, nil
 }
 
 // intervalUnit reports whether a word is a unit of INTERVAL '7' DAY.
