@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/query"
 )
 
-// TestRelativeTime holds times relative to the query's clock (now(), current_timestamp,
+// TestRelativeTime holds year(ts) conditions in WHERE (time ranges) and times relative to the query's clock (now(), current_timestamp,
 // current_date, each +/- an interval) and constant date arithmetic against DuckDB running the
 // same SQL text, in UTC: dora resolves them once per query into a literal range on both
 // backends. The rows sit half an hour off every hour boundary, so the few seconds between the
@@ -29,6 +30,12 @@ func TestRelativeTime(t *testing.T) {
 	}
 
 	y := base.Year() - 1
+	for _, bad := range []string{"month(ts) = 3", "year(ts) + 1 = 2025", "year(ts) = '2024'", "year(ts) LIKE '2%'"} {
+		_, err := query.Parse("SELECT count(*) FROM ev WHERE " + bad)
+		if err == nil || !strings.Contains(err.Error(), "year") && !strings.Contains(err.Error(), "month(ts)") {
+			t.Errorf("WHERE %s: %v, want an error naming the expression", bad, err)
+		}
+	}
 	wheres := []string{
 		"ts >= current_date - INTERVAL '30' DAY",
 		"ts < now() - INTERVAL '7 days'",
@@ -40,6 +47,14 @@ func TestRelativeTime(t *testing.T) {
 		"ts >= now() - INTERVAL '2' WEEK OR ts < current_date - INTERVAL '700 days'",
 		fmt.Sprintf("ts >= DATE '%d-01-31' + INTERVAL '1' MONTH AND ts < TIMESTAMP '%d-03-31 12:00:00' + INTERVAL '1 month'", y, y),
 		fmt.Sprintf("ts < DATE '%d-03-31' - INTERVAL '1' MONTH AND ts >= DATE '%d-12-31' - INTERVAL '11 months'", y, y-1),
+		// year(ts) in WHERE is a time range on ts
+		fmt.Sprintf("year(ts) = %d", y),
+		fmt.Sprintf("extract(year FROM ts) BETWEEN %d AND %d", y-1, y),
+		fmt.Sprintf("year(ts) IN (%d, %d) AND ts < now()", y-1, y+1),
+		fmt.Sprintf("year(ts) != %d", y),
+		fmt.Sprintf("year(ts) <= %d OR year(ts) > %d", y-1, y),
+		fmt.Sprintf("NOT date_part('year', ts) >= %d", y),
+		fmt.Sprintf("year(ts) < %d AND year(ts) NOT BETWEEN %d AND %d", y+1, y-5, y-1),
 	}
 	for i, w := range wheres {
 		text := "SELECT count(*), min(id), max(id) FROM TABLE WHERE " + w

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -131,6 +133,7 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 		return nil, err
 	}
 	var col string
+	year := false // year(col) in WHERE: the condition becomes a time range on col
 	switch {
 	case ctx != nil && ctx.b != nil:
 		if col, err = ctx.b.havingRef(itemOf(left, t)); err != nil {
@@ -146,8 +149,14 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 			return nil, p.errorf(t, "aggregates such as %s belong in HAVING, not WHERE", x.m.Expr())
 		case dimNode:
 			return nil, p.errorf(t, "dora does not support %s in WHERE: filter on the column itself", x.d.Expr())
+		case Func:
+			if r, ok := yearOf(x); ok {
+				col, year = r, true
+				break
+			}
+			return nil, p.errorf(t, "dora does not support %s in WHERE: compare a column with a value (year(col) alone maps to a time range)", CalcName(x))
 		default:
-			return nil, p.errorf(t, "dora does not support expressions in WHERE: compare a column with a value")
+			return nil, p.errorf(t, "dora does not support expressions in WHERE (%s): compare a column with a value", CalcName(left))
 		}
 	}
 	if p.acceptWord("IS") {
@@ -246,10 +255,83 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 		}
 		e = Compare{Column: col, Op: op, Value: v}
 	}
+	if year {
+		if e, err = yearRange(e); err != nil {
+			return nil, p.errorf(t, "%v", err)
+		}
+	}
 	if negate {
 		return Not{X: e}, nil
 	}
 	return e, nil
+}
+
+// yearOf returns the column of year(col), extract(year FROM col) or date_part('year', col).
+func yearOf(f Func) (string, bool) {
+	if f.Name != "year" || len(f.Args) != 1 {
+		return "", false
+	}
+	r, ok := f.Args[0].(Ref)
+	return r.Name, ok
+}
+
+// yearRange turns a condition on year(col) into the same condition on col as a time range:
+// year(ts) = 2024 is ts >= 2024-01-01 AND ts < 2025-01-01 (UTC, as date parts are read), which
+// both backends answer natively.
+func yearRange(e Expr) (Expr, error) {
+	start := func(v Value) (Value, error) {
+		if v.Kind != KindInt || v.Int < 1 || v.Int > 9998 {
+			return Value{}, fmt.Errorf("year(...) compares with a whole year such as 2024, not %s", FormatValue(v))
+		}
+		return Time(time.Date(int(v.Int), 1, 1, 0, 0, 0, 0, time.UTC)), nil
+	}
+	next := func(v Value) Value { return Time(v.Time.AddDate(1, 0, 0)) }
+	var err error
+	rng := func(col string, lo, hi Value) Expr {
+		a, e1 := start(lo)
+		b, e2 := start(hi)
+		if err == nil {
+			err = errors.Join(e1, e2)
+		}
+		return And{Terms: []Expr{Compare{Column: col, Op: OpGe, Value: a}, Compare{Column: col, Op: OpLt, Value: next(b)}}}
+	}
+	var out Expr
+	switch x := e.(type) {
+	case Compare:
+		y, e1 := start(x.Value)
+		if e1 != nil {
+			return nil, e1
+		}
+		switch x.Op {
+		case OpEq:
+			out = rng(x.Column, x.Value, x.Value)
+		case OpNe:
+			out = Or{Terms: []Expr{Compare{Column: x.Column, Op: OpLt, Value: y}, Compare{Column: x.Column, Op: OpGe, Value: next(y)}}}
+		case OpLt:
+			out = Compare{Column: x.Column, Op: OpLt, Value: y}
+		case OpLe:
+			out = Compare{Column: x.Column, Op: OpLt, Value: next(y)}
+		case OpGt:
+			out = Compare{Column: x.Column, Op: OpGe, Value: next(y)}
+		case OpGe:
+			out = Compare{Column: x.Column, Op: OpGe, Value: y}
+		}
+	case Between:
+		out = rng(x.Column, x.Low, x.High)
+	case In:
+		var terms []Expr
+		for _, v := range x.Values {
+			terms = append(terms, rng(x.Column, v, v))
+		}
+		out = Or{Terms: terms}
+		if len(terms) == 1 {
+			out = terms[0]
+		}
+	}
+	if out == nil {
+		return nil, fmt.Errorf("year(...) in WHERE takes =, !=, <, <=, >, >=, BETWEEN, IN or IS NULL")
+	}
+	return out, err
 }
 
 func isLiteralWord(w string) bool {
