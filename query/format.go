@@ -314,10 +314,18 @@ func FormatValue(v Value) string {
 		}
 		return "TIMESTAMP " + quoteString(formatTime(v.Time))
 	case KindRelNow:
-		if v.Ago.N == 0 {
-			return "now()"
+		base := "now()"
+		if v.Today {
+			base = "current_date"
 		}
-		return "now() - INTERVAL " + quoteString(v.Ago.String())
+		if v.Ago.N == 0 {
+			return base
+		}
+		op := " - "
+		if v.Ahead {
+			op = " + "
+		}
+		return base + op + "INTERVAL " + quoteString(v.Ago.String())
 	}
 	return "NULL"
 }

@@ -179,7 +179,7 @@ func (p *parser) primary() (Calc, error) {
 		}
 	case tokIdent:
 		switch t.word() {
-		case "TRUE", "FALSE", "NULL", "CURRENT_TIMESTAMP":
+		case "TRUE", "FALSE", "NULL", "CURRENT_TIMESTAMP", "CURRENT_DATE":
 			v, err := p.literal()
 			return Lit{V: v}, err
 		case "NOW":

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -131,6 +133,7 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 		return nil, err
 	}
 	var col string
+	year := false // year(col) in WHERE: the condition becomes a time range on col
 	switch {
 	case ctx != nil && ctx.b != nil:
 		if col, err = ctx.b.havingRef(itemOf(left, t)); err != nil {
@@ -146,8 +149,14 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 			return nil, p.errorf(t, "aggregates such as %s belong in HAVING, not WHERE", x.m.Expr())
 		case dimNode:
 			return nil, p.errorf(t, "dora does not support %s in WHERE: filter on the column itself", x.d.Expr())
+		case Func:
+			if r, ok := yearOf(x); ok {
+				col, year = r, true
+				break
+			}
+			return nil, p.errorf(t, "dora does not support %s in WHERE: compare a column with a value (year(col) alone maps to a time range)", CalcName(x))
 		default:
-			return nil, p.errorf(t, "dora does not support expressions in WHERE: compare a column with a value")
+			return nil, p.errorf(t, "dora does not support expressions in WHERE (%s): compare a column with a value", CalcName(left))
 		}
 	}
 	if p.acceptWord("IS") {
@@ -246,15 +255,88 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 		}
 		e = Compare{Column: col, Op: op, Value: v}
 	}
+	if year {
+		if e, err = yearRange(e); err != nil {
+			return nil, p.errorf(t, "%v", err)
+		}
+	}
 	if negate {
 		return Not{X: e}, nil
 	}
 	return e, nil
 }
 
+// yearOf returns the column of year(col), extract(year FROM col) or date_part('year', col).
+func yearOf(f Func) (string, bool) {
+	if f.Name != "year" || len(f.Args) != 1 {
+		return "", false
+	}
+	r, ok := f.Args[0].(Ref)
+	return r.Name, ok
+}
+
+// yearRange turns a condition on year(col) into the same condition on col as a time range:
+// year(ts) = 2024 is ts >= 2024-01-01 AND ts < 2025-01-01 (UTC, as date parts are read), which
+// both backends answer natively.
+func yearRange(e Expr) (Expr, error) {
+	start := func(v Value) (Value, error) {
+		if v.Kind != KindInt || v.Int < 1 || v.Int > 9998 {
+			return Value{}, fmt.Errorf("year(...) compares with a whole year such as 2024, not %s", FormatValue(v))
+		}
+		return Time(time.Date(int(v.Int), 1, 1, 0, 0, 0, 0, time.UTC)), nil
+	}
+	next := func(v Value) Value { return Time(v.Time.AddDate(1, 0, 0)) }
+	var err error
+	rng := func(col string, lo, hi Value) Expr {
+		a, e1 := start(lo)
+		b, e2 := start(hi)
+		if err == nil {
+			err = errors.Join(e1, e2)
+		}
+		return And{Terms: []Expr{Compare{Column: col, Op: OpGe, Value: a}, Compare{Column: col, Op: OpLt, Value: next(b)}}}
+	}
+	var out Expr
+	switch x := e.(type) {
+	case Compare:
+		y, e1 := start(x.Value)
+		if e1 != nil {
+			return nil, e1
+		}
+		switch x.Op {
+		case OpEq:
+			out = rng(x.Column, x.Value, x.Value)
+		case OpNe:
+			out = Or{Terms: []Expr{Compare{Column: x.Column, Op: OpLt, Value: y}, Compare{Column: x.Column, Op: OpGe, Value: next(y)}}}
+		case OpLt:
+			out = Compare{Column: x.Column, Op: OpLt, Value: y}
+		case OpLe:
+			out = Compare{Column: x.Column, Op: OpLt, Value: next(y)}
+		case OpGt:
+			out = Compare{Column: x.Column, Op: OpGe, Value: next(y)}
+		case OpGe:
+			out = Compare{Column: x.Column, Op: OpGe, Value: y}
+		}
+	case Between:
+		out = rng(x.Column, x.Low, x.High)
+	case In:
+		var terms []Expr
+		for _, v := range x.Values {
+			terms = append(terms, rng(x.Column, v, v))
+		}
+		out = Or{Terms: terms}
+		if len(terms) == 1 {
+			out = terms[0]
+		}
+	}
+	if out == nil {
+		return nil, fmt.Errorf("year(...) in WHERE takes =, !=, <, <=, >, >=, BETWEEN, IN or IS NULL")
+	}
+	return out, err
+}
+
 func isLiteralWord(w string) bool {
 	switch w {
-	case "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE", "NOW", "CURRENT_TIMESTAMP", "INTERVAL":
+	case "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE", "NOW", "CURRENT_TIMESTAMP", "CURRENT_DATE", "INTERVAL":
 		return true
 	}
 	return false
@@ -281,7 +363,8 @@ func (p *parser) match() (Expr, error) {
 }
 
 // literal reads a value: a string, a number, TRUE, FALSE, NULL, TIMESTAMP '...', DATE '...',
-// now() or now() - INTERVAL '7 days'.
+// now(), current_timestamp or current_date, each optionally +/- INTERVAL '7 days', and
+// DATE '...' +/- INTERVAL '1' MONTH, folded to a timestamp.
 func (p *parser) literal() (Value, error) {
 	t := p.next()
 	switch t.kind {
@@ -310,14 +393,21 @@ func (p *parser) literal() (Value, error) {
 			if err != nil {
 				return Value{}, p.errorf(s, "%v", err)
 			}
+			if t.word() == "DATE" && !date {
+				return Value{}, p.errorf(s, "DATE wants a day such as '2024-01-31'")
+			}
+			sign, iv, err := p.intervalTail()
+			if err != nil {
+				return Value{}, err
+			}
+			if sign != 0 {
+				return Time(Shift(tm, iv, sign)), nil // a constant: folded here
+			}
 			if t.word() == "DATE" {
-				if !date {
-					return Value{}, p.errorf(s, "DATE wants a day such as '2024-01-31'")
-				}
 				return Value{Kind: KindTime, Time: tm, Date: true}, nil
 			}
 			return Time(tm), nil
-		case "NOW", "CURRENT_TIMESTAMP":
+		case "NOW", "CURRENT_TIMESTAMP", "CURRENT_DATE":
 			if t.word() == "NOW" {
 				if err := p.expectSym("("); err != nil {
 					return Value{}, err
@@ -326,36 +416,46 @@ func (p *parser) literal() (Value, error) {
 					return Value{}, err
 				}
 			}
-			if !p.isSym("-") {
-				if p.isSym("+") {
-					return Value{}, p.errorf(p.peek(), "dora supports now() - INTERVAL '...' only")
-				}
-				return Ago(Interval{}), nil
-			}
-			p.next()
-			if err := p.expectWord("INTERVAL"); err != nil {
+			sign, iv, err := p.intervalTail()
+			if err != nil {
 				return Value{}, err
 			}
-			s := p.next()
-			if s.kind != tokString {
-				return Value{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
-			}
-			text := s.text
-			if u := p.peek(); u.kind == tokIdent && intervalUnit(u.text) {
-				p.next() // INTERVAL '7' DAY
-				text += " " + u.text
-			}
-			iv, err := parseInterval(text)
-			if err != nil {
-				return Value{}, p.errorf(s, "%v", err)
-			}
-			return Ago(iv), nil
+			v := Ago(iv)
+			v.Today, v.Ahead = t.word() == "CURRENT_DATE", sign > 0
+			return v, nil
 		}
 	}
 	if msg := unsupported(t); msg != "" {
 		return Value{}, p.errorf(t, "%s", msg)
 	}
 	return Value{}, p.errorf(t, "expected a value (a 'string', a number, TRUE, FALSE, TIMESTAMP '...', now()), found %s", t.describe())
+}
+
+// intervalTail reads an optional "+ INTERVAL '...'" or "- INTERVAL '...'" after a time
+// value; sign is 1 or -1, or 0 when none follows (and nothing is read).
+func (p *parser) intervalTail() (int, Interval, error) {
+	if !(p.isSym("-") || p.isSym("+")) || p.peekAt(1).word() != "INTERVAL" {
+		return 0, Interval{}, nil
+	}
+	sign := 1
+	if p.next().text == "-" {
+		sign = -1
+	}
+	p.next() // INTERVAL
+	s := p.next()
+	if s.kind != tokString {
+		return 0, Interval{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
+	}
+	text := s.text
+	if u := p.peek(); u.kind == tokIdent && intervalUnit(u.text) {
+		p.next() // INTERVAL '7' DAY
+		text += " " + u.text
+	}
+	iv, err := parseInterval(text)
+	if err != nil {
+		return 0, Interval{}, p.errorf(s, "%v", err)
+	}
+	return sign, iv, nil
 }
 
 // intervalUnit reports whether a word is a unit of INTERVAL '7' DAY.

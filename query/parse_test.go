@@ -103,12 +103,17 @@ func TestCanonicalSQL(t *testing.T) {
 		{"SELECT date_trunc('WEEK', ts) w, sum(x) FROM t GROUP BY w",
 			"SELECT date_trunc('week', ts) AS w, sum(x) FROM t GROUP BY w"},
 		{"SELECT a FROM t WHERE b LIKE 'it''s 100\\%%'", `SELECT a FROM t WHERE b LIKE 'it''s 100\%%'`},
+		{"SELECT a FROM t WHERE ts >= CURRENT_DATE - INTERVAL '30' DAY AND ts < current_timestamp + interval '2 hours' AND u > current_date",
+			"SELECT a FROM t WHERE ts >= current_date - INTERVAL '30 days' AND ts < now() + INTERVAL '2 hours' AND u > current_date"},
+		{"SELECT a FROM t WHERE ts >= DATE '2024-01-31' + INTERVAL '1' MONTH AND ts < TIMESTAMP '2024-03-31 10:00:00' - INTERVAL '1 month'",
+			"SELECT a FROM t WHERE ts >= TIMESTAMP '2024-02-29 00:00:00' AND ts < TIMESTAMP '2024-02-29 10:00:00'"},
 	}
 	for _, tt := range tests {
 		s, err := Parse(tt.in)
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", tt.in, err)
 		}
+		roundTrip(t, s)
 		if got := s.SQL(); got != tt.want {
 			t.Errorf("SQL() of %q\n got %s\nwant %s", tt.in, got, tt.want)
 		}

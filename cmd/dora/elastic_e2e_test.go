@@ -71,6 +71,26 @@ func searchCLI(t *testing.T, es string) {
 		t.Errorf("--explain is not an indented aggregation body: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// The wider SQL answers as DuckDB answers it, and --explain says who did what on stderr.
+	wide := `SELECT CASE WHEN age < 40 THEN 'young' ELSE 'older' END AS band, count(*) FILTER (WHERE churned = TRUE) AS gone, ` +
+		`round(100.0 * count(*) FILTER (WHERE churned = TRUE) / count(*), 2) AS pct, stddev_pop(lifetime_value) AS sd FROM "` + table + `" ` +
+		`WHERE region NOT ILIKE '%x%' GROUP BY band ORDER BY pct DESC NULLS LAST LIMIT 5 OFFSET 0`
+	esWide := queryJSON(t, wide, "--backend", es)
+	duckWide := queryJSON(t, strings.Replace(wide, `"`+table+`"`, "clients", 1))
+	if len(esWide.Rows) != 2 || fmt.Sprintf("%.6v", esWide.Rows) != fmt.Sprintf("%.6v", duckWide.Rows) {
+		t.Errorf("wide SQL: elasticsearch %v\nduckdb %v", esWide.Rows, duckWide.Rows)
+	}
+	r = dora(t, "", nil, "--backend", es, "query", "--explain", wide)
+	for _, want := range []string{"-- Elasticsearch: groups by age", "filter aggregation around doc_count", "stddev_pop(lifetime_value) (extended_stats)",
+		"-- dora: GROUP BY CASE WHEN age < 40", "-- dora: round(100.0 * count(*) FILTER"} {
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("--explain stderr lacks %q: exit %d\n%s", want, r.code, r.stderr)
+		}
+	}
+	if json.Unmarshal([]byte(r.stdout), &body) != nil || strings.Contains(r.stdout, "script") {
+		t.Errorf("--explain stdout is not the request alone, without scripts:\n%s", r.stdout)
+	}
+
 	r = dora(t, "", nil, "--backend", es, "query", "SELECT count(*) FROM no_such_index_here")
 	if r.code != 2 || !strings.Contains(r.stderr, table) {
 		t.Errorf("missing index: exit %d, want 2 and a list of tables holding %s:\n%s", r.code, table, r.stderr)

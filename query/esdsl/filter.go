@@ -237,7 +237,7 @@ func (t translator) rangeOf(name string, f query.Field, bounds obj) any {
 func (t translator) value(f query.Field, v query.Value) any {
 	if v.Kind == query.KindRelNow {
 		if t.now.IsZero() {
-			return dateMath(v.Ago)
+			return dateMath(v)
 		}
 		v = v.Resolve(t.now)
 	}
@@ -249,10 +249,19 @@ func (t translator) value(f query.Field, v query.Value) any {
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// dateMath writes now() - INTERVAL as Elasticsearch date math.
-func dateMath(i query.Interval) string {
+// dateMath writes now() or current_date +/- INTERVAL as Elasticsearch date math (now/d is the
+// start of today in UTC, the query's time zone).
+func dateMath(v query.Value) string {
+	base, i := "now", v.Ago
+	if v.Today {
+		base = "now/d"
+	}
 	if i.N == 0 {
-		return "now"
+		return base
+	}
+	op := "-"
+	if v.Ahead {
+		op = "+"
 	}
 	n, unit := i.N, ""
 	switch i.Unit {
@@ -273,7 +282,7 @@ func dateMath(i query.Interval) string {
 	case "year":
 		unit = "y"
 	}
-	return "now-" + strconv.Itoa(n) + unit
+	return base + op + strconv.Itoa(n) + unit
 }
 
 // likeQuery matches a LIKE pattern natively: exists for '%', term for a pattern without
