@@ -21,13 +21,8 @@ func TestRelativeTime(t *testing.T) {
 	base := time.Now().UTC().Truncate(time.Hour)
 	data := fmt.Sprintf(`CREATE TABLE ev AS SELECT i AS id,
   TIMESTAMP '%s' - to_minutes(i * 60 + 30) AS ts FROM range(-72, 24 * 800) t(i)`, base.Format("2006-01-02 15:04:05"))
-	path, duck, es, esURL := openBoth(t, "reltime.duckdb", data)
+	path, duck := openDuck(t, "reltime.duckdb", data)
 	direct := fzOpenDirect(t, path)
-	index := fmt.Sprintf("dora-reltime-%d", os.Getpid())
-	t.Cleanup(func() { testenv.DeleteIndices(esURL, index+"*") })
-	if n := testenv.CopyTable(t, duck, es, "ev", index, nil); n != 72+24*800 {
-		t.Fatalf("copied %d rows", n)
-	}
 
 	y := base.Year() - 1
 	for _, bad := range []string{"month(ts) = 3", "year(ts) + 1 = 2025", "year(ts) = '2024'", "year(ts) LIKE '2%'"} {
@@ -56,27 +51,37 @@ func TestRelativeTime(t *testing.T) {
 		fmt.Sprintf("NOT date_part('year', ts) >= %d", y),
 		fmt.Sprintf("year(ts) < %d AND year(ts) NOT BETWEEN %d AND %d", y+1, y-5, y-1),
 	}
-	for i, w := range wheres {
-		text := "SELECT count(*), min(id), max(id) FROM TABLE WHERE " + w
-		want, err := fzQuery(direct, strings.Replace(text, "TABLE", "ev", 1))
-		if err != nil {
-			t.Fatalf("duckdb: %s: %v", text, err)
-		}
-		if n := toF(want[0][0]); n == 0 {
-			t.Fatalf("%d: %s matches no row: the case must have an answer to compare", i, w)
-		}
-		d := runOn(t, duck, strings.Replace(text, "TABLE", "ev", 1), false)
-		e := runOn(t, es, strings.Replace(text, "TABLE", `"`+index+`"`, 1), false)
-		for name, got := range map[string][][]any{"dora on duckdb": d.Rows, "dora on elasticsearch": e.Rows} {
-			if len(got) != 1 || len(got[0]) != 3 {
-				t.Fatalf("%s: %s: want one row of three, got %v", w, name, got)
+	for _, node := range testenv.SearchNodes() {
+		t.Run(node.Name, func(t *testing.T) {
+			es, esURL := openSearch(t, node)
+			index := fmt.Sprintf("dora-reltime-%d", os.Getpid())
+			t.Cleanup(func() { testenv.DeleteIndices(esURL, index+"*") })
+			if n := testenv.CopyTable(t, duck, es, "ev", index, nil); n != 72+24*800 {
+				t.Fatalf("copied %d rows", n)
 			}
-			for c := range 3 {
-				if toF(got[0][c]) != toF(want[0][c]) {
-					t.Errorf("%s: %s: %v, duckdb %v", w, name, got[0], want[0])
-					break
+			for i, w := range wheres {
+				text := "SELECT count(*), min(id), max(id) FROM TABLE WHERE " + w
+				want, err := fzQuery(direct, strings.Replace(text, "TABLE", "ev", 1))
+				if err != nil {
+					t.Fatalf("duckdb: %s: %v", text, err)
+				}
+				if n := toF(want[0][0]); n == 0 {
+					t.Fatalf("%d: %s matches no row: the case must have an answer to compare", i, w)
+				}
+				d := runOn(t, duck, strings.Replace(text, "TABLE", "ev", 1), false)
+				e := runOn(t, es, strings.Replace(text, "TABLE", `"`+index+`"`, 1), false)
+				for name, got := range map[string][][]any{"dora on duckdb": d.Rows, "dora on " + node.Name: e.Rows} {
+					if len(got) != 1 || len(got[0]) != 3 {
+						t.Fatalf("%s: %s: want one row of three, got %v", w, name, got)
+					}
+					for c := range 3 {
+						if toF(got[0][c]) != toF(want[0][c]) {
+							t.Errorf("%s: %s: %v, duckdb %v", w, name, got[0], want[0])
+							break
+						}
+					}
 				}
 			}
-		}
+		})
 	}
 }
