@@ -351,7 +351,8 @@ func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) 
 		mp.aggs = obj{mp.filter: f}
 		mp.path = mp.filter + ">" + mp.path
 		if mp.name == "" {
-			mp.path = mp.filter + ">_count"
+			// A single-bucket aggregation's name orders by its doc count; "f>_count" is refused.
+			mp.path = mp.filter
 		}
 	}
 	return mp, nil
