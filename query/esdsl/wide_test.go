@@ -19,6 +19,8 @@ var wideCases = []struct {
 }{
 	{"filter_count", "SELECT category, count(*) FILTER (WHERE price > 10) AS n FROM shipments GROUP BY category",
 		[]string{"filter aggregation around doc_count"}, nil},
+	{"filter_count_top", "SELECT category, count(*) FILTER (WHERE price > 10) AS n FROM shipments GROUP BY category ORDER BY n DESC LIMIT 3",
+		[]string{"filter aggregation around doc_count"}, nil},
 	{"filter_sum_avg", "SELECT region, sum(qty) FILTER (WHERE paid = TRUE), avg(price) FILTER (WHERE category IN ('a', 'b')) FROM shipments GROUP BY 1",
 		[]string{"filter aggregation around sum and value_count", "filter aggregation around avg"}, nil},
 	{"case_sum_else_zero", "SELECT category, sum(CASE WHEN price > 10 THEN qty ELSE 0 END) AS s FROM shipments GROUP BY 1",
