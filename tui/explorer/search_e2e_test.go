@@ -71,7 +71,9 @@ func TestExplorerOnSearchEngines(t *testing.T) {
 				t.Errorf("an error on screen:\n%s", s.Screen())
 			}
 
-			s.Keys("q")
+			s.Keys("q") // the view was changed and not saved: dora asks first
+			s.WaitText("Quit anyway? (y/n)")
+			s.Keys("y")
 			s.WaitText("dora exited 0")
 		})
 	}

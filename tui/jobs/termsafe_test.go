@@ -19,7 +19,7 @@ command: ["/bin/sh", "-c", "printf '\\033]52;c;aGFja2Vk\\007 osc\\n\\033[2Jclear
 func TestTheLogDrawsControlsAsEscapes(t *testing.T) {
 	h := newHarness(t, map[string]string{"hostile": hostileLog})
 	h.m.styles = styles.Default(true, false) // colours on: the log's own must survive
-	h.Keys("n", "ctrl+s")
+	h.Keys("n", "ctrl+r")
 	h.Until("the whole log", func() bool {
 		return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded && strings.Contains(strings.Join(h.m.Log(), "\n"), "bidi")
 	})
