@@ -58,9 +58,11 @@ const fzSmallGroup = 100
 //     queries: at most 0.42 of a step on a 0-11 integer column, 0.4% of the range otherwise);
 //   - OpenSearch 2.19 (t-digest 3.2's AVL tree digest) and 3.6 (t-digest 3.3's merging
 //     digest): 5% of the range (measured over 1,500 queries: up to 2.45% of the range on a float
-//     column in groups of 100 values or more).
-func fzPercentileBoundFor(engine string) float64 {
-	if engine == "opensearch" {
+//     column in groups of 100 values or more);
+//   - Elasticsearch 7.10, whose t-digest OpenSearch forked: 5% of the range, as OpenSearch (a
+//     p99 was 1.5% of the range off in a CI run, seed 1796607148380648083 query 282).
+func fzPercentileBoundFor(engine string, major int) float64 {
+	if engine == "opensearch" || major < 8 {
 		return 0.05
 	}
 	return 0.01
@@ -169,7 +171,7 @@ func TestDifferential(t *testing.T) {
 	for _, node := range testenv.SearchNodes() {
 		t.Run(node.Name, func(t *testing.T) {
 			es, esURL := openSearch(t, node)
-			fzPercentileBound, fzWorstPercentile = fzPercentileBoundFor(node.Engine), 0
+			fzPercentileBound, fzWorstPercentile = fzPercentileBoundFor(node.Engine, node.Major), 0
 			fzPercentileBetween = node.Engine == "opensearch" && node.Major >= 3
 			fzRun(t, seed, n, only, direct, duck, es, esURL)
 			t.Logf("%s: the largest percentile error on a float column in groups of %d or more was %.2f%% of the range (bound %.0f%%)",
