@@ -59,8 +59,18 @@ bench-kube: build
 bench-etl: build
 	bash scripts/bench-etl
 
+# fuzz runs every fuzz target for FUZZTIME (60s) each, one after another, seeded with the inputs
+# the tests read (and anything testdata/fuzz holds): the SQL parser, the CSV and NDJSON
+# decoders, the pipeline, job, dashboard and views files, and the terminal sanitizer.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./query/:FuzzParse ./pipelines/decode/:FuzzCSV ./pipelines/decode/:FuzzNDJSON \
+	./pipelines/etl/:FuzzParsePipeline ./pipelines/jobs/:FuzzParseDefinition ./dash/:FuzzParse \
+	./views/:FuzzParse ./internal/termsafe/:FuzzString
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./query/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # fuzz-sql runs the differential test (dora on DuckDB and Elasticsearch against DuckDB itself)
 # on N random queries; DORA_FUZZ_SEED=... replays a failure.

@@ -41,6 +41,12 @@ type Backend interface {
 	Close() error
 }
 
+// Planner is a Backend that can say which parts of a Spec its engine computes and which dora
+// finishes, for --explain: one line per part, "who: what".
+type Planner interface {
+	Plan(ctx context.Context, spec query.Spec) ([]string, error)
+}
+
 // SinkOptions tunes a Sink.
 type SinkOptions struct {
 	Version string // the version suffix of the physical table or index; a timestamp when empty

@@ -15,7 +15,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/backends"
-	_ "github.com/dora-dev/dora/backends/elastic"
+	"github.com/dora-dev/dora/backends/elastic"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
 )
@@ -46,17 +46,22 @@ SELECT i AS id,
 FROM range(1, ` + "100001" + `) t(i)`
 
 func TestCrossBackend(t *testing.T) {
-	_, duck, es, esURL := openBoth(t, "cross.duckdb", crossDataSQL)
-	table := fmt.Sprintf("dora-cross-%d", os.Getpid())
-	t.Cleanup(func() { testenv.DeleteIndices(esURL, table+"-*") })
-	copyTable(t, duck, es, "events", table)
+	_, duck := openDuck(t, "cross.duckdb", crossDataSQL)
+	for _, node := range testenv.SearchNodes() {
+		t.Run(node.Name, func(t *testing.T) {
+			es, esURL := openSearch(t, node)
+			table := fmt.Sprintf("dora-cross-%d", os.Getpid())
+			t.Cleanup(func() { testenv.DeleteIndices(esURL, table+"-*") })
+			copyTable(t, duck, es, "events", table)
 
-	for i, tc := range crossCorpus {
-		t.Run(fmt.Sprintf("%02d", i), func(t *testing.T) {
-			sqlText := strings.ReplaceAll(tc.sql, "events", "TABLE")
-			d := runOn(t, duck, strings.ReplaceAll(sqlText, "TABLE", "events"), tc.other)
-			e := runOn(t, es, strings.ReplaceAll(sqlText, "TABLE", `"`+table+`"`), tc.other)
-			compare(t, tc, d, e)
+			for i, tc := range crossCorpus {
+				t.Run(fmt.Sprintf("%02d", i), func(t *testing.T) {
+					sqlText := strings.ReplaceAll(tc.sql, "events", "TABLE")
+					d := runOn(t, duck, strings.ReplaceAll(sqlText, "TABLE", "events"), tc.other)
+					e := runOn(t, es, strings.ReplaceAll(sqlText, "TABLE", `"`+table+`"`), tc.other)
+					compare(t, tc, d, e)
+				})
+			}
 		})
 	}
 	if len(crossCorpus) < 30 {
@@ -64,11 +69,10 @@ func TestCrossBackend(t *testing.T) {
 	}
 }
 
-// openBoth builds a DuckDB file from dataSQL and opens it and the test Elasticsearch as
-// backends, closed when the test ends.
-func openBoth(t *testing.T, file, dataSQL string) (path string, duck, es backends.Backend, esURL string) {
+// openDuck builds a DuckDB file from dataSQL and opens it as a backend, closed when the test
+// ends.
+func openDuck(t *testing.T, file, dataSQL string) (path string, duck backends.Backend) {
 	t.Helper()
-	esURL = testenv.Elasticsearch(t)
 	ctx := context.Background()
 	path = filepath.Join(t.TempDir(), file)
 	db, err := sql.Open("duckdb", path)
@@ -83,11 +87,24 @@ func openBoth(t *testing.T, file, dataSQL string) (path string, duck, es backend
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { duck.Close() })
-	if es, err = backends.Open(ctx, esURL); err != nil {
+	return path, duck
+}
+
+// openSearch opens the search node (started by the project's scripts when not given) as a
+// backend, closed when the test ends, and checks that dora recognised the engine it runs.
+func openSearch(t *testing.T, node testenv.SearchNode) (es backends.Backend, url string) {
+	t.Helper()
+	url = node.URL(t)
+	es, err := backends.Open(context.Background(), url)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { es.Close() })
-	return path, duck, es, esURL
+	e := es.(*elastic.Backend).Engine()
+	if e.Distribution != node.Engine || e.Major != node.Major {
+		t.Fatalf("%s at %s: dora took it for %s (%s %d), want %s %d", node.Name, url, e, e.Distribution, e.Major, node.Engine, node.Major)
+	}
+	return es, url
 }
 
 // copyTable reads the DuckDB table and writes it through the Elasticsearch Sink, with ids.

@@ -38,10 +38,16 @@ panels:
 `
 
 // TestScopeOnBothBackends lays one range and one filter over the same panels on DuckDB and on
-// Elasticsearch holding the same rows: the answers agree with each other, and with plain SQL
-// through DuckDB, row by row; the period before agrees too.
+// Elasticsearch (then OpenSearch 2, OpenSearch 3 and Elasticsearch 7) holding the same rows: the
+// answers agree with each other, and with plain SQL through DuckDB, row by row; the period before
+// agrees too.
 func TestScopeOnBothBackends(t *testing.T) {
-	esURL := testenv.Elasticsearch(t)
+	for _, node := range testenv.SearchNodes() {
+		t.Run(node.Name, func(t *testing.T) { scopeOnBoth(t, node.URL(t)) })
+	}
+}
+
+func scopeOnBoth(t *testing.T, esURL string) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "both.duckdb")
 	if err := duckdb.BuildDemoAt(ctx, path, 20000, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {

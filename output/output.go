@@ -1,4 +1,7 @@
-// Package output prints a query.Result as an aligned table, CSV, JSON, NDJSON or Markdown.
+// Package output prints a query.Result as an aligned table, CSV, JSON, NDJSON or Markdown. The
+// table and Markdown are for people: every value and name in them goes through termsafe, so a
+// control character in the data shows as an escape instead of reaching the terminal. CSV, JSON
+// and NDJSON are for programs and keep the data byte for byte.
 package output
 
 import (
@@ -12,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -97,7 +101,7 @@ func Table(w io.Writer, res *query.Result, width int) error {
 	cells[0] = make([]string, n)
 	widths := make([]int, n)
 	for i, c := range res.Columns {
-		cells[0][i] = c.Name
+		cells[0][i] = termsafe.String(c.Name)
 	}
 	days := dayColumns(res)
 	for r, row := range res.Rows {
@@ -107,7 +111,7 @@ func Table(w io.Writer, res *query.Result, width int) error {
 				cells[r+1][i] = t.Format("2006-01-02 15:04:05")
 				continue
 			}
-			cells[r+1][i] = strings.ReplaceAll(Text(row[i]), "\n", " ")
+			cells[r+1][i] = termsafe.String(Text(row[i]))
 		}
 	}
 	for _, row := range cells {
@@ -354,7 +358,7 @@ func (o orderedRow) MarshalJSON() ([]byte, error) {
 // Markdown prints a pipe table.
 func Markdown(w io.Writer, res *query.Result) error {
 	var b strings.Builder
-	esc := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
+	esc := func(s string) string { return strings.ReplaceAll(termsafe.String(s), "|", `\|`) }
 	b.WriteString("|")
 	for _, c := range res.Columns {
 		b.WriteString(" " + esc(c.Name) + " |")

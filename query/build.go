@@ -33,14 +33,22 @@ func (b *builder) resolveSelect(items []item, groups []item) error {
 	}
 	aggregate := len(groups) > 0
 	for _, it := range items {
-		if it.metric != nil {
+		if it.metric != nil || it.calc != nil && hasAgg(it.calc) {
 			aggregate = true
 		}
 	}
 	if !aggregate {
 		for _, it := range items {
-			if it.dim != nil {
+			if it.dim != nil || it.calc != nil && hasDim(it.calc) {
 				return p.errorf(it.tok, "%s needs GROUP BY", it.text())
+			}
+			if it.calc != nil {
+				name, err := b.rowOutput(it)
+				if err != nil {
+					return err
+				}
+				b.spec.Select = append(b.spec.Select, Output{Kind: OutCalc, Ref: name, Alias: it.alias})
+				continue
 			}
 			b.spec.Select = append(b.spec.Select, Output{Kind: OutColumn, Ref: it.column, Alias: it.alias})
 		}
@@ -75,23 +83,151 @@ func (b *builder) groupDim(g item) (Dimension, error) {
 			return Dimension{}, p.errorf(g.tok, "GROUP BY %d: the SELECT list has only %d items; use a position from 1 to %d or name the column", g.ordinal, len(b.items), len(b.items))
 		}
 		s := b.items[g.ordinal-1]
-		if s.metric != nil {
+		if s.metric != nil || s.calc != nil && hasAgg(s.calc) {
 			return Dimension{}, p.errorf(g.tok, "GROUP BY %d names the aggregate %s: dora cannot group by an aggregate", g.ordinal, s.text())
 		}
+		if s.calc != nil {
+			return b.exprDim(s)
+		}
 		return s.dimension(), b.useZone(s)
-	case g.metric != nil:
+	case g.metric != nil || g.calc != nil && hasAgg(g.calc):
 		return Dimension{}, p.errorf(g.tok, "dora cannot group by an aggregate such as %s", g.text())
 	case g.dim != nil:
 		return *g.dim, b.useZone(g)
+	case g.calc != nil:
+		return b.exprDim(g)
 	}
 	s, found, err := b.byName(g, func(it item) string { return it.alias }, "GROUP BY")
 	if err != nil || !found {
 		return Dimension{Kind: DimColumn, Column: g.column}, err
 	}
-	if s.metric != nil {
+	if s.metric != nil || s.calc != nil && hasAgg(s.calc) {
 		return Dimension{}, p.errorf(g.tok, "GROUP BY %s names the aggregate %s: dora cannot group by an aggregate", g.column, s.text())
 	}
+	if s.calc != nil {
+		return b.exprDim(s)
+	}
 	return s.dimension(), b.useZone(s)
+}
+
+// exprDim makes a group-by dimension of an expression of columns.
+func (b *builder) exprDim(it item) (Dimension, error) {
+	if hasDim(it.calc) {
+		return Dimension{}, b.p.errorf(it.tok, "dora does not support a time bucket or histogram inside a group-by expression")
+	}
+	c, err := b.p.rowCalc(it.calc)
+	if err != nil {
+		return Dimension{}, err
+	}
+	refs := CalcRefs(c)
+	if len(refs) == 0 {
+		return Dimension{}, b.p.errorf(it.tok, "GROUP BY %s groups by a constant: name a column", it.text())
+	}
+	return Dimension{Kind: DimExpr, Column: refs[0], Calc: c}, nil
+}
+
+// rowOutput registers an expression of columns of a raw-rows query and returns its name.
+func (b *builder) rowOutput(it item) (string, error) {
+	c, err := b.p.rowCalc(it.calc)
+	if err != nil {
+		return "", err
+	}
+	return b.addCalc(c), nil
+}
+
+func (b *builder) addCalc(c Calc) string {
+	name := CalcName(c)
+	if b.spec.Calc(name) < 0 {
+		b.spec.Calcs = append(b.spec.Calcs, c)
+	}
+	return name
+}
+
+// post resolves an expression of a grouped query, computed after aggregation: aggregates become
+// metrics, bucket functions and group-by expressions their dimensions, columns their group keys,
+// and CASE conditions compare those. It returns the expression over their names.
+func (b *builder) post(c Calc, tok token, notGrouped string) (Calc, error) {
+	text := FormatCalc(c, QuoteIdent)
+	for _, d := range b.spec.GroupBy {
+		if d.Kind == DimExpr && d.Expr() == text {
+			return Ref{Name: d.Name()}, nil
+		}
+	}
+	switch x := c.(type) {
+	case aggNode:
+		return Ref{Name: b.addMetric(x.m)}, nil
+	case dimNode:
+		_, ref, err := b.computed(item{tok: x.tok, dim: &x.d, tz: x.tz}, notGrouped)
+		return Ref{Name: ref}, err
+	case Ref:
+		_, ref, err := b.computed(item{tok: tok, column: x.Name}, notGrouped)
+		return Ref{Name: ref}, err
+	case Lit:
+		return x, nil
+	case Binary:
+		l, err := b.post(x.L, tok, notGrouped)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.post(x.R, tok, notGrouped)
+		return Binary{Op: x.Op, L: l, R: r}, err
+	case Neg:
+		in, err := b.post(x.X, tok, notGrouped)
+		return Neg{X: in}, err
+	case Cast:
+		in, err := b.post(x.X, tok, notGrouped)
+		x.X = in
+		return x, err
+	case Func:
+		args := make([]Calc, len(x.Args))
+		for i, a := range x.Args {
+			var err error
+			if args[i], err = b.post(a, tok, notGrouped); err != nil {
+				return nil, err
+			}
+		}
+		x.Args = args
+		return x, nil
+	case Case:
+		out := Case{}
+		for _, w := range x.Whens {
+			cond, err := mapColumns(w.Cond, func(n string) (string, error) { return b.postName(n, tok, notGrouped) })
+			if err != nil {
+				return nil, err
+			}
+			then, err := b.post(w.Then, tok, notGrouped)
+			if err != nil {
+				return nil, err
+			}
+			out.Whens = append(out.Whens, When{Cond: cond, Then: then})
+		}
+		if x.Else != nil {
+			e, err := b.post(x.Else, tok, notGrouped)
+			if err != nil {
+				return nil, err
+			}
+			out.Else = e
+		}
+		return out, nil
+	}
+	return nil, b.p.errorf(tok, "dora cannot compute %s here", text)
+}
+
+// postName resolves a CASE condition's operand after aggregation to a name: a group key, a
+// metric or a computed expression.
+func (b *builder) postName(n string, tok token, notGrouped string) (string, error) {
+	c := Calc(Ref{Name: n})
+	if i, ok := b.p.pendingIndex(n); ok {
+		c, tok = b.p.pending[i].c, b.p.pending[i].tok
+	}
+	r, err := b.post(c, tok, notGrouped)
+	if err != nil {
+		return "", err
+	}
+	if ref, ok := r.(Ref); ok {
+		return ref.Name, nil
+	}
+	return b.addCalc(r), nil
 }
 
 // byName finds the select item a bare name refers to by name(item), case-insensitively. Two items
@@ -132,6 +268,20 @@ func describeItem(it item, items []item) string {
 func (b *builder) computed(it item, notGrouped string) (OutputKind, string, error) {
 	if it.metric != nil {
 		return OutMetric, b.addMetric(*it.metric), nil
+	}
+	if it.calc != nil {
+		c, err := b.post(it.calc, it.tok, notGrouped)
+		if err != nil {
+			return 0, "", err
+		}
+		r, ok := c.(Ref)
+		if !ok {
+			return OutCalc, b.addCalc(c), nil
+		}
+		if b.spec.Metric(r.Name) >= 0 {
+			return OutMetric, r.Name, nil
+		}
+		return OutDimension, r.Name, nil
 	}
 	if err := b.useZone(it); err != nil {
 		return 0, "", err
@@ -188,6 +338,9 @@ func (it item) key() string {
 	if it.metric != nil {
 		return "m" + it.metric.Name()
 	}
+	if it.calc != nil {
+		return "c" + it.text()
+	}
 	return "d" + it.dimension().Name()
 }
 
@@ -215,17 +368,22 @@ func (b *builder) orderRef(it item) (string, error) {
 	}
 	if s.IsRaw() {
 		switch {
-		case it.metric != nil:
+		case it.metric != nil || it.calc != nil && hasAgg(it.calc):
 			return "", p.errorf(it.tok, "%s needs GROUP BY or other aggregates", it.text())
-		case it.dim != nil:
+		case it.dim != nil || it.calc != nil && hasDim(it.calc):
 			return "", p.errorf(it.tok, "%s needs GROUP BY", it.text())
+		case it.calc != nil:
+			return b.rowOutput(it)
 		}
 		if out, ok, err := b.byName(it, item.outputName, "ORDER BY"); err != nil || ok {
+			if out.calc != nil {
+				return b.rowOutput(out)
+			}
 			return out.column, err
 		}
 		return it.column, nil
 	}
-	if it.metric == nil && it.dim == nil {
+	if it.metric == nil && it.dim == nil && it.calc == nil {
 		out, ok, err := b.byName(it, item.outputName, "ORDER BY")
 		if err != nil {
 			return "", err
@@ -241,7 +399,7 @@ func (b *builder) orderRef(it item) (string, error) {
 // havingRef resolves a HAVING operand: an aggregate, a group key (a grouped source column
 // first), or, as DuckDB allows, an output alias.
 func (b *builder) havingRef(it item) (string, error) {
-	if it.metric == nil && it.dim == nil {
+	if it.metric == nil && it.dim == nil && it.calc == nil {
 		grouped := false
 		for _, d := range b.spec.GroupBy {
 			grouped = grouped || d.Kind == DimColumn && strings.EqualFold(d.Column, it.column)

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strings"
 	"time"
 )
 
@@ -54,10 +55,44 @@ type IsNull struct {
 	Not    bool
 }
 
-// Like is `col LIKE 'prefix%'`: dora supports prefix patterns only.
+// Like is `col LIKE 'pattern'` (ILIKE ignoring case): % matches any run of characters, _ one
+// character, and the Escape character, when set, makes the next one literal.
 type Like struct {
-	Column string
-	Prefix string
+	Column  string
+	Pattern string
+	Escape  string // "" for none
+	ILike   bool
+}
+
+// PrefixLike is `col LIKE 'prefix%'` matching the prefix literally: its % _ and \ are escaped
+// with \ when it has any.
+func PrefixLike(column, prefix string) Like {
+	if !strings.ContainsAny(prefix, `%_\`) {
+		return Like{Column: column, Pattern: prefix + "%"}
+	}
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return Like{Column: column, Pattern: r.Replace(prefix) + "%", Escape: `\`}
+}
+
+// LikePrefix returns the literal prefix of a pattern of the shape 'prefix%' and whether it has
+// that shape.
+func (l Like) LikePrefix() (string, bool) {
+	var b strings.Builder
+	rs := []rune(l.Pattern)
+	for i := 0; i < len(rs); i++ {
+		switch {
+		case l.Escape != "" && string(rs[i]) == l.Escape && i+1 < len(rs):
+			i++
+			b.WriteRune(rs[i])
+		case rs[i] == '%':
+			return b.String(), i == len(rs)-1
+		case rs[i] == '_':
+			return "", false
+		default:
+			b.WriteRune(rs[i])
+		}
+	}
+	return "", false
 }
 
 // Match is `match(col, 'words')`: full-text match on Elasticsearch, case-insensitive containment
@@ -88,7 +123,7 @@ const (
 	KindFloat
 	KindString
 	KindTime   // TIMESTAMP '...' or DATE '...', or a string compared with a time column
-	KindRelNow // now() - INTERVAL '7 days': resolved when the query runs
+	KindRelNow // now() - INTERVAL '7 days' or current_date + INTERVAL '1' DAY: resolved when the query runs
 )
 
 // Value is a literal in a filter.
@@ -100,7 +135,9 @@ type Value struct {
 	Str   string
 	Time  time.Time
 	Date  bool     // KindTime written as DATE '...'
-	Ago   Interval // KindRelNow: how far before now; zero for now() itself
+	Ago   Interval // KindRelNow: how far before now (after it with Ahead); zero for now() itself
+	Today bool     // KindRelNow: counted from the start of today in UTC (current_date), not from now
+	Ahead bool     // KindRelNow: Ago is added (+ INTERVAL), not subtracted
 }
 
 // Null, Bool, Int, Float, String and Time build values.
@@ -117,20 +154,42 @@ func (v Value) Resolve(now time.Time) Value {
 	if v.Kind != KindRelNow {
 		return v
 	}
-	return Time(Subtract(now, v.Ago))
+	if v.Today {
+		y, m, d := now.UTC().Date()
+		now = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	if v.Ahead {
+		return Time(Shift(now, v.Ago, 1))
+	}
+	return Time(Shift(now, v.Ago, -1))
 }
 
 // Subtract moves t back by the interval, by calendar for months, quarters and years.
-func Subtract(t time.Time, i Interval) time.Time {
+func Subtract(t time.Time, i Interval) time.Time { return Shift(t, i, -1) }
+
+// Shift moves t by the interval, forward for sign 1 and back for sign -1, by calendar for
+// months, quarters and years (as DuckDB does: January 31 + 1 month is the last of February).
+func Shift(t time.Time, i Interval, sign int) time.Time {
+	n := sign * i.N
 	switch i.Unit {
 	case "month":
-		return t.AddDate(0, -i.N, 0)
+		return addMonths(t, n)
 	case "quarter":
-		return t.AddDate(0, -3*i.N, 0)
+		return addMonths(t, 3*n)
 	case "year":
-		return t.AddDate(-i.N, 0, 0)
+		return addMonths(t, 12*n)
 	}
-	return t.Add(-i.Duration())
+	return t.Add(time.Duration(sign) * i.Duration())
+}
+
+// addMonths adds n calendar months, clamping the day to the end of a shorter month.
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	if last := first.AddDate(0, 1, -1).Day(); d > last {
+		d = last
+	}
+	return first.AddDate(0, 0, d-1)
 }
 
 // Any returns the value as a Go value: nil, bool, int64, float64, string or time.Time.

@@ -12,6 +12,9 @@ import (
 func (s Spec) SQL() string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
+	if s.Distinct {
+		b.WriteString("DISTINCT ")
+	}
 	outs := s.Outputs()
 	if len(outs) == 0 {
 		b.WriteString("*")
@@ -28,7 +31,7 @@ func (s Spec) SQL() string {
 		b.WriteString(" WHERE ")
 		b.WriteString(FormatExpr(s.Where))
 	}
-	if len(s.GroupBy) > 0 {
+	if len(s.GroupBy) > 0 && !s.Distinct {
 		b.WriteString(" GROUP BY ")
 		for i, d := range s.GroupBy {
 			if i > 0 {
@@ -51,13 +54,31 @@ func (s Spec) SQL() string {
 			if o.Desc {
 				b.WriteString(" DESC")
 			}
+			switch o.Nulls {
+			case NullsFirst:
+				b.WriteString(" NULLS FIRST")
+			case NullsLast:
+				b.WriteString(" NULLS LAST")
+			}
 		}
 	}
 	if s.Limit > 0 {
 		b.WriteString(" LIMIT ")
 		b.WriteString(strconv.Itoa(s.Limit))
 	}
+	if s.Offset > 0 {
+		b.WriteString(" OFFSET ")
+		b.WriteString(strconv.Itoa(s.Offset))
+	}
 	return b.String()
+}
+
+// calcSQL prints a computed expression, its references as the things they name.
+func (s Spec) calcSQL(c Calc) string {
+	if s.IsRaw() {
+		return FormatCalc(c, QuoteIdent)
+	}
+	return FormatCalc(c, s.computedText)
 }
 
 // outputSQL prints what a select item computes, without its alias.
@@ -71,6 +92,10 @@ func (s Spec) outputSQL(o Output) string {
 		if i := s.Metric(o.Ref); i >= 0 {
 			return s.Metrics[i].Expr()
 		}
+	case OutCalc:
+		if i := s.Calc(o.Ref); i >= 0 {
+			return s.calcSQL(s.Calcs[i])
+		}
 	}
 	return QuoteIdent(o.Ref)
 }
@@ -83,6 +108,9 @@ func (s Spec) computedText(name string) string {
 	}
 	if i := s.Dimension(name); i >= 0 {
 		return s.dimSQL(s.GroupBy[i])
+	}
+	if i := s.Calc(name); i >= 0 {
+		return s.calcSQL(s.Calcs[i])
 	}
 	return QuoteIdent(name)
 }
@@ -140,6 +168,16 @@ func (s Spec) havingText(name string) string { return s.computedText(name) }
 // orderText prints an ORDER BY item. A name there is an output name (alias, or an item as
 // written) first, then a column.
 func (s Spec) orderText(name string) string {
+	if i := s.Calc(name); i >= 0 {
+		for _, o := range s.Outputs() {
+			if o.Kind == OutCalc && o.Ref == name && o.Alias != "" {
+				if ok, _ := s.sameName(o.Alias, Output.Name, OutCalc, name); ok {
+					return QuoteIdent(o.Alias)
+				}
+			}
+		}
+		return s.calcSQL(s.Calcs[i])
+	}
 	if s.IsRaw() {
 		ok, _ := s.sameName(name, Output.Name, OutColumn, name)
 		if ok {
@@ -239,7 +277,15 @@ func formatExpr(e Expr, outer int, col func(string) string) string {
 		}
 		return col(x.Column) + " IS NULL"
 	case Like:
-		return col(x.Column) + " LIKE " + quoteString(escapeLike(x.Prefix)+"%")
+		op := " LIKE "
+		if x.ILike {
+			op = " ILIKE "
+		}
+		s := col(x.Column) + op + quoteString(x.Pattern)
+		if x.Escape != "" {
+			s += " ESCAPE " + quoteString(x.Escape)
+		}
+		return s
 	case Match:
 		return "match(" + col(x.Column) + ", " + quoteString(x.Text) + ")"
 	}
@@ -268,10 +314,18 @@ func FormatValue(v Value) string {
 		}
 		return "TIMESTAMP " + quoteString(formatTime(v.Time))
 	case KindRelNow:
-		if v.Ago.N == 0 {
-			return "now()"
+		base := "now()"
+		if v.Today {
+			base = "current_date"
 		}
-		return "now() - INTERVAL " + quoteString(v.Ago.String())
+		if v.Ago.N == 0 {
+			return base
+		}
+		op := " - "
+		if v.Ahead {
+			op = " + "
+		}
+		return base + op + "INTERVAL " + quoteString(v.Ago.String())
 	}
 	return "NULL"
 }
@@ -295,11 +349,6 @@ func formatFloat(f float64) string {
 }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
-}
 
 // QuoteIdent prints an identifier bare when it is a plain lower-case word that is not a keyword,
 // and double-quoted otherwise.

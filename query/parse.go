@@ -24,9 +24,10 @@ func Parse(sql string) (Spec, error) {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	i    int
+	src     string
+	toks    []token
+	i       int
+	pending []pendingLeft // CASE conditions' left sides that are expressions
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -67,20 +68,13 @@ func unsupported(t token) string {
 		return "dora does not support window functions"
 	case "WITH":
 		return "dora does not support WITH (common table expressions)"
-	case "OFFSET":
-		return "dora does not support OFFSET: results are paged by the backend"
-	case "CASE":
-		return "dora does not support CASE expressions"
 	case "INSERT", "UPDATE", "DELETE", "DROP", "CREATE", "ALTER":
 		return "dora only reads: " + t.word() + " is not supported"
 	case "SELECT":
 		return "dora does not support subqueries"
 	}
-	if t.kind == tokSymbol {
-		switch t.text {
-		case "+", "-", "/", "%", "||", "::", "[", "]":
-			return fmt.Sprintf("dora does not support arithmetic or operators such as %q: select columns, group-bys and aggregates", t.text)
-		}
+	if t.kind == tokSymbol && (t.text == "[" || t.text == "]") {
+		return "dora does not support arrays or subscripts"
 	}
 	return ""
 }
@@ -159,12 +153,30 @@ type item struct {
 	ordinal int    // GROUP BY 1 / ORDER BY 2
 	dim     *Dimension
 	metric  *Metric
+	calc    Calc   // any other expression, with aggregates and buckets as parsed
 	tz      string // time zone given as a time dimension's third argument
 	alias   string
 }
 
+// itemOf classifies a parsed expression: a column, an aggregate, a bucket or an expression.
+func itemOf(x Calc, t token) item {
+	switch n := x.(type) {
+	case Ref:
+		return item{tok: t, column: n.Name}
+	case aggNode:
+		m := n.m
+		return item{tok: t, metric: &m}
+	case dimNode:
+		d := n.d
+		return item{tok: t, dim: &d, tz: n.tz}
+	}
+	return item{tok: t, calc: x}
+}
+
 func (it item) text() string {
 	switch {
+	case it.calc != nil:
+		return FormatCalc(it.calc, QuoteIdent)
 	case it.dim != nil:
 		return it.dim.Expr()
 	case it.metric != nil:
@@ -181,8 +193,12 @@ func (p *parser) statement() (Spec, error) {
 		return Spec{}, p.expected("SELECT")
 	}
 	p.next()
+	var distinct *token
 	if p.isWord("DISTINCT") {
-		return Spec{}, p.errorf(p.peek(), "dora does not support SELECT DISTINCT: use GROUP BY")
+		t := p.next()
+		distinct = &t
+	} else {
+		p.acceptWord("ALL")
 	}
 	var items []item
 	for {
@@ -238,6 +254,21 @@ func (p *parser) statement() (Spec, error) {
 			}
 		}
 	}
+	if distinct != nil {
+		if len(groups) > 0 {
+			return Spec{}, p.errorf(*distinct, "dora does not support SELECT DISTINCT with GROUP BY: the groups are distinct already; drop DISTINCT")
+		}
+		for i, it := range items {
+			if it.star {
+				return Spec{}, p.errorf(it.tok, "dora does not support SELECT DISTINCT *: name the columns")
+			}
+			if it.metric != nil || it.calc != nil && hasAgg(it.calc) {
+				return Spec{}, p.errorf(it.tok, "dora does not support SELECT DISTINCT with aggregates: drop DISTINCT")
+			}
+			groups = append(groups, item{tok: it.tok, ordinal: i + 1})
+		}
+		b.spec.Distinct = true
+	}
 	if err := b.resolveSelect(items, groups); err != nil {
 		return Spec{}, err
 	}
@@ -271,8 +302,15 @@ func (p *parser) statement() (Spec, error) {
 			} else {
 				p.acceptWord("ASC")
 			}
-			if p.isWord("NULLS") {
-				return Spec{}, p.errorf(p.peek(), "dora does not support NULLS FIRST/LAST")
+			if p.acceptWord("NULLS") {
+				switch {
+				case p.acceptWord("FIRST"):
+					o.Nulls = NullsFirst
+				case p.acceptWord("LAST"):
+					o.Nulls = NullsLast
+				default:
+					return Spec{}, p.expected("FIRST or LAST after NULLS")
+				}
 			}
 			b.spec.OrderBy = append(b.spec.OrderBy, o)
 			if !p.acceptSym(",") {
@@ -287,6 +325,23 @@ func (p *parser) statement() (Spec, error) {
 			return Spec{}, p.errorf(t, "LIMIT needs a positive whole number, found %s", t.describe())
 		}
 		b.spec.Limit = n
+	}
+	if p.acceptWord("OFFSET") {
+		t := p.next()
+		n, err := strconv.Atoi(t.text)
+		if t.kind != tokNumber || err != nil || n < 0 {
+			return Spec{}, p.errorf(t, "OFFSET needs a whole number, found %s", t.describe())
+		}
+		p.acceptWord("ROWS")
+		b.spec.Offset = n
+		if b.spec.Limit == 0 && p.acceptWord("LIMIT") { // OFFSET 3 LIMIT 2, as PostgreSQL also reads
+			t := p.next()
+			n, err := strconv.Atoi(t.text)
+			if t.kind != tokNumber || err != nil || n <= 0 {
+				return Spec{}, p.errorf(t, "LIMIT needs a positive whole number, found %s", t.describe())
+			}
+			b.spec.Limit = n
+		}
 	}
 	p.acceptSym(";")
 	if t := p.peek(); t.kind != tokEOF {
@@ -307,9 +362,6 @@ func (p *parser) selectItem() (item, error) {
 	if err != nil {
 		return item{}, err
 	}
-	if it.ordinal > 0 {
-		return item{}, p.errorf(it.tok, "dora does not support constants in SELECT")
-	}
 	if p.acceptWord("AS") {
 		alias, _, err := p.ident("an alias")
 		if err != nil {
@@ -322,11 +374,11 @@ func (p *parser) selectItem() (item, error) {
 	return it, nil
 }
 
-// operand reads a column, a function call (dimension or aggregate) or, where ordinals are
-// allowed, a 1-based position.
+// operand reads an expression (a column, an aggregate, a bucket function or any expression of
+// them) or, where ordinals are allowed, a 1-based position.
 func (p *parser) operand(ordinals bool) (item, error) {
 	t := p.peek()
-	if t.kind == tokNumber && ordinals {
+	if t.kind == tokNumber && ordinals && !p.operatorAt(1) {
 		p.next()
 		n, err := strconv.Atoi(t.text)
 		if err != nil || n <= 0 {
@@ -334,33 +386,24 @@ func (p *parser) operand(ordinals bool) (item, error) {
 		}
 		return item{tok: t, ordinal: n}, nil
 	}
-	if t.kind == tokIdent && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
-		it, err := p.call()
-		if err != nil {
-			return item{}, err
-		}
-		if (p.isWord("OVER") || p.isWord("FILTER")) && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
-			return item{}, p.errorf(p.peek(), "dora does not support window functions or FILTER clauses")
-		}
-		return it, p.noOperator()
-	}
-	name, tok, err := p.ident("a column")
+	x, err := p.scalar()
 	if err != nil {
 		return item{}, err
 	}
-	return item{tok: tok, column: name}, p.noOperator()
+	return itemOf(x, t), nil
 }
 
-// noOperator refuses arithmetic after an operand instead of misreading it as an alias.
-func (p *parser) noOperator() error {
-	t := p.peek()
-	if t.kind == tokSymbol {
-		switch t.text {
-		case "+", "-", "/", "%", "||", "::", "[", "*":
-			return p.errorf(t, "dora does not support arithmetic or operators such as %q: select columns, group-bys and aggregates", t.text)
-		}
+// operatorAt reports whether the token n ahead is an arithmetic operator.
+func (p *parser) operatorAt(n int) bool {
+	t := p.peekAt(n)
+	if t.kind != tokSymbol {
+		return false
 	}
-	return nil
+	switch t.text {
+	case "+", "-", "*", "/", "%", "||", "::":
+		return true
+	}
+	return false
 }
 
 var truncUnits = map[string]string{"second": "second", "minute": "minute", "hour": "hour", "day": "day",
@@ -383,22 +426,16 @@ func (p *parser) call() (item, error) {
 			}
 			m = Metric{Func: AggCountDistinct, Column: col}
 		default:
-			col, _, err := p.ident("a column or *")
-			if err != nil {
+			if err := p.aggArg(&m, ""); err != nil {
 				return item{}, err
 			}
-			m.Column = col
 		}
 		it.metric = &m
-	case "sum", "avg", "min", "max", "median":
+	case "sum", "avg", "min", "max", "median", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		if p.isWord("DISTINCT") {
 			return item{}, p.errorf(p.peek(), "dora does not support %s(DISTINCT ...)", name)
 		}
-		col, _, err := p.ident("a column")
-		if err != nil {
-			return item{}, err
-		}
-		m := Metric{Column: col}
+		m := Metric{}
 		switch name {
 		case "sum":
 			m.Func = AggSum
@@ -410,6 +447,12 @@ func (p *parser) call() (item, error) {
 			m.Func = AggMax
 		case "median":
 			m.Func, m.P, m.Median = AggPercentile, 0.5, true
+		default:
+			m.Func = map[string]AggFunc{"stddev": AggStddev, "stddev_samp": AggStddevSamp, "stddev_pop": AggStddevPop,
+				"variance": AggVariance, "var_samp": AggVarSamp, "var_pop": AggVarPop}[name]
+		}
+		if err := p.aggArg(&m, "a column"); err != nil {
+			return item{}, err
 		}
 		it.metric = &m
 	case "percentile", "quantile", "percentile_cont":
@@ -474,7 +517,7 @@ func (p *parser) call() (item, error) {
 	case "match":
 		return item{}, p.errorf(fn, "match(col, 'words') is a filter: use it in WHERE")
 	default:
-		return item{}, p.errorf(fn, "dora does not support the function %s(); it knows count, sum, avg, min, max, percentile, median, date_trunc, time_bucket and histogram", fn.text)
+		return item{}, p.errorf(fn, "dora does not support the function %s(); it knows the aggregates count, sum, avg, min, max, percentile, median, stddev, variance (and _samp, _pop), the buckets date_trunc, time_bucket and histogram, and the scalar functions round, trunc, abs, ceil, floor, cast, coalesce, nullif, greatest, least, lower, upper, length, concat, substr, extract, date_part, year, month, day, hour, dow and isodow", fn.text)
 	}
 	if err := p.expectSym(")"); err != nil {
 		return item{}, err

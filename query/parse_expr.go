@@ -1,27 +1,37 @@
 package query
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 )
 
+// condCtx says where a condition is read: nil for WHERE (columns compared with values), with b
+// for HAVING (operands resolved to output columns), pending for a CASE condition (operands that
+// are expressions wait for the builder).
+type condCtx struct {
+	b       *builder
+	pending bool
+}
+
 // expr reads a WHERE expression; OR binds loosest, then AND, then NOT.
 func (p *parser) expr() (Expr, error) { return p.orExpr(nil) }
 
 // havingExpr reads a HAVING expression, whose operands b resolves to output columns.
-func (p *parser) havingExpr(b *builder) (Expr, error) { return p.orExpr(b) }
+func (p *parser) havingExpr(b *builder) (Expr, error) { return p.orExpr(&condCtx{b: b}) }
 
-func (p *parser) orExpr(b *builder) (Expr, error) {
+func (p *parser) orExpr(b *condCtx) (Expr, error) {
 	return p.joined(b, "OR", p.andExpr, NewOr)
 }
 
-func (p *parser) andExpr(b *builder) (Expr, error) {
+func (p *parser) andExpr(b *condCtx) (Expr, error) {
 	return p.joined(b, "AND", p.notExpr, NewAnd)
 }
 
 // joined reads operands separated by word and combines them.
-func (p *parser) joined(b *builder, word string, operand func(*builder) (Expr, error), combine func(...Expr) Expr) (Expr, error) {
+func (p *parser) joined(b *condCtx, word string, operand func(*condCtx) (Expr, error), combine func(...Expr) Expr) (Expr, error) {
 	var terms []Expr
 	for {
 		t, err := operand(b)
@@ -67,7 +77,7 @@ func flatten(terms []Expr, same func(Expr) ([]Expr, bool), join func([]Expr) Exp
 	return join(flat)
 }
 
-func (p *parser) notExpr(b *builder) (Expr, error) {
+func (p *parser) notExpr(b *condCtx) (Expr, error) {
 	if p.acceptWord("NOT") {
 		x, err := p.notExpr(b)
 		if err != nil {
@@ -79,56 +89,74 @@ func (p *parser) notExpr(b *builder) (Expr, error) {
 		if p.peekAt(1).word() == "SELECT" {
 			return nil, p.errorf(p.peekAt(1), "dora does not support subqueries")
 		}
+		// A parenthesis opens a condition, or an expression on a comparison's left:
+		// (count(*) - 7) * 2 > 3. Try the condition first and go back when it is not one.
+		at, pending := p.i, len(p.pending)
+		var metrics, calcs int
+		if b != nil && b.b != nil {
+			metrics, calcs = len(b.b.spec.Metrics), len(b.b.spec.Calcs)
+		}
 		p.next()
 		x, err := p.orExpr(b)
-		if err != nil {
+		if err == nil {
+			err = p.expectSym(")")
+		}
+		if err == nil && !p.operatorAt(0) {
+			return x, nil
+		}
+		p.i, p.pending = at, p.pending[:pending]
+		if b != nil && b.b != nil {
+			b.b.spec.Metrics, b.b.spec.Calcs = b.b.spec.Metrics[:metrics], b.b.spec.Calcs[:calcs]
+		}
+		y, err2 := p.predicate(b)
+		if err2 != nil && err != nil {
 			return nil, err
 		}
-		if err := p.expectSym(")"); err != nil {
-			return nil, err
-		}
-		return x, nil
+		return y, err2
 	}
 	return p.predicate(b)
 }
 
-func (p *parser) predicate(b *builder) (Expr, error) {
+func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 	t := p.peek()
 	if t.kind == tokNumber || t.kind == tokString {
 		return nil, p.errorf(t, "put the column on the left of the comparison")
 	}
-	var col string
-	if t.kind == tokIdent && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
-		if strings.EqualFold(t.text, "match") {
-			return p.match()
-		}
-		if b == nil {
-			it, err := p.call()
-			if err != nil {
-				return nil, err
-			}
-			if it.metric != nil {
-				return nil, p.errorf(t, "aggregates such as %s belong in HAVING, not WHERE", it.text())
-			}
-			return nil, p.errorf(t, "dora does not support %s in WHERE: filter on the column itself", it.text())
-		}
+	if t.kind == tokIdent && strings.EqualFold(t.text, "match") && p.peekAt(1).kind == tokSymbol && p.peekAt(1).text == "(" {
+		return p.match()
 	}
-	if b != nil {
-		it, err := p.operand(false)
-		if err != nil {
+	if t.kind == tokEOF || t.kind == tokSymbol && t.text != "(" && t.text != "-" {
+		return nil, p.expected("a column")
+	}
+	left, err := p.scalar()
+	if err != nil {
+		return nil, err
+	}
+	var col string
+	year := false // year(col) in WHERE: the condition becomes a time range on col
+	switch {
+	case ctx != nil && ctx.b != nil:
+		if col, err = ctx.b.havingRef(itemOf(left, t)); err != nil {
 			return nil, err
 		}
-		if col, err = b.havingRef(it); err != nil {
-			return nil, err
-		}
-	} else {
-		name, _, err := p.ident("a column")
-		if err != nil {
-			return nil, err
-		}
-		col = name
-		if err := p.noOperator(); err != nil {
-			return nil, err
+	case ctx != nil && ctx.pending:
+		col = p.leftName(left, t)
+	default:
+		switch x := left.(type) {
+		case Ref:
+			col = x.Name
+		case aggNode:
+			return nil, p.errorf(t, "aggregates such as %s belong in HAVING, not WHERE", x.m.Expr())
+		case dimNode:
+			return nil, p.errorf(t, "dora does not support %s in WHERE: filter on the column itself", x.d.Expr())
+		case Func:
+			if r, ok := yearOf(x); ok {
+				col, year = r, true
+				break
+			}
+			return nil, p.errorf(t, "dora does not support %s in WHERE: compare a column with a value (year(col) alone maps to a time range)", CalcName(x))
+		default:
+			return nil, p.errorf(t, "dora does not support expressions in WHERE (%s): compare a column with a value", CalcName(left))
 		}
 	}
 	if p.acceptWord("IS") {
@@ -184,18 +212,19 @@ func (p *parser) predicate(b *builder) (Expr, error) {
 		e = Between{Column: col, Low: lo, High: hi}
 	case p.isWord("LIKE") || p.isWord("ILIKE"):
 		lt := p.next()
-		if lt.word() == "ILIKE" {
-			return nil, p.errorf(lt, "dora does not support ILIKE: use LIKE 'prefix%%' or match(col, 'words')")
-		}
 		pt := p.next()
 		if pt.kind != tokString {
-			return nil, p.errorf(pt, "LIKE needs a pattern string such as 'pre%%'")
+			return nil, p.errorf(pt, "%s needs a pattern string such as '%%dress%%'", lt.word())
 		}
-		prefix, ok := likePrefix(pt.text)
-		if !ok {
-			return nil, p.errorf(pt, "dora supports LIKE 'prefix%%' only (one %% at the end); use match(col, 'words') for words inside text")
+		like := Like{Column: col, Pattern: pt.text, ILike: lt.word() == "ILIKE"}
+		if p.acceptWord("ESCAPE") {
+			et := p.next()
+			if et.kind != tokString || len([]rune(et.text)) != 1 {
+				return nil, p.errorf(et, "ESCAPE needs one character in quotes, such as '\\'")
+			}
+			like.Escape = et.text
 		}
-		e = Like{Column: col, Prefix: prefix}
+		e = like
 	default:
 		if negate {
 			return nil, p.expected("IN, BETWEEN or LIKE after NOT")
@@ -226,39 +255,91 @@ func (p *parser) predicate(b *builder) (Expr, error) {
 		}
 		e = Compare{Column: col, Op: op, Value: v}
 	}
+	if year {
+		if e, err = yearRange(e); err != nil {
+			return nil, p.errorf(t, "%v", err)
+		}
+	}
 	if negate {
 		return Not{X: e}, nil
 	}
 	return e, nil
 }
 
+// yearOf returns the column of year(col), extract(year FROM col) or date_part('year', col).
+func yearOf(f Func) (string, bool) {
+	if f.Name != "year" || len(f.Args) != 1 {
+		return "", false
+	}
+	r, ok := f.Args[0].(Ref)
+	return r.Name, ok
+}
+
+// yearRange turns a condition on year(col) into the same condition on col as a time range:
+// year(ts) = 2024 is ts >= 2024-01-01 AND ts < 2025-01-01 (UTC, as date parts are read), which
+// both backends answer natively.
+func yearRange(e Expr) (Expr, error) {
+	start := func(v Value) (Value, error) {
+		if v.Kind != KindInt || v.Int < 1 || v.Int > 9998 {
+			return Value{}, fmt.Errorf("year(...) compares with a whole year such as 2024, not %s", FormatValue(v))
+		}
+		return Time(time.Date(int(v.Int), 1, 1, 0, 0, 0, 0, time.UTC)), nil
+	}
+	next := func(v Value) Value { return Time(v.Time.AddDate(1, 0, 0)) }
+	var err error
+	rng := func(col string, lo, hi Value) Expr {
+		a, e1 := start(lo)
+		b, e2 := start(hi)
+		if err == nil {
+			err = errors.Join(e1, e2)
+		}
+		return And{Terms: []Expr{Compare{Column: col, Op: OpGe, Value: a}, Compare{Column: col, Op: OpLt, Value: next(b)}}}
+	}
+	var out Expr
+	switch x := e.(type) {
+	case Compare:
+		y, e1 := start(x.Value)
+		if e1 != nil {
+			return nil, e1
+		}
+		switch x.Op {
+		case OpEq:
+			out = rng(x.Column, x.Value, x.Value)
+		case OpNe:
+			out = Or{Terms: []Expr{Compare{Column: x.Column, Op: OpLt, Value: y}, Compare{Column: x.Column, Op: OpGe, Value: next(y)}}}
+		case OpLt:
+			out = Compare{Column: x.Column, Op: OpLt, Value: y}
+		case OpLe:
+			out = Compare{Column: x.Column, Op: OpLt, Value: next(y)}
+		case OpGt:
+			out = Compare{Column: x.Column, Op: OpGe, Value: next(y)}
+		case OpGe:
+			out = Compare{Column: x.Column, Op: OpGe, Value: y}
+		}
+	case Between:
+		out = rng(x.Column, x.Low, x.High)
+	case In:
+		var terms []Expr
+		for _, v := range x.Values {
+			terms = append(terms, rng(x.Column, v, v))
+		}
+		out = Or{Terms: terms}
+		if len(terms) == 1 {
+			out = terms[0]
+		}
+	}
+	if out == nil {
+		return nil, fmt.Errorf("year(...) in WHERE takes =, !=, <, <=, >, >=, BETWEEN, IN or IS NULL")
+	}
+	return out, err
+}
+
 func isLiteralWord(w string) bool {
 	switch w {
-	case "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE", "NOW", "CURRENT_TIMESTAMP", "INTERVAL":
+	case "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE", "NOW", "CURRENT_TIMESTAMP", "CURRENT_DATE", "INTERVAL":
 		return true
 	}
 	return false
-}
-
-// likePrefix returns the prefix of a 'prefix%' pattern, with \% \_ \\ escapes, and whether the
-// pattern has that shape.
-func likePrefix(pat string) (string, bool) {
-	var b strings.Builder
-	for i := 0; i < len(pat); i++ {
-		c := pat[i]
-		switch {
-		case c == '\\' && i+1 < len(pat):
-			i++
-			b.WriteByte(pat[i])
-		case c == '%':
-			return b.String(), i == len(pat)-1
-		case c == '_':
-			return "", false
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", false
 }
 
 func (p *parser) match() (Expr, error) {
@@ -282,7 +363,8 @@ func (p *parser) match() (Expr, error) {
 }
 
 // literal reads a value: a string, a number, TRUE, FALSE, NULL, TIMESTAMP '...', DATE '...',
-// now() or now() - INTERVAL '7 days'.
+// now(), current_timestamp or current_date, each optionally +/- INTERVAL '7 days', and
+// DATE '...' +/- INTERVAL '1' MONTH, folded to a timestamp.
 func (p *parser) literal() (Value, error) {
 	t := p.next()
 	switch t.kind {
@@ -311,14 +393,21 @@ func (p *parser) literal() (Value, error) {
 			if err != nil {
 				return Value{}, p.errorf(s, "%v", err)
 			}
+			if t.word() == "DATE" && !date {
+				return Value{}, p.errorf(s, "DATE wants a day such as '2024-01-31'")
+			}
+			sign, iv, err := p.intervalTail()
+			if err != nil {
+				return Value{}, err
+			}
+			if sign != 0 {
+				return Time(Shift(tm, iv, sign)), nil // a constant: folded here
+			}
 			if t.word() == "DATE" {
-				if !date {
-					return Value{}, p.errorf(s, "DATE wants a day such as '2024-01-31'")
-				}
 				return Value{Kind: KindTime, Time: tm, Date: true}, nil
 			}
 			return Time(tm), nil
-		case "NOW", "CURRENT_TIMESTAMP":
+		case "NOW", "CURRENT_TIMESTAMP", "CURRENT_DATE":
 			if t.word() == "NOW" {
 				if err := p.expectSym("("); err != nil {
 					return Value{}, err
@@ -327,31 +416,56 @@ func (p *parser) literal() (Value, error) {
 					return Value{}, err
 				}
 			}
-			if !p.isSym("-") {
-				if p.isSym("+") {
-					return Value{}, p.errorf(p.peek(), "dora supports now() - INTERVAL '...' only")
-				}
-				return Ago(Interval{}), nil
-			}
-			p.next()
-			if err := p.expectWord("INTERVAL"); err != nil {
+			sign, iv, err := p.intervalTail()
+			if err != nil {
 				return Value{}, err
 			}
-			s := p.next()
-			if s.kind != tokString {
-				return Value{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
-			}
-			iv, err := parseInterval(s.text)
-			if err != nil {
-				return Value{}, p.errorf(s, "%v", err)
-			}
-			return Ago(iv), nil
+			v := Ago(iv)
+			v.Today, v.Ahead = t.word() == "CURRENT_DATE", sign > 0
+			return v, nil
 		}
 	}
 	if msg := unsupported(t); msg != "" {
 		return Value{}, p.errorf(t, "%s", msg)
 	}
 	return Value{}, p.errorf(t, "expected a value (a 'string', a number, TRUE, FALSE, TIMESTAMP '...', now()), found %s", t.describe())
+}
+
+// intervalTail reads an optional "+ INTERVAL '...'" or "- INTERVAL '...'" after a time
+// value; sign is 1 or -1, or 0 when none follows (and nothing is read).
+func (p *parser) intervalTail() (int, Interval, error) {
+	if !(p.isSym("-") || p.isSym("+")) || p.peekAt(1).word() != "INTERVAL" {
+		return 0, Interval{}, nil
+	}
+	sign := 1
+	if p.next().text == "-" {
+		sign = -1
+	}
+	p.next() // INTERVAL
+	s := p.next()
+	if s.kind != tokString {
+		return 0, Interval{}, p.errorf(s, "INTERVAL needs a quoted value such as '7 days'")
+	}
+	text := s.text
+	if u := p.peek(); u.kind == tokIdent && intervalUnit(u.text) {
+		p.next() // INTERVAL '7' DAY
+		text += " " + u.text
+	}
+	iv, err := parseInterval(text)
+	if err != nil {
+		return 0, Interval{}, p.errorf(s, "%v", err)
+	}
+	return sign, iv, nil
+}
+
+// intervalUnit reports whether a word is a unit of INTERVAL '7' DAY.
+func intervalUnit(w string) bool {
+	switch strings.ToLower(w) {
+	case "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
+		"month", "months", "quarter", "quarters", "year", "years":
+		return true
+	}
+	return false
 }
 
 func numberValue(p *parser, t token, sign string) (Value, error) {

@@ -19,14 +19,31 @@ func ComputedColumns(s Spec, schema Schema) []Column {
 			f, _ := schema.Field(n)
 			cols[i] = Column{Name: n, Role: RoleDimension, Type: f.Type}
 		}
+		for _, c := range s.Calcs {
+			cols = append(cols, Column{Name: CalcName(c), Role: RoleDimension, Type: CalcType(c, func(n string) Type {
+				f, _ := schema.Field(n)
+				return f.Type
+			})})
+		}
 		return cols
 	}
-	cols := make([]Column, 0, len(s.GroupBy)+len(s.Metrics))
+	cols := make([]Column, 0, len(s.GroupBy)+len(s.Metrics)+len(s.Calcs))
 	for _, d := range s.GroupBy {
 		cols = append(cols, Column{Name: d.Name(), Role: RoleDimension, Type: d.Type(schema)})
 	}
 	for _, m := range s.Metrics {
 		cols = append(cols, Column{Name: m.Name(), Role: RoleMetric, Type: m.Type(schema)})
+	}
+	typeOf := func(n string) Type {
+		for _, c := range cols {
+			if c.Name == n {
+				return c.Type
+			}
+		}
+		return TypeOther
+	}
+	for _, c := range s.Calcs {
+		cols = append(cols, Column{Name: CalcName(c), Role: RoleMetric, Type: CalcType(c, typeOf)})
 	}
 	return cols
 }
@@ -89,8 +106,10 @@ func projection(s Spec) []int {
 	outs := s.Outputs()
 	at := make([]int, len(outs))
 	var src []string
+	calcs := len(s.GroupBy) + len(s.Metrics)
 	if s.IsRaw() {
 		src = s.SourceColumns()
+		calcs = len(src)
 	}
 	for i, o := range outs {
 		at[i] = -1
@@ -107,6 +126,10 @@ func projection(s Spec) []int {
 			if j := s.Metric(o.Ref); j >= 0 {
 				at[i] = len(s.GroupBy) + j
 			}
+		case OutCalc:
+			if j := s.Calc(o.Ref); j >= 0 {
+				at[i] = calcs + j
+			}
 		}
 	}
 	return at
@@ -120,6 +143,11 @@ func (d Dimension) Type(schema Schema) Type {
 		return TypeTime
 	case DimHistogram:
 		return TypeFloat
+	case DimExpr:
+		return CalcType(d.Calc, func(n string) Type {
+			f, _ := schema.Field(n)
+			return f.Type
+		})
 	}
 	f, _ := schema.Field(d.Column)
 	if f.Type == TypeText {
@@ -135,6 +163,15 @@ func (m Metric) Type(schema Schema) Type {
 	switch m.Func {
 	case AggCount, AggCountDistinct:
 		return TypeInt
+	}
+	if m.Arg != nil {
+		t := CalcType(m.Arg, func(n string) Type {
+			f, _ := schema.Field(n)
+			return f.Type
+		})
+		f = Field{Type: t}
+	}
+	switch m.Func {
 	case AggSum, AggMin, AggMax:
 		if f.Type == TypeDate {
 			return TypeTime

@@ -24,8 +24,16 @@ type Spec struct {
 	Metrics []Metric
 	Having  Expr // over dimension and metric names (Name), nil when there is none
 	// OrderBy names dimensions and metrics (Name) of a grouped Spec, or table columns of a raw one.
-	OrderBy  []Order
-	Limit    int    // 0 means no limit
+	OrderBy []Order
+	Limit   int // 0 means no limit
+	Offset  int // rows (or groups) skipped before Limit applies
+	// Calcs are the computed expressions (arithmetic, functions, CASE) the SELECT list, HAVING and
+	// ORDER BY use, each once, named by CalcName: over table columns for raw rows, over group
+	// keys and metrics (computed after aggregation) for a grouped Spec.
+	Calcs []Calc
+	// Distinct marks a grouped Spec that was written SELECT DISTINCT: every select item is a group
+	// key, and the line prints without GROUP BY.
+	Distinct bool
 	Other    bool   // add an "Other" row for the groups a Limit cut off (not part of the SQL line)
 	TimeZone string // IANA name for time buckets; empty means UTC
 }
@@ -41,6 +49,7 @@ const (
 	OutColumn    OutputKind = iota // raw rows: a table column
 	OutDimension                   // a group key, by Dimension.Name
 	OutMetric                      // an aggregate, by Metric.Name
+	OutCalc                        // a computed expression, by CalcName
 )
 
 // Output is one item of the SELECT list.
@@ -62,6 +71,11 @@ func (o Output) Name() string {
 // OutputName is the name of the answer's column for a select item: its alias, else the item as
 // written, a time bucket with its time zone.
 func (s Spec) OutputName(o Output) string {
+	if o.Alias == "" && o.Kind == OutCalc {
+		if i := s.Calc(o.Ref); i >= 0 {
+			return s.calcSQL(s.Calcs[i])
+		}
+	}
 	if o.Alias == "" && o.Kind == OutDimension {
 		if i := s.Dimension(o.Ref); i >= 0 && s.GroupBy[i].IsTime() {
 			return s.dimSQL(s.GroupBy[i])
@@ -118,6 +132,16 @@ func (s Spec) Metric(name string) int {
 	return -1
 }
 
+// Calc returns the index of the computed expression with the given name, or -1.
+func (s Spec) Calc(name string) int {
+	for i, c := range s.Calcs {
+		if CalcName(c) == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // Location returns the Spec's time zone, UTC when unset or unknown.
 func (s Spec) Location() *time.Location {
 	if s.TimeZone == "" {
@@ -139,6 +163,7 @@ const (
 	DimDateTrunc                 // date_trunc('month', col)
 	DimTimeBucket                // time_bucket('15 minutes', col)
 	DimHistogram                 // histogram(col, width)
+	DimExpr                      // an expression of columns: CASE, coalesce, year(ts), ...
 )
 
 // Dimension is one group-by level.
@@ -148,6 +173,7 @@ type Dimension struct {
 	Unit   string   // DimDateTrunc: minute, hour, day, week, month, quarter, year
 	Every  Interval // DimTimeBucket: the bucket width
 	Width  float64  // DimHistogram: the bucket width
+	Calc   Calc     // DimExpr: the expression, over table columns
 }
 
 // IsTime reports whether the dimension buckets time.
@@ -162,8 +188,18 @@ func (d Dimension) Expr() string {
 		return fmt.Sprintf("time_bucket(%s, %s)", quoteString(d.Every.String()), QuoteIdent(d.Column))
 	case DimHistogram:
 		return fmt.Sprintf("histogram(%s, %s)", QuoteIdent(d.Column), formatFloat(d.Width))
+	case DimExpr:
+		return FormatCalc(d.Calc, QuoteIdent)
 	}
 	return QuoteIdent(d.Column)
+}
+
+// Columns lists the table columns the dimension reads.
+func (d Dimension) Columns() []string {
+	if d.Kind == DimExpr {
+		return CalcRefs(d.Calc)
+	}
+	return []string{d.Column}
 }
 
 // Name identifies the dimension within its Spec and names its output column when the SELECT
@@ -222,10 +258,31 @@ const (
 	AggMin
 	AggMax
 	AggPercentile // percentile(col, p); median(col) is p = 0.5
+	AggStddev     // stddev(col): the sample standard deviation
+	AggStddevSamp
+	AggStddevPop
+	AggVariance // variance(col): the sample variance
+	AggVarSamp
+	AggVarPop
 )
 
 var aggNames = map[AggFunc]string{AggCount: "count", AggCountDistinct: "count", AggSum: "sum", AggAvg: "avg",
-	AggMin: "min", AggMax: "max", AggPercentile: "percentile"}
+	AggMin: "min", AggMax: "max", AggPercentile: "percentile", AggStddev: "stddev", AggStddevSamp: "stddev_samp",
+	AggStddevPop: "stddev_pop", AggVariance: "variance", AggVarSamp: "var_samp", AggVarPop: "var_pop"}
+
+// AggName is the function's SQL name.
+func AggName(f AggFunc) string { return aggNames[f] }
+
+// Spread reports whether the function is one of the standard deviations or variances.
+func (f AggFunc) Spread() bool { return f >= AggStddev && f <= AggVarPop }
+
+// Sample reports whether a spread function divides by n-1 (the sample), not n.
+func (f AggFunc) Sample() bool {
+	return f == AggStddev || f == AggStddevSamp || f == AggVariance || f == AggVarSamp
+}
+
+// Root reports whether a spread function is a standard deviation.
+func (f AggFunc) Root() bool { return f == AggStddev || f == AggStddevSamp || f == AggStddevPop }
 
 // Metric is one aggregate over the rows of a group.
 type Metric struct {
@@ -233,21 +290,51 @@ type Metric struct {
 	Column string  // empty for count(*)
 	P      float64 // AggPercentile: 0 < P < 1
 	Median bool    // AggPercentile written as median(col); P is 0.5
+	// Arg is the aggregated expression when it is not a plain column (Column is then ""), such as
+	// CASE WHEN delay > 0 THEN 1 END; over table columns.
+	Arg Calc
+	// Filter is the FILTER (WHERE ...) clause, over table columns; nil when there is none.
+	Filter Expr
+}
+
+// Columns lists the table columns the metric reads: its argument's and its filter's.
+func (m Metric) Columns() []string {
+	var out []string
+	if m.Column != "" {
+		out = append(out, m.Column)
+	}
+	if m.Arg != nil {
+		out = append(out, CalcRefs(m.Arg)...)
+	}
+	Walk(m.Filter, func(e Expr) { out = append(out, ColumnOf(e)) })
+	return out
 }
 
 // Expr returns the metric as SQL-subset text, without its alias.
 func (m Metric) Expr() string {
+	e := m.call()
+	if m.Filter != nil {
+		e += " FILTER (WHERE " + FormatExpr(m.Filter) + ")"
+	}
+	return e
+}
+
+func (m Metric) call() string {
+	arg := QuoteIdent(m.Column)
+	if m.Arg != nil {
+		arg = FormatCalc(m.Arg, QuoteIdent)
+	}
 	switch {
-	case m.Func == AggCount && m.Column == "":
+	case m.Func == AggCount && m.Column == "" && m.Arg == nil:
 		return "count(*)"
 	case m.Func == AggCountDistinct:
-		return "count(DISTINCT " + QuoteIdent(m.Column) + ")"
+		return "count(DISTINCT " + arg + ")"
 	case m.Func == AggPercentile && m.Median:
-		return "median(" + QuoteIdent(m.Column) + ")"
+		return "median(" + arg + ")"
 	case m.Func == AggPercentile:
-		return fmt.Sprintf("percentile(%s, %s)", QuoteIdent(m.Column), formatFloat(m.P))
+		return fmt.Sprintf("percentile(%s, %s)", arg, formatFloat(m.P))
 	}
-	return aggNames[m.Func] + "(" + QuoteIdent(m.Column) + ")"
+	return aggNames[m.Func] + "(" + arg + ")"
 }
 
 // Name identifies the metric within its Spec and names its output column when the SELECT list
@@ -257,11 +344,26 @@ func (m Metric) Name() string { return m.Expr() }
 // Approximate reports whether Elasticsearch answers this metric approximately.
 func (m Metric) Approximate() bool { return m.Func == AggCountDistinct || m.Func == AggPercentile }
 
-// Order sorts the result by a dimension or metric (its Name) or, for raw rows, a table column.
+// Order sorts the result by a dimension, metric or computed expression (its Name) or, for raw
+// rows, a table column or computed expression.
 type Order struct {
-	Name string
-	Desc bool
+	Name  string
+	Desc  bool
+	Nulls Nulls
 }
+
+// Nulls says where an order puts NULLs.
+type Nulls int
+
+// The NULL orders; the default is DuckDB's, NULLS LAST in both directions.
+const (
+	NullsDefault Nulls = iota
+	NullsFirst
+	NullsLast
+)
+
+// First reports whether NULLs sort before every value.
+func (n Nulls) First() bool { return n == NullsFirst }
 
 // Type is a neutral column type shared by every backend.
 type Type string

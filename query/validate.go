@@ -20,6 +20,16 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 	metrics := map[string]string{}
 	out.GroupBy = append([]Dimension(nil), s.GroupBy...)
 	for i, d := range out.GroupBy {
+		if d.Kind == DimExpr {
+			c, err := v.rowCalc(d.Calc)
+			if err != nil {
+				return Spec{}, err
+			}
+			out.GroupBy[i].Calc = c
+			out.GroupBy[i].Column = CalcRefs(c)[0]
+			dims[d.Name()] = out.GroupBy[i].Name()
+			continue
+		}
 		f, err := v.field(d.Column)
 		if err != nil {
 			return Spec{}, err
@@ -38,6 +48,17 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 	out.Metrics = append([]Metric(nil), s.Metrics...)
 	for i, m := range out.Metrics {
 		metrics[m.Name()] = m.Name()
+		if m.Filter != nil {
+			if out.Metrics[i].Filter, err = v.expr(m.Filter); err != nil {
+				return Spec{}, err
+			}
+		}
+		if m.Arg != nil {
+			if out.Metrics[i].Arg, err = v.rowCalc(m.Arg); err != nil {
+				return Spec{}, err
+			}
+		}
+		metrics[m.Name()] = out.Metrics[i].Name()
 		if m.Column == "" {
 			continue
 		}
@@ -62,6 +83,7 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 			}
 		}
 	}
+	calcs := map[string]string{}
 	computed := func(name string) (string, error) {
 		if n, ok := dims[name]; ok {
 			return n, nil
@@ -69,7 +91,23 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 		if n, ok := metrics[name]; ok {
 			return n, nil
 		}
+		if n, ok := calcs[name]; ok {
+			return n, nil
+		}
 		return "", invalid("%s is neither a group-by nor an aggregate of this query", name)
+	}
+	out.Calcs = append([]Calc(nil), s.Calcs...)
+	for i, c := range s.Calcs {
+		var err error
+		if s.IsRaw() {
+			out.Calcs[i], err = v.rowCalc(c)
+		} else {
+			out.Calcs[i], err = MapCalc(c, computed)
+		}
+		if err != nil {
+			return Spec{}, err
+		}
+		calcs[CalcName(c)] = CalcName(out.Calcs[i])
 	}
 	out.Select = append([]Output(nil), s.Select...)
 	for i, o := range out.Select {
@@ -83,6 +121,8 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 			out.Select[i].Ref = dims[o.Ref]
 		case o.Kind == OutMetric && metrics[o.Ref] != "":
 			out.Select[i].Ref = metrics[o.Ref]
+		case o.Kind == OutCalc && calcs[o.Ref] != "":
+			out.Select[i].Ref = calcs[o.Ref]
 		default:
 			err = invalid("%s must appear in GROUP BY or be used in an aggregate function", o.Ref)
 		}
@@ -96,6 +136,10 @@ func Validate(s Spec, schema Schema) (Spec, error) {
 			if out.OrderBy[i].Name, err = computed(o.Name); err != nil {
 				return Spec{}, err
 			}
+			continue
+		}
+		if n, ok := calcs[o.Name]; ok {
+			out.OrderBy[i].Name = n
 			continue
 		}
 		f, err := v.field(o.Name)
@@ -168,6 +212,19 @@ func mapColumns(e Expr, fn func(string) (string, error)) (Expr, error) {
 }
 
 type validator struct{ schema Schema }
+
+// rowCalc spells an expression's columns as the schema does and reads its CASE conditions'
+// literals as their columns' types.
+func (v validator) rowCalc(c Calc) (Calc, error) {
+	c, err := MapCalc(c, func(n string) (string, error) {
+		f, err := v.field(n)
+		return f.Name, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return mapConds(c, v.expr)
+}
 
 func invalid(format string, args ...any) error {
 	return &ParseError{Offset: -1, Msg: fmt.Sprintf(format, args...)}

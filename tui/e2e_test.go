@@ -125,7 +125,7 @@ func (w *workbench) launchWithOverride(job string) {
 	}
 	w.Text("WHO=tmux")
 	w.WaitText("~ WHO: world → tmux")
-	w.Keys("C-s")
+	w.Keys("C-r")
 }
 
 // TestJobsScreenEndToEnd drives the real binary inside tmux: from the explorer, 4 opens the

@@ -319,6 +319,7 @@ func TestGoldenETLScreen(t *testing.T) {
 					t.Fatalf("the plan: %+v", r)
 				}
 				r.Summary.RunID, r.Summary.Took = goldenRunID, 1234*time.Millisecond
+				r.Summary.QuarantineFile = filepath.Join("state", "etl", "quarantine", "film.movies-"+goldenRunID+".ndjson")
 				if id, ok := ids[r.Summary.BaseSnapshot]; ok {
 					r.Summary.BaseSnapshot = id
 				} else {

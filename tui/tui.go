@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -25,6 +26,7 @@ import (
 	"github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
+	"github.com/dora-dev/dora/tui/session"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
@@ -46,14 +48,15 @@ type Options struct {
 // Env is what every screen constructor is handed.
 type Env struct {
 	Options
-	Ctx        context.Context // cancelled when the workbench quits
-	Backend    backends.Backend
+	Ctx        context.Context  // cancelled when the workbench quits
+	Backend    backends.Backend // the session: every screen shares it
 	Styles     *styles.Styles
 	Logger     *log.Logger
 	DashRunner *dash.Runner // the dashboard's runner, over the open backend
 }
 
-// Run opens the workbench on b and blocks until the user quits.
+// Run opens the workbench on b (a *session.Session for a backend that may not answer yet) and
+// blocks until the user quits.
 func Run(ctx context.Context, b backends.Backend, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -81,14 +84,30 @@ type Model struct {
 	showHelp bool
 	quitting bool
 	asking   string // the question before quitting while work runs; "" when not asking
+
+	session  *session.Session
+	stamp    string // the backend's tables as last watched; "" before the first look
+	down     error  // why the backend does not answer, nil while it does
+	watching bool
 }
 
-// New builds the shell and its screens. It does no I/O: Init starts every screen's commands.
+// Watch is how often the shell looks whether the backend answers and whether its tables changed.
+var Watch = time.Second
+
+// watchMsg is one look at the backend.
+type watchMsg struct {
+	stamp string
+	err   error
+}
+
+// New builds the shell and its screens on one session of b. It does no I/O: Init starts every
+// screen's commands and the watch of the backend.
 func New(ctx context.Context, b backends.Backend, opts Options) *Model {
 	opts.Explorer.Shell = true
-	env := &Env{Options: opts, Ctx: ctx, Backend: b, Styles: styles.Default(true, opts.NoColor), Logger: log.New(io.Discard, "", 0),
-		DashRunner: dash.NewRunner(func(context.Context) (backends.Backend, error) { return b, nil }, dash.Parallel)}
-	m := &Model{env: env, keys: DefaultKeyMap(len(screens)), help: help.New()}
+	sess := session.Of(b)
+	env := &Env{Options: opts, Ctx: ctx, Backend: sess, Styles: styles.Default(true, opts.NoColor), Logger: log.New(io.Discard, "", 0),
+		DashRunner: dash.NewRunner(func(context.Context) (backends.Backend, error) { return sess, nil }, dash.Parallel)}
+	m := &Model{env: env, keys: DefaultKeyMap(len(screens)), help: help.New(), session: sess}
 	for _, newScreen := range screens {
 		m.screens = append(m.screens, newScreen(env))
 	}
@@ -105,7 +124,7 @@ func (m *Model) applyStyles() {
 
 // Init starts every screen: work on one goes on while another is shown.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, func() tea.Msg { return screen.ShownMsg{} }}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, func() tea.Msg { return screen.ShownMsg{} }, m.watch(0)}
 	for _, s := range m.screens {
 		cmds = append(cmds, s.Init())
 	}
@@ -139,6 +158,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.toCurrent(msg)
 	case tea.KeyReleaseMsg, tea.PasteMsg, tea.MouseMsg:
 		return m, m.toCurrent(msg)
+	case watchMsg:
+		return m, m.watched(msg)
 	case screen.Open: // a screen asks for a table in the explorer, screen 1
 		m.switchTo(0)
 		var cmd tea.Cmd
@@ -147,6 +168,46 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	return m, m.toAll(msg)
 }
+
+// watch looks at the backend after d: whether it answers, and a stamp of its tables.
+func (m *Model) watch(d time.Duration) tea.Cmd {
+	if m.watching {
+		return nil
+	}
+	m.watching = true
+	ctx, sess := m.env.Ctx, m.session
+	look := func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		stamp, err := sess.Stamp(ctx)
+		return watchMsg{stamp: stamp, err: err}
+	}
+	if d == 0 {
+		return look
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return look() })
+}
+
+// watched tells every screen when the backend stops or starts answering, or its tables
+// changed, and looks again a moment later.
+func (m *Model) watched(msg watchMsg) tea.Cmd {
+	m.watching = false
+	var cmds []tea.Cmd
+	if (msg.err == nil) != (m.down == nil) || msg.err != nil && m.down != nil && msg.err.Error() != m.down.Error() {
+		m.down = msg.err
+		cmds = append(cmds, m.toAll(screen.BackendState{Err: msg.err}))
+	}
+	if msg.err == nil {
+		if m.stamp != "" && msg.stamp != m.stamp {
+			cmds = append(cmds, m.toAll(screen.Changed{What: "the backend's tables"}))
+		}
+		m.stamp = msg.stamp
+	}
+	return tea.Batch(append(cmds, m.watch(Watch))...)
+}
+
+// Down is why the backend does not answer, or nil.
+func (m *Model) Down() error { return m.down }
 
 func (m *Model) toCurrent(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
@@ -205,23 +266,43 @@ func (m *Model) switchTo(i int) tea.Cmd {
 	return m.toCurrent(screen.ShownMsg{})
 }
 
-// askToQuit quits, or first asks when a screen has work running that quitting would lose.
+// askToQuit quits, or first asks when a screen has work running, or a change unsaved, that
+// quitting would lose.
 func (m *Model) askToQuit() tea.Cmd {
-	var busy []string
+	var busy, unsaved []string
 	for _, s := range m.screens {
 		if b, ok := s.(screen.Busy); ok && b.Busy() != "" {
 			busy = append(busy, b.Busy())
 		}
+		if u, ok := s.(screen.Unsaved); ok && u.Unsaved() != "" {
+			unsaved = append(unsaved, u.Unsaved())
+		}
 	}
-	if len(busy) == 0 {
+	if len(busy) == 0 && len(unsaved) == 0 {
 		return m.quit()
 	}
-	what, verb := busy[0], "is"
-	if n := len(busy); n > 1 {
-		what, verb = strings.Join(busy[:n-1], ", ")+" and "+busy[n-1], "are"
+	var parts []string
+	if len(busy) > 0 {
+		verb := "is"
+		if len(busy) > 1 {
+			verb = "are"
+		}
+		parts = append(parts, joinAnd(busy)+" "+verb+" still running")
 	}
-	m.asking = fmt.Sprintf("%s%s %s still running. Quit anyway? (y/n)", strings.ToUpper(what[:1]), what[1:], verb)
+	if len(unsaved) > 0 {
+		parts = append(parts, joinAnd(unsaved)+" is not saved (S saves it)")
+	}
+	q := strings.Join(parts, "; ")
+	m.asking = strings.ToUpper(q[:1]) + q[1:] + ". Quit anyway? (y/n)"
 	return nil
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(xs []string) string {
+	if n := len(xs); n > 1 {
+		return strings.Join(xs[:n-1], ", ") + " and " + xs[n-1]
+	}
+	return xs[0]
 }
 
 // Asking is the question asked before quitting, or "".
@@ -249,7 +330,7 @@ func (m *Model) render() string {
 	if m.showHelp {
 		body = m.fullHelp(w, h-2)
 	}
-	bar := " " + m.help.ShortHelpView(m.shortHelp())
+	bar := " " + m.shortHelpView(w-1)
 	if m.asking != "" {
 		bar = m.env.Styles.Status.Warn.Render(" ! " + m.asking)
 	}
@@ -272,15 +353,33 @@ func (m *Model) header() string {
 			b.WriteString(s.Status.Info.Render("· " + st + " "))
 		}
 	}
+	if m.down != nil {
+		down := " ✗ " + m.session.Name() + " unreachable · retrying "
+		if common.Width(b.String())+common.Width(down) > m.width {
+			down = " ✗ backend down "
+		}
+		b.WriteString(s.Status.Error.Render(down))
+	}
 	return common.Fit(b.String(), m.width)
 }
 
-// shortHelp is the global keys, then the current screen's, each key once.
+// shortHelp is the current screen's keys, most important first, then the global ones, each
+// key once.
 func (m *Model) shortHelp() []key.Binding {
 	if m.showHelp {
 		return []key.Binding{m.keys.Close}
 	}
-	return dedupe(append(m.keys.ShortHelp(), m.screens[m.current].ShortHelp()...))
+	return dedupe(append(m.screens[m.current].ShortHelp(), m.keys.Quit, m.keys.Screens))
+}
+
+// shortHelpView is the help bar in w cells: what does not fit is left out whole, and ? help
+// always shows.
+func (m *Model) shortHelpView(w int) string {
+	last := []key.Binding{m.keys.Help}
+	if m.showHelp {
+		last = nil
+	}
+	return common.HelpBar(m.env.Styles, m.shortHelp(), last, w)
 }
 
 // dedupe drops the bindings whose key a binding before them already shows.
@@ -305,8 +404,6 @@ func (m *Model) fullHelp(w, h int) string {
 	} else if b := sc.ShortHelp(); len(b) > 0 {
 		groups = append(groups, b)
 	}
-	m.help.ShowAll = true
-	text := m.help.FullHelpView(groups)
-	m.help.ShowAll = false
+	text := strings.Join(common.HelpColumns(m.env.Styles, groups, w-2, h-3), "\n")
 	return common.Box(m.env.Styles, "keys · "+sc.Title()+" · any key closes", "\n"+text, w, h, true)
 }

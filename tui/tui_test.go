@@ -105,11 +105,11 @@ func TestDigitsGoToATextInputThatHasFocus(t *testing.T) {
 func TestTheHelpBarIsTheGlobalKeysAndTheCurrentScreens(t *testing.T) {
 	m := newShell(t)
 	bar := func() string { lines := strings.Split(screenText(m), "\n"); return lines[len(lines)-1] }
-	if b := bar(); !strings.Contains(b, "1-5 screens") || !strings.Contains(b, "group by") {
+	if b := bar(); !strings.Contains(b, "? help") || !strings.Contains(b, "g group") {
 		t.Errorf("explorer help bar: %q", b)
 	}
 	press(m, "4")
-	if b := bar(); !strings.Contains(b, "1-5 screens") || strings.Contains(b, "group by") || !strings.Contains(b, "launch") {
+	if b := bar(); !strings.Contains(b, "? help") || strings.Contains(b, "g group") || !strings.Contains(b, "launch") {
 		t.Errorf("jobs help bar should have the jobs keys and not the explorer's: %q", b)
 	}
 	press(m, "?")

@@ -229,8 +229,11 @@ func (b *Backend) open(ctx context.Context, readOnly bool) (*sql.DB, *duckdbdrv.
 	return sql.OpenDB(conn), conn, nil
 }
 
+// isLockError says the file is held by a writer: another process's lock, or this process's own
+// read-write handle (a load committing), which DuckDB refuses to share with a read-only one.
 func isLockError(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock"))
+	return err != nil && (strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock") ||
+		strings.Contains(err.Error(), "with a different configuration"))
 }
 
 // Tables lists the tables and views in the main schema.
@@ -393,6 +396,13 @@ func (b *Backend) Explain(ctx context.Context, spec query.Spec) (string, error) 
 	}
 	return q.Explain(), nil
 }
+
+// Plan says that DuckDB computes the whole Spec: the SQL it runs is the Spec's.
+func (b *Backend) Plan(ctx context.Context, spec query.Spec) ([]string, error) {
+	return []string{"DuckDB: the whole query, as one SQL statement"}, nil
+}
+
+var _ backends.Planner = (*Backend)(nil)
 
 // Run answers a validated Spec.
 func (b *Backend) Run(ctx context.Context, spec query.Spec) (*query.Result, error) {

@@ -1,14 +1,17 @@
-// Package elastic is dora's Elasticsearch backend: tables are indices, aliases and data streams;
-// a Spec becomes a search with aggregations (see query/esdsl); a Sink writes a new index version
-// with the bulk indexer and publishes it by swapping an alias.
+// Package elastic is dora's backend for Elasticsearch (7.10 and newer), OpenSearch (2.x, 3.x) and
+// Amazon OpenSearch Service, told apart by the cluster's own answer to GET / (see Engine): tables
+// are indices, aliases and data streams; a Spec becomes a search with aggregations (see
+// query/esdsl); a Sink writes a new index version with _bulk and publishes it by swapping an alias.
 //
 // Credentials come from the environment: ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and
 // ELASTICSEARCH_PASSWORD; ELASTICSEARCH_CA_CERT names a PEM file of CAs to trust, and
-// ELASTICSEARCH_INSECURE=true turns off TLS verification. They are never printed or logged.
+// ELASTICSEARCH_INSECURE=true turns off TLS verification. Amazon's endpoints (or DORA_AUTH=aws)
+// are signed with SigV4 from the AWS default credential chain. None is ever printed or logged.
 package elastic
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +21,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -33,10 +37,16 @@ import (
 // cut rows off.
 const MaxRows = 100_000
 
-// Backend is an Elasticsearch cluster.
+// Backend is an Elasticsearch or OpenSearch cluster, self-run or Amazon's.
 type Backend struct {
-	url string // without credentials
-	es  *elasticsearch.Client
+	url    string // without credentials
+	engine Engine
+	// client sends the requests: go-elasticsearch's client for Elasticsearch 8 and newer, a
+	// plain one (signing with opensearch-go's SigV4 signer when asked) for OpenSearch, older
+	// Elasticsearch and every cluster reached with SigV4: go-elasticsearch refuses any server
+	// that does not say it is Elasticsearch 8.
+	client    performer
+	transport *http.Transport
 
 	// MaxRows caps the rows of a result; 0 means no cap.
 	MaxRows int
@@ -45,6 +55,11 @@ type Backend struct {
 
 	// schemas spares a query the mapping request that validating it made a moment before.
 	schemas backends.SchemaCache
+}
+
+// performer sends one request to the cluster, with retries.
+type performer interface {
+	Perform(*http.Request) (*http.Response, error)
 }
 
 // schemaTTL is how long a mapping read is trusted. Nothing cheaper than reading it again tells
@@ -60,20 +75,114 @@ func init() {
 	backends.Register("https", open)
 }
 
-// Open connects to the cluster at url (http://host:9200) and checks that it answers.
+// retryOn are the answers a request is sent again for, after a backoff.
+var retryOn = []int{429, 502, 503, 504}
+
+func retryBackoff(n int) time.Duration { return time.Duration(min(n, 6)) * 250 * time.Millisecond }
+
+// Open connects to the cluster at url (http://host:9200) and asks it what it is (GET /): its
+// distribution and version choose the client and the requests' differences. Requests to an
+// Amazon OpenSearch endpoint (or with DORA_AUTH=aws) are signed with SigV4.
 func Open(ctx context.Context, url string) (*Backend, error) {
 	url = strings.TrimRight(url, "/")
 	b := &Backend{url: backends.Redact(url), MaxRows: MaxRows, schemas: backends.SchemaCache{TTL: schemaTTL}}
-	transport, err := newTransport()
-	if err != nil {
+	var err error
+	if b.transport, err = newTransport(); err != nil {
 		return nil, err
 	}
+	aws, err := awsAuthFor(url)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", backends.ErrUnavailable, err)
+	}
+	b.engine = Engine{Distribution: DistElasticsearch, AWS: aws != nil}
+	if aws != nil && aws.service == "aoss" {
+		b.engine.Distribution, b.engine.Serverless = DistOpenSearch, true
+	}
+	if b.client, err = b.neutralClient(ctx, url, aws); err != nil {
+		return nil, err
+	}
+	if b.engine.Serverless {
+		return b, nil // a collection has no GET / and no version to ask for
+	}
+	if err := b.identify(ctx); err != nil {
+		return nil, err
+	}
+	if b.engine.Distribution == DistElasticsearch && b.engine.atLeast(8, 0) && aws == nil {
+		if b.client, err = b.elasticClient(url); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// identify asks the cluster what it is. A node that serves nothing at "/" (the integ-test build
+// of Elasticsearch answers 405) is known by its X-Elastic-Product header and asked for its
+// version through the nodes API; an answer that names nothing is taken for Elasticsearch.
+func (b *Backend) identify(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+	if err != nil {
+		return err
+	}
+	res, err := b.client.Perform(req)
+	if err != nil {
+		return b.unreachable(ctx, err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return b.unreachable(ctx, err)
+	}
+	if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
+		return b.statusError(b.parseAPIError(res.StatusCode, body))
+	}
+	e, ok := parseEngine(res.StatusCode, res.Header, body)
+	if !ok {
+		e.Distribution = DistElasticsearch
+	}
+	e.AWS = b.engine.AWS
+	b.engine = e
+	if e.Version == "" && e.Distribution == DistElasticsearch {
+		if v, err := b.nodeVersion(ctx); err == nil {
+			b.engine.setVersion(v)
+		}
+	}
+	return nil
+}
+
+// Engine returns what the cluster said it is.
+func (b *Backend) Engine() Engine { return b.engine }
+
+// neutralClient is a plain HTTP client with no product check, with a SigV4 signer when aws is
+// set.
+func (b *Backend) neutralClient(ctx context.Context, rawURL string, aws *awsAuth) (performer, error) {
+	base, err := url.Parse(rawURL)
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("%w: %q is not a URL like http://host:9200", backends.ErrUnavailable, b.url)
+	}
+	base.Path = strings.TrimRight(base.Path, "/")
+	c := &plainClient{base: base, transport: b.transport}
+	switch {
+	case aws != nil:
+		if c.signer, err = aws.signer(ctx); err != nil {
+			return nil, fmt.Errorf("%w: %s at %s: %v", backends.ErrUnavailable, b.engine.Product(), b.url, err)
+		}
+		base.User = nil // the signature is the credential
+	case os.Getenv("ELASTICSEARCH_API_KEY") != "":
+		c.header = http.Header{"Authorization": {"ApiKey " + os.Getenv("ELASTICSEARCH_API_KEY")}}
+	case base.User == nil && os.Getenv("ELASTICSEARCH_USERNAME") != "":
+		base.User = url.UserPassword(os.Getenv("ELASTICSEARCH_USERNAME"), os.Getenv("ELASTICSEARCH_PASSWORD"))
+	}
+	return c, nil
+}
+
+// elasticClient is go-elasticsearch's client, for Elasticsearch 8 and newer.
+func (b *Backend) elasticClient(url string) (performer, error) {
 	cfg := elasticsearch.Config{
 		Addresses:     []string{url},
 		APIKey:        os.Getenv("ELASTICSEARCH_API_KEY"),
-		Transport:     transport,
-		RetryOnStatus: []int{429, 502, 503, 504},
-		RetryBackoff:  func(n int) time.Duration { return time.Duration(min(n, 6)) * 250 * time.Millisecond },
+		Transport:     b.transport,
+		RetryOnStatus: retryOn,
+		RetryBackoff:  retryBackoff,
 		MaxRetries:    3,
 		// A refused connection will be refused again: say so at once.
 		RetryOnError: func(_ *http.Request, err error) bool { return !errors.Is(err, syscall.ECONNREFUSED) },
@@ -82,18 +191,11 @@ func Open(ctx context.Context, url string) (*Backend, error) {
 		cfg.Username = os.Getenv("ELASTICSEARCH_USERNAME")
 		cfg.Password = os.Getenv("ELASTICSEARCH_PASSWORD")
 	}
-	if b.es, err = elasticsearch.NewClient(cfg); err != nil {
+	c, err := elasticsearch.NewClient(cfg)
+	if err != nil {
 		return nil, fmt.Errorf("%w: Elasticsearch at %s: %v", backends.ErrUnavailable, b.url, err)
 	}
-	if _, err := b.do(ctx, http.MethodGet, "/", nil); err != nil {
-		// Any answer but a refusal means the cluster is there: some builds, like the integ-test
-		// node, serve nothing at "/".
-		var ae *apiError
-		if errors.Is(err, backends.ErrUnavailable) || !errors.As(err, &ae) {
-			return nil, err
-		}
-	}
-	return b, nil
+	return c, nil
 }
 
 // newTransport is an HTTP transport that trusts ELASTICSEARCH_CA_CERT besides the system's CAs
@@ -132,25 +234,27 @@ func (b *Backend) SetMaxRows(n int) { b.MaxRows = n }
 
 // Close releases idle connections.
 func (b *Backend) Close() error {
-	if t, ok := b.es.Transport.(interface{ CloseIdleConnections() }); ok {
-		t.CloseIdleConnections()
+	if c, ok := b.client.(io.Closer); ok {
+		_ = c.Close()
 	}
+	b.transport.CloseIdleConnections()
 	return nil
 }
 
-// apiError is an error answer from Elasticsearch.
+// apiError is an error answer from the cluster.
 type apiError struct {
-	Status int
-	Type   string // the innermost cause's exception type
-	Reason string
-	Index  string // index_not_found_exception: the missing index
+	Product string // "Elasticsearch", "OpenSearch", ...
+	Status  int
+	Type    string // the innermost cause's exception type
+	Reason  string
+	Index   string // index_not_found_exception: the missing index
 }
 
 func (e *apiError) Error() string {
 	if e.Type == "" {
-		return fmt.Sprintf("Elasticsearch answered %d: %s", e.Status, e.Reason)
+		return fmt.Sprintf("%s answered %d: %s", e.Product, e.Status, e.Reason)
 	}
-	return fmt.Sprintf("Elasticsearch %s: %s", e.Type, e.Reason)
+	return fmt.Sprintf("%s %s: %s", e.Product, e.Type, e.Reason)
 }
 
 type errorCause struct {
@@ -161,13 +265,17 @@ type errorCause struct {
 	RootCause []errorCause `json:"root_cause"`
 }
 
-func parseAPIError(status int, body []byte) *apiError {
+// parseAPIError reads an error answer; the engine's name goes into its message.
+func (b *Backend) parseAPIError(status int, body []byte) *apiError {
 	var r struct {
 		Error json.RawMessage `json:"error"`
+		// Amazon's front door answers {"message": "..."} (or "Message") when it refuses a
+		// request before the cluster sees it.
+		Message string `json:"message"`
 	}
-	e := &apiError{Status: status}
+	e := &apiError{Product: b.engine.Product(), Status: status}
 	if json.Unmarshal(body, &r) != nil || len(r.Error) == 0 {
-		e.Reason = strings.TrimSpace(string(body))
+		e.Reason = cmp.Or(r.Message, strings.TrimSpace(string(body)))
 		if e.Reason == "" {
 			e.Reason = http.StatusText(status)
 		}
@@ -200,7 +308,7 @@ func (b *Backend) do(ctx context.Context, method, path string, body []byte) ([]b
 		return nil, err
 	}
 	if status >= 300 {
-		return nil, b.statusError(parseAPIError(status, out))
+		return nil, b.statusError(b.parseAPIError(status, out))
 	}
 	return out, nil
 }
@@ -221,7 +329,7 @@ func (b *Backend) send(ctx context.Context, method, path, contentType string, bo
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	res, err := b.es.Perform(req)
+	res, err := b.client.Perform(req)
 	if err != nil {
 		return 0, nil, b.unreachable(ctx, err)
 	}
@@ -253,21 +361,38 @@ func (b *Backend) unreachable(ctx context.Context, err error) error {
 		why = "timed out"
 	case strings.Contains(why, "the client noticed that the server is not Elasticsearch"):
 		why = "the server there is not Elasticsearch"
+	case b.engine.AWS && strings.Contains(why, "failed to retrieve credentials"):
+		why = "no AWS credentials to sign the requests with: dora looks where the AWS CLI does (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, SSO, the ECS task or EC2 instance role)"
 	}
-	return fmt.Errorf("%w: cannot reach Elasticsearch at %s: %s", backends.ErrUnavailable, b.url, why)
+	return fmt.Errorf("%w: cannot reach %s at %s: %s", backends.ErrUnavailable, b.engine.Product(), b.url, why)
 }
 
 // statusError maps the answers every call can get onto the shared errors.
 func (b *Backend) statusError(e *apiError) error {
+	product := b.engine.Product()
 	switch {
+	case e.Status == http.StatusForbidden && b.engine.AWS:
+		return fmt.Errorf("%w: %s at %s refused the request (403): %s. dora signs every request with SigV4 for the service and region of the endpoint, with the AWS default credential chain: check that those credentials' identity is allowed by the domain's access policy (or the collection's data access policy)", backends.ErrUnavailable, product, b.url, strings.TrimRight(e.Reason, "."))
+	case e.Status == http.StatusForbidden && looksLikeAWS(e.Reason):
+		return fmt.Errorf("%w: %s at %s refused the request (403): %s. That is how Amazon OpenSearch Service answers a request without a valid signature: set %s=aws (and AWS_REGION) to sign requests with SigV4", backends.ErrUnavailable, product, b.url, strings.TrimRight(e.Reason, "."), AuthEnv)
 	case e.Status == http.StatusUnauthorized:
-		return fmt.Errorf("%w: Elasticsearch at %s refused the credentials: set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD (%s)", backends.ErrUnavailable, b.url, e.Reason)
+		return fmt.Errorf("%w: %s at %s refused the credentials: set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD (%s)", backends.ErrUnavailable, product, b.url, e.Reason)
 	case e.Status == http.StatusForbidden:
-		return fmt.Errorf("%w: Elasticsearch at %s: not allowed: %s", backends.ErrUnavailable, b.url, e.Reason)
+		return fmt.Errorf("%w: %s at %s: not allowed: %s", backends.ErrUnavailable, product, b.url, e.Reason)
 	case e.Status == http.StatusTooManyRequests || e.Status >= 500 && e.Type != "too_many_buckets_exception" && e.Type != "search_phase_execution_exception":
-		return fmt.Errorf("%w: Elasticsearch at %s: %w", backends.ErrUnavailable, b.url, e)
+		return fmt.Errorf("%w: %s at %s: %w", backends.ErrUnavailable, product, b.url, e)
 	}
 	return e
+}
+
+// looksLikeAWS tells Amazon's refusals of an unsigned or wrongly signed request.
+func looksLikeAWS(reason string) bool {
+	for _, s := range []string{"Authentication Token", "Signature Version 4", "signature we calculated", "not authorized to perform: es:", "not authorized to perform: aoss:"} {
+		if strings.Contains(reason, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryError maps an error from a search onto the shared errors, in words a user can act on.
@@ -288,7 +413,7 @@ func (b *Backend) queryError(ctx context.Context, table string, err error) error
 	case "index_not_found_exception":
 		return b.noSuchTable(ctx, table)
 	case "too_many_buckets_exception":
-		return fmt.Errorf("%w: the query makes more groups than Elasticsearch allows at once (search.max_buckets): add a LIMIT or a filter, or group by fewer or coarser columns", backends.ErrBadQuery)
+		return fmt.Errorf("%w: the query makes more groups than the cluster allows at once (search.max_buckets): add a LIMIT or a filter, or group by fewer or coarser columns", backends.ErrBadQuery)
 	}
 	if ae != nil && ae.Status >= 500 && typ != "search_phase_execution_exception" {
 		return err

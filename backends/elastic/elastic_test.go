@@ -668,13 +668,13 @@ func TestValuesMatchOnlyThemselves(t *testing.T) {
 					want++
 				}
 			}
-			if n := count(query.Like{Column: col, Prefix: v}); n != want {
+			if n := count(query.PrefixLike(col, v)); n != want {
 				t.Errorf("%s LIKE %q%% matched %d rows, want %d", col, v, n, want)
 			}
 		}
 	}
 	// The same through the SQL line a user types.
-	res := run(t, b, fmt.Sprintf(`SELECT s FROM %q WHERE s = 'it''s' OR s = 'title:(x)' OR s LIKE 'back\\%%' ORDER BY s`, idx))
+	res := run(t, b, fmt.Sprintf(`SELECT s FROM %q WHERE s = 'it''s' OR s = 'title:(x)' OR s LIKE 'back\\%%' ESCAPE '\' ORDER BY s`, idx))
 	checkRows(t, "sql", res, [][]any{{`back\slash`}, {`it's`}, {`title:(x)`}})
 	// match on a keyword column is containment of every word, ignoring case; * and ? are literal.
 	res = run(t, b, fmt.Sprintf(`SELECT s FROM %q WHERE match(s, 'A*') ORDER BY s`, idx))

@@ -40,7 +40,10 @@ type sink struct {
 // of that version is written into again.
 func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts backends.SinkOptions) (backends.Sink, error) {
 	if table == "" || strings.HasPrefix(table, ".") || strings.ToLower(table) != table || strings.ContainsAny(table, `/\*?"<>| ,#:`) {
-		return nil, fmt.Errorf("%w: %q cannot name an Elasticsearch table: use lower-case letters, digits, - and _", backends.ErrBadQuery, table)
+		return nil, fmt.Errorf("%w: %q cannot name an Elasticsearch or OpenSearch table: use lower-case letters, digits, - and _", backends.ErrBadQuery, table)
+	}
+	if b.engine.Serverless {
+		return nil, fmt.Errorf("%w: dora cannot load into %s: Serverless supports neither _refresh nor _cluster/health (and its time-series collections refuse document ids), and a dora load refreshes and counts a new version before it publishes it, and writes rows by id so a re-run adds nothing; load into an OpenSearch Service domain or a self-run cluster", backends.ErrBadQuery, b.engine.Product())
 	}
 	if err := b.checkAlias(ctx, table); err != nil {
 		return nil, err
@@ -263,7 +266,7 @@ func (b *Backend) bulk(ctx context.Context, index string, body []byte) (*bulkRes
 		return nil, err
 	}
 	if status >= 300 {
-		return nil, parseAPIError(status, out)
+		return nil, b.parseAPIError(status, out)
 	}
 	if bytes.HasPrefix(out, []byte(`{"errors":false`)) {
 		return &bulkResponse{allOK: true, created: bytes.Count(out, []byte(`"status":201`))}, nil

@@ -171,3 +171,35 @@ func TestDashSavedView(t *testing.T) {
 		t.Errorf("exit %d: %s", r.code, r.stderr)
 	}
 }
+
+// TestDashOnceHonoursHeight: --once prints exactly --height lines, none wider than --width;
+// panels shrink to fit, and when even that is too tall, the last line names the panels left out
+// instead of the output running on (80x24 once printed 57 lines, 120x20 printed 22).
+func TestDashOnceHonoursHeight(t *testing.T) {
+	file := writeFile(t, "e2e.yaml", onceDashboard)
+	for _, c := range []struct {
+		w, h int
+		cut  bool // some panels do not fit and are named
+	}{{80, 24, true}, {120, 20, false}, {120, 40, false}, {200, 60, false}, {100, 12, true}, {60, 6, true}} {
+		r := dora(t, "", nil, "dash", file, "--once", "--width", fmt.Sprint(c.w), "--height", fmt.Sprint(c.h))
+		if r.code != 0 {
+			t.Fatalf("%dx%d: exit %d: %s", c.w, c.h, r.code, r.stderr)
+		}
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		if len(lines) != c.h {
+			t.Errorf("%dx%d printed %d lines:\n%s", c.w, c.h, len(lines), r.stdout)
+		}
+		for i, l := range lines {
+			if n := len([]rune(l)); n > c.w {
+				t.Errorf("%dx%d: line %d is %d wide", c.w, c.h, i+1, n)
+			}
+		}
+		last := lines[len(lines)-1]
+		if named := strings.Contains(last, "panels not shown in"); named != c.cut {
+			t.Errorf("%dx%d: the last line %q should name the panels left out: %v", c.w, c.h, last, c.cut)
+		}
+		if !c.cut && !strings.Contains(r.stdout, "Plans") {
+			t.Errorf("%dx%d: every panel should show:\n%s", c.w, c.h, r.stdout)
+		}
+	}
+}

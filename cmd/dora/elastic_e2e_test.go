@@ -13,11 +13,16 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 )
 
-// TestElasticsearchCLI loads a small table into a real Elasticsearch with dora load, then asks
-// it questions through dora query in every format, checking answers against the same rows on
-// DuckDB.
+// TestElasticsearchCLI loads a small table into a real Elasticsearch, OpenSearch 2 and
+// OpenSearch 3 in turn with dora load, then asks each questions through dora query in every
+// format, checking answers against the same rows on DuckDB.
 func TestElasticsearchCLI(t *testing.T) {
-	es := testenv.Elasticsearch(t)
+	for _, node := range testenv.SearchNodes() {
+		t.Run(node.Name, func(t *testing.T) { searchCLI(t, node.URL(t)) })
+	}
+}
+
+func searchCLI(t *testing.T, es string) {
 	dir := t.TempDir()
 	table := fmt.Sprintf("dora-cli-%d", time.Now().UnixNano()%1e9)
 	// The test warehouse's clients, exported as CSV by dora itself, are the source.
@@ -64,6 +69,26 @@ func TestElasticsearchCLI(t *testing.T) {
 	var body map[string]any
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &body) != nil || body["aggs"] == nil || !strings.Contains(r.stdout, "\n  ") {
 		t.Errorf("--explain is not an indented aggregation body: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// The wider SQL answers as DuckDB answers it, and --explain says who did what on stderr.
+	wide := `SELECT CASE WHEN age < 40 THEN 'young' ELSE 'older' END AS band, count(*) FILTER (WHERE churned = TRUE) AS gone, ` +
+		`round(100.0 * count(*) FILTER (WHERE churned = TRUE) / count(*), 2) AS pct, stddev_pop(lifetime_value) AS sd FROM "` + table + `" ` +
+		`WHERE region NOT ILIKE '%x%' GROUP BY band ORDER BY pct DESC NULLS LAST LIMIT 5 OFFSET 0`
+	esWide := queryJSON(t, wide, "--backend", es)
+	duckWide := queryJSON(t, strings.Replace(wide, `"`+table+`"`, "clients", 1))
+	if len(esWide.Rows) != 2 || fmt.Sprintf("%.6v", esWide.Rows) != fmt.Sprintf("%.6v", duckWide.Rows) {
+		t.Errorf("wide SQL: elasticsearch %v\nduckdb %v", esWide.Rows, duckWide.Rows)
+	}
+	r = dora(t, "", nil, "--backend", es, "query", "--explain", wide)
+	for _, want := range []string{"-- Elasticsearch: groups by age", "filter aggregation around doc_count", "stddev_pop(lifetime_value) (extended_stats)",
+		"-- dora: GROUP BY CASE WHEN age < 40", "-- dora: round(100.0 * count(*) FILTER"} {
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("--explain stderr lacks %q: exit %d\n%s", want, r.code, r.stderr)
+		}
+	}
+	if json.Unmarshal([]byte(r.stdout), &body) != nil || strings.Contains(r.stdout, "script") {
+		t.Errorf("--explain stdout is not the request alone, without scripts:\n%s", r.stdout)
 	}
 
 	r = dora(t, "", nil, "--backend", es, "query", "SELECT count(*) FROM no_such_index_here")

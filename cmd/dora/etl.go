@@ -215,44 +215,8 @@ func printSummary(w io.Writer, s *etl.Summary, plan bool) {
 		}
 		fmt.Fprintf(w, "%s: plan against %s (nothing written)\n", s.Table, base)
 	}
-	fmt.Fprintf(w, "  %-9s %s rows\n", "read", format.Int(s.RowsIn))
-	if s.Quarantined > 0 && len(s.Modules) > 0 && s.Modules[0].In < s.RowsIn {
-		fmt.Fprintf(w, "  %-9s %s rows could not be decoded (quarantined)\n", "", format.Int(s.RowsIn-s.Modules[0].In))
-	}
-	for _, m := range s.Modules {
-		note := ""
-		switch m.Module {
-		case "cleanse":
-			note = fmt.Sprintf("%s cleansed away, %s quarantined", format.Int(s.CleansedAway), format.Int(m.Quarantined))
-			for col, n := range s.CastFailures {
-				note += fmt.Sprintf(", %s values of %s did not cast (now NULL)", format.Int(n), col)
-			}
-		case "validate":
-			note = fmt.Sprintf("%s quarantined", format.Int(m.Quarantined))
-		case "journal":
-			if s.Journal == nil {
-				note = "no journal: the table's rows are replaced"
-			} else {
-				j := s.Journal
-				note = fmt.Sprintf("%d inserted, %d changed, %d closed, %d reopened, %d unchanged, %d kept", j.Inserted, j.Changed, j.Closed, j.Reopened, j.Unchanged, j.Kept)
-			}
-		}
-		fmt.Fprintf(w, "  %-9s %s -> %s (%s)\n", m.Module, format.Int(m.In), format.Int(m.Out), note)
-	}
-	if s.Quarantined > 0 {
-		for _, r := range s.TopReasons {
-			fmt.Fprintf(w, "  %-9s %s x %s (as in: %s)\n", "", format.Int(r.Rows), r.Reason, r.Example)
-		}
-		if s.QuarantineFile != "" {
-			fmt.Fprintf(w, "  %-9s rows and reasons in %s\n", "", s.QuarantineFile)
-		}
-	}
-	for i, c := range s.Checks {
-		label := ""
-		if i == 0 {
-			label = "checks"
-		}
-		fmt.Fprintf(w, "  %-9s %-4s  %s  (%s, %s)\n", label, c.Outcome, c.Check, c.Level, c.Detail)
+	for _, line := range s.Report(format.Int) {
+		fmt.Fprintln(w, "  "+line)
 	}
 }
 

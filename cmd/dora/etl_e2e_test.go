@@ -434,3 +434,51 @@ func TestETLKilledBeforeCommit(t *testing.T) {
 		t.Errorf("after the re-run pyiceberg sees snapshots %v and rows %v", got.Snapshots, got.Rows)
 	}
 }
+
+// TestETLEmptySource: a day whose source file has no rows (a header only, or nothing at all) runs
+// the checks on the table's known columns: row_count > 0 fails, exit 4, nothing published, the
+// version before stays current. A source file that is not there is an error naming its path.
+func TestETLEmptySource(t *testing.T) {
+	h := newLakehouse(t)
+	src := filepath.Join(h.dir, "src", "sales.csv")
+	pipeline := h.file(t, "sales.yaml", fmt.Sprintf(`table: shop.sales
+source: %s
+cleanse:
+  trim: [distributor]
+  cast: {amount: DOUBLE}
+quality:
+  checks:
+    - {check: "row_count > 0", level: error}
+    - {check: "null_fraction(distributor) < 0.5", level: warn}
+`, src))
+	for _, first := range []bool{true, false} { // a table with no version yet, then one with
+		name := map[bool]string{true: "before any version", false: "after a version"}[first]
+		if !first {
+			h.file(t, "src/sales.csv", "distributor,amount\n acme ,10\nzeta,2.5\n")
+			if v := h.etlRun(t, pipeline, 0); !v.Published {
+				t.Fatalf("the first day did not publish: %+v", v)
+			}
+		}
+		for _, content := range []string{"distributor,amount\n", ""} {
+			h.file(t, "src/sales.csv", content)
+			s := h.etlRun(t, pipeline, exitStopped)
+			if s.Published || s.SnapshotID != 0 || s.RowsIn != 0 || outcome(s, "row_count > 0") != "fail" {
+				t.Errorf("%s, source %q: published %v, snapshot %d, rows in %d, checks %+v", name, content, s.Published, s.SnapshotID, s.RowsIn, s.Checks)
+			}
+			if !strings.Contains(s.Stopped, "row_count > 0") {
+				t.Errorf("%s, source %q: stopped for %q", name, content, s.Stopped)
+			}
+		}
+		if !first {
+			vs := h.versions(t, "shop.sales")
+			if len(vs) != 1 || !vs[0].Current || vs[0].Rows != 2 {
+				t.Errorf("the empty days changed the versions: %+v", vs)
+			}
+		}
+	}
+	os.Remove(src)
+	r := h.dora(t, "etl", "run", pipeline)
+	if r.code == 0 || r.code == exitStopped || !strings.Contains(r.stderr, src) {
+		t.Errorf("a missing source: exit %d, want an error naming %s:\n%s%s", r.code, src, r.stdout, r.stderr)
+	}
+}

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +18,7 @@ import (
 	tuietl "github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/explorer"
 	tuijobs "github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/session"
 	"github.com/dora-dev/dora/views"
 )
 
@@ -44,7 +51,7 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 	if err != nil {
 		return err
 	}
-	b, err := openURL(ctx, url)
+	b, err := workbenchBackend(ctx, url, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
@@ -52,6 +59,35 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 	w := workbench(opts, url == "duckdb:"+duckdb.DemoPath())
 	w.ETL = tuietl.Options{Dir: pipelines, Catalog: c.catalog()}
 	return tui.Run(ctx, b, w)
+}
+
+// workbenchBackend is the workbench's session on the backend at url. The workbench opens
+// whatever the backend's state: one that does not answer is tried again while the screens that
+// do not need it work, and a DuckDB file that is not there yet is created, with its folder, after
+// a line saying so (the demo warehouse is built first, as for every command).
+func workbenchBackend(ctx context.Context, url string, stderr io.Writer) (*session.Session, error) {
+	if url == "duckdb:"+duckdb.DemoPath() {
+		if err := duckdb.EnsureDemo(ctx, duckdb.DemoPath(), stderr); err != nil {
+			return nil, err
+		}
+	} else if path, ok := duckdb.PathOf(url); ok {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "dora: %s does not exist: creating a new DuckDB workspace there\n", path)
+			b, err := duckdb.OpenToWrite(ctx, path)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := b.Tables(ctx); err != nil { // the first touch creates the file
+				return nil, fmt.Errorf("creating %s: %w", path, err)
+			}
+			b.Close()
+		}
+	}
+	s := session.New(url, func(ctx context.Context) (backends.Backend, error) { return backends.Open(ctx, url) })
+	first, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s.Backend(first) // opened now if it answers; else the workbench says so and tries again
+	return s, nil
 }
 
 // workbench is what the workbench opens besides the explorer: the jobs of this machine on screen

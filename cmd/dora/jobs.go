@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/jobs/local"
@@ -192,7 +193,13 @@ type table struct {
 
 func newTable(header ...string) *table { return &table{header: header} }
 
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+// add appends a row; its cells come from runs and jobs, so they are shown through termsafe.
+func (t *table) add(cells ...string) {
+	for i, c := range cells {
+		cells[i] = termsafe.String(c)
+	}
+	t.rows = append(t.rows, cells)
+}
 
 func (t *table) write(w io.Writer) error {
 	widths := make([]int, len(t.header))
@@ -219,6 +226,17 @@ func (t *table) write(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// logOut is where a run's log goes on its way to w: through termsafe when w is a terminal, so
+// the job's output cannot drive it (its colours kept, rebuilt), byte for byte into a pipe or a
+// file. done writes what the sanitizer held back.
+func logOut(w io.Writer) (out io.Writer, done func() error) {
+	if f, ok := w.(*os.File); ok && isTerminal(f) {
+		lw := termsafe.NewLogWriter(w)
+		return lw, lw.Close
+	}
+	return w, func() error { return nil }
 }
 
 // clip shortens s to n characters, marking the cut.
@@ -306,7 +324,9 @@ func launch(cmd *cobra.Command, d *jobs.Driver, r *jobs.Run, wait, asJSON bool) 
 	followed := make(chan struct{})
 	go func() {
 		defer close(followed)
-		d.Store.Follow(bg, r.ID, logTo, true)
+		out, done := logOut(logTo)
+		d.Store.Follow(bg, r.ID, out, true)
+		done()
 	}()
 	go func() { // an interrupt cancels the run, which Drive then ends as any cancel
 		<-ctx.Done()
@@ -470,7 +490,7 @@ func showRun(w io.Writer, r *jobs.Run) error {
 	}
 	for _, row := range rows {
 		if row[1] != "" {
-			fmt.Fprintf(w, "%-10s %s\n", row[0], row[1])
+			fmt.Fprintf(w, "%-10s %s\n", row[0], termsafe.String(row[1]))
 		}
 	}
 	if len(r.Children) == 0 {
@@ -488,7 +508,11 @@ func jobsLogsCmd() *cobra.Command {
 	var follow bool
 	cmd := onRun("logs RUN", "Print a run's log (dora's lines, then the task's output as it came); -f follows it to the end",
 		func(cmd *cobra.Command, d *jobs.Driver, r *jobs.Run) error {
-			_, err := d.Store.Follow(cmd.Context(), r.ID, cmd.OutOrStdout(), follow)
+			out, done := logOut(cmd.OutOrStdout())
+			_, err := d.Store.Follow(cmd.Context(), r.ID, out, follow)
+			if cerr := done(); err == nil {
+				err = cerr
+			}
 			if errors.Is(err, context.Canceled) {
 				return nil
 			}

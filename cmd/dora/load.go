@@ -173,6 +173,9 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 				if sum.DeadLetter != "" {
 					fmt.Fprintf(cmd.OutOrStdout(), "rows set aside, with reasons: %s\n", sum.DeadLetter)
 				}
+				if n := len(sum.LeftOut); n > 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "%d files of no data format left out (--format reads them): %s\n", n, strings.Join(sum.LeftOut, ", "))
+				}
 			}
 			if err != nil && !sum.Published && sum.Source != "" {
 				err = fmt.Errorf("%w\nnothing was published; fix the cause and run again with --resume to continue", err)

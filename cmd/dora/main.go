@@ -14,6 +14,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	_ "github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
+	"github.com/dora-dev/dora/internal/termsafe"
 	_ "github.com/dora-dev/dora/pipelines/jobs/docker"
 	_ "github.com/dora-dev/dora/pipelines/jobs/ecs"
 	_ "github.com/dora-dev/dora/pipelines/jobs/kubernetes"
@@ -36,6 +37,7 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func main() {
+	ignoreFileSizeSignal()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// DORA_CPUPROFILE=FILE writes a CPU profile of the command, for `go tool pprof`.
 	if path := os.Getenv("DORA_CPUPROFILE"); path != "" {
@@ -63,7 +65,7 @@ func report(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "dora: "+err.Error())
+	fmt.Fprintln(os.Stderr, "dora: "+termsafe.Text(err.Error())) // an error may quote the data
 	return exitCode(err)
 }
 

@@ -95,6 +95,16 @@ func queryCmd(backend *string) *cobra.Command {
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), req)
+				// Who does what goes to stderr, so stdout stays the request, fit for a pipe.
+				if p, ok := b.(backends.Planner); ok {
+					steps, err := p.Plan(ctx, spec)
+					if err != nil {
+						return err
+					}
+					for _, st := range steps {
+						fmt.Fprintln(cmd.ErrOrStderr(), "-- "+st)
+					}
+				}
 				return nil
 			}
 			res, err := runSpec(ctx, b, spec)
@@ -105,7 +115,7 @@ func queryCmd(backend *string) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(output.Formats, ", "))
-	cmd.Flags().BoolVar(&explain, "explain", false, "print the request that would be sent (SQL, or Elasticsearch JSON) without running it")
+	cmd.Flags().BoolVar(&explain, "explain", false, "print the request that would be sent (SQL, or Elasticsearch JSON) without running it, and on stderr which parts the engine computes and which dora finishes")
 	cmd.Flags().BoolVar(&other, "other", false, "add an \"Other\" row for the groups LIMIT cut off (counts and sums; other metrics empty)")
 	cmd.Flags().IntVar(&maxRows, "max-rows", 100_000, "most rows to return when the query has no LIMIT (the rest are reported, not printed)")
 	cmd.Flags().StringVar(&timeZone, "time-zone", "", "IANA time zone for time buckets, unless the SQL names one")

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -27,8 +28,9 @@ var errRecordTooLong = errors.New("record too long")
 type csvDecoder struct {
 	key    string
 	src    *stream
-	guard  *recordGuard
+	feed   *lineFeeder
 	r      *csv.Reader
+	base   int64 // lines before the ones r reads: r's line 1 is the file's line base+1
 	comma  rune
 	types  []query.Type
 	schema query.Schema
@@ -38,14 +40,10 @@ type csvDecoder struct {
 }
 
 func newCSV(src *stream, key string, comma rune) (*csvDecoder, error) {
-	guard := &recordGuard{r: src}
-	r := csv.NewReader(guard)
-	r.Comma = comma
-	r.FieldsPerRecord = -1 // a ragged row is one bad row, not the end of the file
-	r.ReuseRecord = true
-	d := &csvDecoder{key: key, src: src, guard: guard, r: r, comma: comma}
+	feed := &lineFeeder{src: src}
+	d := &csvDecoder{key: key, src: src, feed: feed, r: newCSVReader(feed, comma), comma: comma}
 
-	header, err := r.Read()
+	header, err := d.r.Read()
 	if errors.Is(err, io.EOF) {
 		d.err = io.EOF // an empty object: no columns, no rows
 		return d, nil
@@ -132,14 +130,29 @@ func (d *csvDecoder) Next() ([]any, error) {
 // Close implements Decoder.
 func (d *csvDecoder) Close() error { return d.src.Close() }
 
+func newCSVReader(r io.Reader, comma rune) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1 // a ragged row is one bad row, not the end of the file
+	cr.ReuseRecord = true
+	return cr
+}
+
 // read returns the next record and the line it starts on. A malformed record is a *RowError.
+// A quote left open runs over the lines after it until a later quote or the end of the file;
+// those lines are read again as records of their own, so one stray quote costs one row, not
+// the rest of the file.
 func (d *csvDecoder) read() ([]string, int64, error) {
-	d.guard.n = 0
+	d.feed.startRecord()
 	rec, err := d.r.Read()
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, 0, &RowError{Row: int64(pe.StartLine), Err: pe.Err}
+			start := d.base + int64(pe.StartLine)
+			if d.feed.replayAfterFirst() {
+				d.r, d.base = newCSVReader(d.feed, d.comma), start
+			}
+			return nil, 0, &RowError{Row: start, Err: pe.Err}
 		}
 		if errors.Is(err, errRecordTooLong) {
 			return nil, 0, fmt.Errorf("after line %d: a record is longer than %d MiB (an unclosed quote?): %w",
@@ -147,16 +160,17 @@ func (d *csvDecoder) read() ([]string, int64, error) {
 		}
 		return nil, 0, err
 	}
-	line, _ := d.r.FieldPos(0)
-	d.line = int64(line)
+	l, _ := d.r.FieldPos(0)
+	line := d.base + int64(l)
+	d.line = line
 	if len(rec) != len(d.types) {
 		return nil, 0, &RowError{
-			Row:   int64(line),
+			Row:   line,
 			Value: strings.Join(rec, string(d.comma)),
 			Err:   fmt.Errorf("has %d fields, want %d", len(rec), len(d.types)),
 		}
 	}
-	return rec, int64(line), nil
+	return rec, line, nil
 }
 
 // convert turns a record's fields into values of the columns' types.
@@ -172,19 +186,79 @@ func (d *csvDecoder) convert(rec []string, line int64) ([]any, error) {
 	return row, nil
 }
 
-// recordGuard fails a read once one record has consumed maxRecordBytes.
-type recordGuard struct {
-	r io.Reader
-	n int
+// lineFeeder hands the CSV reader at most one line per Read, so the reader never holds more
+// than the record it is reading, and keeps copies of that record's lines after its first: a
+// record broken by a stray quote can then be read again from its second line. It fails a read
+// once one record has taken maxRecordBytes, so an unclosed quote cannot pull a large file into
+// memory.
+type lineFeeder struct {
+	src    *stream
+	replay [][]byte // lines to hand out before reading on
+	lines  int      // lines of the record being read
+	held   [][]byte // copies of its lines after the first
+	n      int      // bytes of its lines
+	cur    []byte   // what is left of the line being handed out
 }
 
-func (g *recordGuard) Read(p []byte) (int, error) {
-	if g.n > maxRecordBytes {
-		return 0, errRecordTooLong
+// startRecord forgets the last record's lines: the reader is at a record's start.
+func (f *lineFeeder) startRecord() { f.lines, f.held, f.n = 0, f.held[:0], 0 }
+
+// replayAfterFirst queues the lines of the record just read, but its first, to be read again,
+// and reports whether there were any: the reader that read them must then be replaced.
+func (f *lineFeeder) replayAfterFirst() bool {
+	if len(f.held) == 0 {
+		return false
 	}
-	n, err := g.r.Read(p)
-	g.n += n
-	return n, err
+	f.replay = append(slices.Clone(f.held), f.replay...)
+	f.cur = nil
+	f.startRecord()
+	return true
+}
+
+func (f *lineFeeder) Read(p []byte) (int, error) {
+	if len(f.cur) == 0 {
+		if f.n > maxRecordBytes {
+			return 0, errRecordTooLong
+		}
+		line, owned, err := f.next()
+		if len(line) == 0 {
+			return 0, err
+		}
+		if f.lines++; f.lines > 1 {
+			if !owned {
+				line = slices.Clone(line)
+			}
+			f.held = append(f.held, line)
+		}
+		f.n += len(line)
+		f.cur = line
+	}
+	n := copy(p, f.cur)
+	f.cur = f.cur[n:]
+	return n, nil
+}
+
+// next is the next whole line, newline included, and whether it is the caller's: a line read
+// in one piece is the stream's buffer, valid until the next read.
+func (f *lineFeeder) next() ([]byte, bool, error) {
+	if len(f.replay) > 0 {
+		line := f.replay[0]
+		f.replay = f.replay[1:]
+		return line, true, nil
+	}
+	chunk, err := f.src.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return chunk, false, err
+	}
+	line := slices.Clone(chunk)
+	for errors.Is(err, bufio.ErrBufferFull) && len(line) <= maxRecordBytes {
+		chunk, err = f.src.ReadSlice('\n')
+		line = append(line, chunk...)
+	}
+	if errors.Is(err, bufio.ErrBufferFull) {
+		err = nil // the record guard ends it at the next read
+	}
+	return line, true, err
 }
 
 // typeGuess narrows a text column's type as values are seen.

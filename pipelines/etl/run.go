@@ -166,7 +166,17 @@ func (r *run) execute(ctx context.Context, commit bool) error {
 		return err
 	}
 	r.s.RowsIn = n
-	if err := r.module(ctx, "cleanse", r.cleanse); err != nil {
+	cleanse := r.cleanse
+	if n == 0 {
+		skip, err := r.emptyBatch(ctx)
+		if err != nil {
+			return err
+		}
+		if skip {
+			cleanse = func(context.Context) error { return nil }
+		}
+	}
+	if err := r.module(ctx, "cleanse", cleanse); err != nil {
 		return err
 	}
 	if err := r.module(ctx, "validate", r.validate); err != nil {

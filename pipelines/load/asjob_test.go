@@ -68,7 +68,9 @@ func TestJobGroupRunsShardsThenThePublish(t *testing.T) {
 // TestMoreShardsThanFiles: a shard with no file of its own succeeds doing nothing, so a job may
 // ask for more shards than the source has files; one shard of one (0/1) waits for the publish
 // like any shard, so retrying it writes into the same version.
-func TestMoreShardsThanFiles(t *testing.T) {
+func TestMoreShardsThanFiles(t *testing.T) { onEachNode(t, testMoreShardsThanFiles) }
+
+func testMoreShardsThanFiles(t *testing.T) {
 	e := setup(t)
 	var all []orderRow
 	for i := range 3 {

@@ -130,9 +130,14 @@ func startRecord(b backends.Backend, opts Options, version string, started time.
 	if path == "" {
 		path = HistoryPath()
 	}
+	if opts.NoHistory {
+		path = ""
+	}
 	rec := &record{path: path, r: Record{ID: newRecordID(), Source: opts.Source, Backend: backends.Redact(b.Name()),
 		Table: opts.Table, Version: version, Status: StatusRunning, PID: os.Getpid(), Started: started.UTC()}}
-	_ = appendRecord(rec.path, rec.r) // the history is a convenience: a load never fails for it
+	if rec.path != "" {
+		_ = appendRecord(rec.path, rec.r) // the history is a convenience: a load never fails for it
+	}
 	return rec
 }
 
@@ -144,5 +149,7 @@ func (rec *record) end(sum Summary, err error) {
 	if err != nil {
 		r.Status, r.Error = StatusFailed, err.Error()
 	}
-	_ = appendRecord(rec.path, *r)
+	if rec.path != "" {
+		_ = appendRecord(rec.path, *r)
+	}
 }

@@ -2,7 +2,12 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
 
 	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/pipelines/objstore"
@@ -12,6 +17,7 @@ import (
 // Plan is what a load of a source would read and the schema it would write, before it starts.
 type Plan struct {
 	Objects []objstore.Object
+	LeftOut []string     // files of no data format, which a load with format auto does not read
 	Bytes   int64        // the objects' total size
 	Schema  query.Schema // inferred from the first objects' samples, as Run infers it
 }
@@ -33,14 +39,84 @@ func Infer(ctx context.Context, source, table, format string) (Plan, error) {
 	if len(objs) == 0 {
 		return Plan{}, fmt.Errorf("nothing to load: %s holds no files", source)
 	}
+	objs, leftOut, err := DataFiles(source, objs, format)
+	if err != nil {
+		return Plan{}, err
+	}
 	schema, open, err := planSchema(ctx, store, objs, Options{Table: table, Format: format})
 	if err != nil {
 		return Plan{}, err
 	}
 	open.closeExcept(nil)
-	p := Plan{Objects: objs, Schema: schema}
+	p := Plan{Objects: objs, LeftOut: leftOut, Schema: schema}
 	for _, o := range objs {
 		p.Bytes += o.Size
 	}
 	return p, nil
 }
+
+// DataFiles keeps, for format auto, the files a load reads: those named as Parquet, CSV, TSV
+// or NDJSON (gzipped or not) and those with no extension at all, whose content tells. Files of
+// another kind (a .go, .yaml or .md beside the data) are left out and named in leftOut; when
+// none is left the error says so. Any other format reads every file, as asked.
+func DataFiles(source string, objs []objstore.Object, format string) (kept []objstore.Object, leftOut []string, err error) {
+	if format != "" && format != decode.FormatAuto {
+		return objs, nil, nil
+	}
+	for _, o := range objs {
+		name := strings.TrimSuffix(strings.ToLower(path.Base(o.Key)), ".gz")
+		if decode.FormatOf(o.Key) != "" || path.Ext(name) == "" {
+			kept = append(kept, o)
+		} else {
+			leftOut = append(leftOut, o.Key)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, leftOut, fmt.Errorf("nothing to load: %s holds no Parquet, CSV or NDJSON files (left out %s); name a --format to read them anyway",
+			source, strings.Join(baseNames(leftOut, 5), ", "))
+	}
+	return kept, leftOut, nil
+}
+
+// baseNames is the file names of keys, at most n, then how many more.
+func baseNames(keys []string, n int) []string {
+	var out []string
+	for i, k := range keys {
+		if i == n {
+			out = append(out, fmt.Sprintf("and %d more", len(keys)-n))
+			break
+		}
+		out = append(out, path.Base(k))
+	}
+	return out
+}
+
+// OverrideTypes sets the types of the columns types names: a name the schema does not have, or a
+// type that is not one of dora's, is an error that says which.
+func OverrideTypes(s query.Schema, types map[string]query.Type) (query.Schema, error) {
+	if len(types) == 0 {
+		return s, nil
+	}
+	s.Fields = slices.Clone(s.Fields)
+	names := slices.Sorted(maps.Keys(types))
+	for _, name := range names {
+		t := types[name]
+		if !slices.Contains(OverrideTypeNames, t) {
+			return s, fmt.Errorf("column %q: type %q is not one of %v", name, t, OverrideTypeNames)
+		}
+		i := slices.IndexFunc(s.Fields, func(f query.Field) bool { return f.Name == name })
+		if i < 0 {
+			msg := fmt.Sprintf("a type is set for column %q, which the source does not have", name)
+			if near := query.Nearest(name, s.Names()); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			return s, errors.New(msg)
+		}
+		s.Fields[i].Type, s.Fields[i].Keyword = t, ""
+		s.Fields[i].Aggregatable = t != query.TypeText
+	}
+	return s, nil
+}
+
+// OverrideTypeNames are the types a column can be loaded as, in the order a form cycles them.
+var OverrideTypeNames = []query.Type{query.TypeString, query.TypeInt, query.TypeFloat, query.TypeBool, query.TypeTime, query.TypeDate, query.TypeText}

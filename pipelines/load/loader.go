@@ -37,6 +37,10 @@ type Options struct {
 	Version    string   // the version to write; new (a timestamp) when empty and not resuming
 	Keep       int      // versions to keep once this one is published, itself included; 0: DefaultKeep
 	History    string   // the load history file; HistoryPath() when empty
+	NoHistory  bool     // an internal load (the ETL screen's exports): not recorded in the history
+	// Types overrides the inferred type of the columns it names (a value that does not convert
+	// is set aside as a dead letter, as any row that does not fit).
+	Types map[string]query.Type
 	// Progress, when set, is called about twice a second and once at the end.
 	Progress func(Stats)
 }
@@ -61,6 +65,7 @@ type Summary struct {
 	Bytes        int64    `json:"bytes"`
 	Seconds      float64  `json:"seconds"`
 	Objects      int      `json:"objects"`
+	LeftOut      []string `json:"left_out,omitempty"` // files of no data format, not read (format auto)
 	Resumed      int      `json:"objects_resumed"`
 	Index        string   `json:"index"`
 	Alias        string   `json:"alias"`
@@ -182,6 +187,10 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	if len(objs) == 0 {
 		return Summary{}, fmt.Errorf("nothing to load: %s holds no files", opts.Source)
 	}
+	objs, leftOut, err := DataFiles(opts.Source, objs, opts.Format)
+	if err != nil {
+		return Summary{}, err
+	}
 	if opts.Shards > 0 {
 		objs = shardOf(objs, opts.Shard, opts.Shards)
 		if len(objs) == 0 {
@@ -201,6 +210,9 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	}
 	// The decoders that read the samples go on to load their objects; those not loaded close.
 	defer planned.closeExcept(nil)
+	if schema, err = OverrideTypes(schema, opts.Types); err != nil {
+		return Summary{}, err
+	}
 	if err := checkIDColumns(schema, opts.IDColumns); err != nil {
 		return Summary{}, err
 	}
@@ -247,7 +259,7 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	stopProgress()
 
 	sum := Summary{Source: opts.Source, RowsRead: l.rowsRead.Load(), Indexed: l.indexed.Load(), DeadLettered: l.dead.Load(),
-		Bytes: counted.read.Load() + l.bytesDone.Load(), Objects: len(objs), Resumed: l.stats.resumed,
+		Bytes: counted.read.Load() + l.bytesDone.Load(), Objects: len(objs), Resumed: l.stats.resumed, LeftOut: leftOut,
 		Index: physicalName(b, opts.Table, cp.Version), Alias: opts.Table}
 	if dl.written > 0 || cp.resumed && sum.DeadLettered > 0 {
 		sum.DeadLetter = dl.path
@@ -342,7 +354,7 @@ func planSchema(ctx context.Context, store objstore.Store, objs []objstore.Objec
 					d.Close()
 				}
 			}
-			return query.Schema{}, nil, fmt.Errorf("reading %s: %w", o.Key, errs[i])
+			return query.Schema{}, nil, readingErr(o.Key, errs[i])
 		}
 		merged = mergeSchema(merged, decs[i].Schema())
 		open.byKey[o.Key] = decs[i]
@@ -477,6 +489,14 @@ feed:
 	return nil
 }
 
+// readingErr names the object an error came from, unless the decoder's error already does.
+func readingErr(key string, err error) error {
+	if strings.Contains(err.Error(), key) {
+		return err
+	}
+	return fmt.Errorf("reading %s: %w", key, err)
+}
+
 // decode streams one object into batches. The object's pending count holds one extra unit while
 // decoding so it cannot be marked finished before its last batch is sent.
 func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) error {
@@ -485,7 +505,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 	if d == nil {
 		var err error
 		if d, err = decode.NewDecoder(ctx, l.store, o.obj, l.opts.Format); err != nil {
-			return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+			return readingErr(o.obj.Key, err)
 		}
 	}
 	defer d.Close()
@@ -560,7 +580,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", o.obj.Key, err)
+			return readingErr(o.obj.Key, err)
 		}
 		n++
 		read++

@@ -36,8 +36,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// These tests load from a real S3 server (versitygw) into a real Elasticsearch and check the
-// answers with queries through the Elasticsearch backend.
+// These tests load from a real S3 server (versitygw) into a real Elasticsearch, OpenSearch 2 and
+// OpenSearch 3 in turn, and check the answers with queries through the backend.
 
 type orderRow struct {
 	ID     int64   `parquet:"order_id"`
@@ -89,10 +89,23 @@ type env struct {
 	bucket string
 }
 
+// node is the search engine the running test loads into; onEachNode sets it.
+var node = testenv.SearchNodes()[0]
+
+// onEachNode runs a load test on Elasticsearch, OpenSearch 2 and OpenSearch 3 in turn.
+func onEachNode(t *testing.T, test func(t *testing.T)) {
+	for _, n := range testenv.SearchNodes() {
+		t.Run(n.Name, func(t *testing.T) {
+			node = n
+			test(t)
+		})
+	}
+}
+
 func setup(t *testing.T) env {
 	t.Helper()
 	srv := s3test.Need(t)
-	esURL := testenv.Elasticsearch(t)
+	esURL := node.URL(t)
 	ctx := context.Background()
 	es, err := backends.Open(ctx, esURL)
 	if err != nil {
@@ -116,7 +129,8 @@ func (e env) put(t *testing.T, key string, data []byte) {
 // tableName is a fresh table for the test; its versions are deleted when the test ends.
 func tableName(t *testing.T) string {
 	name := "dora-load-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + fmt.Sprint(time.Now().UnixNano()%1e6)
-	t.Cleanup(func() { testenv.DeleteIndices(testenv.Elasticsearch(t), name+"-*") })
+	url := node.URL(t)
+	t.Cleanup(func() { testenv.DeleteIndices(url, name+"-*") })
 	return name
 }
 
@@ -146,7 +160,9 @@ func checkTable(t *testing.T, b backends.Backend, table string, rows []orderRow)
 	}
 }
 
-func TestLoadFormatsFromS3(t *testing.T) {
+func TestLoadFormatsFromS3(t *testing.T) { onEachNode(t, testLoadFormatsFromS3) }
+
+func testLoadFormatsFromS3(t *testing.T) {
 	e := setup(t)
 	rows := orders(1, 12000)
 	e.put(t, "parquet/part-0.parquet", decodetest.Parquet(t, rows[:6000], 1000))
@@ -171,7 +187,9 @@ func TestLoadFormatsFromS3(t *testing.T) {
 	}
 }
 
-func TestSecondRunAddsNothing(t *testing.T) {
+func TestSecondRunAddsNothing(t *testing.T) { onEachNode(t, testSecondRunAddsNothing) }
+
+func testSecondRunAddsNothing(t *testing.T) {
 	e := setup(t)
 	rows := orders(1, 5000)
 	e.put(t, "in/a.csv", csvOf(rows))
@@ -194,7 +212,9 @@ func TestSecondRunAddsNothing(t *testing.T) {
 	checkTable(t, e.es, table, rows)
 }
 
-func TestBulkRetriesThrough429(t *testing.T) {
+func TestBulkRetriesThrough429(t *testing.T) { onEachNode(t, testBulkRetriesThrough429) }
+
+func testBulkRetriesThrough429(t *testing.T) {
 	e := setup(t)
 	proxy := testenv.NewFaultProxy(t, e.esURL, 3)
 	es, err := backends.Open(context.Background(), proxy.URL)
@@ -220,6 +240,10 @@ func TestBulkRetriesThrough429(t *testing.T) {
 }
 
 func TestRowsThatDoNotFitAreDeadLettered(t *testing.T) {
+	onEachNode(t, testRowsThatDoNotFitAreDeadLettered)
+}
+
+func testRowsThatDoNotFitAreDeadLettered(t *testing.T) {
 	e := setup(t)
 	rows := orders(1, 3000)
 	text := string(csvOf(rows))
@@ -271,7 +295,9 @@ func TestRowsThatDoNotFitAreDeadLettered(t *testing.T) {
 	}
 }
 
-func TestResumeAfterSIGKILL(t *testing.T) {
+func TestResumeAfterSIGKILL(t *testing.T) { onEachNode(t, testResumeAfterSIGKILL) }
+
+func testResumeAfterSIGKILL(t *testing.T) {
 	e := setup(t)
 	bin := filepath.Join(t.TempDir(), "dora")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/dora").CombinedOutput(); err != nil {
@@ -398,7 +424,9 @@ func TestLoadIntoDuckDB(t *testing.T) {
 	}
 }
 
-func TestShardsThenPublish(t *testing.T) {
+func TestShardsThenPublish(t *testing.T) { onEachNode(t, testShardsThenPublish) }
+
+func testShardsThenPublish(t *testing.T) {
 	e := setup(t)
 	var all []orderRow
 	for i := 0; i < 4; i++ {

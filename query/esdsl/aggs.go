@@ -30,6 +30,15 @@ type metricPlan struct {
 	aggs  obj    // sub-aggregations by name
 	path  string // the terms order path; "_count" for count(*)
 	sum   bool   // a sum, null when its companion value count is zero, as in SQL
+	// filter names the filter aggregation the metric is computed inside (FILTER (WHERE ...), or a
+	// CASE WHEN's condition), "" when there is none.
+	filter string
+	// constant is what each row matching a CASE WHEN contributes when THEN is a value (the
+	// metric then counts the filter's documents); other is what every other row contributes
+	// (ELSE k), nil for NULL.
+	constant, other any
+	spread          bool // extended_stats: a standard deviation or variance
+	stats           bool // an average planned as stats, to be merged (derived.go)
 }
 
 func (m metricPlan) countName() string { return m.name + "n" }
@@ -45,6 +54,9 @@ func (s *Search) planGroups(schema query.Schema) error {
 		s.dims = append(s.dims, dp)
 		s.cols = append(s.cols, query.Column{Name: d.Name(), Role: query.RoleDimension, Type: dp.typ})
 	}
+	for _, d := range spec.GroupBy {
+		tr.merge = tr.merge || d.Kind == query.DimExpr
+	}
 	for i, m := range spec.Metrics {
 		mp, err := planMetric(tr, m, fmt.Sprintf("m%d", i))
 		if err != nil {
@@ -53,6 +65,7 @@ func (s *Search) planGroups(schema query.Schema) error {
 		s.metrics = append(s.metrics, mp)
 		s.cols = append(s.cols, query.Column{Name: m.Name(), Role: query.RoleMetric, Type: mp.typ})
 	}
+	s.cols = append(s.cols, query.ComputedColumns(spec, schema)[len(s.cols):]...) // the expressions after aggregation
 	for _, o := range spec.OrderBy {
 		if s.column(o.Name) < 0 {
 			return fmt.Errorf("ORDER BY %s: not a column of this query", o.Name)
@@ -66,6 +79,12 @@ func (s *Search) planGroups(schema query.Schema) error {
 	})
 	if bad != "" {
 		return fmt.Errorf("HAVING %s: not a column of this query", bad)
+	}
+	s.sources = s.dims
+	if tr.merge {
+		if err := s.planDerived(tr); err != nil {
+			return err
+		}
 	}
 	switch {
 	case len(s.dims) == 0:
@@ -93,6 +112,9 @@ func (s *Search) isTopN() bool {
 	// terms ranks a group whose metric is null (a sum, average or extreme over no values) as
 	// if it were infinite, not last as SQL does, and would pick it over the real top groups:
 	// only counts, which are never null, are ranked by terms.
+	if i >= len(s.metrics) || s.metrics[i].filter != "" {
+		return false
+	}
 	f := s.metrics[i].m.Func
 	return f == query.AggCount || f == query.AggCountDistinct
 }
@@ -143,6 +165,11 @@ func planDim(tr translator, d query.Dimension, zone string) (dimPlan, error) {
 		}
 		dp.typ = query.TypeTime
 		dp.source = obj{"date_histogram": h}
+	case query.DimExpr:
+		dp.typ = query.CalcType(d.Calc, func(n string) query.Type {
+			f, _ := tr.schema.Field(n)
+			return f.Type
+		}) // grouped by its columns (derived.go)
 	case query.DimHistogram:
 		if !(d.Width > 0) || math.IsInf(d.Width, 0) {
 			return dimPlan{}, fmt.Errorf("%s: the bucket width must be a positive number", d.Expr())
@@ -242,7 +269,96 @@ func durationText(ms int64) string {
 	return strconv.FormatInt(ms, 10) + "ms"
 }
 
+// NeedsScriptingError is SQL that Elasticsearch can answer only with scripting (runtime fields or
+// scripts), which dora does not send: the part is named so the query can be rewritten.
+type NeedsScriptingError struct{ What string }
+
+func (e *NeedsScriptingError) Error() string {
+	return e.What + " needs scripting on Elasticsearch (a runtime field or a script), which dora does not use: " +
+		"rewrite it with FILTER (WHERE ...) or CASE WHEN col <op> value THEN col END, or run it on DuckDB"
+}
+
+// planMetric plans a metric: its own aggregation, inside a filter aggregation when it has a
+// FILTER clause or aggregates a CASE WHEN with one branch (sum(CASE WHEN c THEN x ELSE 0 END) is
+// sum(x) over the rows where c holds, plus 0 for each other row).
 func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
+	cond := m.Filter
+	inner := m
+	inner.Filter, inner.Arg = nil, nil
+	var constant, other any
+	if m.Arg != nil {
+		c, ok := m.Arg.(query.Case)
+		if !ok || len(c.Whens) != 1 || m.Func == query.AggCountDistinct || m.Func == query.AggPercentile {
+			return metricPlan{}, &NeedsScriptingError{What: m.Expr()}
+		}
+		cond = query.NewAnd(m.Filter, c.Whens[0].Cond)
+		switch t := c.Whens[0].Then.(type) {
+		case query.Ref:
+			inner.Column = t.Name
+		case query.Lit:
+			if t.V.Kind != query.KindInt && t.V.Kind != query.KindFloat && !(m.Func == query.AggCount && t.V.Kind != query.KindNull) {
+				return metricPlan{}, &NeedsScriptingError{What: m.Expr()}
+			}
+			constant = t.V.Any()
+			inner = query.Metric{Func: query.AggCount}
+		default:
+			return metricPlan{}, &NeedsScriptingError{What: m.Expr()}
+		}
+		if e, ok := c.Else.(query.Lit); ok && e.V.Kind != query.KindNull {
+			if e.V.Kind != query.KindInt && e.V.Kind != query.KindFloat && m.Func != query.AggCount {
+				return metricPlan{}, &NeedsScriptingError{What: m.Expr()}
+			}
+			other = e.V.Any()
+		} else if c.Else != nil && !ok {
+			return metricPlan{}, &NeedsScriptingError{What: m.Expr()}
+		}
+		if (constant != nil || other != nil) && m.Func != query.AggCount && m.Func != query.AggSum {
+			return metricPlan{}, &NeedsScriptingError{What: m.Expr()}
+		}
+	}
+	mp, err := planPlainMetric(tr, inner, name)
+	if err != nil {
+		return metricPlan{}, err
+	}
+	mp.m = m
+	mp.constant, mp.other = constant, other
+	if constant != nil {
+		mp.sum = m.Func == query.AggSum
+		mp.typ = query.TypeInt
+		if _, f := constant.(float64); f {
+			mp.typ = query.TypeFloat
+		}
+		if _, f := other.(float64); f {
+			mp.typ = query.TypeFloat
+		}
+		if m.Func == query.AggCount {
+			mp.typ = query.TypeInt
+		}
+	}
+	if _, f := other.(float64); f && m.Func == query.AggSum {
+		mp.typ = query.TypeFloat
+	}
+	if cond != nil {
+		q, err := tr.truth(cond)
+		if err != nil {
+			return metricPlan{}, err
+		}
+		f := obj{"filter": q}
+		if len(mp.aggs) > 0 {
+			f["aggs"] = mp.aggs
+		}
+		mp.filter = name + "f"
+		mp.aggs = obj{mp.filter: f}
+		mp.path = mp.filter + ">" + mp.path
+		if mp.name == "" {
+			// A single-bucket aggregation's name orders by its doc count; "f>_count" is refused.
+			mp.path = mp.filter
+		}
+	}
+	return mp, nil
+}
+
+func planPlainMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
 	mp := metricPlan{m: m, name: name, typ: query.TypeInt}
 	if m.Func == query.AggCount && m.Column == "" {
 		mp.name, mp.path = "", "_count"
@@ -286,6 +402,10 @@ func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) 
 		}
 		mp.typ = query.TypeFloat
 		mp.aggs = obj{name: obj{"avg": obj{"field": f.Name}}}
+		if tr.merge {
+			mp.aggs = obj{name: obj{"stats": obj{"field": f.Name}}} // its sum and count merge exactly
+			mp.stats = true
+		}
 	case query.AggMin, query.AggMax:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
@@ -296,6 +416,13 @@ func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) 
 			fn = "max"
 		}
 		mp.aggs = obj{name: obj{fn: obj{"field": f.Name}}}
+	case query.AggStddev, query.AggStddevSamp, query.AggStddevPop, query.AggVariance, query.AggVarSamp, query.AggVarPop:
+		if err := numeric(); err != nil {
+			return metricPlan{}, err
+		}
+		mp.typ = query.TypeFloat
+		mp.spread = true
+		mp.aggs = obj{name: obj{"extended_stats": obj{"field": f.Name}}}
 	case query.AggPercentile:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
@@ -328,16 +455,16 @@ func (s *Search) metricAggs() obj {
 // in order and there is no HAVING, the sources are sorted that way and paging stops at LIMIT.
 func (s *Search) planComposite() {
 	spec := s.spec
-	ordered := spec.Having == nil && len(spec.OrderBy) <= len(s.dims)
+	ordered := spec.Having == nil && len(spec.OrderBy) <= len(s.dims) && !s.merge
 	for i, o := range spec.OrderBy {
 		ordered = ordered && o.Name == s.dims[i].d.Name()
 	}
 	// Elasticsearch 8.19 loses groups whose key is missing on composite pages after the first
 	// when missing_order is set, so the sources sort as ORDER BY asks only when one page holds the
 	// whole answer; otherwise every group is fetched and sorted here.
-	s.ordered = ordered && s.rowCap() > 0 && s.rowCap() < s.opts.PageSize && !spec.Other // an "Other" row needs every group
-	sources := make([]any, len(s.dims))
-	for i, d := range s.dims {
+	s.ordered = ordered && !s.opts.NoMissingOrder && s.rowCap() > 0 && s.rowCap() < s.opts.PageSize && !spec.Other // an "Other" row needs every group
+	sources := make([]any, len(s.sources))
+	for i, d := range s.sources {
 		var kind string
 		var body obj
 		for k, v := range d.source {
@@ -346,6 +473,9 @@ func (s *Search) planComposite() {
 		body["missing_bucket"] = true // SQL groups nulls; so does the composite with this
 		if s.ordered {
 			body["missing_order"] = "last" // SQL's NULLS LAST, DuckDB's default in both directions
+			if i < len(spec.OrderBy) && spec.OrderBy[i].Nulls.First() {
+				body["missing_order"] = "first"
+			}
 			if i < len(spec.OrderBy) && spec.OrderBy[i].Desc {
 				body["order"] = "desc"
 			}
@@ -366,11 +496,14 @@ func (s *Search) compositePage() int {
 	return n
 }
 
-// rowCap is the most rows the result may hold, 0 for no cap.
+// rowCap is the most rows the result may hold, 0 for no cap, counting the rows OFFSET skips.
 func (s *Search) rowCap() int {
 	n := s.spec.Limit
 	if c := s.opts.MaxRows; c > 0 && (n == 0 || c < n) {
 		n = c
+	}
+	if n > 0 {
+		n += s.spec.Offset
 	}
 	return n
 }

@@ -31,6 +31,10 @@ type Options struct {
 	PageSize int
 	// MaxRows caps the rows of the result; 0 means no cap. A cut clears Meta.Complete.
 	MaxRows int
+	// NoMissingOrder says the engine's composite aggregation has no missing_order (Elasticsearch
+	// before 7.16, OpenSearch 1.x): its sources then keep the engine's own order, and every
+	// group is fetched and sorted here.
+	NoMissingOrder bool
 }
 
 // DefaultPageSize is the page size used when Options.PageSize is zero.
@@ -56,11 +60,19 @@ type Search struct {
 	filter  any // the query clause, nil for every document
 	dims    []dimPlan
 	metrics []metricPlan
-	cols    []query.Column // the computed columns: group keys then metrics, or the source columns
-	schema  query.Schema
+	// group-by expressions (derived.go): the sources Elasticsearch groups by, which of them each
+	// dimension is (-1: an expression), and each column's source
+	merge    bool
+	oneToOne bool // every expression key is one bucket's own (year over calendar years)
+	sources  []dimPlan
+	baseOf   []int
+	colBase  map[string]int
+	cols     []query.Column // the computed columns: group keys then metrics, or the source columns
+	schema   query.Schema
 
 	// raw rows
-	fields []query.Field
+	fields []query.Field // the selected columns, then the others computed expressions read
+	shown  int           // how many of fields are selected
 	sort   []any
 	want   int // rows wanted; -1 for all
 	pit    string

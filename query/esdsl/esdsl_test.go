@@ -71,7 +71,7 @@ var goldenCases = []struct {
 	{name: "time_bucket_3_months", sql: "SELECT time_bucket('3 months', shipped_at) AS q, avg(qty) FROM shipments GROUP BY 1"},
 	{name: "date_trunc_week", sql: "SELECT date_trunc('week', shipped_at) AS w, min(qty), max(shipped_at) FROM shipments GROUP BY 1"},
 	{name: "histogram_having", sql: "SELECT histogram(price, 25), sum(price) FROM shipments GROUP BY histogram(price, 25) HAVING sum(price) >= 100.5"},
-	{name: "filters_every_form", sql: `SELECT count(*) FROM shipments WHERE category IN ('x', 'y') AND NOT qty BETWEEN -1 AND 2.5 OR region IS NOT NULL AND title LIKE 'pre\%x%' AND match(body, 'red dress') AND paid != TRUE AND price <= 9.5 AND qty < 3 AND "user.name" IS NULL`},
+	{name: "filters_every_form", sql: `SELECT count(*) FROM shipments WHERE category IN ('x', 'y') AND NOT qty BETWEEN -1 AND 2.5 OR region IS NOT NULL AND title LIKE 'pre\%x%' ESCAPE '\' AND match(body, 'red dress') AND paid != TRUE AND price <= 9.5 AND qty < 3 AND "user.name" IS NULL`},
 	{name: "filters_lucene_specials", sql: `SELECT * FROM shipments WHERE category = 'a OR b' AND title = 'title:(x)' AND "user.name" IN ('*', '?', 'back\slash', 'quo"te', 'it''s', '{"json": [1]}') AND region LIKE 'we*st?%' AND match(client_id, 'a*b c?d')`},
 	{name: "filters_not_or", sql: "SELECT count(*) FROM shipments WHERE NOT (qty = 1 OR region IS NULL) AND NOT (paid = TRUE AND price > 2)"},
 	{name: "filters_time_date_math", sql: "SELECT count(*) FROM shipments WHERE shipped_at >= TIMESTAMP '2024-03-10 02:30:00' AND shipped_at < now() - INTERVAL '1 quarter' AND shipped_at != DATE '2024-01-31' AND shipped_at IN ('2024-02-01', '2024-02-02 10:00')"},

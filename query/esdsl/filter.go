@@ -19,6 +19,7 @@ const dateFormat = "strict_date_optional_time"
 type translator struct {
 	schema query.Schema
 	now    time.Time
+	merge  bool // groups are merged in dora (derived.go): averages are planned as stats
 }
 
 // where returns the query clause for a WHERE expression, nil for none.
@@ -188,10 +189,7 @@ func (t translator) predicate(e query.Expr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.Prefix == "" {
-			return exists(f.Name), nil
-		}
-		return obj{"prefix": obj{name: obj{"value": x.Prefix}}}, nil
+		return likeQuery(name, f, x), nil
 	case query.Match:
 		f, err := t.field(x.Column)
 		if err != nil {
@@ -239,7 +237,7 @@ func (t translator) rangeOf(name string, f query.Field, bounds obj) any {
 func (t translator) value(f query.Field, v query.Value) any {
 	if v.Kind == query.KindRelNow {
 		if t.now.IsZero() {
-			return dateMath(v.Ago)
+			return dateMath(v)
 		}
 		v = v.Resolve(t.now)
 	}
@@ -251,10 +249,19 @@ func (t translator) value(f query.Field, v query.Value) any {
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// dateMath writes now() - INTERVAL as Elasticsearch date math.
-func dateMath(i query.Interval) string {
+// dateMath writes now() or current_date +/- INTERVAL as Elasticsearch date math (now/d is the
+// start of today in UTC, the query's time zone).
+func dateMath(v query.Value) string {
+	base, i := "now", v.Ago
+	if v.Today {
+		base = "now/d"
+	}
 	if i.N == 0 {
-		return "now"
+		return base
+	}
+	op := "-"
+	if v.Ahead {
+		op = "+"
 	}
 	n, unit := i.N, ""
 	switch i.Unit {
@@ -275,7 +282,51 @@ func dateMath(i query.Interval) string {
 	case "year":
 		unit = "y"
 	}
-	return "now-" + strconv.Itoa(n) + unit
+	return base + op + strconv.Itoa(n) + unit
+}
+
+// likeQuery matches a LIKE pattern natively: exists for '%', term for a pattern without
+// wildcards, prefix for 'abc%', and otherwise a wildcard query (% is *, _ is ?), ignoring case
+// for ILIKE.
+func likeQuery(name string, f query.Field, x query.Like) any {
+	if x.Pattern == "%" {
+		return exists(f.Name)
+	}
+	var w strings.Builder
+	var lit strings.Builder
+	wild := false
+	rs := []rune(x.Pattern)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case x.Escape != "" && string(r) == x.Escape && i+1 < len(rs):
+			i++
+			w.WriteString(escapeWildcard(string(rs[i])))
+			lit.WriteRune(rs[i])
+		case r == '%':
+			w.WriteByte('*')
+			wild = true
+		case r == '_':
+			w.WriteByte('?')
+			wild = true
+		default:
+			w.WriteString(escapeWildcard(string(r)))
+			lit.WriteRune(r)
+		}
+	}
+	if !x.ILike {
+		if !wild {
+			return obj{"term": obj{name: obj{"value": lit.String()}}}
+		}
+		if p, ok := x.LikePrefix(); ok {
+			return obj{"prefix": obj{name: obj{"value": p}}}
+		}
+	}
+	q := obj{"value": w.String()}
+	if x.ILike {
+		q["case_insensitive"] = true
+	}
+	return obj{"wildcard": obj{name: q}}
 }
 
 // escapeWildcard makes * ? and \ in a word match only themselves in a wildcard pattern.

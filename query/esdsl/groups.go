@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dora-dev/dora/query"
 )
@@ -15,6 +16,9 @@ type group struct {
 	vals   []any
 	docs   int64
 	counts []int64
+	// when groups are merged (derived.go): per metric, the sum and sum of squares behind an
+	// average or a spread
+	sums, sqs []float64
 }
 
 // termsResult holds what a top-N answer says beyond its buckets.
@@ -28,7 +32,18 @@ func (s *Search) newGroup(keys []any, b bucket, docs int64) (group, error) {
 	if err != nil {
 		return group{}, err
 	}
-	return group{vals: append(keys, vals...), docs: docs, counts: counts}, nil
+	g := group{vals: append(keys, vals...), docs: docs, counts: counts}
+	if s.merge {
+		g.sums, g.sqs = make([]float64, len(s.metrics)), make([]float64, len(s.metrics))
+		for i, m := range s.metrics {
+			if m.spread || m.m.Func == query.AggAvg {
+				if g.counts[i], g.sums[i], g.sqs[i], err = m.parts(b); err != nil {
+					return group{}, err
+				}
+			}
+		}
+	}
+	return g, nil
 }
 
 func (s *Search) feedGlobal(r *response) error {
@@ -58,11 +73,14 @@ func (s *Search) feedComposite(r *response) (more bool, err error) {
 		if err := json.Unmarshal(b["key"], &key); err != nil {
 			return false, fmt.Errorf("reading a composite key: %w", err)
 		}
-		keys := make([]any, len(s.dims))
-		for i, d := range s.dims {
+		keys := make([]any, len(s.sources))
+		for i, d := range s.sources {
 			if keys[i], err = d.key(key[fmt.Sprintf("g%d", i)]); err != nil {
 				return false, fmt.Errorf("reading the key of %s: %w", d.d.Name(), err)
 			}
+		}
+		if s.merge {
+			keys = s.deriveKeys(keys)
 		}
 		docs, err := b.docCount()
 		if err != nil {
@@ -144,7 +162,7 @@ func (s *Search) finish() {
 	s.result = res
 	defer func() { res.Rows = query.Project(s.spec, res.Rows) }()
 	if s.shape == shapeRows {
-		res.Rows = s.rows
+		res.Rows = s.rows[min(s.spec.Offset, len(s.rows)):]
 		if res.Rows == nil {
 			res.Rows = [][]any{}
 		}
@@ -157,9 +175,18 @@ func (s *Search) finish() {
 		}
 	}
 	now := s.opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if s.merge && !s.oneToOne {
+		s.mergeGroups()
+	}
+	for i := range s.groups {
+		s.groups[i].vals = s.withCalcs(s.groups[i].vals, now)
+	}
 	kept := s.groups[:0]
 	for _, g := range s.groups {
-		if s.spec.Having == nil || eval(s.spec.Having, s.cols, g.vals, now) == yes {
+		if s.spec.Having == nil || eval(s.spec.Having, s.cols, g.vals, now) == query.True {
 			kept = append(kept, g)
 		}
 	}
@@ -169,6 +196,7 @@ func (s *Search) finish() {
 		keep = n
 	}
 	cut := kept[keep:]
+	skip := min(s.spec.Offset, keep) // OFFSET: groups before the first shown are neither shown nor "Other"
 	var other int64
 	for _, g := range cut {
 		other += g.docs
@@ -195,12 +223,21 @@ func (s *Search) finish() {
 	res.Meta.OtherCount = other
 	res.Meta.Complete = other == 0 && len(cut) == 0
 	res.Rows = make([][]any, 0, keep+1)
-	for _, g := range kept[:keep] {
+	for _, g := range kept[skip:keep] {
 		res.Rows = append(res.Rows, g.vals)
 	}
 	if s.spec.Other && other > 0 {
-		res.Rows = append(res.Rows, s.otherRow(kept[:keep], cut, other))
+		res.Rows = append(res.Rows, s.withCalcs(s.otherRow(kept[skip:keep], cut, other)[:len(s.dims)+len(s.metrics)], now))
 	}
+}
+
+// withCalcs appends to a row of group keys and metrics the expressions computed after
+// aggregation, by the one evaluator every backend shares.
+func (s *Search) withCalcs(row []any, now time.Time) []any {
+	for _, c := range s.spec.Calcs {
+		row = append(row, query.EvalCalc(c, cellOf(s.cols[:len(row)], row), now))
+	}
+	return row
 }
 
 // otherRow sums the groups a LIMIT cut off: count(*), count(col) and sum, which add up; the
@@ -286,19 +323,20 @@ func sub(a, b any) any {
 // sorts them by default.
 func (s *Search) sortGroups(gs []group) {
 	type key struct {
-		col  int
-		desc bool
+		col   int
+		desc  bool
+		first bool
 	}
 	keys := make([]key, 0, len(s.spec.OrderBy)+len(s.dims))
 	for _, o := range s.spec.OrderBy {
-		keys = append(keys, key{s.column(o.Name), o.Desc})
+		keys = append(keys, key{s.column(o.Name), o.Desc, o.Nulls.First()})
 	}
 	for i := range s.dims {
 		keys = append(keys, key{col: i})
 	}
 	slices.SortStableFunc(gs, func(a, b group) int {
 		for _, k := range keys {
-			if c := compareSQL(a.vals[k.col], b.vals[k.col], k.desc); c != 0 {
+			if c := compareSQL(a.vals[k.col], b.vals[k.col], k.desc, k.first); c != 0 {
 				return c
 			}
 		}

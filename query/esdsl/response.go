@@ -114,6 +114,9 @@ type metricValue struct {
 	Values   []struct {
 		Value *json.Number `json:"value"`
 	} `json:"values"` // percentiles with keyed: false
+	Count *int64   `json:"count"` // extended_stats
+	Sum   *float64 `json:"sum"`
+	SumSq *float64 `json:"sum_of_squares"`
 }
 
 func (b bucket) metric(name string) (metricValue, error) {
@@ -165,35 +168,128 @@ func (s *Search) metricValues(b bucket, docs int64) (vals []any, counts []int64,
 	vals = make([]any, len(s.metrics))
 	counts = make([]int64, len(s.metrics))
 	for i, m := range s.metrics {
-		if m.name == "" {
-			vals[i], counts[i] = docs, docs
-			continue
-		}
-		v, err := b.metric(m.name)
-		if err != nil {
+		if vals[i], counts[i], err = m.read(b, docs); err != nil {
 			return nil, nil, err
 		}
-		switch m.m.Func {
-		case query.AggCount, query.AggCountDistinct:
-			vals[i] = v.count()
-			counts[i] = v.count()
-			continue
-		case query.AggSum:
-			n, err := b.metric(m.countName())
-			if err != nil {
-				return nil, nil, err
-			}
-			if counts[i] = n.count(); counts[i] == 0 {
-				continue // SQL's sum over no values is NULL; Elasticsearch says 0
-			}
-		}
-		f, ok := v.number()
-		if !ok {
-			continue
-		}
-		vals[i] = typed(f, m.typ)
 	}
 	return vals, counts, nil
+}
+
+// read reads one metric of a bucket of docs documents: its value and how many values it
+// aggregated.
+func (m metricPlan) read(b bucket, docs int64) (any, int64, error) {
+	fdocs := docs
+	if m.filter != "" {
+		var sub bucket
+		if err := json.Unmarshal(b[m.filter], &sub); err != nil {
+			return nil, 0, fmt.Errorf("reading the filter aggregation of %s: %w", m.m.Expr(), err)
+		}
+		var err error
+		if fdocs, err = sub.docCount(); err != nil {
+			return nil, 0, err
+		}
+		b = sub
+	}
+	rest := docs - fdocs // rows where a CASE WHEN's condition does not hold: they count ELSE
+	if m.constant != nil {
+		n := fdocs
+		if m.other != nil {
+			n += rest
+		}
+		if m.m.Func == query.AggCount {
+			return n, n, nil
+		}
+		if n == 0 {
+			return nil, 0, nil
+		}
+		return addScaled(m.constant, fdocs, m.other, rest, m.typ), n, nil
+	}
+	if m.name == "" {
+		return fdocs, fdocs, nil
+	}
+	v, err := b.metric(m.name)
+	if err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case m.spread:
+		return spread(m.m.Func, v), 0, nil
+	case m.stats:
+		if v.Count == nil || *v.Count == 0 || v.Sum == nil {
+			return nil, 0, nil
+		}
+		return *v.Sum / float64(*v.Count), *v.Count, nil
+	case m.m.Func == query.AggCount || m.m.Func == query.AggCountDistinct:
+		n := v.count()
+		if m.other != nil {
+			n += rest
+		}
+		return n, n, nil
+	case m.m.Func == query.AggSum:
+		c, err := b.metric(m.countName())
+		if err != nil {
+			return nil, 0, err
+		}
+		n := c.count()
+		if m.other != nil {
+			n += rest
+		}
+		if n == 0 {
+			return nil, 0, nil // SQL's sum over no values is NULL; Elasticsearch says 0
+		}
+		f, _ := v.number()
+		val := typed(f, m.typ)
+		if m.other != nil && rest > 0 {
+			val = addScaled(val, 1, m.other, rest, m.typ)
+		}
+		return val, n, nil
+	}
+	f, ok := v.number()
+	if !ok {
+		return nil, 0, nil
+	}
+	return typed(f, m.typ), 0, nil
+}
+
+// addScaled is a*na + b*nb in the column's type (b nil for none).
+func addScaled(a any, na int64, b any, nb int64, t query.Type) any {
+	if t == query.TypeInt {
+		ia, _ := a.(int64)
+		ib, _ := b.(int64)
+		return ia*na + ib*nb
+	}
+	f := func(v any) float64 {
+		switch x := v.(type) {
+		case int64:
+			return float64(x)
+		case float64:
+			return x
+		}
+		return 0
+	}
+	return f(a)*float64(na) + f(b)*float64(nb)
+}
+
+// spread computes a standard deviation or variance from extended_stats' count, sum and sum of
+// squares: NULL over no values, and the sample forms NULL over one, as SQL answers.
+func spread(fn query.AggFunc, v metricValue) any {
+	if v.Count == nil || v.Sum == nil || v.SumSq == nil {
+		return nil
+	}
+	n := float64(*v.Count)
+	if n == 0 || fn.Sample() && n < 2 {
+		return nil
+	}
+	ss := max(0, *v.SumSq-*v.Sum**v.Sum/n)
+	d := n
+	if fn.Sample() {
+		d = n - 1
+	}
+	r := ss / d
+	if fn.Root() {
+		r = math.Sqrt(r)
+	}
+	return r
 }
 
 // typed converts an aggregation's double to the column's Go type.

@@ -238,17 +238,17 @@ func TestHavingThreeValuedLogic(t *testing.T) {
 	row := []any{nil, int64(5), ts}
 	tests := []struct {
 		e    query.Expr
-		want truth
+		want query.Truth
 	}{
-		{query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}, unknown},
-		{query.Not{X: query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}}, unknown},
-		{query.Or{Terms: []query.Expr{query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}, query.Compare{Column: "b", Op: query.OpEq, Value: query.Float(5)}}}, yes},
-		{query.And{Terms: []query.Expr{query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}, query.Compare{Column: "b", Op: query.OpLt, Value: query.Int(5)}}}, no},
-		{query.IsNull{Column: "a"}, yes},
-		{query.In{Column: "b", Values: []query.Value{query.Int(4), query.Int(5)}}, yes},
-		{query.Between{Column: "b", Low: query.Int(5), High: query.Float(5.5)}, yes},
-		{query.Compare{Column: "t", Op: query.OpGe, Value: query.String("2024-01-02")}, yes},
-		{query.Compare{Column: "t", Op: query.OpLt, Value: query.Ago(query.Interval{N: 1, Unit: "day"})}, yes},
+		{query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}, query.Unknown},
+		{query.Not{X: query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}}, query.Unknown},
+		{query.Or{Terms: []query.Expr{query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}, query.Compare{Column: "b", Op: query.OpEq, Value: query.Float(5)}}}, query.True},
+		{query.And{Terms: []query.Expr{query.Compare{Column: "a", Op: query.OpGt, Value: query.Int(1)}, query.Compare{Column: "b", Op: query.OpLt, Value: query.Int(5)}}}, query.False},
+		{query.IsNull{Column: "a"}, query.True},
+		{query.In{Column: "b", Values: []query.Value{query.Int(4), query.Int(5)}}, query.True},
+		{query.Between{Column: "b", Low: query.Int(5), High: query.Float(5.5)}, query.True},
+		{query.Compare{Column: "t", Op: query.OpGe, Value: query.String("2024-01-02")}, query.True},
+		{query.Compare{Column: "t", Op: query.OpLt, Value: query.Ago(query.Interval{N: 1, Unit: "day"})}, query.True},
 	}
 	for _, tc := range tests {
 		if got := eval(tc.e, cols, row, time.Time{}); got != tc.want {

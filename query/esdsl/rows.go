@@ -3,6 +3,7 @@ package esdsl
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/dora-dev/dora/query"
 )
@@ -22,7 +23,25 @@ func (s *Search) planRows(schema query.Schema) error {
 		s.fields = append(s.fields, f)
 		s.cols = append(s.cols, query.Column{Name: f.Name, Role: query.RoleDimension, Type: f.Type})
 	}
+	s.shown = len(s.fields)
+	// the columns the computed expressions read, fetched beside the selected ones
+	for _, c := range s.spec.Calcs {
+		for _, n := range query.CalcRefs(c) {
+			if slices.ContainsFunc(s.fields, func(f query.Field) bool { return f.Name == n }) {
+				continue
+			}
+			f, err := tr.field(n)
+			if err != nil {
+				return err
+			}
+			s.fields = append(s.fields, f)
+		}
+	}
+	s.cols = append(s.cols, query.ComputedColumns(s.spec, schema)[s.shown:]...)
 	for _, o := range s.spec.OrderBy {
+		if i := s.spec.Calc(o.Name); i >= 0 {
+			return &NeedsScriptingError{What: "ORDER BY " + query.FormatCalc(s.spec.Calcs[i], query.QuoteIdent) + " over rows"}
+		}
 		name, f, err := tr.exact(o.Name, "ORDER BY")
 		if err != nil {
 			return err
@@ -31,9 +50,13 @@ func (s *Search) planRows(schema query.Schema) error {
 		if o.Desc {
 			dir = "desc"
 		}
+		sortNulls := o.Nulls
 		// Elasticsearch puts missing values last in both directions, as DuckDB does by default.
 		// unmapped_type lets a pattern or alias sort over indices that lack the field.
 		o := obj{"order": dir}
+		if sortNulls.First() {
+			o["missing"] = "_first"
+		}
 		if t := unmappedType(f.Type); t != "" {
 			o["unmapped_type"] = t
 		}
@@ -62,6 +85,9 @@ func (s *Search) rowsBody() obj {
 	}
 	body["size"] = s.pageSize()
 	if cols := s.spec.SourceColumns(); len(cols) > 0 {
+		for _, f := range s.fields[s.shown:] {
+			cols = append(cols, f.Name)
+		}
 		body["_source"] = cols
 	}
 	sort := append([]any(nil), s.sort...)
@@ -89,6 +115,21 @@ func (s *Search) feedRows(r *response) (more bool, err error) {
 		row, err := s.flatten(h.Source)
 		if err != nil {
 			return false, err
+		}
+		if len(s.spec.Calcs) > 0 {
+			get := func(name string) any {
+				for i, f := range s.fields {
+					if f.Name == name {
+						return row[i]
+					}
+				}
+				return nil
+			}
+			out := row[:s.shown:s.shown]
+			for _, c := range s.spec.Calcs {
+				out = append(out, query.EvalCalc(c, get, s.opts.Now))
+			}
+			row = out
 		}
 		s.rows = append(s.rows, row)
 		s.after = h.Sort

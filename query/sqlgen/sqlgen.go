@@ -88,6 +88,9 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 		for _, c := range cols {
 			sel = append(sel, Ident(c))
 		}
+		for _, c := range s.Calcs {
+			sel = append(sel, g.calc(c)+" AS "+Ident(query.CalcName(c)))
+		}
 	}
 	for _, d := range s.GroupBy {
 		sel = append(sel, g.dim(d, s.Location())+" AS "+Ident(d.Name()))
@@ -96,6 +99,13 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 		sel = append(sel, g.metric(m)+" AS "+Ident(m.Name()))
 	}
 	grouped := !s.IsRaw()
+	if grouped && len(s.Calcs) > 0 {
+		g.postCols(s)
+		for _, c := range s.Calcs {
+			sel = append(sel, g.calc(c)+" AS "+Ident(query.CalcName(c)))
+		}
+		g.cols = nil
+	}
 	q := Query{}
 	if grouped {
 		sel = append(sel, "count(*) AS "+Ident(ColRows))
@@ -147,7 +157,11 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 		if o.Desc {
 			dir = " DESC"
 		}
-		order = append(order, Ident(o.Name)+dir+" NULLS LAST")
+		nulls := " NULLS LAST"
+		if o.Nulls.First() {
+			nulls = " NULLS FIRST"
+		}
+		order = append(order, Ident(o.Name)+dir+nulls)
 		seen[o.Name] = true
 	}
 	for _, d := range s.GroupBy {
@@ -165,6 +179,9 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 		b.WriteString(" LIMIT " + strconv.Itoa(opts.MaxRows+1))
 		q.Capped = true
 	}
+	if s.Offset > 0 {
+		b.WriteString(" OFFSET " + strconv.Itoa(s.Offset))
+	}
 	q.SQL = b.String()
 	q.Args = g.args
 	return q, nil
@@ -173,13 +190,15 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 type gen struct {
 	opts Options
 	args []any
-	cols map[string]string // HAVING: output names to the expressions they stand for
+	// HAVING and expressions after aggregation: output names to the expressions they stand for,
+	// written when used so bound parameters come in the order of the text
+	cols map[string]func() string
 }
 
 // col renders a column reference: the column itself, or in HAVING the aggregate it names.
 func (g *gen) col(name string) string {
 	if e, ok := g.cols[name]; ok {
-		return "(" + e + ")"
+		return "(" + e() + ")"
 	}
 	return Ident(name)
 }
@@ -231,22 +250,42 @@ func (g *gen) dim(d query.Dimension, loc *time.Location) string {
 	case query.DimHistogram:
 		w := strconv.FormatFloat(d.Width, 'g', -1, 64)
 		return "floor(" + Ident(d.Column) + " / " + w + ") * " + w
+	case query.DimExpr:
+		return g.calc(d.Calc)
 	}
 	return Ident(d.Column)
 }
 
 func (g *gen) metric(m query.Metric) string {
+	a := g.aggregate(m)
+	if m.Filter != nil {
+		f, err := g.expr(m.Filter, false)
+		if err != nil {
+			f = "FALSE"
+		}
+		a += " FILTER (WHERE " + f + ")"
+	}
+	return a
+}
+
+func (g *gen) aggregate(m query.Metric) string {
 	c := Ident(m.Column)
+	if m.Arg != nil {
+		c = g.calc(m.Arg)
+	}
+	if m.Func.Spread() {
+		return query.AggName(m.Func) + "(" + c + ")"
+	}
 	switch m.Func {
 	case query.AggCount:
-		if m.Column == "" {
+		if m.Column == "" && m.Arg == nil {
 			return "count(*)"
 		}
 		return "count(" + c + ")"
 	case query.AggCountDistinct:
 		return "count(DISTINCT " + c + ")"
 	case query.AggSum:
-		if g.opts.FloatColumns[m.Column] {
+		if m.Arg == nil && g.opts.FloatColumns[m.Column] {
 			return "fsum(" + c + ")"
 		}
 		return "sum(" + c + ")"
@@ -304,7 +343,15 @@ func (g *gen) expr(e query.Expr, having bool) (string, error) {
 		}
 		return g.col(x.Column) + " IS NULL", nil
 	case query.Like:
-		return "starts_with(" + g.col(x.Column) + ", " + g.bind(x.Prefix) + ")", nil
+		if p, ok := x.LikePrefix(); ok && !x.ILike {
+			return "starts_with(" + g.col(x.Column) + ", " + g.bind(p) + ")", nil
+		}
+		fn := "like_escape"
+		if x.ILike {
+			fn = "ilike_escape"
+		}
+		// like_escape with an empty escape string has none, as LIKE without ESCAPE.
+		return fn + "(" + g.col(x.Column) + ", " + g.bind(x.Pattern) + ", " + g.bind(x.Escape) + ")", nil
 	case query.Match:
 		words := Words(x.Text)
 		if len(words) == 0 {
@@ -347,13 +394,84 @@ func (g *gen) join(terms []query.Expr, sep string, having bool) (string, error) 
 // havingExpr writes HAVING over the aggregate expressions themselves, since DuckDB resolves an
 // output alias in HAVING only sometimes.
 func (g *gen) havingExpr(s query.Spec, e query.Expr) (string, error) {
-	g.cols = map[string]string{}
-	for _, m := range s.Metrics {
-		g.cols[m.Name()] = g.metric(m)
-	}
-	for _, d := range s.GroupBy {
-		g.cols[d.Name()] = g.dim(d, s.Location())
-	}
+	g.postCols(s)
 	defer func() { g.cols = nil }()
 	return g.expr(e, true)
+}
+
+// postCols makes references name the aggregate, group-key and computed expressions they stand
+// for, for HAVING and the expressions computed after aggregation.
+func (g *gen) postCols(s query.Spec) {
+	cols := map[string]func() string{}
+	for _, m := range s.Metrics {
+		cols[m.Name()] = func() string {
+			saved := g.cols
+			g.cols = nil // a metric's own filter and argument name table columns
+			defer func() { g.cols = saved }()
+			return g.metric(m)
+		}
+	}
+	for _, d := range s.GroupBy {
+		cols[d.Name()] = func() string {
+			saved := g.cols
+			g.cols = nil
+			defer func() { g.cols = saved }()
+			return g.dim(d, s.Location())
+		}
+	}
+	for _, c := range s.Calcs {
+		cols[query.CalcName(c)] = func() string { return g.calc(c) }
+	}
+	g.cols = cols
+}
+
+// calc writes an expression; references go through col, so after aggregation they name what
+// postCols mapped them to.
+func (g *gen) calc(c query.Calc) string {
+	switch x := c.(type) {
+	case query.Ref:
+		return g.col(x.Name)
+	case query.Lit:
+		switch x.V.Kind {
+		case query.KindNull:
+			return "NULL"
+		case query.KindInt, query.KindFloat, query.KindBool:
+			return query.FormatValue(x.V) // numbers dora printed itself, not user text
+		case query.KindString:
+			return "CAST(" + g.bind(x.V.Str) + " AS VARCHAR)"
+		}
+		v := x.V.Resolve(g.opts.Now)
+		return "CAST(" + g.bind(v.Time.UTC().Format("2006-01-02 15:04:05.999999")) + " AS TIMESTAMP)"
+	case query.Binary:
+		return "(" + g.calc(x.L) + " " + x.Op + " " + g.calc(x.R) + ")"
+	case query.Neg:
+		return "(-" + g.calc(x.X) + ")"
+	case query.Cast:
+		return "CAST(" + g.calc(x.X) + " AS " + x.Type + ")"
+	case query.Func:
+		args := make([]string, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = g.calc(a)
+		}
+		if query.IsDatePart(x.Name) {
+			return "date_part(" + quote(x.Name) + ", " + args[0] + ")"
+		}
+		return x.Name + "(" + strings.Join(args, ", ") + ")"
+	case query.Case:
+		var b strings.Builder
+		b.WriteString("CASE")
+		for _, w := range x.Whens {
+			cond, err := g.expr(w.Cond, g.cols != nil)
+			if err != nil {
+				cond = "FALSE"
+			}
+			b.WriteString(" WHEN " + cond + " THEN " + g.calc(w.Then))
+		}
+		if x.Else != nil {
+			b.WriteString(" ELSE " + g.calc(x.Else))
+		}
+		b.WriteString(" END")
+		return b.String()
+	}
+	return "NULL"
 }

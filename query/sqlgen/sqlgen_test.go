@@ -34,7 +34,7 @@ func TestGolden(t *testing.T) {
 		"histogram":       "SELECT histogram(price, 25), count(*) FROM shipments GROUP BY 1",
 		"percentiles":     "SELECT category, percentile(price, 0.95), median(price) FROM shipments GROUP BY category",
 		"having":          "SELECT category, count(*) AS n FROM shipments GROUP BY category HAVING n > 100 AND avg(price) < 80 ORDER BY n DESC LIMIT 3",
-		"filters":         "SELECT count(*) FROM shipments WHERE category IN ('Dresses', 'Tops') AND NOT price BETWEEN 10 AND 20 OR rating IS NULL AND notes LIKE '50\\%%' AND match(notes, 'Red dress!') AND is_first_fix = TRUE AND day = DATE '2024-03-10'",
+		"filters":         "SELECT count(*) FROM shipments WHERE category IN ('Dresses', 'Tops') AND NOT price BETWEEN 10 AND 20 OR rating IS NULL AND notes LIKE '50\\%%' ESCAPE '\\' AND match(notes, 'Red dress!') AND is_first_fix = TRUE AND day = DATE '2024-03-10'",
 		"injection":       "SELECT count(*) FROM shipments WHERE category = 'x''); DROP TABLE shipments; --'",
 		"quoted_identity": `SELECT "user.name", count(*) FROM shipments GROUP BY 1`,
 	}

@@ -5,6 +5,8 @@ package builder
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/dora-dev/dora/query"
 )
@@ -61,7 +63,8 @@ func Clone(s query.Spec) query.Spec {
 	s.GroupBy = slices.Clone(s.GroupBy)
 	s.Metrics = slices.Clone(s.Metrics)
 	s.OrderBy = slices.Clone(s.OrderBy)
-	return s // Where and Having trees are immutable values: edits build new ones
+	s.Calcs = slices.Clone(s.Calcs)
+	return s // Where, Having and Calc trees are immutable values: edits build new ones
 }
 
 // Open returns the discover view of a table: its first rows.
@@ -199,6 +202,61 @@ func AddMetric(s query.Spec, m query.Metric) (query.Spec, error) {
 	return s, nil
 }
 
+// AddRatio adds a computed metric, num / den, or as a percentage 100.0 * num / den, computed
+// after aggregation; the two metrics are computed (selected or not). A zero den gives what
+// DuckDB gives: Infinity or NaN.
+func AddRatio(s query.Spec, num, den query.Metric, percent bool) (query.Spec, error) {
+	s = selected(Clone(toAggregate(s)))
+	for _, m := range []query.Metric{num, den} {
+		if s.Metric(m.Name()) < 0 {
+			s.Metrics = append(s.Metrics, m)
+		}
+	}
+	var c query.Calc = query.Binary{Op: "/", L: query.Ref{Name: num.Name()}, R: query.Ref{Name: den.Name()}}
+	alias := "ratio"
+	if percent {
+		c = query.Binary{Op: "/", L: query.Binary{Op: "*", L: query.Lit{V: query.Float(100)}, R: query.Ref{Name: num.Name()}}, R: query.Ref{Name: den.Name()}}
+		alias = "pct"
+	}
+	name := query.CalcName(c)
+	for _, o := range s.Select {
+		if o.Kind == query.OutCalc && o.Ref == name {
+			return s, fmt.Errorf("%s is already a metric", query.FormatCalc(c, func(n string) string { return n }))
+		}
+	}
+	for n := 2; slices.Contains(OutputNames(s), alias); n++ {
+		alias = fmt.Sprintf("%s%d", strings.TrimRight(alias, "0123456789"), n)
+	}
+	if s.Calc(name) < 0 {
+		s.Calcs = append(s.Calcs, c)
+	}
+	s.Select = append(s.Select, query.Output{Kind: query.OutCalc, Ref: name, Alias: alias})
+	return s, nil
+}
+
+// CaseBucket is a group-by of a numeric column into the ranges its ascending edges bound:
+// CASE WHEN col IS NULL THEN NULL WHEN col < e1 THEN '< e1' WHEN col < e2 THEN 'e1 to e2' ...
+// ELSE '>= en' END. Nulls keep a group of their own rather than falling to ELSE.
+func CaseBucket(col string, edges []float64) (query.Dimension, error) {
+	if len(edges) == 0 {
+		return query.Dimension{}, fmt.Errorf("a bucket needs at least one edge")
+	}
+	if !slices.IsSorted(edges) {
+		return query.Dimension{}, fmt.Errorf("the edges must go up")
+	}
+	num := func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+	c := query.Case{Whens: []query.When{{Cond: query.IsNull{Column: col}, Then: query.Lit{V: query.Null()}}}}
+	for i, e := range edges {
+		label := "< " + num(e)
+		if i > 0 {
+			label = num(edges[i-1]) + " to " + num(e)
+		}
+		c.Whens = append(c.Whens, query.When{Cond: query.Compare{Column: col, Op: query.OpLt, Value: query.Float(e)}, Then: query.Lit{V: query.String(label)}})
+	}
+	c.Else = query.Lit{V: query.String(">= " + num(edges[len(edges)-1]))}
+	return query.Dimension{Kind: query.DimExpr, Column: col, Calc: c}, nil
+}
+
 // AddFilter ANDs a predicate onto the Spec's filter.
 func AddFilter(s query.Spec, e query.Expr) query.Spec {
 	s = Clone(s)
@@ -250,6 +308,7 @@ const (
 	KindHaving
 	KindOrder
 	KindLimit
+	KindCalc
 )
 
 // Item is one removable part of a Spec, as the view list shows it.
@@ -267,6 +326,9 @@ func Items(s query.Spec) []Item {
 	}
 	for i, m := range s.Metrics {
 		out = append(out, Item{KindMetric, i, m.Expr()})
+	}
+	for i, c := range s.Calcs {
+		out = append(out, Item{KindCalc, i, query.FormatCalc(c, func(n string) string { return n })})
 	}
 	for i, t := range terms(s.Where) {
 		out = append(out, Item{KindFilter, i, "where " + query.FormatExpr(t)})
@@ -326,6 +388,13 @@ func Remove(s query.Spec, it Item) query.Spec {
 			s.Metrics = slices.Delete(s.Metrics, it.Index, it.Index+1)
 			s.Select = slices.DeleteFunc(s.Select, func(o query.Output) bool { return o.Kind == query.OutMetric && o.Ref == gone })
 		}
+	case KindCalc:
+		if it.Index < len(s.Calcs) {
+			s = selected(s)
+			gone = query.CalcName(s.Calcs[it.Index])
+			s.Calcs = slices.Delete(s.Calcs, it.Index, it.Index+1)
+			s.Select = slices.DeleteFunc(s.Select, func(o query.Output) bool { return o.Kind == query.OutCalc && o.Ref == gone })
+		}
 	case KindFilter:
 		s.Where = without(terms(s.Where), it.Index)
 	case KindHaving:
@@ -338,6 +407,12 @@ func Remove(s query.Spec, it Item) query.Spec {
 		s.Limit = 0
 	}
 	if gone != "" {
+		// computed metrics over what is gone go with it
+		for i := len(s.Calcs) - 1; i >= 0; i-- {
+			if slices.Contains(query.CalcRefs(s.Calcs[i]), gone) {
+				s = Remove(s, Item{Kind: KindCalc, Index: i})
+			}
+		}
 		s.OrderBy = slices.DeleteFunc(s.OrderBy, func(o query.Order) bool { return o.Name == gone })
 		s.Having = dropHaving(s.Having, gone)
 		if s.IsRaw() {

@@ -40,6 +40,23 @@ type Model struct {
 	dirty  bool
 	pivots pivotCache // the result's rows pivoted, kept across redraws of the same result
 	want   *wanted    // a saved view's chart, for the next result
+	extent Extent     // the time the result's rows span, when known
+}
+
+// Partial says which ends of the result's time buckets are partial, by the extent given.
+func (m *Model) Partial() Partial {
+	sh := shapeOf(m.spec, m.res)
+	if m.res == nil || len(sh.metrics) == 0 || len(sh.dims) == 0 {
+		return Partial{}
+	}
+	return partialOf(m.pivots.pivot(sh, m.res, sh.metrics[0], 0), m.extent)
+}
+
+// SetExtent gives the time the result's rows span, which marks partial first and last buckets.
+func (m *Model) SetExtent(e Extent) {
+	if e != m.extent {
+		m.extent, m.dirty = e, true
+	}
 }
 
 type wanted struct {
@@ -67,6 +84,7 @@ func (m *Model) SetResult(spec query.Spec, res *query.Result) {
 	prev, prevDefault := m.Kind(), m.kinds[0]
 	m.spec, m.res = spec, res
 	m.pivots = pivotCache{}
+	m.extent = Extent{} // the next answer's is asked for anew
 	m.kinds = Kinds(spec, res)
 	m.kind = 0
 	if m.kinds[0] == prevDefault { // same shape of answer: keep the kind the user cycled to
@@ -160,7 +178,7 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 // View draws the chart.
 func (m *Model) View() string {
 	if m.dirty {
-		m.cache = RenderWith(m.common.Styles, m.Kind(), m.spec, m.res, Options{Metric: m.metric, pivots: &m.pivots}, m.width, m.height)
+		m.cache = RenderWith(m.common.Styles, m.Kind(), m.spec, m.res, Options{Metric: m.metric, Extent: m.extent, pivots: &m.pivots}, m.width, m.height)
 		m.dirty = false
 	}
 	return m.cache

@@ -189,7 +189,7 @@ func TestDrawMatchesReference(t *testing.T) {
 	sh := shapeOf(spec, res)
 	for _, size := range [][2]int{{40, 10}, {86, 55}, {200, 60}} {
 		ps := pivot(sh, res, sh.metrics[0], maxSeries)
-		if got := renderLines(s, ps, size[0], size[1]); !strings.Contains(got, "\x1b[") {
+		if got := renderLines(s, ps, Partial{}, size[0], size[1]); !strings.Contains(got, "\x1b[") {
 			t.Fatalf("%v: no colour in the line chart", size)
 		}
 	}

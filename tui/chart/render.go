@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,15 +17,17 @@ import (
 	"github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
-// maxSeries is how many series a line, column or stacked chart draws; the rest are counted in
-// the legend.
-const maxSeries = 6
+// maxSeries is how many series a line, column or stacked chart draws, as many as the palette
+// tells apart: beyond it the smallest fold into one "Other" series (a count or a sum adds up;
+// other metrics are left out and counted in the legend).
+const maxSeries = 8
 
 // Render draws a result as a chart of kind in exactly w x h cells. metric picks which metric
 // (0 = the first) is charted.
@@ -38,6 +41,9 @@ type Options struct {
 	// BarStyle, when set, styles a bar by its value (a dashboard's thresholds); ok false keeps
 	// the series colour.
 	BarStyle func(v float64) (style lipgloss.Style, ok bool)
+	// Extent is the time the rows span, when known: the first and last buckets it does not
+	// cover whole are marked partial.
+	Extent Extent
 
 	pivots *pivotCache // the panel's: a redraw of the same result does not pivot its rows again
 }
@@ -108,13 +114,24 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 		out = renderNumbers(s, sh, res, w, h)
 	default:
 		mc := sh.metrics[min(max(0, metric), len(sh.metrics)-1)]
+		limited := func() series { return limitSeries(o.pivots.pivot(sh, res, mc, 0), maxSeries, additive(spec, mc)) }
 		switch kind {
-		case KindLines:
-			out = renderLines(s, o.pivots.pivot(sh, res, mc, maxSeries), w, h)
-		case KindColumns:
-			out = renderColumns(s, o.pivots.pivot(sh, res, mc, maxSeries), w, h)
-		case KindStacked:
-			out = renderStacked(s, o.pivots.pivot(sh, res, mc, maxSeries), w, h)
+		case KindLines, KindColumns, KindStacked:
+			ps := limited()
+			p := partialOf(ps, o.Extent)
+			ch := h
+			if p.First || p.Last {
+				ch = h - 1 // a line under the chart says which buckets are partial
+			}
+			switch kind {
+			case KindLines:
+				out = renderLines(s, ps, p, w, ch)
+			case KindColumns:
+				out = renderColumns(s, ps, w, ch)
+			default:
+				out = renderStacked(s, ps, w, ch)
+			}
+			out = markPartial(s, out, ps, p, w)
 		case KindHeatmap:
 			out = renderHeatmap(s, sh, res, mc, o.pivots, w, h)
 		default:
@@ -124,28 +141,91 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 	return common.Block(out, w, h)
 }
 
+// markPartial adds, under a chart of ps, the line that says which of its buckets are partial.
+func markPartial(s *styles.Styles, chart string, ps series, p Partial, w int) string {
+	if !p.First && !p.Last || len(ps.xs) == 0 {
+		return chart
+	}
+	unit := ps.xDim.unit
+	if unit == "" {
+		unit = "bucket"
+	}
+	var which []string
+	if p.First {
+		which = append(which, "first "+unit+" "+format.Label(ps.xs[0], ps.xDim.unit))
+	}
+	if p.Last {
+		which = append(which, "last "+unit+" "+format.Label(ps.xs[len(ps.xs)-1], ps.xDim.unit))
+	}
+	note := "◌ partial: " + strings.Join(which, ", ") + " (left out of last and change)"
+	return chart + "\n" + s.Muted.Render(common.Truncate(note, w))
+}
+
+// additive says the metric of output column i adds up across groups (a count or a sum), so
+// series can fold into "Other".
+func additive(spec query.Spec, i int) bool {
+	outs := spec.Outputs()
+	if i < 0 || i >= len(outs) || outs[i].Kind != query.OutMetric {
+		return false
+	}
+	ref := strings.ToLower(outs[i].Ref)
+	return strings.HasPrefix(ref, "count(") && !strings.Contains(ref, "distinct") || strings.HasPrefix(ref, "sum(")
+}
+
+// limitSeries keeps at most n series of ps (largest first, as pivot orders them): with fold,
+// the first n-1 and an "Other" series that sums the rest; else the first n, the rest counted in
+// more. ps is not changed: it may be a cached pivot.
+func limitSeries(ps series, n int, fold bool) series {
+	if len(ps.names) <= n {
+		return ps
+	}
+	out := ps
+	if !fold {
+		out.names, out.values, out.more = ps.names[:n:n], ps.values[:n:n], ps.more+len(ps.names)-n
+		return out
+	}
+	other := make([]float64, len(ps.xs))
+	for i := range other {
+		other[i] = math.NaN()
+	}
+	for _, vs := range ps.values[n-1:] {
+		for i, v := range vs {
+			if math.IsNaN(v) {
+				continue
+			}
+			if math.IsNaN(other[i]) {
+				other[i] = 0
+			}
+			other[i] += v
+		}
+	}
+	out.names = append(slices.Clone(ps.names[:n-1]), fmt.Sprintf("Other (%d)", len(ps.names)-n+1))
+	out.values = append(slices.Clone(ps.values[:n-1]), other)
+	return out
+}
+
 // Title names what a chart shows: "avg(price) by category".
 func Title(spec query.Spec, res *query.Result, kind Kind, metric int) string {
 	sh := shapeOf(spec, res)
 	if len(sh.metrics) == 0 {
-		return "rows of " + spec.Table
+		return "rows of " + termsafe.String(spec.Table)
 	}
 	m := res.Columns[sh.metrics[min(max(0, metric), len(sh.metrics)-1)]].Name
 	if len(sh.dims) == 0 {
-		return spec.Table
+		return termsafe.String(spec.Table)
 	}
 	var by []string
 	for _, d := range sh.dims {
 		by = append(by, d.name)
 	}
-	return fmt.Sprintf("%s by %s · %s", m, strings.Join(by, ", "), kind)
+	return termsafe.String(fmt.Sprintf("%s by %s · %s", m, strings.Join(by, ", "), kind))
 }
 
 func renderNumbers(s *styles.Styles, sh shape, res *query.Result, w, h int) string {
 	var lines []string
 	nameW := 0
 	for _, c := range sh.metrics {
-		nameW = max(nameW, ansi.StringWidth(res.Columns[c].Name))
+		nameW = max(nameW, ansi.StringWidth(termsafe.String(res.Columns[c].Name)))
 	}
 	nameW = min(nameW, max(4, w/2))
 	for _, c := range sh.metrics {
@@ -153,7 +233,7 @@ func renderNumbers(s *styles.Styles, sh shape, res *query.Result, w, h int) stri
 		if len(res.Rows) > 0 {
 			v = res.Rows[0][c]
 		}
-		lines = append(lines, s.Chart.Label.Render(common.Fit(res.Columns[c].Name, nameW))+"  "+s.Bold.Render(format.Value(v, "")))
+		lines = append(lines, s.Chart.Label.Render(common.Fit(termsafe.String(res.Columns[c].Name), nameW))+"  "+s.Bold.Render(format.Value(v, "")))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -277,11 +357,24 @@ func toTime(v any) (time.Time, bool) {
 	return t, ok
 }
 
-func renderLines(s *styles.Styles, ps series, w, h int) string {
+func renderLines(s *styles.Styles, ps series, partial Partial, w, h int) string {
 	if !ps.xDim.time {
 		return renderColumns(s, ps, w, h)
 	}
 	lc, glyph := lineChart(s, ps, w, h)
+	// A partial bucket's points are drawn hollow, so its dip is not read as a fall.
+	for i := range ps.names {
+		for _, j := range []int{0, len(ps.xs) - 1} {
+			if j == 0 && !partial.First || j == len(ps.xs)-1 && !partial.Last {
+				continue
+			}
+			t, ok := toTime(ps.xs[j])
+			if v := ps.values[i][j]; ok && !math.IsNaN(v) {
+				p := lc.ScaleFloat64PointForLine(canvas.Float64Point{X: float64(t.Unix()), Y: v})
+				lc.Canvas.SetCell(canvas.CanvasPointFromFloat64Point(lc.Origin(), p), canvas.NewCellWithStyle('◌', s.Series(i)))
+			}
+		}
+	}
 	return draw(&lc.Canvas) + "\n" + legend(s, ps.names, ps.more, glyph, w)
 }
 
@@ -360,7 +453,7 @@ func lineChart(s *styles.Styles, ps series, w, h int) (timeserieslinechart.Model
 }
 
 // markers tell series apart when there is no colour.
-var markers = []rune{'●', '○', '■', '□', '◆', '◇'}
+var markers = []rune{'●', '○', '■', '□', '◆', '◇', '▲', '△'}
 
 // labelUnit picks how precisely axis labels print times: a long span of days reads better as
 // months, and decades as years.

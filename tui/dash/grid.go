@@ -33,6 +33,11 @@ func Columns(want, w int) int {
 // snapshot prints it all); h <= 0 gives rows their natural height. It returns each panel's Rect
 // and the grid's height.
 func Grid(panels []dash.Panel, columns, w, h int) ([]Rect, int) {
+	return gridWith(panels, columns, w, h, minRowH)
+}
+
+// gridWith is Grid with rows of at least minRow lines.
+func gridWith(panels []dash.Panel, columns, w, h, minRow int) ([]Rect, int) {
 	type cell struct{ row, col, w, h int }
 	var taken [][]bool
 	free := func(r, c, sw, sh int) bool {
@@ -79,13 +84,13 @@ func Grid(panels []dash.Panel, columns, w, h int) ([]Rect, int) {
 		switch {
 		case h <= 0:
 			height += naturalRowH
-		case h/rows >= minRowH:
+		case h/rows >= minRow:
 			height += h / rows
 			if r < h%rows {
 				height++
 			}
 		default:
-			height += minRowH
+			height += minRow
 		}
 	}
 	rowH[rows] = height

@@ -19,6 +19,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/dash"
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/explorer"
@@ -621,7 +622,7 @@ func Age(d time.Duration) string {
 func (m *Model) header() string {
 	s := m.styles
 	if m.editing != editNone && m.note != "" { // the prompt is on the bottom line: say why above
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), m.width)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.note)), m.width)
 	}
 	refresh := "refresh off"
 	if m.d.Refresh > 0 {
@@ -639,7 +640,7 @@ func (m *Model) footer() string {
 	case m.editing == editFilter:
 		return common.Fit(s.Query.Prompt.Render(" filter (WHERE …, empty for none): ")+m.input.View(), m.width)
 	case m.note != "" && m.noteBad:
-		return common.Fit(s.Status.Error.Render(" "+m.note), m.width)
+		return common.Fit(s.Status.Error.Render(" "+termsafe.String(m.note)), m.width)
 	case m.note != "":
 		return common.Fit(s.Status.Info.Render(" "+m.note), m.width)
 	}

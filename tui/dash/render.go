@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/dash"
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
@@ -44,12 +45,13 @@ func Body(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string {
 	return common.Block(out, w, h)
 }
 
-// Describe says what went wrong in words: the backend's error without Go's wrapping noise.
+// Describe says what went wrong in words: the backend's error without Go's wrapping noise, with
+// any control character it quotes from the data shown as an escape.
 func Describe(err error) string {
 	if pe := (*query.ParseError)(nil); errors.As(err, &pe) && pe.Offset < 0 {
-		return pe.Msg
+		return termsafe.Text(pe.Msg)
 	}
-	return err.Error()
+	return termsafe.Text(err.Error())
 }
 
 func chartBody(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string {
@@ -145,7 +147,7 @@ func stat(s *styles.Styles, p dash.Panel, res, prev *query.Result, ranged bool, 
 		}
 		value := style.Render(text)
 		if len(cols) > 1 {
-			value = s.Chart.Label.Render(res.Columns[c].Name+"  ") + value
+			value = s.Chart.Label.Render(termsafe.String(res.Columns[c].Name)+"  ") + value
 		}
 		lines = append(lines, value)
 		if change := changeText(v, prev, c, ranged); change != "" {

@@ -75,7 +75,7 @@ journal:
 	s.WaitText("pipelines · 1", "movies", "no version yet: p publishes one")
 
 	s.Keys("Enter")
-	s.WaitText("plan · film.movies", "plan of a new table (nothing written)", "quarantined 2 rows", "✓ pass row_count > 0", "journal diff: 4 inserted")
+	s.WaitText("plan · film.movies", "plan of a new table (nothing written)", "validate  6 -> 4 (2 quarantined)", "checks    pass  row_count > 0", "journal   4 -> 4 (4 inserted")
 
 	s.Keys("p")
 	scr := s.WaitText("run · film.movies", "✓ film.movies: published version")

@@ -6,6 +6,8 @@ package etl
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -78,6 +80,10 @@ type Result struct {
 	Run     bool // a run (it may have published); false for a plan
 	Summary *etl.Summary
 	Err     error // a stopped run has both a Summary and a *etl.StoppedError
+	// Digest is of the pipeline file as it was read for this plan or run; Changed says a run's
+	// file was not the one of the plan shown before it.
+	Digest  string
+	Changed bool
 }
 
 // Stopped is why a run or plan published nothing because a check or the validation stopped it.
@@ -305,17 +311,32 @@ func (m *Model) readQuality() tea.Cmd {
 	}
 }
 
-// execute plans the pipeline (run false) or runs and publishes it, as dora etl plan|run do.
-func (m *Model) execute(p *Pipeline, run bool, seq int) tea.Cmd {
-	ctx, cfg, pipe := m.ctx, p.Config, p.P
+// execute plans the pipeline (run false) or runs and publishes it, as dora etl plan|run do,
+// with the file as it is on disk now: the listing's copy may be older. A run after a plan says
+// when the file changed in between (planned is the plan's file digest, "" for none).
+func (m *Model) execute(p *Pipeline, run bool, seq int, planned string) tea.Cmd {
+	ctx, path, configFor := m.ctx, p.Path, m.configFor
 	opts := etl.Options{WorkDir: m.opts.WorkDir, QuarantineDir: filepath.Join(m.opts.StateDir, "etl", "quarantine")}
 	do := etl.Plan
 	if run {
 		do = etl.Run
 	}
 	return func() tea.Msg {
-		r := &Result{Path: p.Path, Table: pipe.Table, Run: run}
-		r.Err = withCatalog(ctx, cfg, func(cat *catalog.Catalog) error {
+		r := &Result{Path: path, Table: p.Table(), Run: run}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			r.Err = err
+			return resultMsg{seq: seq, result: r}
+		}
+		r.Digest = digest(data)
+		r.Changed = planned != "" && planned != r.Digest
+		pipe, err := etl.ReadPipeline(path)
+		if err != nil {
+			r.Err = err
+			return resultMsg{seq: seq, result: r}
+		}
+		r.Table = pipe.Table
+		r.Err = withCatalog(ctx, configFor(pipe), func(cat *catalog.Catalog) error {
 			var err error
 			r.Summary, err = do(ctx, pipe, cat, opts)
 			return err
@@ -325,6 +346,12 @@ func (m *Model) execute(p *Pipeline, run bool, seq int) tea.Cmd {
 		}
 		return resultMsg{seq: seq, result: r}
 	}
+}
+
+// digest tells two versions of a pipeline file apart.
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
 }
 
 // rollback makes an earlier version current, as dora etl rollback does.

@@ -162,9 +162,9 @@ func TestEnterShowsThePlan(t *testing.T) {
 		t.Fatalf("plan: %+v %v", r.Summary, r.Err)
 	}
 	scr := h.Screen()
-	for _, want := range []string{"plan · film.movies", "plan of a new table (nothing written)", "read 6 rows",
-		"cleanse", "validate", "6 → 4", "quarantined 2 rows", "1 × not_null: movie_id", "1 × range: imdb_rating",
-		"✓ pass row_count > 0", "journal diff: 4 inserted  ", "p runs it"} {
+	for _, want := range []string{"plan · film.movies", "plan of a new table (nothing written)", "read      6 rows",
+		"cleanse   6 -> 6 (0 cleansed away, 0 quarantined)", "validate  6 -> 4 (2 quarantined)", "1 x not_null: movie_id", "1 x range: imdb_rating",
+		"rows and reasons in ", "checks    pass  row_count > 0  (error, row_count = 4)", "journal   4 -> 4 (4 inserted, 0 changed", "o opens the quarantined rows", "p runs it"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("plan lacks %q:\n%s", want, scr)
 		}
@@ -242,7 +242,7 @@ func TestRunPublishesAndAFailingCheckDoesNot(t *testing.T) {
 		t.Errorf("a stopped run added a version: %d", h.versions())
 	}
 	scr := h.Screen()
-	for _, want := range []string{"✗ film.movies: NOT published: check \"row_count >= previous(row_count)\" failed", "✗ fail row_count >= previous(row_count)", "the versions stay as they were"} {
+	for _, want := range []string{"✗ film.movies: NOT published: check \"row_count >= previous(row_count)\" failed", "fail  row_count >= previous(row_count)", "the versions stay as they were"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("screen lacks %q:\n%s", want, scr)
 		}
@@ -303,5 +303,78 @@ func TestAPipelineFilesOwnCatalogWins(t *testing.T) {
 	h := newHarness(t, map[string]string{"shows": shows + "catalog: " + own + "\nwarehouse: " + filepath.Join(dir, "wh") + "\n"})
 	if got := h.m.Pipelines()[0].Config.Catalog; got != own {
 		t.Errorf("catalog %q, want the file's %q", got, own)
+	}
+}
+
+// The plan says what the CLI's plan says, casts to NULL included: the screen draws the same
+// report, line for line.
+func TestPlanShowsWhatTheCLISays(t *testing.T) {
+	h := newHarness(t, map[string]string{"sales": "table: shop.sales\nsource: $SRC/sales\ncleanse:\n  cast: {amount: DOUBLE}\n"})
+	h.source("sales", `SELECT * FROM (VALUES ('a', '10'), ('b', 'notanumber'), ('c', '2.5')) t(id, amount)`)
+	h.Keys("enter")
+	h.Until("the plan", func() bool { return h.m.Detail() != nil })
+	r := h.m.Detail()
+	if r.Err != nil || r.Summary.CastFailures["amount"] != 1 {
+		t.Fatalf("plan: %+v %v", r.Summary, r.Err)
+	}
+	scr := h.Screen()
+	if !strings.Contains(scr, "1 values of amount did not cast (now NULL)") {
+		t.Errorf("the plan hides the cast to NULL:\n%s", scr)
+	}
+	for _, line := range r.Summary.Report(func(n int64) string { return fmt.Sprint(n) }) {
+		if !strings.Contains(scr, strings.TrimRight(line, " ")) {
+			t.Errorf("the screen lacks the CLI's line %q:\n%s", line, scr)
+		}
+	}
+}
+
+// p publishes the pipeline file as it is on disk when pressed, not as it was listed or planned,
+// and says the file changed since the plan shown.
+func TestPublishReadsTheFileNow(t *testing.T) {
+	h := newHarness(t, map[string]string{"shows": shows})
+	h.source("shows", `SELECT * FROM range(3) t(id)`)
+	h.source("other", `SELECT * FROM range(7) t(id)`)
+	h.Keys("enter")
+	h.Until("the plan", func() bool { return h.m.Detail() != nil })
+	if n := h.m.Detail().Summary.RowsIn; n != 3 {
+		t.Fatalf("the plan read %d rows, want 3", n)
+	}
+	h.writePipeline("shows", "table: tv.shows\nsource: $SRC/other\n")
+	h.publish()
+	r := h.m.Detail()
+	if r == nil || !r.Run || !r.Summary.Published || r.Summary.RowsIn != 7 {
+		t.Fatalf("the run should have read the file as it is now (7 rows): %+v", r)
+	}
+	if cur := h.m.Selected().Current(); cur == nil || cur.Rows != 7 {
+		t.Errorf("the version published: %+v, want 7 rows", cur)
+	}
+	note, _ := h.m.Note()
+	if !r.Changed || !strings.Contains(note, "changed since the plan shown") || !strings.Contains(h.Screen(), "changed since the plan shown") {
+		t.Errorf("the change since the plan is not said: changed %v, note %q\n%s", r.Changed, note, h.Screen())
+	}
+	// Planned again, the file is the plan's: the next p says nothing of a change.
+	h.Keys("esc", "enter")
+	h.Until("the plan", func() bool { return h.m.Detail() != nil && !h.m.Detail().Run })
+	h.publish()
+	if r := h.m.Detail(); r.Changed {
+		t.Errorf("a run of the file planned says it changed")
+	}
+}
+
+// enter on a pipeline file that does not read shows its error whole: the line and the caret
+// under the spot, as dora etl plan prints it.
+func TestABrokenFileShowsItsCaret(t *testing.T) {
+	h := newHarness(t, map[string]string{"broken": "table: x.y\nsorce: nowhere\n"})
+	h.Keys("enter")
+	scr := h.Screen()
+	lines := strings.Split(scr, "\n")
+	found := false
+	for i, l := range lines {
+		if strings.Contains(l, "sorce: nowhere") && i+1 < len(lines) && strings.Contains(lines[i+1], "^") {
+			found = true
+		}
+	}
+	if !found || !strings.Contains(scr, "broken.yaml:2:1") {
+		t.Errorf("the file's error has no caret under its line:\n%s", scr)
 	}
 }

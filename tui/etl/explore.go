@@ -49,7 +49,7 @@ func exportTo(ctx context.Context, source, format, path, table string) tea.Msg {
 		return exploreMsg{err: err}
 	}
 	_, err = load.Run(ctx, b, load.Options{Source: source, Table: table, Format: format, Workers: 2,
-		DeadLetter: path + ".dead-letter.ndjson", Checkpoint: path + ".checkpoint.json"})
+		DeadLetter: path + ".dead-letter.ndjson", Checkpoint: path + ".checkpoint.json", NoHistory: true})
 	b.Close()
 	os.Remove(path + ".checkpoint.json")
 	if err == nil {

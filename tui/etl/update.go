@@ -3,6 +3,7 @@ package etl
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -36,8 +37,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setNote(fmt.Sprintf("rolling %s back: %v", msg.table, msg.err), true)
 		} else {
 			m.setNote(fmt.Sprintf("%s: version %d (%s rows) is current again", msg.table, msg.snap.ID, format.Int(msg.snap.Rows)), false)
+			table := msg.table
+			return tea.Batch(m.list(), func() tea.Msg { return screen.Changed{What: "a rollback of " + table} })
 		}
 		return m.list()
+	case screen.Changed:
+		if m.listed == m.listSeq { // no listing in flight
+			return m.list()
+		}
 	case exploreMsg:
 		m.exporting = ""
 		if msg.err != nil {
@@ -97,11 +104,19 @@ func (m *Model) result(msg resultMsg) tea.Cmd {
 			return nil
 		}
 		m.running = nil
-		m.setNote(r.Outcome(), r.Err != nil || !r.Summary.Published && !r.Summary.Unchanged)
+		note := r.Outcome()
+		if r.Changed {
+			note += " · the pipeline file changed since the plan shown: this ran it as it is now"
+		}
+		m.setNote(note, r.Err != nil || r.Summary == nil || !r.Summary.Published && !r.Summary.Unchanged)
 		if m.detailFor == r.Path { // the run replaces the plan shown
 			m.detail, m.planning = r, false
 		}
 		m.versionAt = 0 // the newest, which is the run's when it published
+		if r.Summary != nil && r.Summary.Published {
+			table := r.Table
+			return tea.Batch(m.list(), func() tea.Msg { return screen.Changed{What: "a version of " + table} })
+		}
 		return m.list()
 	}
 	if msg.seq != m.planSeq {
@@ -186,13 +201,19 @@ func (m *Model) runnable() *Pipeline {
 		m.setNote("no pipeline: write one NAME.yaml in "+m.opts.Dir, true)
 		return nil
 	case p.P == nil:
-		m.setNote(p.Err.Error(), true)
+		first, _, _ := strings.Cut(p.Err.Error(), "\n")
+		m.setNote(first+" (enter shows where)", true)
 		return nil
 	}
 	return p
 }
 
 func (m *Model) plan() tea.Cmd {
+	if p := m.selected(); p != nil && p.P == nil { // the file's error, whole, caret and all
+		m.detailFor, m.planning = p.Path, false
+		m.detail = &Result{Path: p.Path, Table: p.Name(), Err: p.Err}
+		return nil
+	}
 	p := m.runnable()
 	if p == nil {
 		return nil
@@ -203,7 +224,7 @@ func (m *Model) plan() tea.Cmd {
 	}
 	m.planSeq++
 	m.detailFor, m.detail, m.planning = p.Path, nil, true
-	return m.execute(p, false, m.planSeq)
+	return m.execute(p, false, m.planSeq, "")
 }
 
 func (m *Model) publish() tea.Cmd {
@@ -218,18 +239,27 @@ func (m *Model) publish() tea.Cmd {
 	if p == nil {
 		return nil
 	}
+	if p.P == nil {
+		first, _, _ := strings.Cut(p.Err.Error(), "\n")
+		m.setNote(first, true)
+		return nil
+	}
 	if m.running != nil {
 		m.setNote(fmt.Sprintf("%s is running: one run at a time", m.running.P.Table), true)
 		return nil
 	}
 	m.running = p
 	m.runSeq++
+	planned := ""
+	if m.detail != nil && !m.detail.Run && m.detail.Path == p.Path {
+		planned = m.detail.Digest
+	}
 	if m.detailFor == p.Path {
 		m.planSeq++ // the run's summary replaces the plan
 		m.detail, m.planning = nil, true
 	}
 	m.setNote("running "+p.P.Table+"…", false)
-	return m.execute(p, true, m.runSeq)
+	return m.execute(p, true, m.runSeq, planned)
 }
 
 func (m *Model) askRollback() tea.Cmd {

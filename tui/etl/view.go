@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/etl"
 	"github.com/dora-dev/dora/tui/chart"
@@ -39,13 +39,13 @@ func (m *Model) statusLine(w int) string {
 		return common.Fit(s.Status.Warn.Render(fmt.Sprintf(" ? roll %s back to version %d (%s rows, %s)? y/n",
 			c.p.P.Table, c.to.ID, format.Int(c.to.Rows), c.to.At.UTC().Format("2006-01-02 15:04"))), w)
 	case m.note != "" && m.noteBad:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.note)), w)
 	case m.note != "":
 		return common.Fit(s.Status.OK.Render(" ✓ "+m.note), w)
 	case m.listErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ reading "+m.opts.Dir+": "+m.listErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ reading "+m.opts.Dir+": "+termsafe.String(m.listErr.Error())), w)
 	case m.qualityErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ reading the metrics: "+m.qualityErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ reading the metrics: "+termsafe.String(m.qualityErr.Error())), w)
 	}
 	return common.Fit(s.Muted.Render(" pipelines in "+m.opts.Dir), w)
 }
@@ -140,9 +140,9 @@ func (m *Model) versionsView(w, h int) string {
 	case p == nil:
 		return ""
 	case p.P == nil:
-		return s.Status.Error.Render(common.Truncate(" "+p.Err.Error(), w))
+		return s.Status.Error.Render(common.Truncate(" "+termsafe.String(p.Err.Error()), w))
 	case p.Err != nil:
-		return s.Status.Error.Render(common.Truncate(" "+p.Err.Error(), w))
+		return s.Status.Error.Render(common.Truncate(" "+termsafe.String(p.Err.Error()), w))
 	case len(p.Versions) == 0:
 		return s.Muted.Render(common.Truncate(" no version yet: p publishes one", w))
 	}
@@ -268,7 +268,7 @@ func (m *Model) outcome(o string) string {
 	case "warn":
 		return s.Status.Warn.Render("! warn")
 	}
-	return s.Status.Error.Render("✗ " + o)
+	return s.Status.Error.Render("✗ " + termsafe.String(o))
 }
 
 // journalText is a journal diff's counts, the zero ones left out.
@@ -313,11 +313,20 @@ func (m *Model) detailView(w, h int) string {
 	var out []string
 	switch {
 	case r.Stopped() != "" || r.Err != nil:
-		out = append(out, s.Status.Error.Render(common.Fit(" ✗ "+r.Outcome(), w-2)))
+		// An error in the pipeline file comes with its line and a caret under the spot, as the
+		// CLI prints it: every line of it shows.
+		lines := strings.Split(r.Outcome(), "\n")
+		out = append(out, s.Status.Error.Render(common.Fit(" ✗ "+termsafe.String(lines[0]), w-2)))
+		for _, l := range lines[1:] {
+			out = append(out, common.Fit("   "+termsafe.String(l), w-2))
+		}
 	case r.Summary.Published || r.Summary.Unchanged:
 		out = append(out, s.Status.OK.Render(common.Fit(" ✓ "+r.Outcome(), w-2)))
 	default:
 		out = append(out, s.Bold.Render(common.Fit(" "+r.Outcome(), w-2)))
+	}
+	if r.Changed {
+		out = append(out, s.Status.Warn.Render(common.Fit(" ! the pipeline file changed since the plan shown: this is the file as it is now", w-2)))
 	}
 	if sm := r.Summary; sm != nil {
 		out = append(out, m.summaryLines(sm, w-2)...)
@@ -330,42 +339,23 @@ func (m *Model) detailView(w, h int) string {
 	return common.Box(s, title, strings.Join(out, "\n"), w, h, true)
 }
 
+// summaryLines is the report dora etl plan|run print (etl.Summary.Report), each line fitted, a
+// failed or warning check and a quarantine coloured, and where the quarantine can be opened.
 func (m *Model) summaryLines(sm *etl.Summary, w int) []string {
 	s := m.styles
-	out := []string{fmt.Sprintf(" read %s rows in %s · run %s", format.Int(sm.RowsIn), format.Duration(sm.Took.Round(time.Millisecond)), sm.RunID)}
-	for _, mc := range sm.Modules {
-		note := ""
-		switch mc.Module {
-		case "cleanse":
-			note = fmt.Sprintf("%s cleansed away, %s quarantined", format.Int(sm.CleansedAway), format.Int(mc.Quarantined))
-		case "validate":
-			note = format.Int(mc.Quarantined) + " quarantined"
-		case "journal":
-			note = "no journal: rows replaced"
-			if sm.Journal != nil {
-				note = "SCD2 journal"
-			}
+	var out []string
+	for _, line := range sm.Report(format.Int) {
+		text := common.Fit(" "+line, w)
+		switch {
+		case strings.Contains(line, " fail  "):
+			text = s.Status.Error.Render(text)
+		case strings.Contains(line, " warn  "), strings.Contains(line, " did not cast "), strings.Contains(line, "could not be decoded"):
+			text = s.Status.Warn.Render(text)
 		}
-		out = append(out, common.Fit(fmt.Sprintf("   %-8s %9s → %-9s %s", mc.Module, format.Int(mc.In), format.Int(mc.Out), s.Muted.Render(note)), w))
+		out = append(out, text)
 	}
-	if sm.Quarantined > 0 {
-		line := fmt.Sprintf(" quarantined %s rows", format.Int(sm.Quarantined))
-		if sm.QuarantineFile != "" {
-			line += s.Muted.Render(" · o opens them in the explorer")
-		}
-		out = append(out, s.Status.Warn.Render(line))
-		for _, rc := range sm.TopReasons {
-			out = append(out, common.Fit(fmt.Sprintf("   %s × %s", format.Int(rc.Rows), rc.Reason)+s.Muted.Render(" (as in: "+rc.Example+")"), w))
-		}
-	}
-	if len(sm.Checks) > 0 {
-		out = append(out, " checks")
-	}
-	for _, c := range sm.Checks {
-		out = append(out, common.Fit("   "+m.outcome(c.Outcome)+" "+c.Check+s.Muted.Render(" ("+c.Level+", "+c.Detail+")"), w))
-	}
-	if sm.Journal != nil {
-		out = append(out, common.Fit(" journal diff: "+journalText(sm.Journal), w))
+	if sm.Quarantined > 0 && sm.QuarantineFile != "" {
+		out = append(out, s.Muted.Render(" o opens the quarantined rows in the explorer"))
 	}
 	return out
 }

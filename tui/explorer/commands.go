@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/export"
 	"github.com/dora-dev/dora/tui/format"
@@ -20,6 +21,7 @@ import (
 // a picker id so stale answers can be dropped.
 type (
 	tablesMsg struct {
+		b      backends.Backend // the backend listed: a listing of one left since is dropped
 		tables []backends.Table
 		err    error
 	}
@@ -68,7 +70,7 @@ func (m *Model) loadTables() tea.Cmd {
 		ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 		defer cancel()
 		ts, err := b.Tables(ctx)
-		return tablesMsg{tables: ts, err: err}
+		return tablesMsg{b: b, tables: ts, err: err}
 	}
 }
 
@@ -229,8 +231,11 @@ func (m *Model) explainCmd(spec query.Spec) tea.Cmd {
 	}
 }
 
-// describe says what went wrong in words, with what to do about it.
-func describe(err error) string {
+// describe says what went wrong in words, with what to do about it, on one line: a control
+// character the error quotes from the data shows as an escape.
+func describe(err error) string { return termsafe.String(describeRaw(err)) }
+
+func describeRaw(err error) string {
 	var pe *query.ParseError
 	first := func(s string) string {
 		line, _, _ := strings.Cut(s, "\n")

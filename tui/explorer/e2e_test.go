@@ -174,8 +174,15 @@ func TestExplorerEndToEnd(t *testing.T) {
 		}
 	}
 
-	// Quit: the process exits 0 and the terminal leaves the alternate screen.
+	// Quit: the view built is not saved, so q asks first; n goes back to work, and q then y
+	// quits: the process exits 0 and the terminal leaves the alternate screen.
 	s.Keys("q")
+	s.WaitText("The view on shipments is not saved (S saves it). Quit anyway? (y/n)")
+	s.Keys("n")
+	s.WaitText("g group")
+	s.Keys("q")
+	s.WaitText("Quit anyway? (y/n)")
+	s.Keys("y")
 	s.WaitText("dora exited 0")
 	if on := s.Display("#{alternate_on}"); on != "0" {
 		t.Errorf("the terminal is still on the alternate screen after quitting")

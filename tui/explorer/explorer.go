@@ -90,7 +90,12 @@ type Model struct {
 	wiz       wizard
 	pickerSeq int
 	viewName  string // the saved view the one on screen came from, which S offers to replace
-	dark      bool
+	// edited says the view was changed by hand since a table or a saved view was opened;
+	// savedSQL is the SQL line last saved or opened as a saved view (openingView: being opened).
+	edited      bool
+	savedSQL    string
+	openingView bool
+	dark        bool
 
 	hist    builder.History
 	schema  query.Schema
@@ -101,10 +106,11 @@ type Model struct {
 	noteBad bool
 
 	seq int // bumped by every change; answers to older ones are dropped
-	// backendSeq numbers the backends opened for screen.Open; owned is the last one, which
-	// the explorer closes when it opens another.
+	// backendSeq numbers the backends opened for screen.Open; frames are the views left for
+	// them, the explorer's own first.
 	backendSeq int
-	owned      backends.Backend
+	frames     []frame
+	down       bool // the shell says the backend does not answer
 	cancel     context.CancelFunc
 	running    bool
 	ticking    bool
@@ -139,7 +145,8 @@ func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *M
 
 // Init loads the table list and opens what the options ask for.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables(),
+		querybar.LoadHistory(querybar.HistoryPath(backends.Redact(m.common.Backend.Name())))}
 	switch {
 	case m.opts.SQL != "":
 		spec, err := query.Parse(m.opts.SQL)

@@ -34,31 +34,33 @@ func DefaultKeyMap() KeyMap {
 		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		NextPanel:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next panel")),
+		NextPanel:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "panels")),
 		PrevPanel:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous panel")),
 		ToggleSide: key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "side lists")),
-		EditSQL:    key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "edit SQL")),
-		GroupBy:    key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group by")),
+		EditSQL:    key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "SQL")),
+		GroupBy:    key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group")),
 		Metric:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "metric")),
 		Filter:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter")),
-		Time:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "time bucket")),
+		Time:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "time")),
 		Order:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "order")),
 		Limit:      key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "limit")),
 		Undo:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),
-		Chart:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chart type")),
+		Chart:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chart")),
 		Inspect:    key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "inspect")),
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
-		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy SQL")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy")),
 		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
-		SaveView:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save view")),
-		OpenView:   key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "saved views")),
+		SaveView:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save")),
+		OpenView:   key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "views")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }
 
-// build is the bindings that build a view, shown in every help bar.
+// build is the bindings that build and use a view, most important first: the help bar shows
+// as many as its width holds, after the focused panel's own.
 func (k KeyMap) build() []key.Binding {
-	return []key.Binding{k.GroupBy, k.Metric, k.Filter, k.Time, k.EditSQL, k.Help}
+	return []key.Binding{k.GroupBy, k.Metric, k.Filter, k.Time, k.EditSQL, k.Chart, k.Inspect, k.Export,
+		k.Copy, k.SaveView, k.OpenView, k.Undo, k.Order, k.Limit, k.NextPanel, k.ToggleSide, k.Retry}
 }
 
 // FullHelp groups every global binding for the ? screen.

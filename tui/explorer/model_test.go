@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"errors"
 	"image/color"
 	"path/filepath"
 	"strings"
@@ -137,6 +138,25 @@ func TestEditSQLLine(t *testing.T) {
 		t.Error("the editor should stay open on a parse error")
 	}
 	h.wantScreen("✗ line 1, column")
+	// Under the error, as dora query prints it: the line and a caret under the spot.
+	var pe *query.ParseError
+	if !errors.As(h.m.Err(), &pe) {
+		t.Fatalf("not a parse error: %v", h.m.Err())
+	}
+	lines := strings.Split(h.screen(), "\n")
+	for i, l := range lines {
+		if !strings.Contains(l, "✗ line 1, column") {
+			continue
+		}
+		if i+2 >= len(lines) || strings.TrimSpace(lines[i+1]) != "SELECT region FROM shipments GROUP BY" ||
+			strings.Index(lines[i+2], "^") != 2+pe.Column-1 {
+			t.Errorf("no caret under column %d after the error:\n%s", pe.Column, strings.Join(lines[i:], "\n"))
+		}
+		break
+	}
+	if n := len(lines); n != 30 {
+		t.Errorf("the screen is %d lines with the caret, want 30", n)
+	}
 	// An unknown column is named, with a suggestion.
 	h.send(tea.KeyPressMsg(tea.Key{Code: 'u', Mod: tea.ModCtrl}))
 	h.keys("SELECT regoin, count(*) FROM shipments GROUP BY regoin", "enter")
@@ -243,7 +263,7 @@ func TestSortExportCopyInspect(t *testing.T) {
 	h.keys("i")
 	h.wantScreen("request sent", "SQL SELECT region, count(*)", "20,000 rows matched")
 	h.keys("esc", "?")
-	h.wantScreen("keys · ? or esc closes", "edit SQL")
+	h.wantScreen("keys · ? or esc closes", ":  SQL", "next metric")
 	h.keys("esc")
 	_, cmd = h.m.Update(keyMsgs("q")[0])
 	if cmd == nil {
@@ -332,4 +352,28 @@ func TestTypedSelectListOnScreen(t *testing.T) {
 	h.keys("right", "s")
 	h.wantSQL("SELECT count(*) AS n, region AS r FROM shipments GROUP BY r, category ORDER BY r")
 	h.wantScreen("r ▲")
+}
+
+func TestWideSQLKeepsChartAndTable(t *testing.T) {
+	sql := "SELECT CASE WHEN price < 50.0 THEN 'cheap' ELSE 'dear' END AS band, round(100.0 * count(*) FILTER (WHERE price > 20.0) / count(*), 1) AS pct, stddev(price) AS sd FROM shipments GROUP BY band ORDER BY pct DESC NULLS LAST LIMIT 3 OFFSET 1"
+	h := newHarness(t, Options{SQL: sql}, 100, 30)
+	h.wantSQL(sql)
+	cols := h.m.Result().Columns
+	if len(cols) != 3 || cols[0].Name != "band" || cols[1].Name != "pct" || cols[2].Name != "sd" {
+		t.Fatalf("columns %+v, want band, pct, sd", cols)
+	}
+	h.wantScreen("pct by band", "sd", "✓ 4 rows")
+}
+
+func TestRatioAndRangesByKeys(t *testing.T) {
+	h := newHarness(t, Options{SQL: "SELECT region, count(*), sum(price) FROM shipments GROUP BY region"}, 120, 30)
+	h.wantSQL("SELECT region, count(*), sum(price) FROM shipments GROUP BY region")
+	h.keys("m", "percentage", "enter", "sum(price)", "enter", "count(*)", "enter")
+	h.wantSQL("SELECT region, count(*), sum(price), 100.0 * sum(price) / count(*) AS pct FROM shipments GROUP BY region")
+	h.keys("m", "ratio", "enter", "count(*)", "enter", "sum(price)", "enter")
+	h.wantSQL("SELECT region, count(*), sum(price), 100.0 * sum(price) / count(*) AS pct, count(*) / sum(price) AS ratio FROM shipments GROUP BY region")
+	h.keys("g", "price", "enter", "10, 100", "enter")
+	h.wantSQL("SELECT region, CASE WHEN price IS NULL THEN NULL WHEN price < 10.0 THEN '< 10' WHEN price < 100.0 THEN '10 to 100' ELSE '>= 100' END, count(*), sum(price), 100.0 * sum(price) / count(*) AS pct, count(*) / sum(price) AS ratio FROM shipments GROUP BY region, CASE WHEN price IS NULL THEN NULL WHEN price < 10.0 THEN '< 10' WHEN price < 100.0 THEN '10 to 100' ELSE '>= 100' END")
+	h.keys("g", "price", "enter", "10, x", "enter")
+	h.wantScreen("edges as numbers")
 }

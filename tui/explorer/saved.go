@@ -27,8 +27,8 @@ type (
 		err    error
 	}
 	viewSavedMsg struct {
-		name, path string
-		err        error
+		name, path, sql string
+		err             error
 	}
 )
 
@@ -46,6 +46,7 @@ func (m *Model) useView(v views.View) {
 	}
 	m.opts.SQL, m.opts.Table = v.SQL, ""
 	m.viewName = v.Name
+	m.openingView = true
 	if k, ok := chart.ParseKind(v.Chart); ok {
 		m.chart.Want(k, v.Metric)
 	}
@@ -151,7 +152,7 @@ func (m *Model) saveView(name string) tea.Cmd {
 	path := m.viewsPath()
 	return func() tea.Msg {
 		err := views.Update(path, func(f *views.File) error { return f.Put(v) })
-		return viewSavedMsg{name: name, path: path, err: err}
+		return viewSavedMsg{name: name, path: path, sql: v.SQL, err: err}
 	}
 }
 
@@ -161,6 +162,7 @@ func (m *Model) viewSaved(msg viewSavedMsg) tea.Cmd {
 		return nil
 	}
 	m.viewName = msg.name
+	m.savedSQL = msg.sql
 	m.setNote(fmt.Sprintf("saved view %s to %s", msg.name, tildePath(msg.path)), false)
 	return nil
 }
@@ -172,7 +174,9 @@ func (m *Model) openView(v views.View) tea.Cmd {
 		m.setNote(fmt.Sprintf("view %s: %s", v.Name, describe(err)), true)
 		return nil
 	}
+	left := m.leaveAll() // a saved view opens on the explorer's own backend, not on a hand-over's
 	m.viewName = v.Name
+	m.openingView = true
 	if k, ok := chart.ParseKind(v.Chart); ok {
 		m.chart.Want(k, v.Metric)
 	}
@@ -182,7 +186,7 @@ func (m *Model) openView(v views.View) tea.Cmd {
 	}
 	m.setNote(note, false)
 	m.err = nil
-	return m.openSpec(spec)
+	return tea.Batch(left, m.openSpec(spec))
 }
 
 // suggestName names a view by its table and group-bys (shipments-by-month-region), unlike
@@ -229,4 +233,17 @@ func tildePath(path string) string {
 		return filepath.Join("~", rel)
 	}
 	return path
+}
+
+// Unsaved names the view on screen when it was changed since it was opened or saved, for the
+// shell to ask before quitting; "" when there is nothing to lose.
+func (m *Model) Unsaved() string {
+	spec := m.hist.Spec()
+	if !m.edited || spec.Table == "" || spec.SQL() == m.savedSQL {
+		return ""
+	}
+	if m.viewName != "" {
+		return "the changes to view " + m.viewName
+	}
+	return "the view on " + spec.Table
 }

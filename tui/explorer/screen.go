@@ -32,8 +32,11 @@ func (s *Screen) ShortHelp() []key.Binding { return s.m.shortHelp() }
 
 // FullHelp is the focused panel's bindings and the explorer's.
 func (s *Screen) FullHelp() [][]key.Binding {
-	return append(s.m.focused().FullHelp(), s.m.keys.FullHelp()...)
+	return s.m.helpGroups()
 }
+
+// Unsaved names the view changed and not saved, for the shell to ask before quitting.
+func (s *Screen) Unsaved() string { return s.m.Unsaved() }
 
 // Title is the tab's name.
 func (s *Screen) Title() string { return "Explore" }

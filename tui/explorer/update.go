@@ -65,16 +65,30 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.openFor(msg)
 	case backendMsg:
 		return m.backendOpened(msg)
+	case screen.Changed:
+		return m.loadTables()
+	case screen.BackendState:
+		wasDown := m.down
+		m.down = msg.Err != nil
+		if wasDown && !m.down && len(m.frames) == 0 { // back: what failed is tried again
+			return m.retry()
+		}
+		return nil
 	case tablesMsg:
+		if msg.b != m.common.Backend {
+			return nil
+		}
 		if msg.err != nil {
 			m.tables.SetFailed()
 			if m.err == nil {
-				m.err = fmt.Errorf("listing tables: %w", msg.err)
+				m.err = &listingError{msg.err}
 			}
 			return nil
 		}
 		m.tables.SetTables(msg.tables)
-		if m.hist.Spec().Table == "" && !m.running {
+		var le *listingError
+		m.completions()
+		if m.hist.Spec().Table == "" && !m.running || errors.As(m.err, &le) {
 			m.err = nil // the listing error, if any, is over
 		}
 		if t := m.hist.Spec().Table; t != "" {
@@ -94,13 +108,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				return nil
 			}
 			m.err = msg.err
+			m.show(msg.spec, nil) // the rows of another SQL line must not stay under this one
 			return nil
 		}
 		m.err = nil
-		m.res, m.resSpec = msg.res, msg.spec
-		m.chart.SetResult(msg.spec, msg.res)
-		m.results.SetResult(msg.spec, msg.res)
+		m.show(msg.spec, msg.res)
 		m.layout()
+		return m.askExtent(msg.spec)
+	case extentMsg:
+		m.extentArrived(msg)
 		return nil
 	case topValuesMsg:
 		if m.picker == nil || m.picker.ID() != msg.picker {
@@ -151,6 +167,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case viewlist.RemoveMsg:
 		return m.change(func(s query.Spec) (query.Spec, error) { return builder.Remove(s, msg.Item), nil })
+	case results.CellMsg:
+		return m.cellAction(msg)
 	case results.SortMsg:
 		return m.change(func(s query.Spec) (query.Spec, error) {
 			return builder.ToggleSort(s, msg.Column, msg.DescFirst), nil
@@ -164,6 +182,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case querybar.SubmitMsg:
 		return m.submitSQL(msg.SQL)
+	case querybar.HistoryMsg:
+		m.bar.SetHistory(msg)
+		return nil
 	case querybar.CancelMsg:
 		if m.shownResult() != nil {
 			m.err = nil // the typed line's error goes with it; the view on screen is fine
@@ -200,6 +221,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
+	case key.Matches(msg, k.Back) && len(m.frames) > 0:
+		cmd, _ := m.leave(true)
+		return cmd
 	case m.opts.Embedded && key.Matches(msg, k.Back):
 		if m.cancel != nil {
 			m.cancel()
@@ -283,6 +307,7 @@ func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
 func (m *Model) openTable(name string) tea.Cmd {
 	m.tables.Select(name)
 	m.viewName = "" // another table's view is no longer the saved one
+	m.edited, m.openingView = false, false
 	return m.openSpec(builder.Open(name))
 }
 
@@ -304,13 +329,12 @@ func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
 	newTable := msg.schema.Table != m.schema.Table || m.hist.Spec().Table == ""
 	m.schema = msg.schema
 	m.fields.SetSchema(msg.schema)
+	m.completions()
 	if !msg.undo {
 		m.hist.Push(spec) // opening another table is a step undo can take back
 	}
 	if newTable {
-		m.res = nil
-		m.chart.SetResult(spec, nil)
-		m.results.SetResult(spec, nil)
+		m.show(spec, nil)
 		if m.focus == focusTables {
 			m.focus = focusResults
 			if !spec.IsRaw() {
@@ -319,6 +343,9 @@ func (m *Model) schemaLoaded(msg schemaMsg) tea.Cmd {
 		}
 	}
 	m.tables.Select(spec.Table)
+	if m.openingView { // the saved view as saved: nothing to lose yet
+		m.openingView, m.edited, m.savedSQL = false, false, spec.SQL()
+	}
 	m.specChanged()
 	return m.runQuery()
 }
@@ -335,6 +362,7 @@ func (m *Model) change(edit func(query.Spec) (query.Spec, error)) tea.Cmd {
 		return nil
 	}
 	m.hist.Push(spec)
+	m.edited = true
 	m.specChanged()
 	return m.runQuery()
 }
@@ -348,6 +376,10 @@ func (m *Model) specChanged() {
 }
 
 func (m *Model) undo() tea.Cmd {
+	if m.hist.Depth() == 0 && len(m.frames) > 0 { // the hand-over's first view: back to where it came from
+		cmd, _ := m.leave(true)
+		return cmd
+	}
 	if !m.hist.Undo() {
 		m.setNote("nothing to undo", true)
 		return nil
@@ -385,29 +417,49 @@ func (m *Model) reopen() tea.Cmd {
 	return nil
 }
 
-// submitSQL runs a typed SQL line: parse errors keep the editor open with the message in the
-// status line; a line for another table loads that table's schema first.
+// submitSQL runs a typed SQL line: parse errors keep the editor open with a caret under the
+// place and the message in the status line; a line for another table loads that table's schema
+// first. A line that parses goes into the backend's history.
 func (m *Model) submitSQL(sql string) tea.Cmd {
 	spec, err := query.Parse(sql)
 	if err != nil {
 		m.err = err
+		var pe *query.ParseError
+		if errors.As(err, &pe) {
+			m.bar.SetError(pe.Msg, pe.Line, pe.Column)
+		} else {
+			m.bar.SetError(describe(err), 0, 0)
+		}
 		return nil
 	}
+	remember := m.bar.Remember(sql)
 	if spec.Table != m.schema.Table || len(m.schema.Fields) == 0 {
 		m.bar.StopEditing()
 		m.err = nil
 		m.schema = query.Schema{}
-		return m.openSpec(spec)
+		return tea.Batch(remember, m.openSpec(spec))
 	}
 	if spec, err = query.Validate(spec, m.schema); err != nil {
 		m.err = err
-		return nil
+		m.bar.SetError(describe(err), 0, 0)
+		return remember
 	}
 	m.bar.StopEditing()
 	m.err = nil
 	m.hist.Push(spec)
+	m.edited = true
 	m.specChanged()
-	return m.runQuery()
+	return tea.Batch(remember, m.runQuery())
+}
+
+// completions hands the editor the names it completes: the tables and the open table's columns.
+func (m *Model) completions() {
+	ts := m.tables.Tables()
+	tables := make([]string, len(ts))
+	for i, t := range ts {
+		tables[i] = t.Name
+	}
+	m.bar.SetCompletions(tables, m.schema.Names())
 }
 
 func (m *Model) openInspect() tea.Cmd {

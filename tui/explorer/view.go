@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -96,6 +98,9 @@ func (m *Model) geo() geometry {
 		maxSQL = 2
 	}
 	g.sqlH = min(maxSQL, m.bar.Lines(w))
+	if m.bar.Editing() { // the editor grows with its text, up to a third of the screen
+		g.sqlH = min(m.bar.Lines(w), max(maxSQL, h/3))
+	}
 	g.bodyH = max(0, h-m.chromeH()-g.sqlH)
 	g.side = m.sideVisible() && w >= 40
 	if g.side {
@@ -148,10 +153,34 @@ func (m *Model) geo() geometry {
 // chromeH is the lines around the body: the header, the status line and, unless the shell draws
 // it, the help bar.
 func (m *Model) chromeH() int {
+	n := 3 + len(m.caretLines(m.common.Width))
 	if m.opts.Shell {
-		return 2
+		n--
 	}
-	return 3
+	return n
+}
+
+// caretLines are the SQL line an error points into and a caret under the spot, as dora query
+// prints them under its error; none for an error without a place.
+func (m *Model) caretLines(w int) []string {
+	var pe *query.ParseError
+	if m.err == nil || m.note != "" && m.noteBad || !errors.As(m.err, &pe) || pe.Offset < 0 || m.common.Height < 16 {
+		return nil
+	}
+	lines := strings.Split(pe.SQL, "\n")
+	if pe.Line < 1 || pe.Line > len(lines) {
+		return nil
+	}
+	text := []rune(strings.ReplaceAll(strings.TrimRight(lines[pe.Line-1], "\r"), "\t", " "))
+	col := max(0, pe.Column-1)
+	room := max(1, w-3)
+	start := 0
+	if len(text) > room { // a window of the line around the spot
+		start = max(0, min(col-room/2, len(text)-room))
+	}
+	shown := text[start:min(len(text), start+room)]
+	s := m.common.Styles
+	return []string{common.Fit("  "+string(shown), w), common.Fit(s.Status.Error.Render("  "+strings.Repeat(" ", max(0, col-start))+"^"), w)}
 }
 
 // layout hands every panel its inner size and focus.
@@ -213,8 +242,9 @@ func (m *Model) render() string {
 	}
 	rows = append(rows, body)
 	rows = append(rows, m.statusLine(w))
+	rows = append(rows, m.caretLines(w)...)
 	if !m.opts.Shell {
-		rows = append(rows, common.Fit(" "+m.help.ShortHelpView(m.shortHelp()), w))
+		rows = append(rows, " "+common.HelpBar(m.common.Styles, m.shortHelp(), []key.Binding{m.keys.Help, m.keys.Quit}, w-1))
 	}
 	out := strings.Join(rows, "\n")
 	if g.bodyH+m.chromeH()+g.sqlH != h { // tiny screens: let Block cut what does not fit
@@ -390,7 +420,8 @@ func (m *Model) focused() common.Component {
 	return m.results
 }
 
-// shortHelp is the help bar: the modal's or the focused panel's bindings, then the builders.
+// shortHelp is the help bar: the modal's bindings, or the focused panel's then the builders.
+// In the fields list g and f act on the field under the cursor at once, and say so.
 func (m *Model) shortHelp() []key.Binding {
 	switch {
 	case m.picker != nil:
@@ -400,62 +431,52 @@ func (m *Model) shortHelp() []key.Binding {
 	case m.showInsp:
 		return m.inspect.ShortHelp()
 	}
-	b := append([]key.Binding{}, m.focused().ShortHelp()...)
-	return append(b, m.keys.build()...)
+	k := m.keys
+	if f, ok := m.preselected(); ok {
+		if groupable(f) {
+			k.GroupBy.SetHelp("g", "group by "+f.Name)
+		}
+		k.Filter.SetHelp("f", "filter "+f.Name)
+	}
+	// The builders and the SQL editor first, then what only the focused panel does, then the rest.
+	build := k.build()
+	b := append([]key.Binding{}, build[:5]...)
+	b = append(b, m.focused().ShortHelp()...)
+	return append(b, build[5:]...)
 }
 
+// fullHelp is the ? overlay: the focused panel's keys, the explorer's, and what the other
+// panels' keys do, in columns that wrap rather than get cut.
 func (m *Model) fullHelp(w, h int) string {
 	st := m.common.Styles
-	groups := append(m.focused().FullHelp(), m.keys.FullHelp()...)
-	// Each group is a column of "key  what"; columns wrap onto more rows on narrow screens.
-	var cols [][]string
-	var widths []int
-	for _, g := range groups {
-		keyW := 0
-		for _, b := range g {
-			keyW = max(keyW, ansi.StringWidth(b.Help().Key))
-		}
-		var col []string
-		cw := 0
-		for _, b := range g {
-			if !b.Enabled() {
-				continue
-			}
-			line := st.Help.Key.Render(common.Fit(b.Help().Key, keyW)) + "  " + st.Help.Desc.Render(b.Help().Desc)
-			col = append(col, line)
-			cw = max(cw, ansi.StringWidth(line))
-		}
-		if len(col) > 0 {
-			cols, widths = append(cols, col), append(widths, cw)
-		}
-	}
-	inner := max(10, w-4)
-	var rows []string
-	for i := 0; i < len(cols); {
-		j, used := i, 0
-		for j < len(cols) && (j == i || used+widths[j]+3 <= inner) {
-			used += widths[j] + 3
-			j++
-		}
-		height := 0
-		for k := i; k < j; k++ {
-			height = max(height, len(cols[k]))
-		}
-		for r := 0; r < height; r++ {
-			var b strings.Builder
-			for k := i; k < j; k++ {
-				cell := ""
-				if r < len(cols[k]) {
-					cell = cols[k][r]
-				}
-				b.WriteString(common.Fit(cell, widths[k]))
-				b.WriteString("   ")
-			}
-			rows = append(rows, " "+b.String())
-		}
-		rows = append(rows, "")
-		i = j
-	}
-	rows = rows[:max(0, len(rows)-1)]
+	rows := common.HelpColumns(st, m.helpGroups(), max(10, w-2), h-2)
 	return common.Box(st, "keys · ? or esc closes", strings.Join(rows, "\n"), w, min(h, len(rows)+2), true)
+}
+
+// navKeys are the help keys of moving in a list, the same in every panel.
+var navKeys = map[string]bool{"↑/k": true, "↓/j": true, "pgup": true, "pgdn": true, "home": true, "end": true, "←": true, "→": true}
+
+// helpGroups is every key of the explorer, the focused panel's first.
+func (m *Model) helpGroups() [][]key.Binding {
+	groups := append(m.focused().FullHelp(), m.keys.FullHelp()...)
+	var panels []key.Binding
+	for _, p := range []struct {
+		name string
+		c    common.Component
+	}{{"tables", m.tables}, {"fields", m.fields}, {"rows", m.results}, {"chart", m.chart}} {
+		if p.c == m.focused() {
+			continue
+		}
+		for _, g := range p.c.FullHelp() {
+			for _, b := range g {
+				h := b.Help()
+				if h.Key == "" || navKeys[h.Key] {
+					continue // moving is the same everywhere
+				}
+				b.SetHelp(h.Key, h.Desc+" ("+p.name+")")
+				panels = append(panels, b)
+			}
+		}
+	}
+	return append(groups, panels)
 }

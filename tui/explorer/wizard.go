@@ -34,15 +34,20 @@ const (
 	stepExport
 	stepSaveView
 	stepOpenView
+	stepRatioNum  // a computed metric: its numerator, one of the view's metrics
+	stepRatioDen  // its denominator
+	stepCaseEdges // a CASE bucket of a numeric field: the edges, typed
 )
 
 // wizard is the state of a view-building flow between pickers.
 type wizard struct {
-	step  step
-	field query.Field
-	fn    query.AggFunc
-	op    string
-	order string
+	step    step
+	field   query.Field
+	fn      query.AggFunc
+	op      string
+	order   string
+	percent bool         // the computed metric is a percentage
+	num     query.Metric // its numerator
 }
 
 // buckets are the time bucket choices; "auto" asks the data for its time range.
@@ -55,6 +60,15 @@ var metricFuncs = []struct {
 }{
 	{"count", query.AggCount}, {"sum", query.AggSum}, {"avg", query.AggAvg}, {"min", query.AggMin},
 	{"max", query.AggMax}, {"count distinct", query.AggCountDistinct}, {"percentile", query.AggPercentile},
+}
+
+// metricItems lists the view's metrics, for a ratio's two sides.
+func (m *Model) metricItems() []picker.Item {
+	var items []picker.Item
+	for _, mt := range m.hist.Spec().Metrics {
+		items = append(items, picker.Item{Glyph: "∑", Label: mt.Expr(), Value: mt})
+	}
+	return items
 }
 
 // open shows a picker for the next step of a flow.
@@ -144,6 +158,13 @@ func (m *Model) groupField(f query.Field) tea.Cmd {
 		m.wiz.field = f
 		return nil
 	}
+	if f.Type.Numeric() {
+		items := []picker.Item{{Glyph: "A", Label: "exact value", Detail: "no ranges", Value: ""}}
+		m.open(stepCaseEdges, "group "+f.Name+" by value, or by ranges", items, true)
+		m.picker.Hint = "or type range edges, like 10, 100, 1000"
+		m.wiz.field = f
+		return nil
+	}
 	m.closePicker()
 	return m.change(func(s query.Spec) (query.Spec, error) {
 		return builder.AddGroupBy(s, query.Dimension{Kind: query.DimColumn, Column: f.Name})
@@ -166,6 +187,10 @@ func (m *Model) startMetric() tea.Cmd {
 	var items []picker.Item
 	for _, f := range metricFuncs {
 		items = append(items, picker.Item{Glyph: "∑", Label: f.label, Value: f.fn})
+	}
+	if len(m.hist.Spec().Metrics) > 0 {
+		items = append(items, picker.Item{Glyph: "÷", Label: "ratio", Detail: "one metric over another", Value: "ratio"},
+			picker.Item{Glyph: "%", Label: "percentage", Detail: "100 × one metric over another", Value: "percent"})
 	}
 	m.open(stepMetricFunc, "metric: which function?", items, false)
 	return nil
@@ -321,7 +346,7 @@ func predicate(f query.Field, op string, v query.Value, text string) (query.Expr
 	case "match":
 		return query.Match{Column: f.Name, Text: text}, nil
 	case "LIKE prefix":
-		return query.Like{Column: f.Name, Prefix: strings.TrimSuffix(text, "%")}, nil
+		return query.PrefixLike(f.Name, strings.TrimSuffix(text, "%")), nil
 	case "BETWEEN":
 		lo, hi, ok := strings.Cut(text, " and ")
 		if !ok {
@@ -425,6 +450,11 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		}
 		return m.addBucket(w.field.Name, unit)
 	case stepMetricFunc:
+		if kind, ok := msg.Item.Value.(string); ok { // a ratio or percentage of the view's metrics
+			m.open(stepRatioNum, kind+": which metric over another?", m.metricItems(), false)
+			m.wiz.percent = kind == "percent"
+			return nil
+		}
 		fn := msg.Item.Value.(query.AggFunc)
 		if fn == query.AggCount {
 			m.closePicker()
@@ -471,6 +501,41 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		return m.change(func(s query.Spec) (query.Spec, error) {
 			return builder.AddMetric(s, query.Metric{Func: query.AggPercentile, Column: w.field.Name, P: p})
 		})
+	case stepRatioNum:
+		num := msg.Item.Value.(query.Metric)
+		m.open(stepRatioDen, num.Expr()+" over which metric?", m.metricItems(), false)
+		m.wiz.num, m.wiz.percent = num, w.percent
+	case stepRatioDen:
+		den := msg.Item.Value.(query.Metric)
+		m.closePicker()
+		return m.change(func(s query.Spec) (query.Spec, error) { return builder.AddRatio(s, w.num, den, w.percent) })
+	case stepCaseEdges:
+		text := msg.Text
+		if !msg.Free {
+			text = msg.Item.Value.(string)
+		}
+		if text == "" { // group by the exact values
+			m.closePicker()
+			return m.change(func(s query.Spec) (query.Spec, error) {
+				return builder.AddGroupBy(s, query.Dimension{Kind: query.DimColumn, Column: w.field.Name})
+			})
+		}
+		var edges []float64
+		for _, part := range strings.Split(text, ",") {
+			e, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+			if err != nil {
+				m.setNote("type the edges as numbers going up, like 10, 100, 1000", true)
+				return nil
+			}
+			edges = append(edges, e)
+		}
+		d, err := builder.CaseBucket(w.field.Name, edges)
+		if err != nil {
+			m.setNote(err.Error(), true)
+			return nil
+		}
+		m.closePicker()
+		return m.change(func(s query.Spec) (query.Spec, error) { return builder.AddGroupBy(s, d) })
 	case stepFilterField:
 		m.filterOps(msg.Item.Value.(query.Field))
 	case stepFilterOp:

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dora-dev/dora/internal/termsafe"
 )
 
 // Human prints a number short: 950, 1.2k, 48.2k, 512k, 3.4M, 1.1B. Small fractions keep two
@@ -146,6 +148,7 @@ func ShortTime(t time.Time, unit string) string {
 }
 
 // Value prints one result cell for a table. unit is the time bucket unit of the column, if any.
+// Text from the data comes out through termsafe: a control character shows as an escape.
 func Value(v any, unit string) string {
 	switch x := v.(type) {
 	case nil:
@@ -166,11 +169,11 @@ func Value(v any, unit string) string {
 	case float32:
 		return Float(float64(x))
 	case string:
-		return x
+		return termsafe.String(x)
 	case time.Time:
 		return Time(x, unit)
 	case []byte:
-		return string(x)
+		return termsafe.String(string(x))
 	}
 	return "?"
 }

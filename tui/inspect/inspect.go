@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -51,7 +52,7 @@ func New(c *common.Common) *Model { return &Model{common: c, keys: DefaultKeyMap
 func (m *Model) SetContent(spec query.Spec, res *query.Result, explain string) {
 	s := m.common.Styles
 	var l []string
-	add := func(k, v string) { l = append(l, s.Muted.Render(fmt.Sprintf("%-12s", k))+v) }
+	add := func(k, v string) { l = append(l, s.Muted.Render(fmt.Sprintf("%-12s", k))+termsafe.String(v)) }
 	add("SQL line", spec.SQL())
 	request := explain
 	if res != nil {
@@ -92,7 +93,9 @@ func (m *Model) SetContent(spec query.Spec, res *query.Result, explain string) {
 	if request == "" {
 		request = "(not sent yet)"
 	}
-	l = append(l, strings.Split(request, "\n")...)
+	for _, line := range strings.Split(request, "\n") { // the request quotes values from the data
+		l = append(l, termsafe.String(line))
+	}
 	m.lines = l
 	m.off = 0
 }

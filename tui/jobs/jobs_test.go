@@ -94,7 +94,7 @@ func TestLaunchWithAnOverrideFollowsTheLogToSucceeded(t *testing.T) {
 	if scr := h.Screen(); !strings.Contains(scr, "~ WHO: world → tui") || !strings.Contains(scr, "+ EXTRA=1") || strings.Contains(scr, "API_TOKEN:") {
 		t.Fatalf("the form should show the overrides as a diff:\n%s", scr)
 	}
-	h.Keys("ctrl+s")
+	h.Keys("ctrl+r")
 	h.Until("the run to succeed", func() bool { return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded })
 	r := h.m.Detail()
 	if want := map[string]string{"WHO": "tui", "EXTRA": "1"}; len(r.Overrides) != 2 || r.Overrides["WHO"] != "tui" || r.Overrides["EXTRA"] != "1" {
@@ -116,7 +116,7 @@ func TestLaunchWithAnOverrideFollowsTheLogToSucceeded(t *testing.T) {
 
 func TestCancelAndRetry(t *testing.T) {
 	h := newHarness(t, map[string]string{"sleeper": sleeper})
-	h.Keys("n", "ctrl+s")
+	h.Keys("n", "ctrl+r")
 	h.Until("the run to run", func() bool { return h.m.Detail() != nil && h.m.Detail().State == jobs.Running })
 	if h.m.Status() != "1 running" {
 		t.Errorf("status %q, want 1 running", h.m.Status())

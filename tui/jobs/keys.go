@@ -32,7 +32,7 @@ func DefaultKeyMap() KeyMap {
 		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Launch:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "launch")),
-		Submit:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "launch")),
+		Submit:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "launch (in the form)")), // not ctrl+s: flow control freezes terminals
 		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel run")),
 		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
 		ByJob:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter by job")),

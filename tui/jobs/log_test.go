@@ -19,7 +19,7 @@ command: ["/bin/sh", "-c", "i=1; while [ $i -le 300 ]; do echo line $i; i=$((i+1
 
 func TestSearchTheLogAndPageThroughIt(t *testing.T) {
 	h := newHarness(t, map[string]string{"counter": counter})
-	h.Keys("n", "ctrl+s")
+	h.Keys("n", "ctrl+r")
 	h.Until("the whole log, dora's last line included", func() bool {
 		log := h.m.Log()
 		return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded && slices.Contains(log, "line 300") &&
@@ -86,7 +86,7 @@ func TestSearchTheLogAndPageThroughIt(t *testing.T) {
 
 func TestAVeryLongLogKeepsItsLastLines(t *testing.T) {
 	h := newHarness(t, map[string]string{"counter": counter}, func(o *Options) { o.MaxLogLines = 100 })
-	h.Keys("n", "ctrl+s")
+	h.Keys("n", "ctrl+r")
 	h.Until("the whole log", func() bool {
 		return h.m.Detail() != nil && h.m.Detail().State == jobs.Succeeded && slices.Contains(h.m.Log(), "line 300")
 	})

@@ -312,9 +312,15 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.detail != nil && m.search != nil:
 		return []key.Binding{k.Next, k.Search, k.Up, k.PageUp, k.Follow, k.FirstError, k.Back}
 	case m.detail != nil:
-		return []key.Binding{k.Up, k.PageUp, k.Search, k.Follow, k.FirstError, k.Cancel, k.Retry, k.Back}
+		launch := k.Launch
+		launch.SetHelp("n", "launch "+m.detail.Job)
+		return []key.Binding{k.Search, k.Follow, k.FirstError, k.Cancel, k.Retry, launch, k.Back, k.Up, k.PageUp}
 	}
-	return []key.Binding{k.Up, k.Switch, k.Open, k.Launch, k.Cancel, k.Retry, k.ByJob, k.ByStatus}
+	launch := k.Launch
+	if d := m.jobOf(); d != nil {
+		launch.SetHelp("n", "launch "+d.Name)
+	}
+	return []key.Binding{launch, k.Open, k.Cancel, k.Retry, k.Switch, k.ByJob, k.ByStatus, k.Up}
 }
 
 // FullHelp is every binding, grouped.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -21,7 +22,7 @@ func (m *Model) View() string {
 	}
 	s := m.styles
 	if m.openErr != nil {
-		msg := s.Status.Error.Render("✗ cannot open the run store "+m.opts.StorePath+": ") + m.openErr.Error()
+		msg := s.Status.Error.Render("✗ cannot open the run store "+m.opts.StorePath+": ") + termsafe.String(m.openErr.Error())
 		return common.Box(s, "jobs", "\n "+msg+"\n\n "+s.Muted.Render("dora jobs runs says the same from a shell"), w, h, true)
 	}
 	bodyH := h - 1
@@ -44,11 +45,11 @@ func (m *Model) statusLine(w int) string {
 	s := m.styles
 	switch {
 	case m.note != "" && m.noteBad:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.note)), w)
 	case m.note != "":
 		return common.Fit(s.Status.OK.Render(" ✓ "+m.note), w)
 	case m.listErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ reading the runs: "+m.listErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ reading the runs: "+termsafe.String(m.listErr.Error())), w)
 	case len(m.defErrs) > 0:
 		return common.Fit(s.Status.Warn.Render(fmt.Sprintf(" ! %d job files do not read: %v", len(m.defErrs), m.defErrs[0])), w)
 	}
@@ -150,12 +151,21 @@ func (m *Model) defsView(w, h int) string {
 	}
 	const sparkN = 10
 	var rows []string
-	for i := window(m.defAt, len(m.defs), h); i < len(m.defs) && len(rows) < h; i++ {
+	// One cursor a screen: with the runs in front, the job marked is the selected run's, the
+	// one n launches, not the one the jobs list was left on.
+	at := m.defAt
+	if m.pane == paneRuns {
+		at = -1
+		if d := m.jobOf(); d != nil {
+			at = slices.Index(m.defs, d)
+		}
+	}
+	for i := window(max(0, at), len(m.defs), h); i < len(m.defs) && len(rows) < h; i++ {
 		d := m.defs[i]
 		spark := Sparkline(m.recent(d.Name, sparkN))
 		nameW := max(4, w-sparkN-2)
 		line := common.Fit(" "+d.Name, nameW) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
-		if i == m.defAt {
+		if i == at {
 			if m.pane == paneDefs {
 				line = s.List.Selected.Render(common.Fit("›"+d.Name, nameW)) + " " + s.Accent.Render(common.FitLeft(spark, sparkN))
 			} else {
@@ -261,13 +271,23 @@ func (m *Model) detailView(w, h int) string {
 	}
 	match := m.Match()
 	for i, l := range lines[start:end] {
-		switch l = ansi.Strip(l); start + i {
+		// A log is written by the job, not by the person at the terminal: its controls show as
+		// escapes, and only its colours are kept, rebuilt from their numbers and ended on the
+		// line, so they never reach the frame. A marked or searched line, or any line without
+		// colours (NO_COLOR), is drawn plain.
+		l = termsafe.Log(l)
+		plain := ansi.Strip(l)
+		switch start + i {
 		case m.mark:
-			body = append(body, s.Status.Error.Render("›"+l))
+			body = append(body, s.Status.Error.Render("›"+plain))
 		case match:
-			body = append(body, s.Accent.Render("›")+m.highlight(l))
+			body = append(body, s.Accent.Render("›")+m.highlight(plain))
 		default:
-			body = append(body, " "+m.highlight(l))
+			if m.search != nil || plain == l || s.NoColor {
+				body = append(body, " "+m.highlight(plain))
+			} else {
+				body = append(body, " "+l+"\x1b[m")
+			}
 		}
 	}
 	return strings.Join(head, "\n") + "\n" + common.Box(s, title, strings.Join(body, "\n"), w, h-len(head), true)
@@ -291,7 +311,7 @@ func (m *Model) formView(w, h int) string {
 	formH := max(3, h-len(diff)-3)
 	m.form.SetHeight(max(1, formH-2))
 	m.form.SetWidth(max(10, w-4))
-	top := common.Box(s, "launch "+d.Name+" · env, a KEY=VALUE a line · ctrl+s launches · esc cancels", " "+strings.ReplaceAll(m.form.View(), "\n", "\n "), w, formH, true)
+	top := common.Box(s, "launch "+d.Name+" · env, a KEY=VALUE a line · ctrl+r launches · esc cancels", " "+strings.ReplaceAll(m.form.View(), "\n", "\n "), w, formH, true)
 	rest := common.Block(" "+s.Muted.Render(d.Name+": ")+s.Muted.Render(strings.Join(d.Command, " "))+"\n"+strings.Join(diff, "\n"), w, h-formH)
 	return top + "\n" + rest
 }
@@ -302,7 +322,7 @@ func (m *Model) formDiff(w int) []string {
 	d := m.launching
 	env, err := overrides(d, m.form.Value())
 	if err != nil {
-		return []string{" " + s.Status.Error.Render(err.Error())}
+		return []string{" " + s.Status.Error.Render(termsafe.String(err.Error()))}
 	}
 	if len(env) == 0 {
 		return []string{" " + s.Muted.Render("the job's env as it is")}

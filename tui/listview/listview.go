@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -120,29 +121,39 @@ func (m *Model) View() string {
 		return ""
 	}
 	s := m.styles
+	// A list longer than its height keeps its last column for the scroll arrows, so they
+	// never cover a row's text.
+	scrolls := len(m.rows) > m.height && m.width > 1
+	rowW := m.width
+	if scrolls {
+		rowW--
+	}
 	lines := make([]string, 0, m.height)
 	if len(m.rows) == 0 && m.Empty != "" {
 		lines = append(lines, s.Muted.Render(common.Fit(" "+m.Empty, m.width)))
 	}
 	for i := m.offset; i < len(m.rows) && len(lines) < m.height; i++ {
-		lines = append(lines, m.row(i))
+		lines = append(lines, m.row(i, rowW))
 	}
 	for len(lines) < m.height {
-		lines = append(lines, strings.Repeat(" ", m.width))
+		lines = append(lines, strings.Repeat(" ", rowW))
 	}
-	if len(m.rows) > m.height && m.width > 0 { // a scroll hint in the last cell
-		last := len(lines) - 1
-		if m.offset+m.height < len(m.rows) {
-			lines[last] = ansi.Truncate(lines[last], m.width-1, "") + s.Muted.Render("↓")
-		}
-		if m.offset > 0 {
-			lines[0] = ansi.Truncate(lines[0], m.width-1, "") + s.Muted.Render("↑")
+	if scrolls {
+		for i := range lines {
+			arrow := " "
+			switch {
+			case i == 0 && m.offset > 0:
+				arrow = s.Muted.Render("↑")
+			case i == len(lines)-1 && m.offset+m.height < len(m.rows):
+				arrow = s.Muted.Render("↓")
+			}
+			lines[i] += arrow
 		}
 	}
 	return strings.Join(lines, "\n")
 }
 
-func (m *Model) row(i int) string {
+func (m *Model) row(i, width int) string {
 	s := m.styles
 	r := m.rows[i]
 	selected := i == m.cursor
@@ -154,9 +165,9 @@ func (m *Model) row(i int) string {
 	if glyph == "" {
 		glyph = " "
 	}
-	detail := r.Detail
+	detail := termsafe.String(r.Detail) // names and values come from the data
 	dw := ansi.StringWidth(detail)
-	textW := m.width - 3 // marker, glyph, space
+	textW := width - 3 // marker, glyph, space
 	if dw > 0 {
 		textW -= dw + 1
 		if textW < 4 { // too narrow: drop the detail
@@ -164,13 +175,13 @@ func (m *Model) row(i int) string {
 			detail, dw = "", 0
 		}
 	}
-	text := common.Fit(r.Text, max(0, textW))
+	text := common.Fit(termsafe.String(r.Text), max(0, textW))
 	if selected && m.focused {
 		plain := marker + glyph + " " + text
 		if dw > 0 {
 			plain += " " + detail
 		}
-		return s.List.Selected.Render(common.Fit(plain, m.width))
+		return s.List.Selected.Render(common.Fit(plain, width))
 	}
 	var b strings.Builder
 	if selected {
@@ -189,5 +200,5 @@ func (m *Model) row(i int) string {
 		b.WriteString(" ")
 		b.WriteString(s.List.Detail.Render(detail))
 	}
-	return common.Fit(b.String(), m.width)
+	return common.Fit(b.String(), width)
 }

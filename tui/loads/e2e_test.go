@@ -36,7 +36,7 @@ func TestLoadsEndToEnd(t *testing.T) {
 	s.Keys("2")
 	s.WaitText("location: s3://", "files · ", "bucket")
 	s.Keys("/")
-	s.Text(bucket + "/sales/")
+	s.Text("s3://" + bucket + "/sales/") // typing replaces the location shown
 	s.Keys("Enter")
 	s.WaitText("location: s3://"+bucket+"/sales/", "orders/", "3 files")
 

@@ -19,6 +19,7 @@ import (
 	"github.com/dora-dev/dora/internal/xdg"
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/pipelines/objstore"
+	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -131,6 +132,7 @@ type Model struct {
 	loc      string
 	locInput textinput.Model
 	editLoc  bool
+	locFresh bool // the prompt still holds the location as opened: typing replaces it
 	entries  []Entry
 	listErr  error
 	listing  bool
@@ -154,6 +156,10 @@ type Model struct {
 	planSeq  int
 	planning bool
 	planFor  string // the source and format the plan (or its request) is of
+	// types are the column types set in the form over the inferred ones; typeAt is the column
+	// of the mapping under the cursor while the mapping has the form's focus (field fieldCount).
+	types  map[string]query.Type
+	typeAt int
 
 	run    *Run
 	runSeq int

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,7 +203,15 @@ func TestBrowseLoadReconcileAndHistory(t *testing.T) {
 	h.Keys("esc")
 	_, cmd := h.m.Update(tickMsg{}) // the poll
 	h.Run(cmd)
-	h.Until("both loads in the history", func() bool { return len(h.m.History()) == 2 })
+	// The history is read again every tick too, so one read may have caught notes still running.
+	h.Until("both loads in the history, finished", func() bool {
+		r := h.m.History()
+		if len(r) == 2 && r[0].Status != load.StatusSucceeded {
+			_, cmd := h.m.Update(tickMsg{})
+			h.Run(cmd)
+		}
+		return len(r) == 2 && r[0].Status == load.StatusSucceeded
+	})
 	recs := h.m.History()
 	if recs[0].Table != "notes" || recs[1].Table != "orders" || recs[1].Status != load.StatusSucceeded || recs[1].Indexed != 30000 {
 		t.Fatalf("history %+v", recs)
@@ -235,4 +244,34 @@ func TestMissingBucketSaysSo(t *testing.T) {
 	}
 	h.Keys("enter")
 	h.Until("the buckets", func() bool { return h.m.Location() == "s3://" && h.m.Err() == nil })
+}
+
+// The listing follows the folder: a file written after the screen listed it shows at the next
+// tick, with the cursor staying on its entry; a Changed from another screen reads the history.
+func TestTheListingFollowsTheFolder(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "b.csv"), ordersCSV(1, 3), 0o644)
+	b, err := duckdb.OpenToWrite(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, b, dir, filepath.Join(t.TempDir(), "history.ndjson"))
+	h.m.Focus()
+	h.Until("the folder", func() bool { return len(h.m.Entries()) == 1 })
+	os.WriteFile(filepath.Join(dir, "a.csv"), ordersCSV(1, 3), 0o644)
+	os.WriteFile(filepath.Join(dir, "c.csv"), ordersCSV(1, 3), 0o644)
+	h.Until("the new files", func() bool {
+		_, cmd := h.m.Update(tickMsg{})
+		h.Run(cmd)
+		return len(h.m.Entries()) == 3
+	})
+	if e := h.m.selected(); e == nil || e.Name != "b.csv" {
+		t.Errorf("the cursor left its file: %+v", e)
+	}
+	if !strings.Contains(h.Screen(), "a.csv") {
+		t.Errorf("the new file does not show:\n%s", h.Screen())
+	}
+	if _, cmd := h.m.Update(screen.Changed{What: "a load"}); cmd == nil && !h.m.reading {
+		t.Errorf("a Changed should read the history again")
+	}
 }

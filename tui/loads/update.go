@@ -3,6 +3,8 @@ package loads
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/pipelines/load"
+	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -28,10 +31,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		switch {
 		case m.editLoc:
+			if m.locFresh { // a pasted location replaces the one shown
+				m.locInput.SetValue("")
+				m.locFresh = false
+			}
 			var cmd tea.Cmd
 			m.locInput, cmd = m.locInput.Update(msg)
 			return cmd
-		case m.mode == modeForm:
+		case m.mode == modeForm && m.field < fieldCount:
 			var cmd tea.Cmd
 			m.fields[m.field], cmd = m.fields[m.field].Update(msg)
 			return cmd
@@ -43,7 +50,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.listing = false
 		m.listErr = msg.err
 		if msg.err == nil {
-			m.loc, m.entries, m.at = msg.loc, msg.entries, 0
+			m.relisted(msg)
+		} else {
+			m.setNote(fmt.Sprintf("cannot list %s: %v", msg.loc, msg.err), true)
 		}
 	case historyMsg:
 		if msg.seq != m.histSeq {
@@ -87,9 +96,19 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.run.Summary, m.run.Err, m.run.Done = msg.sum, msg.err, true
 		m.run.Stats.RowsRead, m.run.Stats.Indexed, m.run.Stats.DeadLettered = msg.sum.RowsRead, msg.sum.Indexed, msg.sum.DeadLettered
+		if msg.sum.Published { // every screen lists the table now
+			alias := msg.sum.Alias
+			return tea.Batch(m.readHistory(), func() tea.Msg { return screen.Changed{What: "a load of " + alias} })
+		}
+		return m.readHistory()
+	case screen.Changed:
 		return m.readHistory()
 	case tickMsg:
-		return tea.Batch(m.readHistory(), m.tick())
+		cmds := []tea.Cmd{m.readHistory(), m.tick()}
+		if m.focused && !m.listing && m.listErr == nil && m.mode == modeBrowse && !m.editLoc {
+			cmds = append(cmds, m.list(m.loc)) // the listing follows the folder
+		}
+		return tea.Batch(cmds...)
 	}
 	return nil
 }
@@ -114,7 +133,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Down):
 		m.move(1)
 	case key.Matches(msg, k.Location):
-		m.editLoc = true
+		m.editLoc, m.locFresh = true, true
 		m.locInput.SetValue(m.loc)
 		m.locInput.CursorEnd()
 		return m.locInput.Focus()
@@ -138,6 +157,20 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// relisted shows a listing: another location's from its top, the same one's again with the
+// cursor on the entry it was on.
+func (m *Model) relisted(msg listedMsg) {
+	at := 0
+	if e := m.selected(); e != nil && msg.loc == m.loc {
+		for i, n := range msg.entries {
+			if n.Name == e.Name {
+				at = i
+			}
+		}
+	}
+	m.loc, m.entries, m.at = msg.loc, msg.entries, at
 }
 
 func (m *Model) move(d int) {
@@ -167,7 +200,16 @@ func (m *Model) locationKey(msg tea.KeyPressMsg) tea.Cmd {
 		if loc := strings.TrimSpace(m.locInput.Value()); loc != "" {
 			return m.list(loc)
 		}
+		m.setNote("no location typed: the listing stays "+m.loc, true)
 		return nil
+	}
+	// The location shown is a suggestion: the first character typed replaces it, and a key that
+	// edits (backspace, arrows) keeps it to edit.
+	if m.locFresh {
+		m.locFresh = false
+		if msg.Text != "" && msg.Mod&^tea.ModShift == 0 {
+			m.locInput.SetValue("")
+		}
 	}
 	var cmd tea.Cmd
 	m.locInput, cmd = m.locInput.Update(msg)
@@ -190,6 +232,7 @@ func (m *Model) openForm() tea.Cmd {
 		return nil
 	}
 	defaults := [fieldCount]string{source, TableFor(source), "", "4", "auto"}
+	m.types, m.typeAt = nil, 0
 	for i := range m.fields {
 		m.fields[i].SetValue(defaults[i])
 		m.fields[i].CursorEnd()
@@ -204,15 +247,24 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Back):
 		m.mode = modeBrowse
-		m.fields[m.field].Blur()
+		for i := range m.fields {
+			m.fields[i].Blur()
+		}
+		return nil
+	case m.field == fieldCount && m.mappingKey(msg):
 		return nil
 	case key.Matches(msg, k.Next, k.Prev):
-		m.fields[m.field].Blur()
+		if m.field < fieldCount {
+			m.fields[m.field].Blur()
+		}
 		d := 1
 		if key.Matches(msg, k.Prev) {
-			d = fieldCount - 1
+			d = fieldCount
 		}
-		m.field = (m.field + d) % fieldCount
+		m.field = (m.field + d) % (fieldCount + 1) // the mapping is the last stop
+		if m.field == fieldCount {
+			return m.preview()
+		}
 		return tea.Batch(m.fields[m.field].Focus(), m.preview())
 	case key.Matches(msg, k.Start):
 		opts, err := m.formOptions()
@@ -220,13 +272,58 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.setNote(err.Error(), true)
 			return nil
 		}
-		m.fields[m.field].Blur()
+		if m.field < fieldCount {
+			m.fields[m.field].Blur()
+		}
 		m.note = ""
 		return m.start(opts)
+	}
+	if m.field == fieldCount {
+		return nil
 	}
 	var cmd tea.Cmd
 	m.fields[m.field], cmd = m.fields[m.field].Update(msg)
 	return cmd
+}
+
+// mappingKey handles a key on the form's mapping: ←→ choose a column, space cycles its type
+// through the types a column can load as (back to the inferred one after the last).
+func (m *Model) mappingKey(msg tea.KeyPressMsg) bool {
+	if m.plan == nil || len(m.plan.Schema.Fields) == 0 {
+		return false
+	}
+	n := len(m.plan.Schema.Fields)
+	switch {
+	case key.Matches(msg, m.keys.ColLeft):
+		m.typeAt = (m.typeAt + n - 1) % n
+	case key.Matches(msg, m.keys.ColRight):
+		m.typeAt = (m.typeAt + 1) % n
+	case key.Matches(msg, m.keys.CycleType):
+		m.typeAt = min(m.typeAt, n-1)
+		f := m.plan.Schema.Fields[m.typeAt]
+		cur := m.typeOf(f)
+		i := slices.Index(load.OverrideTypeNames, cur)
+		next := load.OverrideTypeNames[(i+1)%len(load.OverrideTypeNames)]
+		if m.types == nil {
+			m.types = map[string]query.Type{}
+		}
+		if next == f.Type {
+			delete(m.types, f.Name)
+		} else {
+			m.types[f.Name] = next
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// typeOf is the type column f loads as: the form's, or the inferred one.
+func (m *Model) typeOf(f query.Field) query.Type {
+	if t, ok := m.types[f.Name]; ok {
+		return t
+	}
+	return f.Type
 }
 
 // formOptions reads the form into a load's options, as dora load reads its flags.
@@ -253,6 +350,9 @@ func (m *Model) formOptions() (load.Options, error) {
 		}
 	}
 	opts.DeadLetter = m.opts.DeadLetterDir + "/" + opts.Table + ".dead-letter.ndjson"
+	if len(m.types) > 0 {
+		opts.Types = maps.Clone(m.types)
+	}
 	return opts, nil
 }
 
@@ -351,6 +451,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	switch {
 	case m.editLoc:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "list")), k.Back}
+	case m.mode == modeForm && m.field == fieldCount:
+		return []key.Binding{k.CycleType, k.ColRight, k.Next, k.Start, k.Back}
 	case m.mode == modeForm:
 		return []key.Binding{k.Next, k.Start, k.Back}
 	case m.mode == modeRun && m.run.Done:

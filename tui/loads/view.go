@@ -2,11 +2,13 @@ package loads
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
@@ -35,13 +37,13 @@ func (m *Model) statusLine(w int) string {
 	s := m.styles
 	switch {
 	case m.note != "" && m.noteBad:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.note), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.note)), w)
 	case m.note != "":
 		return common.Fit(s.Status.OK.Render(" ✓ "+m.note), w)
 	case m.listErr != nil && m.mode == modeBrowse:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.listErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.listErr.Error())), w)
 	case m.histErr != nil:
-		return common.Fit(s.Status.Error.Render(" ✗ "+m.histErr.Error()), w)
+		return common.Fit(s.Status.Error.Render(" ✗ "+termsafe.String(m.histErr.Error())), w)
 	case m.Running() && m.mode != modeRun:
 		return common.Fit(s.Status.Info.Render(" ● "+m.Status()+" "+m.run.Opts.Table)+s.Muted.Render(" · p shows it"), w)
 	}
@@ -157,16 +159,29 @@ func (m *Model) previewText(w int) string {
 	case m.planning:
 		return s.Muted.Render(" inferring the mapping…")
 	case m.planErr != nil:
-		return s.Status.Error.Render(" ✗ " + m.planErr.Error())
+		return s.Status.Error.Render(" ✗ " + termsafe.String(m.planErr.Error()))
 	case m.plan == nil:
 		return ""
 	}
 	p := m.plan
+	onMapping := m.field == fieldCount
 	head := fmt.Sprintf(" %d files, %s · the mapping inferred (%d columns):", len(p.Objects), Bytes(p.Bytes), len(p.Schema.Fields))
+	if onMapping {
+		head = fmt.Sprintf(" %d files, %s · the mapping (%d columns; ←→ a column, space its type):", len(p.Objects), Bytes(p.Bytes), len(p.Schema.Fields))
+	} else if len(p.Schema.Fields) > 0 {
+		head += s.Muted.Render(" tab to it sets types")
+	}
 	cells := make([]string, len(p.Schema.Fields))
 	cellW := 0
 	for i, f := range p.Schema.Fields {
-		cells[i] = fmt.Sprintf("%s %s", f.Name, s.Muted.Render(string(f.Type)))
+		t, mark := m.typeOf(f), " "
+		if t != f.Type {
+			mark = "*" // set in the form, not inferred
+		}
+		cells[i] = fmt.Sprintf("%s %s%s", f.Name, s.Muted.Render(string(t)), mark)
+		if onMapping && i == m.typeAt {
+			cells[i] = s.List.Selected.Render(fmt.Sprintf("%s %s%s", f.Name, t, mark))
+		}
 		cellW = max(cellW, ansi.StringWidth(cells[i])+2)
 	}
 	cols := max(1, w/max(1, cellW))
@@ -177,6 +192,20 @@ func (m *Model) previewText(w int) string {
 			b.WriteString("\n ")
 		}
 		b.WriteString(common.Fit(c, cellW))
+	}
+	if len(m.types) > 0 {
+		b.WriteString("\n" + s.Muted.Render(" * set here: values that do not convert are set aside as dead letters"))
+	}
+	if n := len(p.LeftOut); n > 0 {
+		names := make([]string, 0, min(n, 6))
+		for i, k := range p.LeftOut {
+			if i == 6 {
+				names = append(names, fmt.Sprintf("and %d more", n-6))
+				break
+			}
+			names = append(names, path.Base(k))
+		}
+		b.WriteString("\n" + s.Status.Warn.Render(common.Truncate(fmt.Sprintf(" left out, not data files: %s", strings.Join(names, ", ")), w)))
 	}
 	return b.String()
 }
@@ -221,7 +250,7 @@ func (m *Model) reconciliation(r *Run) string {
 		b.WriteString("\n " + s.Status.Warn.Render("rows set aside, with reasons: "+sum.DeadLetter))
 	}
 	if r.Err != nil {
-		b.WriteString("\n " + s.Status.Error.Render("✗ "+r.Err.Error()))
+		b.WriteString("\n " + s.Status.Error.Render("✗ "+termsafe.String(r.Err.Error())))
 		if !sum.Published {
 			b.WriteString("\n " + s.Muted.Render("nothing was published; dora load --resume continues it"))
 		}

@@ -37,7 +37,7 @@ type CancelMsg struct{ ID int }
 
 // KeyMap is the picker's bindings. Letters type into the filter, so navigation is arrows only.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Choose, Cancel key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom, Choose, Cancel key.Binding
 }
 
 // DefaultKeyMap returns the picker's default bindings.
@@ -47,6 +47,8 @@ func DefaultKeyMap() KeyMap {
 		Down:     key.NewBinding(key.WithKeys("down", "ctrl+n", "tab"), key.WithHelp("↓", "down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
 		Choose:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
@@ -193,7 +195,8 @@ func (m *Model) hintLines() int {
 // Update handles input; it returns a command carrying ChosenMsg or CancelMsg when done.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
-		nav := listview.NavKeyMap{Up: m.keys.Up, Down: m.keys.Down, PageUp: m.keys.PageUp, PageDown: m.keys.PageDown}
+		nav := listview.NavKeyMap{Up: m.keys.Up, Down: m.keys.Down, PageUp: m.keys.PageUp, PageDown: m.keys.PageDown,
+			Top: m.keys.Top, Bottom: m.keys.Bottom} // home and end move in the list: the filter is short
 		if m.list.Update(k, nav) {
 			return nil
 		}
@@ -255,5 +258,5 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // FullHelp is the full help while the picker is open.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{m.keys.Choose, m.keys.Cancel}, {m.keys.Up, m.keys.Down, m.keys.PageUp, m.keys.PageDown}}
+	return [][]key.Binding{{m.keys.Choose, m.keys.Cancel}, {m.keys.Up, m.keys.Down, m.keys.PageUp, m.keys.PageDown, m.keys.Top, m.keys.Bottom}}
 }

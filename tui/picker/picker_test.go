@@ -80,3 +80,20 @@ func TestFreeFirstAndSuggest(t *testing.T) {
 		t.Errorf("a suggestion that is an item should be that item: %+v", msg)
 	}
 }
+
+// TestEndThenEnterPicksTheLastItem: end and home move in the list (they once moved the filter's
+// cursor, and enter then picked the first item).
+func TestEndThenEnterPicksTheLastItem(t *testing.T) {
+	c := &common.Common{Styles: styles.Default(true, true)}
+	items := []Item{{Label: "West"}, {Label: "East"}, {Label: "South"}, {Label: "Midwest"}}
+	m := New(c, 1, "region", items, false)
+	m.SetSize(40, 10)
+	m.Update(tea.KeyPressMsg(tea.Key{Code: tea.KeyEnd}))
+	if msg := choose(t, m); msg.Item.Label != "Midwest" {
+		t.Errorf("end, enter picked %q, want the last item, Midwest", msg.Item.Label)
+	}
+	m.Update(tea.KeyPressMsg(tea.Key{Code: tea.KeyHome}))
+	if msg := choose(t, m); msg.Item.Label != "West" {
+		t.Errorf("home, enter picked %q, want the first item, West", msg.Item.Label)
+	}
+}

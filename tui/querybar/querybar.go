@@ -1,5 +1,6 @@
 // Package querybar shows the current view as its one SQL line and, after ':', lets the user edit
-// that line directly.
+// it in a multi-line editor: highlighted as typed, completing tables, columns, functions and
+// keywords, pointing at a parse error with a caret, with the history of lines run per backend.
 package querybar
 
 import (
@@ -7,10 +8,10 @@ import (
 	"unicode"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/tui/common"
 )
 
@@ -37,22 +38,30 @@ func DefaultKeyMap() KeyMap {
 type Model struct {
 	common  *common.Common
 	keys    KeyMap
+	ekeys   EditorKeyMap
 	sql     string
 	editing bool
-	input   textinput.Model
 	width   int
 	height  int
+
+	lines    [][]rune // the text being edited
+	row, col int      // the cursor, in lines and runes
+	comp     []string // completion candidates for the word under the cursor
+	compAt   int
+	tables   []string
+	columns  []string
+	errMsg   string // a parse error of the text, drawn with a caret under errLine, errCol
+	errLine  int    // 1-based
+	errCol   int    // 1-based, in characters
+	hist     []string
+	histAt   int
+	histPath string
+	draft    string // what was typed before going up the history
 }
 
 // New returns an empty query bar.
 func New(c *common.Common) *Model {
-	in := textinput.New()
-	st := in.Styles()
-	st.Cursor.Blink = false // a steady cursor: no redraw traffic over SSH
-	in.SetStyles(st)
-	in.Prompt = ": "
-	in.Placeholder = "SELECT … FROM …"
-	return &Model{common: c, keys: DefaultKeyMap(), input: in, height: 1}
+	return &Model{common: c, keys: DefaultKeyMap(), ekeys: DefaultEditorKeyMap(), height: 1, lines: [][]rune{nil}}
 }
 
 // SetSQL sets the line shown when not editing.
@@ -65,25 +74,44 @@ func (m *Model) SQL() string { return m.sql }
 func (m *Model) Editing() bool { return m.editing }
 
 // Value is the text being edited.
-func (m *Model) Value() string { return m.input.Value() }
+func (m *Model) Value() string { return m.text() }
 
 // Edit starts editing the current line.
 func (m *Model) Edit() tea.Cmd {
 	m.editing = true
-	m.input.SetValue(m.sql)
-	m.input.CursorEnd()
-	return m.input.Focus()
+	m.errMsg = ""
+	m.histAt = len(m.hist)
+	m.setText(m.sql)
+	return nil
 }
 
 // StopEditing leaves edit mode.
 func (m *Model) StopEditing() {
 	m.editing = false
-	m.input.Blur()
+	m.errMsg = ""
+	m.comp = m.comp[:0]
 }
 
-// Lines is how many rows the SQL line needs at width w (1 while editing).
+// SetError shows a parse error of the text being edited: the message, and a caret under the
+// place (1-based line and column; 0 when it has no single place).
+func (m *Model) SetError(msg string, line, col int) {
+	m.errMsg, m.errLine, m.errCol = msg, line, col
+}
+
+// Lines is how many rows the bar needs at width w: the wrapped SQL line, or while editing the
+// editor's rows, its caret line and its completion line.
 func (m *Model) Lines(w int) int {
-	if m.editing || m.sql == "" {
+	if m.editing {
+		n := len(m.editorRows(max(1, w-3)))
+		if m.errMsg != "" {
+			n++
+		}
+		if len(m.comp) > 0 {
+			n++
+		}
+		return n
+	}
+	if m.sql == "" {
 		return 1
 	}
 	return len(m.wrap(max(1, w-2)))
@@ -91,7 +119,8 @@ func (m *Model) Lines(w int) int {
 
 func (m *Model) wrap(w int) []string {
 	var hard []string
-	for _, l := range strings.Split(ansi.Wordwrap(m.sql, w, ""), "\n") { // words longer than a line still have to fit
+	// The line quotes values picked from the data: their controls show as escapes.
+	for _, l := range strings.Split(ansi.Wordwrap(termsafe.String(m.sql), w, ""), "\n") { // words longer than a line still have to fit
 		hard = append(hard, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
 	}
 	return hard
@@ -100,31 +129,37 @@ func (m *Model) wrap(w int) []string {
 // SetSize sets the width and the number of lines the wrapped SQL may use.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = max(0, w), max(1, h)
-	m.input.SetWidth(max(1, w-3))
 }
 
 // Update handles input while editing.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
 		switch {
-		case key.Matches(k, m.keys.Submit):
-			sql := m.input.Value()
+		case key.Matches(msg, m.keys.Submit):
+			sql := m.text()
 			return func() tea.Msg { return SubmitMsg{SQL: sql} }
-		case key.Matches(k, m.keys.Cancel):
+		case key.Matches(msg, m.keys.Cancel) && len(m.comp) > 0:
+			m.comp = m.comp[:0] // the first esc puts the completions away
+			return nil
+		case key.Matches(msg, m.keys.Cancel):
 			m.StopEditing()
 			return func() tea.Msg { return CancelMsg{} }
 		}
+		m.editKey(msg)
+	case tea.PasteMsg:
+		m.insert(msg.Content)
+		m.errMsg = ""
+		m.complete()
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	return cmd
+	return nil
 }
 
 // View renders exactly width x height cells.
 func (m *Model) View() string {
 	s := m.common.Styles
 	if m.editing {
-		return common.Block(" "+m.input.View(), m.width, m.height)
+		return m.editorView()
 	}
 	if m.sql == "" {
 		return common.Block(s.Muted.Render(" open a table: tab to the tables list, enter; or : to type SQL"), m.width, m.height)
@@ -144,10 +179,13 @@ func (m *Model) View() string {
 	return common.Block(strings.Join(hard, "\n"), m.width, m.height)
 }
 
-var keywords = map[string]bool{"SELECT": true, "FROM": true, "WHERE": true, "GROUP": true, "BY": true,
-	"ORDER": true, "HAVING": true, "LIMIT": true, "AND": true, "OR": true, "NOT": true, "IN": true,
-	"DESC": true, "ASC": true, "AS": true, "BETWEEN": true, "IS": true, "NULL": true, "LIKE": true,
-	"DISTINCT": true, "INTERVAL": true, "TIMESTAMP": true, "DATE": true, "TRUE": true, "FALSE": true}
+var keywords = func() map[string]bool {
+	k := map[string]bool{}
+	for _, w := range Keywords {
+		k[w] = true
+	}
+	return k
+}()
 
 // highlight styles the SQL keywords of one wrapped line; quote carries an open string or
 // identifier quote over from the previous line.
@@ -156,7 +194,7 @@ func highlight(line string, quote byte, m *Model) (string, byte) {
 	var b, word strings.Builder
 	flush := func() {
 		w := word.String()
-		if keywords[w] {
+		if keywords[strings.ToUpper(w)] {
 			b.WriteString(s.Query.Keyword.Render(w))
 		} else if w != "" {
 			b.WriteString(s.Query.Text.Render(w))
@@ -191,7 +229,11 @@ func highlight(line string, quote byte, m *Model) (string, byte) {
 }
 
 // ShortHelp is the help bar while editing.
-func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Submit, m.keys.Cancel} }
+func (m *Model) ShortHelp() []key.Binding {
+	return []key.Binding{m.keys.Submit, m.ekeys.Complete, m.ekeys.Newline, m.ekeys.Up, m.keys.Cancel}
+}
 
 // FullHelp is the full help while editing.
-func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{{m.keys.Submit, m.keys.Cancel}} }
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{m.keys.Submit, m.keys.Cancel}, {m.ekeys.Complete, m.ekeys.Newline, m.ekeys.Up}}
+}

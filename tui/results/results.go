@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
@@ -28,12 +29,31 @@ type SortMsg struct {
 	DescFirst bool
 }
 
+// CellAction is what to do with the cell under the cursor.
+type CellAction int
+
+// The cell actions, as Kibana Discover's +/- and VisiData's frequency sheet.
+const (
+	CellKeep    CellAction = iota // filter to rows with this value
+	CellExclude                   // filter out rows with this value
+	CellGroup                     // group by this column
+)
+
+// CellMsg asks the root to act on the cell under the cursor: Column is the result's column
+// (-1 in the series layout, which has none) and Value the cell's raw value.
+type CellMsg struct {
+	Action CellAction
+	Column int
+	Value  any
+}
+
 // KeyMap is the panel's bindings.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Left, Right                             key.Binding
 	Sort                                    key.Binding
 	Series                                  key.Binding
+	Keep, Exclude, GroupCol                 key.Binding
 }
 
 // DefaultKeyMap returns the panel's default bindings.
@@ -47,8 +67,11 @@ func DefaultKeyMap() KeyMap {
 		Bottom:   key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last row")),
 		Left:     key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "column left")),
 		Right:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "column right")),
-		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by column")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Series:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rows/series")),
+		Keep:     key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "keep value")),
+		Exclude:  key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "drop value")),
+		GroupCol: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "group column")),
 	}
 }
 
@@ -68,6 +91,16 @@ type Model struct {
 	focused  bool
 	series   bool // show one row per series with a sparkline
 	canPivot bool
+	partial  chart.Partial // the first or last time bucket holds part of its time
+}
+
+// SetPartial says which ends of the time buckets are partial: the series layout's last and
+// change figures leave them out.
+func (m *Model) SetPartial(p chart.Partial) {
+	if p != m.partial {
+		m.partial = p
+		m.rebuild()
+	}
 }
 
 // grid is a table ready to draw: header, cells as text, and which columns are numbers. Result
@@ -94,6 +127,7 @@ func New(c *common.Common) *Model {
 // SetResult shows a new result.
 func (m *Model) SetResult(spec query.Spec, res *query.Result) {
 	m.spec, m.res = spec, res
+	m.partial = chart.Partial{}
 	m.canPivot = timeDim(spec, res) >= 0
 	if !m.canPivot {
 		m.series = false
@@ -109,7 +143,7 @@ func (m *Model) Rows() int { return m.table.rows }
 
 func (m *Model) rebuild() {
 	if m.series {
-		m.table = seriesGrid(m.spec, m.res)
+		m.table = seriesGrid(m.spec, m.res, m.partial)
 	} else {
 		m.table = rowsGrid(m.spec, m.res)
 	}
@@ -169,7 +203,7 @@ func rowsGrid(spec query.Spec, res *query.Result) grid {
 				arrow = " ▼"
 			}
 		}
-		g.header = append(g.header, c.Name+arrow)
+		g.header = append(g.header, termsafe.String(c.Name)+arrow)
 		g.names = append(g.names, orderName(spec, res, i))
 		g.numeric = append(g.numeric, c.Type.Numeric() || c.Role == query.RoleMetric)
 		units[i] = unitOf(spec, i)
@@ -187,7 +221,7 @@ func rowsGrid(spec query.Spec, res *query.Result) grid {
 
 // seriesGrid lays a time-bucketed result out as one row per series: the other dimensions, a
 // sparkline of the first metric over time, and its min, max and last values.
-func seriesGrid(spec query.Spec, res *query.Result) grid {
+func seriesGrid(spec query.Spec, res *query.Result, partial chart.Partial) grid {
 	g := grid{spark: -1}
 	td := timeDim(spec, res)
 	if res == nil || td < 0 {
@@ -242,19 +276,28 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
 	var cells [][]string
 	for _, d := range dims {
-		g.header = append(g.header, res.Columns[d].Name)
+		g.header = append(g.header, termsafe.String(res.Columns[d].Name))
 		g.names = append(g.names, orderName(spec, res, d))
 		g.numeric = append(g.numeric, false)
 	}
-	mName := res.Columns[metric].Name
+	mName := termsafe.String(res.Columns[metric].Name)
 	g.spark = len(g.header)
-	g.header = append(g.header, "trend of "+mName, "min", "max", "last")
-	g.names = append(g.names, "", "", "", "")
-	g.numeric = append(g.numeric, false, true, true, true)
+	// The last and change figures are of whole buckets: a partial first or last one is left out.
+	lastName := "last"
+	whole := times
+	if partial.Last && len(whole) > 0 {
+		whole, lastName = whole[:len(whole)-1], "last whole"
+	}
+	if partial.First && len(whole) > 0 {
+		whole = whole[1:]
+	}
+	g.header = append(g.header, "trend of "+mName, "min", "max", lastName, "change")
+	g.names = append(g.names, "", "", "", "", "")
+	g.numeric = append(g.numeric, false, true, true, true, true)
 	for _, k := range order {
 		s := all[k]
 		vals := make([]float64, 0, len(times))
-		lo, hi, last := math.Inf(1), math.Inf(-1), math.NaN()
+		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, t := range times {
 			v, ok := s.points[t]
 			if !ok {
@@ -262,10 +305,21 @@ func seriesGrid(spec query.Spec, res *query.Result) grid {
 				continue
 			}
 			vals = append(vals, v)
-			lo, hi, last = math.Min(lo, v), math.Max(hi, v), v
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+		last, prev := math.NaN(), math.NaN()
+		if n := len(whole); n > 0 {
+			last = s.points[whole[n-1]]
+			if n > 1 {
+				prev = s.points[whole[n-2]]
+			}
+		}
+		change := ""
+		if !math.IsNaN(prev) && prev != 0 && !math.IsNaN(last) {
+			change = fmt.Sprintf("%+.1f%%", (last-prev)/math.Abs(prev)*100)
 		}
 		row := append([]string(nil), s.labels...)
-		row = append(row, sparkCell, format.Human(lo), format.Human(hi), format.Human(last))
+		row = append(row, sparkCell, format.Human(lo), format.Human(hi), format.Human(last), change)
 		cells = append(cells, row)
 		g.series = append(g.series, vals)
 	}
@@ -384,6 +438,8 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 			m.rebuild()
 		}
 		return nil
+	case key.Matches(msg, k.Keep, k.Exclude, k.GroupCol):
+		return m.cellAction(msg)
 	case key.Matches(msg, k.Sort):
 		if m.col < len(m.table.names) && m.table.names[m.col] != "" {
 			name, desc := m.table.names[m.col], m.table.numeric[m.col]
@@ -398,6 +454,32 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 	m.scroll()
 	return nil
 }
+
+// cellAction asks the root to act on the cell under the cursor; the series layout has no
+// cells of the result, so its message has Column -1.
+func (m *Model) cellAction(msg tea.KeyPressMsg) tea.Cmd {
+	if m.res == nil || m.row >= len(m.res.Rows) || m.col >= len(m.res.Columns) {
+		return nil
+	}
+	a := CellKeep
+	switch {
+	case key.Matches(msg, m.keys.Exclude):
+		a = CellExclude
+	case key.Matches(msg, m.keys.GroupCol):
+		a = CellGroup
+	}
+	if m.series { // Column -1: the root says to go back to the rows
+		return func() tea.Msg { return CellMsg{Action: a, Column: -1} }
+	}
+	c := CellMsg{Action: a, Column: m.col}
+	if row := m.res.Rows[m.row]; m.col < len(row) {
+		c.Value = row[m.col]
+	}
+	return func() tea.Msg { return c }
+}
+
+// Cursor is the row and column of the cell under the cursor.
+func (m *Model) Cursor() (row, col int) { return m.row, m.col }
 
 // Title says what the table holds.
 func (m *Model) Title() string {
@@ -494,7 +576,11 @@ func (m *Model) align(text string, w, col int) string {
 
 // ShortHelp is the help bar.
 func (m *Model) ShortHelp() []key.Binding {
-	b := []key.Binding{m.keys.Sort, m.keys.Left, m.keys.Right}
+	keepDrop := key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "keep/drop value"))
+	b := []key.Binding{keepDrop, m.keys.GroupCol, m.keys.Sort}
+	if m.series {
+		b = []key.Binding{m.keys.Sort}
+	}
 	if m.canPivot {
 		b = append(b, m.keys.Series)
 	}
@@ -504,5 +590,6 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp is the full help.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Left, k.Right, k.Sort, k.Series}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Left, k.Right, k.Sort, k.Series},
+		{k.Keep, k.Exclude, k.GroupCol}}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -60,5 +61,35 @@ func TestSortAsksForOrderBy(t *testing.T) {
 	msg, ok := cmd().(SortMsg)
 	if !ok || msg.Column != "count(*)" || !msg.DescFirst {
 		t.Errorf("sort: %+v", msg)
+	}
+}
+
+// TestSeriesLastLeavesOutAPartialBucket: with the last month partial, the series layout's "last
+// whole" is the month before it and "change" compares it with the one before that.
+func TestSeriesLastLeavesOutAPartialBucket(t *testing.T) {
+	schema := query.Schema{Table: "shipments", Fields: []query.Field{{Name: "shipped_at", Type: query.TypeTime, Aggregatable: true}}}
+	spec, err := query.Parse("SELECT date_trunc('month', shipped_at) AS month, count(*) FROM shipments GROUP BY month ORDER BY month")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec, err = query.Validate(spec, schema); err != nil {
+		t.Fatal(err)
+	}
+	res := &query.Result{Columns: query.ResultColumns(spec, schema)}
+	for m, n := range []int64{310, 400, 500, 200} {
+		res.Rows = append(res.Rows, []any{time.Date(2025, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC), n})
+	}
+	m := New(&common.Common{Styles: styles.Default(true, true)})
+	m.SetSize(120, 10)
+	m.SetResult(spec, res)
+	m.Update(tea.KeyPressMsg(tea.Key{Code: 'p', Text: "p"}))
+	out := ansi.Strip(m.View())
+	if strings.Contains(out, "last whole") || !strings.Contains(out, "200") || !strings.Contains(out, "-60.0%") {
+		t.Fatalf("whole buckets: last should be 200 and change -60.0%%:\n%s", out)
+	}
+	m.SetPartial(chart.Partial{Last: true})
+	out = ansi.Strip(m.View())
+	if !strings.Contains(out, "last whole") || !strings.Contains(out, "500") || !strings.Contains(out, "+25.0%") {
+		t.Errorf("a partial last month: last whole should be 500 and change +25.0%%:\n%s", out)
 	}
 }

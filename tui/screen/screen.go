@@ -49,6 +49,13 @@ type Busy interface {
 	Busy() string
 }
 
+// Unsaved is a Screen holding a change that quitting would lose (a view built and not saved):
+// the shell asks before quitting while any screen says so.
+type Unsaved interface {
+	// Unsaved names what would be lost ("the view on shipments"), or "" when nothing would.
+	Unsaved() string
+}
+
 // ShownMsg is sent to the screen just shown, after its Focus, and to the first one when the
 // workbench starts, so a screen that waits to be seen before it starts work (a dashboard's
 // queries) can start it. It may come more than once.

@@ -117,7 +117,7 @@ func (m *Model) View() string {
 
 // ShortHelp is the help bar.
 func (m *Model) ShortHelp() []key.Binding {
-	return []key.Binding{m.keys.Open, m.keys.Nav.Up, m.keys.Nav.Down}
+	return []key.Binding{m.keys.Open}
 }
 
 // FullHelp is the full help.

@@ -25,6 +25,8 @@ type Options struct {
 	Tick func() tea.Msg
 	// After is called with each message Update handled, before its command runs.
 	After func(tea.Msg)
+	// Route hands screen.Open to Update as well: the screen driven is a shell that routes it.
+	Route bool
 }
 
 // Driver runs one screen for one test. Its context is cancelled, and the commands still
@@ -83,6 +85,10 @@ func (d *Driver) handle(msg tea.Msg) {
 		}
 	case screen.Open:
 		d.Opened = append(d.Opened, msg)
+		if d.opts.Route {
+			_, cmd := d.s.Update(msg)
+			d.Run(cmd)
+		}
 	default:
 		_, cmd := d.s.Update(msg)
 		if d.opts.After != nil {

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/dora-dev/dora/internal/testenv"
+)
+
+// TestETLDiskFullDuringWrite: the run's files may not grow past 2 MB (RLIMIT_FSIZE, set with
+// prlimit on the child: mounting a small tmpfs needs privileges a test does not have), so the
+// write of a large day fails. The run says so and commits nothing; the table stays at the
+// version before; the next run, with room, publishes and leaves no file of the failed one.
+func TestETLDiskFullDuringWrite(t *testing.T) {
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		testenv.Unavailable(t, "prlimit (util-linux) is not installed")
+	}
+	h := newLakehouse(t)
+	tmp := t.TempDir()
+	h.env = append(h.env, "TMPDIR="+tmp)
+	src := filepath.Join(h.dir, "src", "people.csv")
+	pipeline := h.file(t, "people.yaml", fmt.Sprintf("table: hr.people\nsource: %s\njournal:\n  key: [id]\n", src))
+	h.file(t, "src/people.csv", people(5, 0))
+	v1 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-01")
+	before := dataFiles(t, h.warehouse())
+
+	h.file(t, "src/people.csv", people(300_000, 0))
+	cmd := exec.Command("prlimit", "--fsize=2000000", doraBin, "etl", "run", pipeline, "--as-of", "2024-01-02")
+	cmd.Env = append(os.Environ(), h.env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the run succeeded with its files limited to 2 MB:\n%s", out)
+	}
+	msg := string(out)
+	if low := strings.ToLower(msg); !strings.Contains(low, "file too large") && !strings.Contains(low, "no space") {
+		t.Errorf("the error does not say the disk was full (%v):\n%s", err, msg)
+	}
+	got := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
+	if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID}) || len(got.Rows) != 5 {
+		t.Fatalf("after the failed write pyiceberg sees snapshots %v and %d rows; want the first version's 5", got.Snapshots, len(got.Rows))
+	}
+	v2 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-02")
+	// pyiceberg lists the snapshots; the rows it reads are the first version's, which stay 5
+	// (reading 300,000 rows back through pyiceberg takes minutes here).
+	got = testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", v1.SnapshotID)
+	if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID, v2.SnapshotID}) || len(got.Rows) != 5 || !v2.Published || v2.TableRows != 300_000 {
+		t.Errorf("after the next run pyiceberg sees snapshots %v, the first with %d rows; published %v with %d rows", got.Snapshots, len(got.Rows), v2.Published, v2.TableRows)
+	}
+	files := dataFiles(t, h.warehouse())
+	if len(files) != len(before)+len(v2Files(files, before)) || len(v2Files(files, before)) == 0 {
+		t.Errorf("data files %v after the next run (before %v)", files, before)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "dora-etl-*")); len(left) != 0 {
+		t.Errorf("the failed run's scratch folder is still there after the next run: %v", left)
+	}
+	t.Logf("failed write said: %s", firstLine(msg))
+}
+
+// v2Files is the files not in before.
+func v2Files(files, before []string) []string {
+	var out []string
+	for _, f := range files {
+		if !slices.Contains(before, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// TestETLCatalogLockedTenSeconds: another writer holds the SQLite catalog's write lock for 10 s
+// while a run commits. The run waits and publishes, or fails saying the catalog is busy; the
+// table is at the old or the new version, never between.
+func TestETLCatalogLockedTenSeconds(t *testing.T) {
+	h := newLakehouse(t)
+	src := filepath.Join(h.dir, "src", "people.csv")
+	pipeline := h.file(t, "people.yaml", fmt.Sprintf("table: hr.people\nsource: %s\njournal:\n  key: [id]\n", src))
+	h.file(t, "src/people.csv", people(5, 0))
+	v1 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-01")
+
+	db, err := sql.Open("sqlite", "file:"+h.catalogPath()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	locked := time.Now()
+	released := make(chan time.Time, 1)
+	go func() {
+		time.Sleep(10 * time.Second)
+		conn.ExecContext(context.Background(), "COMMIT")
+		released <- time.Now()
+	}()
+	h.file(t, "src/people.csv", people(6, 0))
+	r := h.dora(t, "etl", "run", pipeline, "--as-of", "2024-01-02", "--json")
+	ended := time.Now()
+	freed := <-released
+	got := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
+	switch {
+	case r.code == 0:
+		if !slices.Contains(got.Snapshots, v1.SnapshotID) || len(got.Snapshots) != 2 || len(got.Rows) != 6 {
+			t.Errorf("the run waited and published, but pyiceberg sees snapshots %v and %d rows", got.Snapshots, len(got.Rows))
+		}
+		t.Logf("the run waited for the lock and published %.1f s after it was taken (%.1f s after it was freed)",
+			ended.Sub(locked).Seconds(), ended.Sub(freed).Seconds())
+	default:
+		if !strings.Contains(r.stderr, "locked") && !strings.Contains(r.stderr, "busy") {
+			t.Errorf("the run failed without saying the catalog was locked:\n%s", r.stderr)
+		}
+		if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID}) || len(got.Rows) != 5 {
+			t.Errorf("the run failed, but pyiceberg sees snapshots %v and %d rows", got.Snapshots, len(got.Rows))
+		}
+		t.Logf("the run failed after %.1f s: %s", ended.Sub(locked).Seconds(), firstLine(r.stderr))
+		v2 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-02")
+		if !v2.Published {
+			t.Errorf("the run after the lock was freed did not publish: %+v", v2)
+		}
+	}
+}

@@ -1,0 +1,60 @@
+package explorer
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/chart"
+)
+
+// extentMsg is the time span of the rows of the view numbered seq, for its partial buckets.
+type extentMsg struct {
+	seq    int
+	extent chart.Extent
+}
+
+// askExtent asks for the first and last time of the view's calendar bucket column, under its
+// filter, when the view buckets by a calendar unit: its first and last buckets may hold only
+// part of their time (data that starts on the 6th of a month).
+func (m *Model) askExtent(spec query.Spec) tea.Cmd {
+	column := ""
+	for _, d := range spec.GroupBy {
+		if d.Kind == query.DimDateTrunc {
+			column = d.Column
+			break
+		}
+	}
+	if column == "" {
+		return nil
+	}
+	q := query.Spec{Table: spec.Table, Where: spec.Where, Metrics: []query.Metric{
+		{Func: query.AggMin, Column: column}, {Func: query.AggMax, Column: column}}}
+	b, ctx, schema, seq := m.common.Backend, m.common.Ctx, m.schema, m.seq
+	return func() tea.Msg {
+		q, err := query.Validate(q, schema)
+		if err != nil {
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+		defer cancel()
+		res, err := b.Run(ctx, q)
+		if err != nil || len(res.Rows) == 0 || len(res.Rows[0]) < 2 {
+			return nil // no extent: nothing is marked partial
+		}
+		lo, _ := res.Rows[0][0].(time.Time)
+		hi, _ := res.Rows[0][1].(time.Time)
+		return extentMsg{seq: seq, extent: chart.Extent{From: lo, To: hi}}
+	}
+}
+
+// extentArrived marks the partial buckets of the answer shown, if it is still the one asked about.
+func (m *Model) extentArrived(msg extentMsg) {
+	if msg.seq != m.seq || m.res == nil {
+		return
+	}
+	m.chart.SetExtent(msg.extent)
+	m.results.SetPartial(m.chart.Partial())
+}
