@@ -394,7 +394,7 @@ func TestJobsBadInput(t *testing.T) {
 		{[]string{"jobs", "run", filepath.Join(h.dir, "config", "dora", "jobs", "bad.yaml")}, 2, "  2 | comand: [x]"},
 		{[]string{"jobs", "run", "nosuch"}, 2, `no such job: "nosuch"`},
 		{[]string{"jobs", "run", "ok", "--env", "not a pair"}, 2, "want NAME=VALUE"},
-		{[]string{"jobs", "run", "ok", "--runner", "kubernetes"}, 2, `unknown runner "kubernetes"`},
+		{[]string{"jobs", "run", "ok", "--runner", "nomad"}, 2, `unknown runner "nomad"`},
 		{[]string{"jobs", "run", "vars"}, 2, "--env DAY=VALUE"},
 		{[]string{"jobs", "show", "nosuchrun"}, 2, "no such run"},
 		{[]string{"jobs", "runs", "--status", "DONE"}, 2, `unknown status "DONE"`},

@@ -20,7 +20,7 @@ command: [/kube]
 runner: kubernetes
 tags: {stage.dora.test/hold: "true"}
 `})
-	h.Keys("n", "ctrl+s")
+	h.Keys("n", "ctrl+r")
 	h.Until("the run to be placed on the node", func() bool {
 		return h.m.Detail() != nil && h.m.Detail().State == jobs.Running && strings.Contains(h.m.Detail().Place, "node")
 	})
