@@ -18,8 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	batchclient "k8s.io/client-go/kubernetes/typed/batch/v1"
-	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/jobs"
@@ -33,26 +31,9 @@ import (
 // references, never in the Job's spec; once the run ends, the Job and the Secret are gone and the
 // run is recorded Succeeded on the kubernetes runner.
 func TestETLRunAsJobOnKubernetes(t *testing.T) {
-	kubeconfig := testenv.Kubernetes(t)
+	ns, rc, core := testenv.KubeNamespace(t, "dora-etl")
 	ctx := context.Background()
-	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, _ := coreclient.NewForConfig(rc)
 	batch, _ := batchclient.NewForConfig(rc)
-	ns := fmt.Sprintf("dora-etl-%d", time.Now().UnixNano()%1e9)
-	if _, err := core.Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := core.ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("namespace %s has no default service account after 60s: %v", ns, err)
-		}
-	}
 	// A watch outside dora records the Job as the API server made it (dora deletes it at the end).
 	w, err := batch.Jobs(ns).Watch(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -73,7 +54,7 @@ func TestETLRunAsJobOnKubernetes(t *testing.T) {
 
 	h := newIcebergHome(t, true)
 	h.cfg.Catalog = testenv.Postgres(t)
-	h.env = append(h.env, "DORA_CATALOG="+h.cfg.Catalog, "KUBECONFIG="+kubeconfig, "DORA_KUBE_NAMESPACE="+ns)
+	h.env = append(h.env, "DORA_CATALOG="+h.cfg.Catalog, "KUBECONFIG="+testenv.Kubernetes(t), "DORA_KUBE_NAMESPACE="+ns)
 	src := strings.TrimSuffix(h.cfg.Warehouse, "/warehouse") + "/src/"
 	store, _, err := objstore.Open(t.Context(), src)
 	if err != nil {

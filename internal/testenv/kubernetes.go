@@ -1,10 +1,20 @@
 package testenv
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"os"
 	"sync"
 	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 var (
@@ -45,4 +55,35 @@ func Kubernetes(t testing.TB) string {
 		Unavailable(t, kubeErr)
 	}
 	return kubeConfig
+}
+
+// KubeNamespace makes a fresh namespace named PREFIX-RANDOM on the test cluster (deleted when
+// the test ends), waits for the controller manager to give it the default service account
+// (without which no pod of it is admitted), and returns its name, the cluster's client config
+// and a core client.
+func KubeNamespace(t testing.TB, prefix string) (string, *rest.Config, coreclient.CoreV1Interface) {
+	t.Helper()
+	rc, err := clientcmd.BuildConfigFromFlags("", Kubernetes(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := coreclient.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	ns := prefix + "-" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	if _, err := core.Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating namespace %s: %v", ns, err)
+	}
+	t.Cleanup(func() { core.Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := core.ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
+			return ns, rc, core
+		} else if time.Now().After(deadline) {
+			t.Fatalf("namespace %s has no default service account after 60s: %v", ns, err)
+		}
+	}
 }

@@ -2,8 +2,6 @@ package load
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,12 +10,9 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	batchclient "k8s.io/client-go/kubernetes/typed/batch/v1"
-	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/jobs"
@@ -30,27 +25,9 @@ import (
 // records the Jobs as the API server saw them, since dora deletes each once it has ended.
 func TestLoadShardsRunAsKubernetesJobsThenThePublish(t *testing.T) {
 	ctx := context.Background()
-	rc, err := clientcmd.BuildConfigFromFlags("", testenv.Kubernetes(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, _ := coreclient.NewForConfig(rc)
+	ns, rc, _ := testenv.KubeNamespace(t, "dora-load")
 	batch, _ := batchclient.NewForConfig(rc)
-	var b [4]byte
-	rand.Read(b[:])
-	ns := "dora-load-" + hex.EncodeToString(b[:])
-	if _, err := core.Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
 	t.Setenv("DORA_KUBE_NAMESPACE", ns)
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := core.ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("namespace %s has no default service account after 60s: %v", ns, err)
-		}
-	}
 
 	w, err := batch.Jobs(ns).Watch(ctx, metav1.ListOptions{})
 	if err != nil {

@@ -30,7 +30,6 @@ import (
 	batchclient "k8s.io/client-go/kubernetes/typed/batch/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/jobs"
@@ -50,23 +49,12 @@ type cluster struct {
 
 func setup(t *testing.T) *cluster {
 	t.Helper()
-	kubeconfig := testenv.Kubernetes(t)
-	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &cluster{ctx: context.Background(), rc: rc, ns: "dora-test-" + randomID()}
+	ns, rc, core := testenv.KubeNamespace(t, "dora-test")
+	c := &cluster{ctx: context.Background(), rc: rc, ns: ns, core: core}
+	var err error
 	if c.batch, err = batchclient.NewForConfig(rc); err != nil {
 		t.Fatal(err)
 	}
-	if c.core, err = coreclient.NewForConfig(rc); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.core.Namespaces().Create(c.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating namespace %s: %v", c.ns, err)
-	}
-	t.Cleanup(func() { c.core.Namespaces().Delete(context.Background(), c.ns, metav1.DeleteOptions{}) })
-	waitForServiceAccount(t, c.core, c.ns)
 	c.r = c.open(t)
 	return c
 }
@@ -79,19 +67,6 @@ func (c *cluster) open(t *testing.T) *runner.Runner {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// waitForServiceAccount waits for the controller manager to make the namespace's default
-// service account, without which no pod of it is admitted.
-func waitForServiceAccount(t *testing.T, core coreclient.CoreV1Interface, ns string) {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := core.ServiceAccounts(ns).Get(context.Background(), "default", metav1.GetOptions{}); err == nil {
-			return
-		} else if time.Now().After(deadline) {
-			t.Fatalf("namespace %s has no default service account after 60s: %v", ns, err)
-		}
-	}
 }
 
 func randomID() string {
