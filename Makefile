@@ -30,7 +30,7 @@ bench: bench-query
 
 # Every bench-* target warms up once, then alternates its contenders ROUNDS times (default 5) and
 # prints medians, spreads and per-round ratios (scripts/interleave). bench-load: ROWS (3000000),
-# the replay ceiling, the PySpark + elasticsearch-hadoop job (SPARK=0 leaves it out) and esbulk.
+# ENGINES (elasticsearch opensearch2 opensearch3), the replay ceiling, the PySpark + elasticsearch-hadoop job (SPARK=0 leaves it out) and esbulk.
 bench-query: build
 	bash scripts/bench-query
 

@@ -23,6 +23,10 @@ const AuthEnv = "DORA_AUTH"
 // .aoss.amazonaws.com needs no setting.
 const ServiceEnv = "DORA_AWS_SERVICE"
 
+// RegionEnv names the variable that gives the region requests are signed for when the host does
+// not say it (a custom endpoint, a tunnel); AWS_REGION and AWS_DEFAULT_REGION come after it.
+const RegionEnv = "DORA_AWS_REGION"
+
 // awsHost matches the endpoints of Amazon OpenSearch Service domains
 // (search-NAME-ID.REGION.es.amazonaws.com, vpc-...) and Serverless collections
 // (ID.REGION.aoss.amazonaws.com), in the commercial and China partitions.
@@ -36,7 +40,7 @@ type awsAuth struct {
 
 // awsAuthFor says whether requests to rawURL are signed with SigV4, for which service and
 // region: when the host is an Amazon OpenSearch endpoint, or DORA_AUTH=aws. The region comes
-// from the host, else AWS_REGION (or AWS_DEFAULT_REGION).
+// from the host, else DORA_AWS_REGION, else AWS_REGION (or AWS_DEFAULT_REGION).
 func awsAuthFor(rawURL string) (*awsAuth, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -61,10 +65,10 @@ func awsAuthFor(rawURL string) (*awsAuth, error) {
 		a.service = s
 	}
 	if a.region == "" {
-		a.region = cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+		a.region = cmp.Or(os.Getenv(RegionEnv), os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
 	}
 	if a.region == "" {
-		return nil, fmt.Errorf("signing requests to %s with SigV4 needs a region: set AWS_REGION", u.Host)
+		return nil, fmt.Errorf("signing requests to %s with SigV4 needs a region: set AWS_REGION (or region: in the config file's entry)", u.Host)
 	}
 	return a, nil
 }

@@ -1,161 +1,31 @@
 package elastic
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
 )
 
-// The test's own AWS credentials: dora finds them through the default chain (the environment),
-// the verifying proxy knows them by their key id.
-const (
-	sigKeyID  = "AKIDDORASIGV4TEST"
-	sigSecret = "dora/sigv4+test-secret-do-not-print"
-	sigRegion = "eu-west-1"
-)
-
-// sigV4Proxy stands in front of a real OpenSearch node as Amazon's front door does: it recomputes
-// every request's SigV4 signature itself, with the AWS SDK's signer and the credentials it
-// knows, and answers 403 in Amazon's words when the request is unsigned or the signature does not
-// match; a request that passes goes on to the node.
-type sigV4Proxy struct {
-	secrets  map[string]string // secret access keys by key id
-	service  string
-	region   string
-	node     *httputil.ReverseProxy
-	verified atomic.Int64
-	refused  atomic.Int64
-}
-
-func newSigV4Proxy(t *testing.T, nodeURL, service string) (*sigV4Proxy, *httptest.Server) {
-	t.Helper()
-	target, err := url.Parse(nodeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &sigV4Proxy{secrets: map[string]string{sigKeyID: sigSecret}, service: service, region: sigRegion,
-		node: httputil.NewSingleHostReverseProxy(target)}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return p, srv
-}
-
-func (p *sigV4Proxy) refuse(w http.ResponseWriter, message string) {
-	p.refused.Add(1)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusForbidden)
-	_ = json.NewEncoder(w).Encode(map[string]string{"message": message})
-}
-
-func (p *sigV4Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if msg := p.verify(r, body); msg != "" {
-		p.refuse(w, msg)
-		return
-	}
-	p.verified.Add(1)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.Header.Del("Authorization")
-	p.node.ServeHTTP(w, r)
-}
-
-// verify recomputes the request's signature and returns why it is refused, or "".
-func (p *sigV4Proxy) verify(r *http.Request, body []byte) string {
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return "Missing Authentication Token: the request is not signed with AWS Signature Version 4"
-	}
-	// AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex
-	fields := map[string]string{}
-	for _, f := range strings.Split(strings.TrimPrefix(auth, "AWS4-HMAC-SHA256 "), ",") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok {
-			fields[k] = v
-		}
-	}
-	scope := strings.Split(fields["Credential"], "/")
-	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") || len(scope) != 5 || fields["Signature"] == "" {
-		return "Authorization header requires Credential, SignedHeaders and Signature"
-	}
-	secret, ok := p.secrets[scope[0]]
-	if !ok {
-		return "The security token included in the request is invalid"
-	}
-	if scope[2] != p.region || scope[3] != p.service {
-		return fmt.Sprintf("Credential should be scoped to a valid region (%s) and service (%s), not %s/%s", p.region, p.service, scope[2], scope[3])
-	}
-	when, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
-	if err != nil || time.Since(when).Abs() > 5*time.Minute {
-		return "Signature expired or X-Amz-Date missing"
-	}
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	if got := r.Header.Get("X-Amz-Content-Sha256"); got != "" && got != hash {
-		return "The provided x-amz-content-sha256 header does not match what was computed"
-	}
-	// The same request, carrying only the headers the client signed, signed again here.
-	again, err := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		return err.Error()
-	}
-	again.Host = r.Host
-	for _, h := range strings.Split(fields["SignedHeaders"], ";") {
-		if h != "host" && h != "content-length" {
-			again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
-		}
-	}
-	creds := aws.Credentials{AccessKeyID: scope[0], SecretAccessKey: secret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, again, hash, p.service, p.region, when); err != nil {
-		return err.Error()
-	}
-	if !strings.HasSuffix(again.Header.Get("Authorization"), "Signature="+fields["Signature"]) {
-		return "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
-	}
-	return ""
-}
-
 // awsEnv gives dora the test's credentials through the environment, and no shared config.
 func awsEnv(t *testing.T, secret string) {
-	dir := t.TempDir()
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_ACCESS_KEY_ID", sigKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
-	t.Setenv("AWS_REGION", sigRegion)
+	testenv.SigV4Env(t, secret)
 	t.Setenv(ServiceEnv, "")
+	t.Setenv(RegionEnv, "")
 }
 
 // TestSigV4ThroughAVerifyingProxy runs tables, a query and a load against a real OpenSearch node
 // through a proxy that accepts only correctly signed requests.
 func TestSigV4ThroughAVerifyingProxy(t *testing.T) {
-	proxy, srv := newSigV4Proxy(t, testenv.OpenSearch(t, 2), "es")
-	awsEnv(t, sigSecret)
+	proxy, srv := testenv.NewSigV4Proxy(t, testenv.OpenSearch(t, 2), "es")
+	awsEnv(t, testenv.SigV4Secret)
 	t.Setenv(AuthEnv, "aws")
 	ctx := context.Background()
 
@@ -201,18 +71,18 @@ func TestSigV4ThroughAVerifyingProxy(t *testing.T) {
 	if got := fmt.Sprint(res.Rows); got != fmt.Sprintf("[[250 %d]]", want) {
 		t.Errorf("count and sum through the proxy: %s, want [[250 %d]]", got, want)
 	}
-	if proxy.refused.Load() != 0 || proxy.verified.Load() < 8 {
-		t.Errorf("the proxy verified %d requests and refused %d; want every request signed", proxy.verified.Load(), proxy.refused.Load())
+	if proxy.Refused.Load() != 0 || proxy.Verified.Load() < 8 {
+		t.Errorf("the proxy verified %d requests and refused %d; want every request signed", proxy.Verified.Load(), proxy.Refused.Load())
 	}
 }
 
 // TestSigV4RefusalsAreClear: a wrong secret and an unsigned request are refused by the proxy,
 // and dora says so in words, without printing the secret.
 func TestSigV4RefusalsAreClear(t *testing.T) {
-	proxy, srv := newSigV4Proxy(t, testenv.OpenSearch(t, 2), "es")
+	proxy, srv := testenv.NewSigV4Proxy(t, testenv.OpenSearch(t, 2), "es")
 	ctx := context.Background()
 
-	wrong := "not-" + sigSecret
+	wrong := "not-" + testenv.SigV4Secret
 	awsEnv(t, wrong)
 	t.Setenv(AuthEnv, "aws")
 	_, err := Open(ctx, srv.URL)
@@ -224,7 +94,7 @@ func TestSigV4RefusalsAreClear(t *testing.T) {
 			t.Errorf("a wrong secret: %q lacks %q", err, want)
 		}
 	}
-	if strings.Contains(err.Error(), wrong) || strings.Contains(err.Error(), sigSecret) {
+	if strings.Contains(err.Error(), wrong) || strings.Contains(err.Error(), testenv.SigV4Secret) {
 		t.Errorf("the error prints the secret: %q", err)
 	}
 
@@ -238,12 +108,12 @@ func TestSigV4RefusalsAreClear(t *testing.T) {
 			t.Errorf("unsigned: %q lacks %q", err, want)
 		}
 	}
-	if proxy.refused.Load() < 2 || proxy.verified.Load() != 0 {
-		t.Errorf("the proxy verified %d requests and refused %d; want every one refused", proxy.verified.Load(), proxy.refused.Load())
+	if proxy.Refused.Load() < 2 || proxy.Verified.Load() != 0 {
+		t.Errorf("the proxy verified %d requests and refused %d; want every one refused", proxy.Verified.Load(), proxy.Refused.Load())
 	}
 
 	// A service the endpoint does not serve is refused too: the scope is part of the signature.
-	awsEnv(t, sigSecret)
+	awsEnv(t, testenv.SigV4Secret)
 	t.Setenv(AuthEnv, "aws")
 	t.Setenv(ServiceEnv, "aoss")
 	b, err := Open(ctx, srv.URL)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/backends/elastic"
 	"github.com/dora-dev/dora/internal/xdg"
 )
 
@@ -20,13 +21,63 @@ import (
 //	backends:
 //	  prod: https://es.internal:9200
 //	  local: duckdb:~/warehouse.duckdb
+//	  logs:                               # a cluster behind a custom endpoint or a tunnel
+//	    url: https://search.example.com
+//	    auth: aws                           # sign with SigV4 (the AWS default credential chain)
+//	    service: aoss                       # es (domains, the default) or aoss (Serverless)
+//	    region: eu-west-1                   # else the host's region, else AWS_REGION
 type config struct {
-	Default  string            `yaml:"default"`
-	Backends map[string]string `yaml:"backends"`
+	Default  string                  `yaml:"default"`
+	Backends map[string]backendEntry `yaml:"backends"`
 	// Catalog and Warehouse are where dora etl keeps its tables, under DORA_CATALOG and
 	// DORA_WAREHOUSE.
 	Catalog   string `yaml:"catalog"`
 	Warehouse string `yaml:"warehouse"`
+}
+
+// backendEntry is one named backend: its URL, and for a cluster that needs it, how requests are
+// signed. In the file it is the URL alone, or a mapping with url: and the settings.
+type backendEntry struct {
+	URL     string `yaml:"url"`
+	Auth    string `yaml:"auth"`    // "aws" or "none"; DORA_AUTH, when set, wins
+	Service string `yaml:"service"` // "es" or "aoss"; DORA_AWS_SERVICE, when set, wins
+	Region  string `yaml:"region"`  // DORA_AWS_REGION, when set, wins
+}
+
+// UnmarshalYAML reads an entry written as a URL or as a mapping.
+func (e *backendEntry) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		return n.Decode(&e.URL)
+	}
+	type plain backendEntry
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	if p.URL == "" {
+		return fmt.Errorf("line %d: a backend written as a mapping needs url:", n.Line)
+	}
+	switch strings.ToLower(p.Auth) {
+	case "", "aws", "none":
+	default:
+		return fmt.Errorf("line %d: auth: %q: want aws (sign requests with SigV4) or none", n.Line, p.Auth)
+	}
+	*e = backendEntry(p)
+	return nil
+}
+
+// apply hands the entry's signing settings to the Elasticsearch/OpenSearch backend, which reads
+// them from the environment; a variable the user set wins over the file.
+func (e backendEntry) apply() {
+	for _, s := range []struct{ env, val string }{
+		{elastic.AuthEnv, strings.ToLower(e.Auth)},
+		{elastic.ServiceEnv, strings.ToLower(e.Service)},
+		{elastic.RegionEnv, e.Region},
+	} {
+		if s.val != "" && os.Getenv(s.env) == "" {
+			os.Setenv(s.env, s.val)
+		}
+	}
 }
 
 func configPath() string {
@@ -54,18 +105,20 @@ func loadConfig() (config, error) {
 }
 
 // backendURL picks the backend: the --backend flag, else DORA_BACKEND, else the config file's
-// default, else the demo warehouse. A name from the config file stands for its URL.
+// default, else the demo warehouse. A name from the config file stands for its URL, and sets
+// how requests to it are signed (backendEntry.apply).
 func backendURL(flag string) (string, error) {
 	c, err := loadConfig()
 	if err != nil {
 		return "", err
 	}
 	choice := backendChoice(flag, c)
-	if choice == "" || choice == "demo" && c.Backends["demo"] == "" {
+	if choice == "" || choice == "demo" && c.Backends["demo"].URL == "" {
 		return "duckdb:" + duckdb.DemoPath(), nil
 	}
-	if url, ok := c.Backends[choice]; ok {
-		return url, nil
+	if e, ok := c.Backends[choice]; ok {
+		e.apply()
+		return e.URL, nil
 	}
 	if !strings.Contains(choice, ":") {
 		names := make([]string, 0, len(c.Backends))
