@@ -17,14 +17,23 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 )
 
-// TestETLDiskFullDuringWrite: the run's files may not grow past 2 MB (RLIMIT_FSIZE, set with
-// prlimit on the child: mounting a small tmpfs needs privileges a test does not have), so the
-// write of a large day fails. The run says so and commits nothing; the table stays at the
-// version before; the next run, with room, publishes and leaves no file of the failed one.
+// TestETLDiskFullDuringWrite: the run's files may not grow past 2 MB, or 300 kB (RLIMIT_FSIZE,
+// set with prlimit on the child: mounting a small tmpfs needs privileges a test does not have),
+// so the write of a large day fails. The run says so and commits nothing; pyiceberg, a reader
+// outside dora, reads the table at the version before, row for row; the next run, with room,
+// publishes and leaves no file of the failed one.
 func TestETLDiskFullDuringWrite(t *testing.T) {
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		testenv.Unavailable(t, "prlimit (util-linux) is not installed")
 	}
+	// At 2 MB the new data file is what overflows; at 300 kB more of the run's files do, and the
+	// signal the kernel sends for it (SIGXFSZ) used to end dora without a word.
+	for _, limit := range []int{2_000_000, 300_000} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) { etlDiskFull(t, limit) })
+	}
+}
+
+func etlDiskFull(t *testing.T, limit int) {
 	h := newLakehouse(t)
 	tmp := t.TempDir()
 	h.env = append(h.env, "TMPDIR="+tmp)
@@ -32,22 +41,29 @@ func TestETLDiskFullDuringWrite(t *testing.T) {
 	pipeline := h.file(t, "people.yaml", fmt.Sprintf("table: hr.people\nsource: %s\njournal:\n  key: [id]\n", src))
 	h.file(t, "src/people.csv", people(5, 0))
 	v1 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-01")
+	first := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
+	if len(first.Rows) != 5 {
+		t.Fatalf("pyiceberg reads %d rows of the first version, want 5", len(first.Rows))
+	}
 	before := dataFiles(t, h.warehouse())
 
 	h.file(t, "src/people.csv", people(300_000, 0))
-	cmd := exec.Command("prlimit", "--fsize=2000000", doraBin, "etl", "run", pipeline, "--as-of", "2024-01-02")
+	cmd := exec.Command("prlimit", fmt.Sprintf("--fsize=%d", limit), doraBin, "etl", "run", pipeline, "--as-of", "2024-01-02")
 	cmd.Env = append(os.Environ(), h.env...)
 	out, err := cmd.CombinedOutput()
 	if err == nil {
-		t.Fatalf("the run succeeded with its files limited to 2 MB:\n%s", out)
+		t.Fatalf("the run succeeded with its files limited to %d bytes:\n%s", limit, out)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("the run ended with %v, not exit code 1 (killed by a signal?):\n%s", err, out)
 	}
 	msg := string(out)
 	if low := strings.ToLower(msg); !strings.Contains(low, "file too large") && !strings.Contains(low, "no space") {
 		t.Errorf("the error does not say the disk was full (%v):\n%s", err, msg)
 	}
 	got := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
-	if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID}) || len(got.Rows) != 5 {
-		t.Fatalf("after the failed write pyiceberg sees snapshots %v and %d rows; want the first version's 5", got.Snapshots, len(got.Rows))
+	if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID}) || fmt.Sprint(got.Rows) != fmt.Sprint(first.Rows) {
+		t.Fatalf("after the failed write pyiceberg sees snapshots %v and rows %v; want the first version's %v", got.Snapshots, got.Rows, first.Rows)
 	}
 	v2 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-02")
 	// pyiceberg lists the snapshots; the rows it reads are the first version's, which stay 5
@@ -63,7 +79,7 @@ func TestETLDiskFullDuringWrite(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(tmp, "dora-etl-*")); len(left) != 0 {
 		t.Errorf("the failed run's scratch folder is still there after the next run: %v", left)
 	}
-	t.Logf("failed write said: %s", firstLine(msg))
+	t.Logf("limit %d bytes: the failed write said: %s; pyiceberg read the first version's %d rows", limit, firstLine(msg), len(first.Rows))
 }
 
 // v2Files is the files not in before.

@@ -205,7 +205,7 @@ func TestElasticsearchRestarted(t *testing.T) {
 			t.Errorf("Elasticsearch holds %d rows, sum %v, regions %v; want %d, %d, %v", count.Count, aggs.Aggregations.Sum.Value, got, n, sum, byRegion)
 		}
 		t.Logf("node killed %.1f s into a %d-row load; the load stopped %.1f s later: %q; node back %.1f s after the kill; resumed %v; done %.1f s after the node was back; Elasticsearch counts %d rows (duplicates %d)",
-			killedAt.Sub(start).Seconds(), n, stoppedAt.Sub(killedAt).Seconds(), lastLine(strings.TrimSuffix(first, "\n")), upAt.Sub(killedAt).Seconds(), resumed, ended.Sub(upAt).Seconds(), count.Count, count.Count-n)
+			killedAt.Sub(start).Seconds(), n, stoppedAt.Sub(killedAt).Seconds(), statusLine(first, "cannot reach"), upAt.Sub(killedAt).Seconds(), resumed, ended.Sub(upAt).Seconds(), count.Count, count.Count-n)
 		if t.Failed() {
 			t.FailNow()
 		}
@@ -226,7 +226,7 @@ func TestElasticsearchRestarted(t *testing.T) {
 
 	t.Run("dashboard", func(t *testing.T) {
 		file := filepath.Join(dir, "wall.yaml")
-		text := fmt.Sprintf("title: Faults\nrefresh: 2s\npanels:\n  - {title: Rows, chart: stat, sql: \"SELECT count(*) FROM %q\"}\n", table)
+		text := fmt.Sprintf("title: Faults\nrefresh: 2s\npanels:\n  - title: Rows\n    chart: stat\n    sql: SELECT count(*) FROM %q\n", table)
 		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
