@@ -58,8 +58,7 @@ func TestDockerdKilledWhileAJobRuns(t *testing.T) {
 	h.waitFor(out, fmt.Sprintf("\nline %d\n", lines))
 	id := firstLine(out.String())
 
-	d.signal(syscall.SIGKILL) // as a crash would: its containers' shims live on
-	killedAt := time.Now()
+	killedAt := d.signal(syscall.SIGKILL) // as a crash would: its containers' shims live on
 	time.Sleep(3 * time.Second)
 	d.start()
 	upAt := time.Now()

@@ -56,8 +56,9 @@ func (s *faultServer) run(verb string) (string, error) {
 	return out.String(), err
 }
 
-// signal sends sig to the server's process; SIGKILL waits until it is gone.
-func (s *faultServer) signal(sig syscall.Signal) {
+// signal sends sig to the server's process and returns when it did; SIGKILL then waits until
+// the process is gone (a zombie may wait a moment for its reaper).
+func (s *faultServer) signal(sig syscall.Signal) time.Time {
 	s.t.Helper()
 	data, err := os.ReadFile(s.pid)
 	if err != nil {
@@ -67,12 +68,14 @@ func (s *faultServer) signal(sig syscall.Signal) {
 	if pid <= 0 {
 		s.t.Fatalf("%s holds %q", s.pid, data)
 	}
+	sent := time.Now()
 	if err := syscall.Kill(pid, sig); err != nil {
 		s.t.Fatal(err)
 	}
 	for sig == syscall.SIGKILL && syscall.Kill(pid, 0) == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
+	return sent
 }
 
 // faultCache is where the scripts keep their servers' folders and pid files.

@@ -48,8 +48,7 @@ func (p *privateES) outage(s *testenv.Tmux, inFlight func(), word string) (said 
 	p.t.Helper()
 	p.signal(syscall.SIGSTOP)
 	inFlight()
-	p.signal(syscall.SIGKILL)
-	killed = time.Now()
+	killed = p.signal(syscall.SIGKILL)
 	scr := s.WaitWithin(time.Minute, fmt.Sprintf("the screen to say %q", word), func(scr string) bool { return strings.Contains(scr, word) })
 	p.start()
 	return statusLine(scr, word), killed, time.Now()
@@ -147,8 +146,7 @@ func TestElasticsearchRestarted(t *testing.T) {
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
-		es.signal(syscall.SIGKILL)
-		killedAt := time.Now()
+		killedAt := es.signal(syscall.SIGKILL)
 		var err error
 		select {
 		case err = <-exited:
