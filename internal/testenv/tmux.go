@@ -64,7 +64,13 @@ func (s *Tmux) Text(text string) { s.Cmd("send-keys", "-t", s.name, "-l", text) 
 // WaitFor polls the screen until ok says yes, failing with the last screen after a deadline.
 func (s *Tmux) WaitFor(what string, ok func(string) bool) string {
 	s.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return s.WaitWithin(20*time.Second, what, ok)
+}
+
+// WaitWithin is WaitFor with a deadline of its own: for screens that wait on a server restarting.
+func (s *Tmux) WaitWithin(d time.Duration, what string, ok func(string) bool) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
 	var scr string
 	for time.Now().Before(deadline) {
 		scr = s.Screen()

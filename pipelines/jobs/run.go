@@ -132,6 +132,7 @@ type watch struct {
 	why    string
 	lost   chan struct{} // closed when another process takes the run over
 	stop   context.CancelFunc
+	lapses int // times the runner's engine stopped answering while this watcher waited
 }
 
 func (w *watch) cancelled() bool {
@@ -335,15 +336,78 @@ func (d *Driver) pickUp(ctx context.Context, r *Run, rn Runner, w *watch) (outco
 		d.line(ctx, r, fmt.Sprintf("dora: %s watches the run now; the task still runs", Self()))
 		return d.await(ctx, r, rn, h, w)
 	case st.Exited:
-		lw := newLogWriter(d.Store, r.ID, r.AttemptLog)
-		err := rn.Logs(ctx, h, false, lw)
-		lw.Close()
-		if err != nil {
-			d.line(ctx, r, "dora: the rest of the task's log could not be read: "+err.Error())
-		}
-		return outcome{exit: st.Exit}, nil
+		return d.ended(ctx, r, rn, h, st), nil
 	}
 	return outcome{exit: Exit{Infra: true, Reason: fmt.Sprintf("the %s runner no longer knows the task %s, and its watcher ended without recording how it ended", r.Runner, h.ID)}}, nil
+}
+
+// ended stores the rest of an exited task's log (what is stored already is skipped) and
+// returns its exit.
+func (d *Driver) ended(ctx context.Context, r *Run, rn Runner, h Handle, st Status) outcome {
+	lw := newLogWriter(d.Store, r.ID, r.AttemptLog)
+	err := rn.Logs(ctx, h, false, lw)
+	lw.Close()
+	if err != nil {
+		d.line(ctx, r, "dora: the rest of the task's log could not be read: "+err.Error())
+	}
+	return outcome{exit: st.Exit}
+}
+
+// EngineGrace is how long a watcher waits for a runner's engine that stopped answering while
+// a task ran (a dockerd restarted) before it records the attempt as the engine's failure.
+const EngineGrace = 5 * time.Minute
+
+// maxLapses bounds the times one watcher goes back to waiting after its engine answered again,
+// so a Wait that keeps failing for another reason ends the attempt instead of looping.
+const maxLapses = 5
+
+// reattach follows a task after its runner's Wait failed (cause): it asks the engine how the
+// task is until the engine answers, then waits on for a task still running, or records how the
+// task ended while the engine was away and the log it wrote, so the run ends as the task really
+// did and its log loses nothing and repeats nothing.
+func (d *Driver) reattach(ctx context.Context, r *Run, rn Runner, h Handle, w *watch, cause error) (outcome, error) {
+	w.lapses++
+	if w.lapses > maxLapses {
+		return outcome{exit: Exit{Infra: true, Reason: "waiting for the task: " + cause.Error()}}, nil
+	}
+	d.line(ctx, r, fmt.Sprintf("dora: the %s engine stopped answering while the task ran (%v); asking it again for up to %s", r.Runner, cause, EngineGrace))
+	since := time.Now()
+	var st Status
+	for {
+		var err error
+		if st, err = rn.Inspect(ctx, h); err == nil {
+			break
+		}
+		if time.Since(since) > EngineGrace {
+			return outcome{exit: Exit{Infra: true, Reason: fmt.Sprintf("the %s engine stopped answering and had not come back %s later: %v", r.Runner, EngineGrace, err)}}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return outcome{}, ctx.Err()
+		case <-w.lost:
+			return outcome{}, errLost
+		case <-time.After(time.Second):
+		}
+	}
+	fresh, err := d.Store.Get(ctx, r.ID)
+	if err != nil {
+		return outcome{}, err
+	}
+	r.AttemptLog = fresh.AttemptLog
+	away := time.Since(since).Round(100 * time.Millisecond)
+	switch {
+	case st.Running:
+		d.line(ctx, r, fmt.Sprintf("dora: the %s engine answers again after %s; the task still runs", r.Runner, away))
+		return d.await(ctx, r, rn, h, w)
+	case st.Gone:
+		return outcome{exit: Exit{Infra: true, Reason: fmt.Sprintf("the %s engine answers again after %s, but no longer knows the task %s; its exit code is unknown", r.Runner, away, h.ID)}}, nil
+	}
+	d.line(ctx, r, fmt.Sprintf("dora: the %s engine answers again after %s; the task ended while it was away", r.Runner, away))
+	o := d.ended(ctx, r, rn, h, st)
+	if o.exit.Reason == "" {
+		o.exit.Reason = fmt.Sprintf("it ended while the %s engine was not answering", r.Runner)
+	}
+	return o, nil
 }
 
 // await follows a started attempt to its end, its log into the store, stopping it at the
@@ -393,7 +457,12 @@ func (d *Driver) await(ctx context.Context, r *Run, rn Runner, h Handle, w *watc
 	case res := <-exited:
 		o.exit = res.exit
 		if res.err != nil {
-			o.exit = Exit{Infra: true, Reason: "waiting for the task: " + res.err.Error()}
+			// The engine may be restarting: ask it again how the task is, with the log so far
+			// stored first, so what is read again from the engine is skipped.
+			stopLogs()
+			<-logsDone
+			lw.Close()
+			return d.reattach(ctx, r, rn, h, w, res.err)
 		}
 	case <-timeout:
 		o.timedOut = true

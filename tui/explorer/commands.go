@@ -105,13 +105,44 @@ func (m *Model) runQuery() tea.Cmd {
 		return nil
 	}
 	ctx, seq := m.newRequest()
-	m.running, m.started, m.err = true, time.Now(), nil
+	m.running, m.started, m.err, m.autoRetry = true, time.Now(), nil, false
 	b := m.common.Backend
 	return tea.Batch(func() tea.Msg {
 		start := time.Now()
 		res, err := b.Run(ctx, spec)
 		return resultMsg{seq: seq, spec: spec, res: res, err: err, took: time.Since(start)}
 	}, m.startSpinner())
+}
+
+// RetryUnavailable is how long the explorer waits before it runs a query again by itself when
+// the backend was unavailable: a node restarting refuses connections, then answers with shards
+// still recovering, and the shell's watch only sees the first.
+var RetryUnavailable = 5 * time.Second
+
+// autoRetryMsg runs the query of change seq again, unless a newer change came since.
+type autoRetryMsg struct{ seq int }
+
+// retryLater asks for the query to run again after RetryUnavailable when the backend was
+// unavailable.
+func (m *Model) retryLater() tea.Cmd {
+	m.autoRetry = errors.Is(m.err, backends.ErrUnavailable)
+	if !m.autoRetry {
+		return nil
+	}
+	seq := m.seq
+	return tea.Tick(RetryUnavailable, func(time.Time) tea.Msg { return autoRetryMsg{seq: seq} })
+}
+
+// autoRetried runs the query again, unless a newer change came since; while a picker or the
+// SQL editor is open it waits for another round.
+func (m *Model) autoRetried(msg autoRetryMsg) tea.Cmd {
+	if msg.seq != m.seq || !m.autoRetry || m.running {
+		return nil
+	}
+	if m.picker != nil || m.bar.Editing() || len(m.frames) > 0 {
+		return m.retryLater()
+	}
+	return m.retry()
 }
 
 func (m *Model) startSpinner() tea.Cmd {
@@ -234,6 +265,13 @@ func (m *Model) explainCmd(spec query.Spec) tea.Cmd {
 // describe says what went wrong in words, with what to do about it, on one line: a control
 // character the error quotes from the data shows as an escape.
 func describe(err error) string { return termsafe.String(describeRaw(err)) }
+
+// describeRetrying is describe for a query that found the backend unavailable and runs again by
+// itself.
+func describeRetrying(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return termsafe.String(fmt.Sprintf("the backend is unavailable; retrying every %s, r now (%s)", RetryUnavailable, line))
+}
 
 func describeRaw(err error) string {
 	var pe *query.ParseError

@@ -111,6 +111,7 @@ type Model struct {
 	backendSeq int
 	frames     []frame
 	down       bool // the shell says the backend does not answer
+	autoRetry  bool // the last query found the backend unavailable: it runs again by itself
 	cancel     context.CancelFunc
 	running    bool
 	ticking    bool

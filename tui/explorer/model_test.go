@@ -218,12 +218,22 @@ func TestBackendDownAndRetry(t *testing.T) {
 	if h.m.Err() != nil {
 		t.Fatalf("after retry: %v", h.m.Err())
 	}
-	// A query that fails says so and keeps the last answer on screen.
+	// A query that finds the backend down says so, and that it runs again by itself.
 	b.down = true
 	h.keys("g", "region", "enter")
-	h.wantScreen("connection refused", "r retries")
+	h.wantScreen("connection refused", "retrying every 5s, r now")
+	h.send(autoRetryMsg{seq: h.m.seq}) // RetryUnavailable later, still down: it says so again
+	h.wantScreen("connection refused", "retrying every 5s, r now")
 	b.down = false
+	h.send(autoRetryMsg{seq: h.m.seq - 1}) // the tick of an older change does nothing
+	h.wantScreen("connection refused")
+	h.send(autoRetryMsg{seq: h.m.seq}) // back: the answer comes without a key
+	h.wantScreen("✓ 4 rows")
+	b.down = true
 	h.keys("r")
+	h.wantScreen("retrying every 5s, r now")
+	b.down = false
+	h.keys("r") // or at once with r
 	h.wantScreen("✓ 4 rows")
 }
 

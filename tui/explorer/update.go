@@ -109,12 +109,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			}
 			m.err = msg.err
 			m.show(msg.spec, nil) // the rows of another SQL line must not stay under this one
-			return nil
+			return m.retryLater()
 		}
 		m.err = nil
 		m.show(msg.spec, msg.res)
 		m.layout()
 		return m.askExtent(msg.spec)
+	case autoRetryMsg:
+		return m.autoRetried(msg)
 	case extentMsg:
 		m.extentArrived(msg)
 		return nil

@@ -361,6 +361,8 @@ func (m *Model) statusLine(w int) string {
 	switch {
 	case m.note != "" && m.noteBad:
 		left = s.Status.Warn.Render(" ! " + m.note)
+	case m.err != nil && m.autoRetry:
+		left = s.Status.Error.Render(" ✗ " + describeRetrying(m.err))
 	case m.err != nil:
 		left = s.Status.Error.Render(" ✗ " + describe(m.err))
 	case m.running:

@@ -47,7 +47,12 @@ func GoProgram(t testing.TB, pkg, dir, name string) {
 // Build builds the folder dir (holding a Dockerfile) as the image tag.
 func Build(t testing.TB, dir, tag string) {
 	t.Helper()
-	c := Client(t)
+	BuildOn(t, Client(t), dir, tag)
+}
+
+// BuildOn is Build on the engine c talks to (a test's private engine).
+func BuildOn(t testing.TB, c *client.Client, dir, tag string) {
+	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -124,6 +129,12 @@ func Build(t testing.TB, dir, tag string) {
 // any) as its ENTRYPOINT.
 func Scratch(t testing.TB, tag, dir string, entrypoint ...string) {
 	t.Helper()
+	ScratchOn(t, Client(t), tag, dir, entrypoint...)
+}
+
+// ScratchOn is Scratch on the engine c talks to.
+func ScratchOn(t testing.TB, c *client.Client, tag, dir string, entrypoint ...string) {
+	t.Helper()
 	df := "FROM scratch\nCOPY . /\n"
 	if len(entrypoint) > 0 {
 		ep, _ := json.Marshal(entrypoint)
@@ -132,7 +143,7 @@ func Scratch(t testing.TB, tag, dir string, entrypoint ...string) {
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	Build(t, dir, tag)
+	BuildOn(t, c, dir, tag)
 }
 
 var (
@@ -144,17 +155,24 @@ var (
 // once per test binary: at /program, which is the ENTRYPOINT unless bare is set.
 func ProgramImage(t testing.TB, tag, pkg string, bare bool) {
 	t.Helper()
+	ProgramImageOn(t, Client(t), tag, pkg, bare)
+}
+
+// ProgramImageOn is ProgramImage on the engine c talks to, once per test binary and engine.
+func ProgramImageOn(t testing.TB, c *client.Client, tag, pkg string, bare bool) {
+	t.Helper()
 	builtMu.Lock()
 	defer builtMu.Unlock()
-	if built[tag] {
+	key := c.DaemonHost() + " " + tag
+	if built[key] {
 		return
 	}
 	dir := t.TempDir()
 	GoProgram(t, pkg, dir, "program")
 	if bare {
-		Scratch(t, tag, dir)
+		ScratchOn(t, c, tag, dir)
 	} else {
-		Scratch(t, tag, dir, "/program")
+		ScratchOn(t, c, tag, dir, "/program")
 	}
-	built[tag] = true
+	built[key] = true
 }
