@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // The columns a journal adds to the source's.
@@ -59,16 +61,16 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 	hash := func(alias string) string {
 		fields := make([]string, len(checkCols))
 		for i, c := range checkCols {
-			fields[i] = fmt.Sprintf("%s := %s%s", qi(c), alias, qi(c))
+			fields[i] = fmt.Sprintf("%s := %s%s", sqlquote.Ident(c), alias, sqlquote.Ident(c))
 		}
 		return "md5(to_json(struct_pack(" + strings.Join(fields, ", ") + "))::VARCHAR)"
 	}
-	asOf := fmt.Sprintf("TIMESTAMPTZ %s", lit(r.opts.AsOf.UTC().Format(time.RFC3339Nano)))
+	asOf := fmt.Sprintf("TIMESTAMPTZ %s", sqlquote.String(r.opts.AsOf.UTC().Format(time.RFC3339Nano)))
 	newRecord := j.HardDeletes == "new_record"
 	if !hasPrev {
 		def := make([]string, 0, len(cols)+5)
 		for _, c := range cols {
-			def = append(def, qi(c.Name)+" "+c.Type)
+			def = append(def, sqlquote.Ident(c.Name)+" "+c.Type)
 		}
 		def = append(def, "valid_from TIMESTAMPTZ", "valid_to TIMESTAMPTZ", "is_current BOOLEAN", "row_hash VARCHAR")
 		if newRecord {
@@ -90,7 +92,7 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 		for _, c := range checkCols {
 			if _, ok := find(pcols, c); !ok {
 				// A column new in the source: the old rows had none of it.
-				if err := r.d.exec(ctx, fmt.Sprintf("ALTER TABLE prev ADD COLUMN %s %s", qi(c), colType(cols, c))); err != nil {
+				if err := r.d.exec(ctx, fmt.Sprintf("ALTER TABLE prev ADD COLUMN %s %s", sqlquote.Ident(c), colType(cols, c))); err != nil {
 					return nil, err
 				}
 			}
@@ -102,7 +104,7 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 	}
 	changed := fmt.Sprintf("%s IS DISTINCT FROM %s", hash("c."), hash("i."))
 	if j.Strategy == "timestamp" {
-		changed = fmt.Sprintf("i.%[1]s > c.%[1]s OR c.%[1]s IS NULL AND i.%[1]s IS NOT NULL", qi(j.UpdatedAt))
+		changed = fmt.Sprintf("i.%[1]s > c.%[1]s OR c.%[1]s IS NULL AND i.%[1]s IS NOT NULL", sqlquote.Ident(j.UpdatedAt))
 	}
 	absent := "'kept'"
 	if j.HardDeletes != "ignore" {
@@ -112,16 +114,16 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 	qkeys := make([]string, len(j.Key))
 	qmatch := make([]string, len(j.Key))
 	for i, k := range j.Key {
-		qkeys[i] = fmt.Sprintf(`"values"->>%s AS %s`, lit(k), qi(k))
-		qmatch[i] = fmt.Sprintf("q.%s = c.%s::VARCHAR", qi(k), qi(k))
+		qkeys[i] = fmt.Sprintf(`"values"->>%s AS %s`, sqlquote.String(k), sqlquote.Ident(k))
+		qmatch[i] = fmt.Sprintf("q.%s = c.%s::VARCHAR", sqlquote.Ident(k), sqlquote.Ident(k))
 	}
 	eq := make([]string, len(j.Key))
 	for i, k := range j.Key {
-		eq[i] = fmt.Sprintf("c.%[1]s = i.%[1]s", qi(k))
+		eq[i] = fmt.Sprintf("c.%[1]s = i.%[1]s", sqlquote.Ident(k))
 	}
 	coalesced := make([]string, len(j.Key))
 	for i, k := range j.Key {
-		coalesced[i] = fmt.Sprintf("coalesce(i.%[1]s, c.%[1]s) AS %[1]s", qi(k))
+		coalesced[i] = fmt.Sprintf("coalesce(i.%[1]s, c.%[1]s) AS %[1]s", sqlquote.Ident(k))
 	}
 	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE qkeys AS SELECT DISTINCT %s FROM quarantine WHERE "values" IS NOT NULL`, strings.Join(qkeys, ", ")))
 	if err != nil {
@@ -142,7 +144,7 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 		FROM (SELECT * FROM prev WHERE is_current) c
 		FULL JOIN batch i ON %[7]s
 		LEFT JOIN (SELECT DISTINCT %[8]s, true AS seen FROM prev) s ON %[9]s`,
-		strings.Join(coalesced, ", "), qi(j.Key[0]), deletedCur, strings.Join(qmatch, " AND "), absent, changed,
+		strings.Join(coalesced, ", "), sqlquote.Ident(j.Key[0]), deletedCur, strings.Join(qmatch, " AND "), absent, changed,
 		strings.Join(eq, " AND "), key, seenMatch(j.Key)))
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
@@ -251,7 +253,7 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 func seenMatch(key []string) string {
 	parts := make([]string, len(key))
 	for i, k := range key {
-		parts[i] = fmt.Sprintf("s.%[1]s = coalesce(i.%[1]s, c.%[1]s)", qi(k))
+		parts[i] = fmt.Sprintf("s.%[1]s = coalesce(i.%[1]s, c.%[1]s)", sqlquote.Ident(k))
 	}
 	return strings.Join(parts, " AND ")
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // Metric is one data-quality measure of the batch about to be written: row_count of the whole
@@ -42,7 +44,7 @@ func (r *run) measure(ctx context.Context) ([]Metric, error) {
 	}
 	slots := []slot{{"", "row_count", false}}
 	for _, c := range cols {
-		q := qi(c.Name)
+		q := sqlquote.Ident(c.Name)
 		add := func(metric, expr string, text bool) {
 			exprs = append(exprs, expr)
 			slots = append(slots, slot{c.Name, metric, text})
@@ -165,7 +167,7 @@ func metricLiteral(m Metric) string {
 	case m.Value != nil && !math.IsNaN(*m.Value) && !math.IsInf(*m.Value, 0):
 		return strconv.FormatFloat(*m.Value, 'f', -1, 64)
 	case m.Text != "":
-		return lit(m.Text)
+		return sqlquote.String(m.Text)
 	}
 	return "NULL"
 }

@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
@@ -38,6 +39,9 @@ type Options struct {
 	Keep       int      // versions to keep once this one is published, itself included; 0: DefaultKeep
 	History    string   // the load history file; HistoryPath() when empty
 	NoHistory  bool     // an internal load (the ETL screen's exports): not recorded in the history
+	// Catalog is where an iceberg:NAMESPACE.TABLE source is found; its empty fields are
+	// resolved as catalog.Config.Resolve does (DORA_CATALOG, DORA_WAREHOUSE, the defaults).
+	Catalog catalog.Config
 	// Types overrides the inferred type of the columns it names (a value that does not convert
 	// is set aside as a dead letter, as any row that does not fit).
 	Types map[string]query.Type
@@ -137,12 +141,21 @@ type objectState struct {
 	failed  atomic.Bool
 }
 
-// Run loads opts.Source into table opts.Table of b. An Iceberg source (iceberg:ns.table) needs
-// its catalog: RunIceberg loads it. Run records the load in the history when it starts and when
-// it ends.
+// Run loads opts.Source into table opts.Table of b, whatever the source: files (S3, a local
+// file or folder), or an Iceberg snapshot (iceberg:NAMESPACE.TABLE[@SNAPSHOT]) of the catalog
+// opts.Catalog names. It is the one entry point of a load, for dora load and the Loads screen
+// alike. Run records the load in the history when it starts and when it ends.
 func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error) {
 	if IsIceberg(opts.Source) {
-		return Summary{}, fmt.Errorf("%s names an Iceberg table, which is loaded from its catalog (RunIceberg)", opts.Source)
+		if _, err := ParseIceberg(opts.Source); err != nil {
+			return Summary{}, err
+		}
+		cat, err := catalog.Open(ctx, opts.Catalog.Resolve())
+		if err != nil {
+			return Summary{}, err
+		}
+		defer cat.Close()
+		return RunIceberg(ctx, b, cat, opts)
 	}
 	return run(ctx, b, opts, func(ctx context.Context) (objstore.Store, []objstore.Object, error) {
 		store, prefix, err := objstore.Open(ctx, opts.Source)
