@@ -114,6 +114,15 @@ func Open(ctx context.Context, path string) (*Backend, error) {
 // SetMaxRows sets the cap on rows returned by a query without a LIMIT.
 func (b *Backend) SetMaxRows(n int) { b.MaxRows = n }
 
+// VersionTable implements backends.VersionNamer: a load writes the table itself, replaced
+// whole when it is published.
+func (b *Backend) VersionTable(table, _ string) string { return table }
+
+var (
+	_ backends.RowCapper    = (*Backend)(nil)
+	_ backends.VersionNamer = (*Backend)(nil)
+)
+
 // Path returns the database file.
 func (b *Backend) Path() string { return b.path }
 

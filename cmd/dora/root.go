@@ -83,7 +83,7 @@ func queryCmd(backend *string) *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			if m, ok := b.(interface{ SetMaxRows(int) }); ok && maxRows > 0 {
+			if m, ok := b.(backends.RowCapper); ok && maxRows > 0 {
 				m.SetMaxRows(maxRows)
 			}
 			if spec, err = backends.Prepare(ctx, b, spec); err != nil {

@@ -281,7 +281,7 @@ func TestTransitionsMoveForwardOnly(t *testing.T) {
 	}
 	step := func(to jobs.State, want bool) {
 		t.Helper()
-		ok, err := e.store.Advance(ctx, r.ID, to, nil)
+		ok, err := e.store.Advance(ctx, r.ID, to)
 		if err != nil || ok != want {
 			t.Errorf("moving to %s: %v, %v; want %v", to, ok, err, want)
 		}

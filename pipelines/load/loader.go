@@ -176,7 +176,9 @@ func run(ctx context.Context, b backends.Backend, opts Options, list func(contex
 	return sum, err
 }
 
-func runRecorded(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error), start time.Time, rec *record) (Summary, error) {
+// runRecorded is run's load, after the history records its start. Its summary's Seconds is
+// set when it returns, once the loader has run.
+func runRecorded(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error), start time.Time, rec *record) (sum Summary, err error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
@@ -271,7 +273,7 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	err = l.run(ctx, todo)
 	stopProgress()
 
-	sum := Summary{Source: opts.Source, RowsRead: l.rowsRead.Load(), Indexed: l.indexed.Load(), DeadLettered: l.dead.Load(),
+	sum = Summary{Source: opts.Source, RowsRead: l.rowsRead.Load(), Indexed: l.indexed.Load(), DeadLettered: l.dead.Load(),
 		Bytes: counted.read.Load() + l.bytesDone.Load(), Objects: len(objs), Resumed: l.stats.resumed, LeftOut: leftOut,
 		Index: physicalName(b, opts.Table, cp.Version), Alias: opts.Table}
 	if dl.written > 0 || cp.resumed && sum.DeadLettered > 0 {
@@ -280,46 +282,37 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	defer func() { sum.Seconds = time.Since(start).Seconds() }()
 	if err != nil {
 		// Leave the version and the checkpoint for --resume.
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, err
 	}
 	if sum.RowsRead != sum.Indexed+sum.DeadLettered {
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, fmt.Errorf("%w: read %d rows, wrote %d, set aside %d", ErrReconcile, sum.RowsRead, sum.Indexed, sum.DeadLettered)
 	}
-	if c, ok := sink.(interface {
-		Count(context.Context) (int64, error)
-	}); ok {
+	if c, ok := sink.(backends.CountingSink); ok {
 		n, err := c.Count(ctx)
 		if err != nil {
-			sum.Seconds = time.Since(start).Seconds()
 			return sum, fmt.Errorf("counting %s: %w", sum.Index, err)
 		}
 		// Shards share the version, so one shard can only check that its rows are all there.
 		if n != sum.Indexed && !(opts.Shards > 0 && n > sum.Indexed) {
-			sum.Seconds = time.Since(start).Seconds()
 			return sum, fmt.Errorf("%w: wrote %d rows but %s holds %d (rows sharing an id overwrite each other: check --id)", ErrReconcile, sum.Indexed, sum.Index, n)
 		}
 	}
 	if opts.Shards > 0 {
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, nil // every shard writes into the version; publishing is a separate step
 	}
 	if err := sink.Commit(ctx); err != nil {
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, fmt.Errorf("publishing %s: %w", opts.Table, err)
 	}
 	sum.Published = true
 	cp.remove()
 	sum.Deleted, err = prune(ctx, b, opts.Table, opts.Keep)
-	sum.Seconds = time.Since(start).Seconds()
 	return sum, err
 }
 
 // physicalName is the versioned table or index a load writes.
 func physicalName(b backends.Backend, table, version string) string {
-	if strings.HasPrefix(b.Name(), "duckdb:") {
-		return table
+	if n, ok := backends.As[backends.VersionNamer](b); ok {
+		return n.VersionTable(table, version)
 	}
 	return table + "-" + version
 }
