@@ -53,7 +53,6 @@ func (r *run) validate(ctx context.Context) error {
 	if clean, err := r.keyOnlyClean(ctx, rules, cols); err != nil || clean {
 		return err
 	}
-	var reasons, windows []string
 	for _, rule := range rules {
 		for _, c := range append(append([]string(nil), rule.Columns...), rule.Column) {
 			if c == "" {
@@ -63,6 +62,24 @@ func (r *run) validate(ctx context.Context) error {
 				return r.posError(rule.Pos, "validate %s: the rows have no column %q (they have %s)", rule.Kind, c, strings.Join(names(cols), ", "))
 			}
 		}
+	}
+	judge := judgeSQL(rules, cols)
+	if judge == "" {
+		return nil
+	}
+	if err := r.d.exec(ctx, judge); err != nil {
+		return err
+	}
+	return r.quarantineWhere(ctx, fmt.Sprintf(`SELECT b.*, array_to_string(j.reasons, '; ') AS _dora_reason
+		FROM batch b JOIN judged j USING (%s, %s) WHERE len(j.reasons) > 0`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol)))
+}
+
+// judgeSQL builds the table "judged": every row of batch with the reasons, one a rule it breaks,
+// it is quarantined for. It runs nothing; cols are batch's columns, which hold every column the
+// rules name. "" when the rules judge nothing.
+func judgeSQL(rules []Rule, cols []column) string {
+	var reasons, windows []string
+	for _, rule := range rules {
 		col := sqlquote.Ident(rule.Column)
 		switch rule.Kind {
 		case "not_null":
@@ -96,19 +113,14 @@ func (r *run) validate(ctx context.Context) error {
 		}
 	}
 	if len(reasons) == 0 {
-		return nil
+		return ""
 	}
 	inner := "batch"
 	if len(windows) > 0 {
 		inner = fmt.Sprintf("(SELECT *, %s FROM batch)", strings.Join(windows, ", "))
 	}
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged AS
-		SELECT %s, %s, list_filter([%s], x -> x IS NOT NULL) AS reasons FROM %s`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol), strings.Join(reasons, ", "), inner))
-	if err != nil {
-		return err
-	}
-	return r.quarantineWhere(ctx, fmt.Sprintf(`SELECT b.*, array_to_string(j.reasons, '; ') AS _dora_reason
-		FROM batch b JOIN judged j USING (%s, %s) WHERE len(j.reasons) > 0`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol)))
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged AS
+		SELECT %s, %s, list_filter([%s], x -> x IS NOT NULL) AS reasons FROM %s`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol), strings.Join(reasons, ", "), inner)
 }
 
 // keyOnlyClean checks, in one aggregation over batch, the rules when they are only a journal's
