@@ -471,3 +471,8 @@ func (g *gen) calc(c query.Calc) string {
 	}
 	return "NULL"
 }
+
+// Ident is sqlquote.Ident, for callers written before the quoting had a package of its own.
+//
+// Deprecated: use sqlquote.Ident.
+func Ident(s string) string { return sqlquote.Ident(s) }
