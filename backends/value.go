@@ -1,7 +1,6 @@
 package backends
 
 import (
-	"context"
 	"strings"
 	"time"
 )
@@ -78,16 +77,3 @@ func (v Value) Any() any {
 	return nil
 }
 
-// EncodingSink is a Sink that lets its caller build a batch's request body itself, one row at a
-// time from Values into a buffer it reuses, instead of handing Write a []Row: no Row and no
-// boxed value per row.
-type EncodingSink interface {
-	Sink
-	// AppendItem appends one row, its values in the Schema's field order, as an item of a batch
-	// body, with id as its document id when not empty. It keeps nothing of row or id.
-	AppendItem(body []byte, id string, row []Value) ([]byte, error)
-	// WriteItems writes a body of AppendItem's items as one batch: item i is body[at[i]:at[i+1]].
-	// As with Write, rows refused for their content come back as a *RejectedError, each with the
-	// row it refused (Rejection.Row). WriteItems keeps nothing of body once it returns.
-	WriteItems(ctx context.Context, body []byte, at []int) error
-}

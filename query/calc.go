@@ -2,6 +2,8 @@ package query
 
 import (
 	"strings"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // Calc is a scalar expression: arithmetic, a scalar function, a cast or a CASE. Over raw rows and
@@ -140,7 +142,7 @@ func formatCalc(c Calc, outer int, ref func(string) string) string {
 		case "extract":
 			return "extract(" + x.Name + " FROM " + formatCalc(x.Args[0], 0, ref) + ")"
 		case "date_part":
-			return "date_part(" + quoteString(x.Name) + ", " + formatCalc(x.Args[0], 0, ref) + ")"
+			return "date_part(" + sqlquote.String(x.Name) + ", " + formatCalc(x.Args[0], 0, ref) + ")"
 		}
 		return x.Name + "(" + list(x.Args) + ")"
 	case Cast:

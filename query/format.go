@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // SQL prints the Spec as one canonical line of the SQL subset: the SELECT list as written (order,
@@ -222,7 +224,7 @@ func (s Spec) orderText(name string) string {
 func (s Spec) dimSQL(d Dimension) string {
 	e := d.Expr()
 	if d.IsTime() && s.TimeZone != "" && s.TimeZone != "UTC" {
-		e = e[:len(e)-1] + ", " + quoteString(s.TimeZone) + ")"
+		e = e[:len(e)-1] + ", " + sqlquote.String(s.TimeZone) + ")"
 	}
 	return e
 }
@@ -281,13 +283,13 @@ func formatExpr(e Expr, outer int, col func(string) string) string {
 		if x.ILike {
 			op = " ILIKE "
 		}
-		s := col(x.Column) + op + quoteString(x.Pattern)
+		s := col(x.Column) + op + sqlquote.String(x.Pattern)
 		if x.Escape != "" {
-			s += " ESCAPE " + quoteString(x.Escape)
+			s += " ESCAPE " + sqlquote.String(x.Escape)
 		}
 		return s
 	case Match:
-		return "match(" + col(x.Column) + ", " + quoteString(x.Text) + ")"
+		return "match(" + col(x.Column) + ", " + sqlquote.String(x.Text) + ")"
 	}
 	return ""
 }
@@ -307,12 +309,12 @@ func FormatValue(v Value) string {
 	case KindFloat:
 		return formatFloat(v.Float)
 	case KindString:
-		return quoteString(v.Str)
+		return sqlquote.String(v.Str)
 	case KindTime:
 		if v.Date {
-			return "DATE " + quoteString(v.Time.Format("2006-01-02"))
+			return "DATE " + sqlquote.String(v.Time.Format("2006-01-02"))
 		}
-		return "TIMESTAMP " + quoteString(formatTime(v.Time))
+		return "TIMESTAMP " + sqlquote.String(formatTime(v.Time))
 	case KindRelNow:
 		base := "now()"
 		if v.Today {
@@ -325,7 +327,7 @@ func FormatValue(v Value) string {
 		if v.Ahead {
 			op = " + "
 		}
-		return base + op + "INTERVAL " + quoteString(v.Ago.String())
+		return base + op + "INTERVAL " + sqlquote.String(v.Ago.String())
 	}
 	return "NULL"
 }
@@ -348,15 +350,13 @@ func formatFloat(f float64) string {
 	return s
 }
 
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // QuoteIdent prints an identifier bare when it is a plain lower-case word that is not a keyword,
 // and double-quoted otherwise.
 func QuoteIdent(s string) string {
 	if isBareIdent(s) {
 		return s
 	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	return sqlquote.Ident(s)
 }
 
 func isBareIdent(s string) bool {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // Spec is one question asked of one table: the filters, the group-by dimensions, the metrics and
@@ -183,9 +185,9 @@ func (d Dimension) IsTime() bool { return d.Kind == DimDateTrunc || d.Kind == Di
 func (d Dimension) Expr() string {
 	switch d.Kind {
 	case DimDateTrunc:
-		return fmt.Sprintf("date_trunc(%s, %s)", quoteString(d.Unit), QuoteIdent(d.Column))
+		return fmt.Sprintf("date_trunc(%s, %s)", sqlquote.String(d.Unit), QuoteIdent(d.Column))
 	case DimTimeBucket:
-		return fmt.Sprintf("time_bucket(%s, %s)", quoteString(d.Every.String()), QuoteIdent(d.Column))
+		return fmt.Sprintf("time_bucket(%s, %s)", sqlquote.String(d.Every.String()), QuoteIdent(d.Column))
 	case DimHistogram:
 		return fmt.Sprintf("histogram(%s, %s)", QuoteIdent(d.Column), formatFloat(d.Width))
 	case DimExpr:

@@ -76,7 +76,7 @@ func newJobsBench(b *testing.B) *jobsBench {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Advance(ctx, r.ID, pjobs.Running, map[string]any{"started_at": time.Now().UnixMilli(), "attempts": 1}); err != nil {
+		if _, err := s.Begin(ctx, r.ID, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 		code, to := 0, pjobs.Succeeded
@@ -91,7 +91,7 @@ func newJobsBench(b *testing.B) *jobsBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.Advance(ctx, r.ID, pjobs.Running, map[string]any{"started_at": time.Now().UnixMilli(), "attempts": 1}); err != nil {
+	if _, err := s.Begin(ctx, r.ID, time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	jb.followed = r

@@ -10,28 +10,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/query"
 )
 
 // Error is a problem at a place in a views file, said the way a compiler says it: the file, line
-// and column, what is wrong, and the line with a caret under the spot.
-type Error struct {
-	Path   string
-	Line   int // 1-based
-	Column int // 1-based, in characters
-	Msg    string
-	Source string // the text of the line
-}
-
-func (e *Error) Error() string {
-	s := fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Msg)
-	if strings.TrimSpace(e.Source) == "" {
-		return s
-	}
-	// A tab counts as one column, so it shows as one space above the caret.
-	src := strings.ReplaceAll(e.Source, "\t", " ")
-	return s + "\n  " + src + "\n  " + strings.Repeat(" ", max(0, e.Column-1)) + "^"
-}
+// and column, what is wrong, and the line with a caret under the spot. It is the YAML files'
+// one error type, quoting the line bare.
+type Error = yamlfile.Error
 
 // NotFoundError says a file has no view of the name asked for.
 type NotFoundError struct {
@@ -59,7 +45,7 @@ func (f *File) errorAt(n *yaml.Node, format string, args ...any) *Error {
 }
 
 func (f *File) errorAtPos(line, col int, format string, args ...any) *Error {
-	return &Error{Path: f.Path, Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Source: sourceLine(f.src, line)}
+	return &Error{File: f.Path, Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Source: sourceLine(f.src, line), Bare: true}
 }
 
 func sourceLine(src []byte, line int) string {

@@ -2,32 +2,13 @@ package views
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dora-dev/dora/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -90,7 +71,7 @@ func TestEditsKeepCommentsAndOrder(t *testing.T) {
 		Chart: "bars", Backend: "https://dora:secret@es.internal:9200"}))
 	must(t, f.Remove("weekly-revenue"))
 	got := text(t, f)
-	golden(t, "edit.golden", []byte(got))
+	golden.CheckFile(t, "edit.golden", got)
 	if strings.Contains(got, "secret") {
 		t.Error("a credential was written")
 	}

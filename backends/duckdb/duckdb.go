@@ -23,6 +23,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/query/sqlgen"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // MaxRows caps the rows a query returns when it has no LIMIT, so a group-by over millions of
@@ -112,6 +113,15 @@ func Open(ctx context.Context, path string) (*Backend, error) {
 
 // SetMaxRows sets the cap on rows returned by a query without a LIMIT.
 func (b *Backend) SetMaxRows(n int) { b.MaxRows = n }
+
+// VersionTable implements backends.VersionNamer: a load writes the table itself, replaced
+// whole when it is published.
+func (b *Backend) VersionTable(table, _ string) string { return table }
+
+var (
+	_ backends.RowCapper    = (*Backend)(nil)
+	_ backends.VersionNamer = (*Backend)(nil)
+)
 
 // Path returns the database file.
 func (b *Backend) Path() string { return b.path }
@@ -269,7 +279,7 @@ func tables(ctx context.Context, db *sql.DB) ([]backends.Table, error) {
 	for i := range out {
 		out[i].Rows = -1
 		if out[i].Kind == "table" {
-			_ = db.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlgen.Ident(out[i].Name)).Scan(&out[i].Rows)
+			_ = db.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlquote.Ident(out[i].Name)).Scan(&out[i].Rows)
 		}
 	}
 	return out, nil
@@ -315,7 +325,7 @@ func (b *Backend) stamp() string {
 func schema(ctx context.Context, db *sql.DB, table string) (query.Schema, error) {
 	// pragma_table_info reads the catalog directly: several milliseconds cheaper than
 	// information_schema, which a query pays once per process.
-	rows, err := db.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?) ORDER BY cid`, sqlgen.Ident(table))
+	rows, err := db.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?) ORDER BY cid`, sqlquote.Ident(table))
 	if err != nil && strings.Contains(err.Error(), "Catalog Error") {
 		ts, err := tables(ctx, db)
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/query"
-	"github.com/dora-dev/dora/query/sqlgen"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // sink writes a new version of a table into a staging file beside the database, so the
@@ -57,9 +57,9 @@ func (b *Backend) Sink(ctx context.Context, table string, s query.Schema, opts b
 	k.db = sql.OpenDB(k.conn)
 	cols := make([]string, len(s.Fields))
 	for i, f := range s.Fields {
-		cols[i] = sqlgen.Ident(f.Name) + " " + sqlType(f.Type)
+		cols[i] = sqlquote.Ident(f.Name) + " " + sqlType(f.Type)
 	}
-	if _, err := k.db.ExecContext(ctx, "CREATE OR REPLACE TABLE "+sqlgen.Ident(k.staging)+" ("+strings.Join(cols, ", ")+")"); err != nil {
+	if _, err := k.db.ExecContext(ctx, "CREATE OR REPLACE TABLE "+sqlquote.Ident(k.staging)+" ("+strings.Join(cols, ", ")+")"); err != nil {
 		k.close()
 		return nil, fmt.Errorf("creating %s: %w", k.staging, err)
 	}
@@ -149,7 +149,7 @@ func (k *sink) Count(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("writing %s: %w", k.table, err)
 	}
 	var n int64
-	err := k.db.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlgen.Ident(k.staging)).Scan(&n)
+	err := k.db.QueryRowContext(ctx, "SELECT count(*) FROM "+sqlquote.Ident(k.staging)).Scan(&n)
 	return n, err
 }
 
@@ -170,7 +170,7 @@ func (k *sink) Commit(ctx context.Context) error {
 			return err
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "ATTACH "+quoteString(k.file)+" AS dora_load (READ_ONLY)"); err != nil {
+		if _, err := conn.ExecContext(ctx, "ATTACH "+sqlquote.String(k.file)+" AS dora_load (READ_ONLY)"); err != nil {
 			return fmt.Errorf("reading the staging file %s: %w", k.file, err)
 		}
 		defer conn.ExecContext(context.Background(), "DETACH dora_load")
@@ -179,17 +179,15 @@ func (k *sink) Commit(ctx context.Context) error {
 			return err
 		}
 		defer tx.Rollback()
-		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlgen.Ident(k.table)); err != nil {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlquote.Ident(k.table)); err != nil {
 			return fmt.Errorf("replacing %s: %w", k.table, err)
 		}
-		if _, err := tx.ExecContext(ctx, "CREATE TABLE "+sqlgen.Ident(k.table)+" AS SELECT * FROM dora_load."+sqlgen.Ident(k.staging)); err != nil {
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE "+sqlquote.Ident(k.table)+" AS SELECT * FROM dora_load."+sqlquote.Ident(k.staging)); err != nil {
 			return fmt.Errorf("publishing %s: %w", k.table, err)
 		}
 		return tx.Commit()
 	})
 }
-
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // remove deletes the staging file.
 func (k *sink) remove() {

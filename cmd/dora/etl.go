@@ -148,29 +148,7 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 			} else if job.asJob {
 				return runETLJob(cmd, p, &cf, asOf, memory, asJSON, job)
 			}
-			cat, err := cf.open(cmd.Context(), p)
-			if err != nil {
-				return err
-			}
-			defer cat.Close()
-			opts := etl.Options{AsOf: at, Memory: memory, QuarantineDir: filepath.Join(xdg.StateDir(), "etl", "quarantine")}
-			if path := os.Getenv(pauseBeforeCommitEnv); path != "" && !planOnly {
-				opts.BeforeCommit = pauseBeforeCommit(path)
-			}
-			do := etl.Run
-			if planOnly {
-				do = etl.Plan
-			}
-			s, err := do(cmd.Context(), p, cat, opts)
-			var stop *etl.StoppedError
-			var ye yamlfile.Errors
-			switch {
-			case errors.As(err, &ye):
-				return usageError{err}
-			case err != nil && !errors.As(err, &stop):
-				return err
-			}
-			return finishRun(cmd, p, cat, s, planOnly, asJSON, err) // and load_to:, after a publish
+			return runPipeline(cmd, p, &cf, etl.Options{AsOf: at, Memory: memory}, planOnly, asJSON)
 		},
 	}
 	cf.add(cmd)
@@ -181,6 +159,34 @@ func etlRunCmd(planOnly bool) *cobra.Command {
 		addETLJobFlags(cmd, &job)
 	}
 	return cmd
+}
+
+// runPipeline plans or runs p here (etl.Run, with its load_to:) and prints what it did.
+func runPipeline(cmd *cobra.Command, p *etl.Pipeline, cf *catalogFlags, opts etl.Options, planOnly, asJSON bool) error {
+	cat, err := cf.open(cmd.Context(), p)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+	opts.QuarantineDir, opts.OpenBackend = filepath.Join(xdg.StateDir(), "etl", "quarantine"), openLoadTo
+	if path := os.Getenv(pauseBeforeCommitEnv); path != "" && !planOnly {
+		opts.BeforeCommit = pauseBeforeCommit(path)
+	}
+	do := etl.Run // and load_to:, after a publish
+	if planOnly {
+		do = etl.Plan
+	}
+	s, err := do(cmd.Context(), p, cat, opts)
+	var stop *etl.StoppedError
+	var lte *etl.LoadToError
+	var ye yamlfile.Errors
+	switch {
+	case errors.As(err, &ye):
+		return usageError{err}
+	case err != nil && !errors.As(err, &stop) && !errors.As(err, &lte):
+		return err
+	}
+	return finishRun(cmd, s, planOnly, asJSON, err)
 }
 
 // pauseBeforeCommitEnv names a file that, when set, a run writes the data files it is about to

@@ -57,7 +57,8 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 	}
 	defer b.Close()
 	w := workbench(opts, url == "duckdb:"+duckdb.DemoPath())
-	w.ETL = tuietl.Options{Dir: pipelines, Catalog: c.catalog()}
+	w.ETL = tuietl.Options{Dir: pipelines, Catalog: c.catalog(), OpenBackend: openLoadTo}
+	w.Loads.Catalog = c.catalog()
 	return tui.Run(ctx, b, w)
 }
 

@@ -51,19 +51,11 @@ CREDENTIALS show as ****.`,
 // openJobs opens the run store and reconciles the runs whose watcher is gone, as every dora
 // process that opens the store does.
 func openJobs(ctx context.Context) (*jobs.Driver, error) {
-	s, err := jobs.OpenStore(ctx, jobs.DefaultStorePath())
-	if err != nil {
-		return nil, err
+	d, warn, err := jobs.OpenDriver(ctx, jobs.OpenOptions{Resume: startWatcher})
+	if warn != nil {
+		fmt.Fprintf(os.Stderr, "dora: warning: %v\n", warn)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	d := &jobs.Driver{Store: s, Config: jobs.RunnerConfig{StateDir: jobs.StateDir(), Self: self}, Resume: startWatcher}
-	if err := d.Reconcile(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "dora: warning: %v\n", err)
-	}
-	return d, nil
+	return d, err
 }
 
 // startWatcher starts `dora jobs _watch RUN` in a session of its own, so it outlives this

@@ -94,12 +94,6 @@ func runLoadJob(cmd *cobra.Command, backendFlag string, opts load.Options, mappi
 	if err != nil {
 		return err
 	}
-	env := load.LaunchEnv(os.Environ())
-	if load.IsIceberg(opts.Source) {
-		if opts.Source, err = pinIcebergJob(cmd, opts.Source, cf, f.runner, env); err != nil {
-			return err
-		}
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -114,10 +108,19 @@ func runLoadJob(cmd *cobra.Command, backendFlag string, opts load.Options, mappi
 			return err
 		}
 	}
-	g, err := load.JobGroup(load.JobOptions{Load: opts, Backend: url, Shards: f.shards, Runner: f.runner, Image: f.image,
-		Dora: self, Mapping: mapping, Env: env, Retries: f.retryPolicy()})
-	if err != nil {
+	o := load.JobOptions{Load: opts, Backend: url, Shards: f.shards, Runner: f.runner, Image: f.image,
+		Dora: self, Mapping: mapping, Env: load.LaunchEnv(os.Environ()), Retries: f.retryPolicy()}
+	if load.IsIceberg(opts.Source) {
+		if o.Catalog, err = cf.config(nil); err != nil {
+			return err
+		}
+	}
+	if err := o.Check(); err != nil {
 		return usageError{err}
+	}
+	g, err := load.PlanJob(ctx, o)
+	if err != nil {
+		return err
 	}
 	d, err := openJobs(ctx)
 	if err != nil {

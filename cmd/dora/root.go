@@ -83,29 +83,14 @@ func queryCmd(backend *string) *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			if m, ok := b.(interface{ SetMaxRows(int) }); ok && maxRows > 0 {
+			if m, ok := b.(backends.RowCapper); ok && maxRows > 0 {
 				m.SetMaxRows(maxRows)
 			}
 			if spec, err = backends.Prepare(ctx, b, spec); err != nil {
 				return err
 			}
 			if explain {
-				req, err := b.Explain(ctx, spec)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), req)
-				// Who does what goes to stderr, so stdout stays the request, fit for a pipe.
-				if p, ok := b.(backends.Planner); ok {
-					steps, err := p.Plan(ctx, spec)
-					if err != nil {
-						return err
-					}
-					for _, st := range steps {
-						fmt.Fprintln(cmd.ErrOrStderr(), "-- "+st)
-					}
-				}
-				return nil
+				return explainSpec(cmd, b, spec)
 			}
 			res, err := runSpec(ctx, b, spec)
 			if err != nil {
@@ -120,6 +105,27 @@ func queryCmd(backend *string) *cobra.Command {
 	cmd.Flags().IntVar(&maxRows, "max-rows", 100_000, "most rows to return when the query has no LIMIT (the rest are reported, not printed)")
 	cmd.Flags().StringVar(&timeZone, "time-zone", "", "IANA time zone for time buckets, unless the SQL names one")
 	return cmd
+}
+
+// explainSpec prints the request a Spec would send, and on stderr (so stdout stays the
+// request, fit for a pipe) which parts the engine computes and which dora finishes.
+func explainSpec(cmd *cobra.Command, b backends.Backend, spec query.Spec) error {
+	ctx := cmd.Context()
+	req, err := b.Explain(ctx, spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), req)
+	if p, ok := b.(backends.Planner); ok {
+		steps, err := p.Plan(ctx, spec)
+		if err != nil {
+			return err
+		}
+		for _, st := range steps {
+			fmt.Fprintln(cmd.ErrOrStderr(), "-- "+st)
+		}
+	}
+	return nil
 }
 
 // runSpec runs a prepared Spec, timing it when the backend does not.

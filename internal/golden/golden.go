@@ -1,5 +1,5 @@
 // Package golden compares test output with files under testdata/, rewriting them when the test
-// runs with -update.
+// runs with -update. It is the one -update flag of dora's tests.
 package golden
 
 import (
@@ -14,7 +14,14 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // Check compares got with testdata/name.golden, or writes it there under -update.
 func Check(t testing.TB, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
+	CheckFile(t, name+".golden", got)
+}
+
+// CheckFile compares got with testdata/file (a name with its extension, as q.sql), or writes it
+// there under -update.
+func CheckFile(t testing.TB, file, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", file)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -29,6 +36,6 @@ func Check(t testing.TB, name, got string) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", file, got, want)
 	}
 }

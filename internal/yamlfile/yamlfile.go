@@ -14,16 +14,21 @@ import (
 	"github.com/dora-dev/dora/query"
 )
 
-// Error is one problem at a place in a file.
+// Error is one problem at a place in a file: the one error type of dora's YAML files
+// (pipelines, job definitions, dashboards, saved views).
 type Error struct {
 	File   string
 	Line   int // 1-based; 0 when the problem has no place
-	Column int // 1-based
+	Column int // 1-based, in characters
 	Msg    string
 	Source string // the line it is on
+	// Bare quotes the line without its number in a gutter, as the saved views file's errors
+	// do (a file dora writes itself, whose line numbers say little).
+	Bare bool
 }
 
-// Error prints "file:line:column: message", then the line with a caret under the spot.
+// Error prints "file:line:column: message", then the line with a caret under the spot. A tab
+// counts as one column, so it shows as one space above the caret.
 func (e *Error) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
@@ -32,9 +37,12 @@ func (e *Error) Error() string {
 	if strings.TrimSpace(e.Source) == "" {
 		return s
 	}
+	src, caret := strings.ReplaceAll(e.Source, "\t", " "), strings.Repeat(" ", max(0, e.Column-1))+"^"
+	if e.Bare {
+		return s + "\n  " + src + "\n  " + caret
+	}
 	num := strconv.Itoa(e.Line)
-	src := strings.ReplaceAll(e.Source, "\t", " ")
-	return s + fmt.Sprintf("\n  %s | %s\n  %s | %s^", num, src, strings.Repeat(" ", len(num)), strings.Repeat(" ", max(0, e.Column-1)))
+	return s + fmt.Sprintf("\n  %s | %s\n  %s | %s", num, src, strings.Repeat(" ", len(num)), caret)
 }
 
 // Errors is every problem found in one file, in the file's order.

@@ -40,6 +40,23 @@ func (c Config) Resolve() Config {
 	return c
 }
 
+// Env sets DORA_CATALOG and DORA_WAREHOUSE in env, for a run (a job) that opens the same
+// catalog. A postgres catalog's password goes into PGPASSWORD, which the driver reads when the
+// URL has none and which a run record shows as **** (its name ends in PASSWORD), where the URL
+// would show it.
+func (c Config) Env(env map[string]string) {
+	env["DORA_WAREHOUSE"] = c.Warehouse
+	u, err := url.Parse(c.Catalog)
+	if err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			env["PGPASSWORD"] = pw
+			u.User = url.User(u.User.Username())
+			c.Catalog = u.String()
+		}
+	}
+	env["DORA_CATALOG"] = c.Catalog
+}
+
 // String describes it for messages, never printing a password in a postgres URL.
 func (c Config) String() string {
 	return fmt.Sprintf("catalog %s, warehouse %s", redact(c.Catalog), c.Warehouse)

@@ -13,6 +13,7 @@ import (
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // appendTable gathers decoded objects into one DuckDB table: each object goes into a table of
@@ -37,10 +38,10 @@ func (a *appendTable) fill(ctx context.Context, dec decode.Decoder, source strin
 	fields := dec.Schema().Fields
 	cols := make([]string, 0, len(fields)+2)
 	for _, f := range fields {
-		cols = append(cols, qi(f.Name)+" "+duckType(f.Type))
+		cols = append(cols, sqlquote.Ident(f.Name)+" "+duckType(f.Type))
 	}
-	cols = append(cols, qi(srcCol)+" VARCHAR", qi(rowCol)+" BIGINT")
-	if err := a.d.exec(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (%s)", qi(part), strings.Join(cols, ", "))); err != nil {
+	cols = append(cols, sqlquote.Ident(srcCol)+" VARCHAR", sqlquote.Ident(rowCol)+" BIGINT")
+	if err := a.d.exec(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (%s)", sqlquote.Ident(part), strings.Join(cols, ", "))); err != nil {
 		return nil, err
 	}
 	a.parts = append(a.parts, part)
@@ -96,14 +97,14 @@ func (a *appendTable) close() error {
 	}
 	selects := make([]string, len(a.parts))
 	for i, p := range a.parts {
-		selects[i] = "SELECT * FROM " + qi(p)
+		selects[i] = "SELECT * FROM " + sqlquote.Ident(p)
 	}
 	ctx := context.Background()
-	if err := a.d.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", qi(a.name), strings.Join(selects, " UNION ALL BY NAME "))); err != nil {
+	if err := a.d.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", sqlquote.Ident(a.name), strings.Join(selects, " UNION ALL BY NAME "))); err != nil {
 		return err
 	}
 	for _, p := range a.parts {
-		a.d.exec(ctx, "DROP TABLE "+qi(p))
+		a.d.exec(ctx, "DROP TABLE "+sqlquote.Ident(p))
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // normalizeTypes casts the columns Iceberg has no type for onto ones it has: timestamps without
@@ -18,13 +20,13 @@ func (r *run) normalizeTypes(ctx context.Context, table string) error {
 	var repl []string
 	for _, c := range cols {
 		if t := icebergType(c.Type); t != "" {
-			repl = append(repl, fmt.Sprintf("CAST(%s AS %s) AS %s", qi(c.Name), t, qi(c.Name)))
+			repl = append(repl, fmt.Sprintf("CAST(%s AS %s) AS %s", sqlquote.Ident(c.Name), t, sqlquote.Ident(c.Name)))
 		}
 	}
 	if len(repl) == 0 {
 		return nil
 	}
-	return r.d.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * REPLACE (%s) FROM %s", qi(table), strings.Join(repl, ", "), qi(table)))
+	return r.d.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * REPLACE (%s) FROM %s", sqlquote.Ident(table), strings.Join(repl, ", "), sqlquote.Ident(table)))
 }
 
 // icebergType is the type to cast a DuckDB column of type t to, "" when it can stay.
@@ -91,7 +93,7 @@ func (r *run) cleanseStep(ctx context.Context, s Step) error {
 			if !isText(c.Type) {
 				return r.posError(s.colPos[name], "cleanse.%s: column %q is %s, not text", s.Op, name, c.Type)
 			}
-			exprs = append(exprs, fmt.Sprintf("%s(%s) AS %s", s.Op, qi(name), qi(name)))
+			exprs = append(exprs, fmt.Sprintf("%s(%s) AS %s", s.Op, sqlquote.Ident(name), sqlquote.Ident(name)))
 		}
 		return replace(exprs)
 	case "rename":
@@ -103,7 +105,7 @@ func (r *run) cleanseStep(ctx context.Context, s Step) error {
 			if _, taken := find(cols, to); taken {
 				return r.posError(s.colPos[from], "cleanse.rename: %q to %q, but the source already has a column %q", from, to, to)
 			}
-			if err := r.d.exec(ctx, fmt.Sprintf("ALTER TABLE batch RENAME COLUMN %s TO %s", qi(from), qi(to))); err != nil {
+			if err := r.d.exec(ctx, fmt.Sprintf("ALTER TABLE batch RENAME COLUMN %s TO %s", sqlquote.Ident(from), sqlquote.Ident(to))); err != nil {
 				return err
 			}
 		}
@@ -117,14 +119,14 @@ func (r *run) cleanseStep(ctx context.Context, s Step) error {
 			if err := r.d.exec(ctx, fmt.Sprintf("SELECT TRY_CAST(NULL AS %s)", typ)); err != nil {
 				return r.posError(s.colPos[name], "cleanse.cast: %q is not a type DuckDB knows (as in BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR, DECIMAL(10, 2))", typ)
 			}
-			failed, err := r.d.count(ctx, fmt.Sprintf("SELECT count(*) FROM batch WHERE %s IS NOT NULL AND TRY_CAST(%s AS %s) IS NULL", qi(name), qi(name), typ))
+			failed, err := r.d.count(ctx, fmt.Sprintf("SELECT count(*) FROM batch WHERE %s IS NOT NULL AND TRY_CAST(%s AS %s) IS NULL", sqlquote.Ident(name), sqlquote.Ident(name), typ))
 			if err != nil {
 				return err
 			}
 			if failed > 0 {
 				r.s.CastFailures[name] += failed
 			}
-			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", qi(name), typ, qi(name)))
+			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", sqlquote.Ident(name), typ, sqlquote.Ident(name)))
 		}
 		if err := replace(exprs); err != nil {
 			return err
@@ -137,11 +139,11 @@ func (r *run) cleanseStep(ctx context.Context, s Step) error {
 			if err != nil {
 				return err
 			}
-			v := lit(s.Map[name])
+			v := sqlquote.String(s.Map[name])
 			if err := r.d.exec(ctx, fmt.Sprintf("SELECT CAST(%s AS %s)", v, c.Type)); err != nil {
 				return r.posError(s.colPos[name], "cleanse.defaults: %s is not a %s, the type of %q", v, c.Type, name)
 			}
-			exprs = append(exprs, fmt.Sprintf("coalesce(%s, CAST(%s AS %s)) AS %s", qi(name), v, c.Type, qi(name)))
+			exprs = append(exprs, fmt.Sprintf("coalesce(%s, CAST(%s AS %s)) AS %s", sqlquote.Ident(name), v, c.Type, sqlquote.Ident(name)))
 		}
 		return replace(exprs)
 	case "regex_replace":
@@ -154,7 +156,7 @@ func (r *run) cleanseStep(ctx context.Context, s Step) error {
 			if !isText(c.Type) {
 				return r.posError(s.colPos[rr.Column], "cleanse.regex_replace: column %q is %s, not text", rr.Column, c.Type)
 			}
-			exprs = append(exprs, fmt.Sprintf("regexp_replace(%s, %s, %s, 'g') AS %s", qi(rr.Column), lit(rr.Pattern), lit(rr.Replacement), qi(rr.Column)))
+			exprs = append(exprs, fmt.Sprintf("regexp_replace(%s, %s, %s, 'g') AS %s", sqlquote.Ident(rr.Column), sqlquote.String(rr.Pattern), sqlquote.String(rr.Replacement), sqlquote.Ident(rr.Column)))
 		}
 		return replace(exprs)
 	case "drop_if_null":
@@ -163,7 +165,7 @@ func (r *run) cleanseStep(ctx context.Context, s Step) error {
 			if _, err := need(name); err != nil {
 				return err
 			}
-			conds = append(conds, qi(name)+" IS NULL")
+			conds = append(conds, sqlquote.Ident(name)+" IS NULL")
 		}
 		n, err := r.d.count(ctx, "SELECT count(*) FROM batch WHERE "+strings.Join(conds, " OR "))
 		if err != nil {
@@ -190,7 +192,7 @@ func (r *run) dedupe(ctx context.Context, key, all []string) error {
 		return err
 	}
 	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE batch AS SELECT * FROM batch
-		QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s, %s) = 1`, qis(all), qi(srcCol), qi(rowCol)))
+		QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s, %s) = 1`, qis(all), sqlquote.Ident(srcCol), sqlquote.Ident(rowCol)))
 	if err != nil {
 		return err
 	}
@@ -205,7 +207,7 @@ func (r *run) dedupe(ctx context.Context, key, all []string) error {
 			continue
 		}
 		diffs = append(diffs, fmt.Sprintf(`CASE WHEN count(DISTINCT %[1]s) + max(CASE WHEN %[1]s IS NULL THEN 1 ELSE 0 END) > 1
-			THEN %[2]s || ': ' || string_agg(DISTINCT coalesce(%[1]s::VARCHAR, 'NULL'), ' vs ' ORDER BY coalesce(%[1]s::VARCHAR, 'NULL')) END`, qi(c), lit(c)))
+			THEN %[2]s || ': ' || string_agg(DISTINCT coalesce(%[1]s::VARCHAR, 'NULL'), ' vs ' ORDER BY coalesce(%[1]s::VARCHAR, 'NULL')) END`, sqlquote.Ident(c), sqlquote.String(c)))
 	}
 	if len(diffs) == 0 {
 		return nil
@@ -223,7 +225,7 @@ func (r *run) dedupe(ctx context.Context, key, all []string) error {
 func keyText(key []string, alias string) string {
 	parts := make([]string, len(key))
 	for i, k := range key {
-		parts[i] = fmt.Sprintf("%s || '=' || coalesce(%s%s::VARCHAR, 'NULL')", lit(k), alias, qi(k))
+		parts[i] = fmt.Sprintf("%s || '=' || coalesce(%s%s::VARCHAR, 'NULL')", sqlquote.String(k), alias, sqlquote.Ident(k))
 	}
 	return strings.Join(parts, " || ', ' || ")
 }

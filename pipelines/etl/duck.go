@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // duck is the in-process DuckDB a run works in: one connection, so temporary tables and settings
@@ -34,9 +36,9 @@ func openDuck(ctx context.Context, tempDir, memory string) (*duck, error) {
 		return nil, fmt.Errorf("starting DuckDB: %w", err)
 	}
 	d := &duck{db: db, conn: conn}
-	settings := []string{"SET TimeZone = 'UTC'", "SET temp_directory = " + lit(tempDir), "SET preserve_insertion_order = false"}
+	settings := []string{"SET TimeZone = 'UTC'", "SET temp_directory = " + sqlquote.String(tempDir), "SET preserve_insertion_order = false"}
 	if memory != "" {
-		settings = append(settings, "SET memory_limit = "+lit(memory))
+		settings = append(settings, "SET memory_limit = "+sqlquote.String(memory))
 	}
 	for _, s := range settings {
 		if err := d.exec(ctx, s); err != nil {
@@ -111,20 +113,14 @@ func find(cs []column, name string) (column, bool) {
 	return cs[i], true
 }
 
-// qi quotes an identifier for DuckDB.
-func qi(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
 // qis quotes and joins identifiers.
 func qis(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
-		q[i] = qi(s)
+		q[i] = sqlquote.Ident(s)
 	}
 	return strings.Join(q, ", ")
 }
-
-// lit is a SQL string literal.
-func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func clip(q string) string {
 	q = strings.Join(strings.Fields(q), " ")

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dora-dev/dora/pipelines/catalog"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // A source without rows (a CSV of a header only, or an empty file) has no columns to cleanse,
@@ -30,17 +31,17 @@ func (r *run) emptyBatch(ctx context.Context) (skipCleanse bool, err error) {
 	case t.Current() != nil:
 		for _, c := range t.Columns() {
 			if !slices.Contains(journalColumns, c.Name) {
-				cols = append(cols, qi(c.Name)+" "+duckTypeOf(c.Type))
+				cols = append(cols, sqlquote.Ident(c.Name)+" "+duckTypeOf(c.Type))
 			}
 		}
 		skipCleanse = true
 	}
 	if !skipCleanse {
 		for _, name := range r.namedColumns() {
-			cols = append(cols, qi(name)+" VARCHAR")
+			cols = append(cols, sqlquote.Ident(name)+" VARCHAR")
 		}
 	}
-	cols = append(cols, qi(srcCol)+" VARCHAR", qi(rowCol)+" BIGINT")
+	cols = append(cols, sqlquote.Ident(srcCol)+" VARCHAR", sqlquote.Ident(rowCol)+" BIGINT")
 	if err := r.d.exec(ctx, "CREATE OR REPLACE TABLE batch ("+strings.Join(cols, ", ")+")"); err != nil {
 		return false, fmt.Errorf("source %s has no rows: giving it %s's columns: %w", r.p.Source, r.p.Table, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // The columns a journal adds to the source's.
@@ -37,7 +39,6 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 	if err != nil {
 		return nil, err
 	}
-	key := qis(j.Key)
 	checkCols := j.CheckColumns
 	if len(checkCols) == 0 {
 		for _, c := range cols {
@@ -56,19 +57,11 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 			return nil, r.posError(j.Pos, "journal: the source has a column %q, which the journal adds itself; rename it in cleanse", c.Name)
 		}
 	}
-	hash := func(alias string) string {
-		fields := make([]string, len(checkCols))
-		for i, c := range checkCols {
-			fields[i] = fmt.Sprintf("%s := %s%s", qi(c), alias, qi(c))
-		}
-		return "md5(to_json(struct_pack(" + strings.Join(fields, ", ") + "))::VARCHAR)"
-	}
-	asOf := fmt.Sprintf("TIMESTAMPTZ %s", lit(r.opts.AsOf.UTC().Format(time.RFC3339Nano)))
 	newRecord := j.HardDeletes == "new_record"
 	if !hasPrev {
 		def := make([]string, 0, len(cols)+5)
 		for _, c := range cols {
-			def = append(def, qi(c.Name)+" "+c.Type)
+			def = append(def, sqlquote.Ident(c.Name)+" "+c.Type)
 		}
 		def = append(def, "valid_from TIMESTAMPTZ", "valid_to TIMESTAMPTZ", "is_current BOOLEAN", "row_hash VARCHAR")
 		if newRecord {
@@ -90,61 +83,17 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 		for _, c := range checkCols {
 			if _, ok := find(pcols, c); !ok {
 				// A column new in the source: the old rows had none of it.
-				if err := r.d.exec(ctx, fmt.Sprintf("ALTER TABLE prev ADD COLUMN %s %s", qi(c), colType(cols, c))); err != nil {
+				if err := r.d.exec(ctx, fmt.Sprintf("ALTER TABLE prev ADD COLUMN %s %s", sqlquote.Ident(c), colType(cols, c))); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
-	deletedCur := "false"
-	if newRecord {
-		deletedCur = "coalesce(c.is_deleted, false)"
-	}
-	changed := fmt.Sprintf("%s IS DISTINCT FROM %s", hash("c."), hash("i."))
-	if j.Strategy == "timestamp" {
-		changed = fmt.Sprintf("i.%[1]s > c.%[1]s OR c.%[1]s IS NULL AND i.%[1]s IS NOT NULL", qi(j.UpdatedAt))
-	}
-	absent := "'kept'"
-	if j.HardDeletes != "ignore" {
-		absent = "'closed'"
-	}
-	// The quarantined keys, read back from the quarantined rows' values.
-	qkeys := make([]string, len(j.Key))
-	qmatch := make([]string, len(j.Key))
-	for i, k := range j.Key {
-		qkeys[i] = fmt.Sprintf(`"values"->>%s AS %s`, lit(k), qi(k))
-		qmatch[i] = fmt.Sprintf("q.%s = c.%s::VARCHAR", qi(k), qi(k))
-	}
-	eq := make([]string, len(j.Key))
-	for i, k := range j.Key {
-		eq[i] = fmt.Sprintf("c.%[1]s = i.%[1]s", qi(k))
-	}
-	coalesced := make([]string, len(j.Key))
-	for i, k := range j.Key {
-		coalesced[i] = fmt.Sprintf("coalesce(i.%[1]s, c.%[1]s) AS %[1]s", qi(k))
-	}
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE qkeys AS SELECT DISTINCT %s FROM quarantine WHERE "values" IS NOT NULL`, strings.Join(qkeys, ", ")))
-	if err != nil {
+	q := buildJournal(j, checkCols, r.opts.AsOf)
+	if err := r.d.exec(ctx, q.QKeys); err != nil {
 		return nil, err
 	}
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE actions AS
-		SELECT %[1]s, c.valid_from AS cur_from,
-			CASE
-				WHEN c.%[2]s IS NULL AND coalesce(seen, false) THEN 'reopened'
-				WHEN c.%[2]s IS NULL THEN 'inserted'
-				WHEN i.%[2]s IS NULL AND %[3]s THEN 'unchanged'
-				WHEN i.%[2]s IS NULL AND EXISTS (SELECT 1 FROM qkeys q WHERE %[4]s) THEN 'kept'
-				WHEN i.%[2]s IS NULL THEN %[5]s
-				WHEN %[3]s THEN 'reopened'
-				WHEN %[6]s THEN 'changed'
-				ELSE 'unchanged'
-			END AS action
-		FROM (SELECT * FROM prev WHERE is_current) c
-		FULL JOIN batch i ON %[7]s
-		LEFT JOIN (SELECT DISTINCT %[8]s, true AS seen FROM prev) s ON %[9]s`,
-		strings.Join(coalesced, ", "), qi(j.Key[0]), deletedCur, strings.Join(qmatch, " AND "), absent, changed,
-		strings.Join(eq, " AND "), key, seenMatch(j.Key)))
-	if err != nil {
+	if err := r.d.exec(ctx, q.Actions); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	// Changing a version that began at or after the as-of time would give it no length: the
@@ -153,57 +102,18 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 		n    int64
 		from string
 	}
-	err = r.d.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), coalesce(max(cur_from)::VARCHAR, '') FROM actions
-		WHERE action IN ('changed', 'closed', 'reopened') AND cur_from >= %s`, asOf)).Scan(&early.n, &early.from)
+	err = r.d.conn.QueryRowContext(ctx, q.Early).Scan(&early.n, &early.from)
 	if err != nil {
 		return nil, err
 	}
 	if early.n > 0 {
 		return nil, fmt.Errorf("journal: --as-of %s is not after the current versions of %d changed keys (the latest began %s); a journal only moves forward", r.opts.AsOf.UTC().Format(time.RFC3339), early.n, early.from)
 	}
-	newCols := "i.*, " + hash("i.") + " AS row_hash"
-	deletedNew := ""
-	if newRecord {
-		deletedNew = ", false AS is_deleted"
-	}
-	// journal is the journal after this run, built from a previous journal, a batch and their
-	// actions: over all keys it is "result", over the keys this run touches the rows the
-	// invariants are checked on.
-	journal := func(prev, batch, actions string) string {
-		cur := "(SELECT * FROM " + prev + " WHERE is_current)"
-		q := fmt.Sprintf(`SELECT * FROM %[6]s WHERE NOT is_current
-		UNION ALL BY NAME
-		SELECT c.* FROM %[7]s c JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('unchanged', 'kept')
-		UNION ALL BY NAME
-		SELECT c.* REPLACE (%[2]s AS valid_to, false AS is_current)
-		FROM %[7]s c JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('changed', 'closed', 'reopened')
-		UNION ALL BY NAME
-		SELECT %[3]s, %[2]s AS valid_from, NULL::TIMESTAMPTZ AS valid_to, true AS is_current%[4]s
-		FROM %[5]s i JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('inserted', 'changed', 'reopened')`,
-			key, asOf, newCols, deletedNew, batch, prev, cur, actions)
-		if newRecord {
-			q += fmt.Sprintf(`
-		UNION ALL BY NAME
-		SELECT c.* REPLACE (%[1]s AS valid_from, NULL::TIMESTAMPTZ AS valid_to, true AS is_current, true AS is_deleted)
-		FROM %[3]s c JOIN %[4]s a USING (%[2]s) WHERE a.action = 'closed'`, asOf, key, cur, actions)
-		}
-		return q
-	}
 	// result is a view, computed once, by the COPY that writes the new version.
-	if err := r.d.exec(ctx, "CREATE OR REPLACE TEMP VIEW result AS "+journal("prev", "batch", "actions")); err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	// The keys this run inserts, changes, closes or reopens: every other key's rows are the
-	// previous version's, which were checked when it was published.
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE touched AS
-		SELECT %s FROM actions WHERE action IN ('inserted', 'changed', 'closed', 'reopened')`, key))
-	if err != nil {
-		return nil, err
-	}
-	only := func(t string) string { return fmt.Sprintf("(SELECT * FROM %s SEMI JOIN touched USING (%s))", t, key) }
-	err = r.d.exec(ctx, "CREATE OR REPLACE TEMP TABLE touched_result AS "+journal(only("prev"), only("batch"), only("actions")))
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+	for _, stmt := range []string{q.Result, q.Touched, q.TouchedResult} {
+		if err := r.d.exec(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
 	}
 	diff := &JournalDiff{}
 	rows, err := r.d.conn.QueryContext(ctx, "SELECT action, count(*) FROM actions GROUP BY 1")
@@ -248,10 +158,117 @@ func (r *run) journalize(ctx context.Context, hasPrev bool) (*JournalDiff, error
 	return diff, nil
 }
 
+// journalSQL is the SQL of a journal step, in the order journalize runs it: the quarantined
+// keys, each key's action, the check that the journal moves forward, the journal after the run
+// ("result"), the keys the run touches and the journal over them ("touched_result", which the
+// invariants are checked on).
+type journalSQL struct {
+	QKeys, Actions, Early, Result, Touched, TouchedResult string
+}
+
+// buildJournal builds the journal step's SQL from the pipeline's journal:, the columns compared
+// (checkCols, resolved against the batch) and the run's as-of time alone: it runs nothing.
+func buildJournal(j *Journal, checkCols []string, at time.Time) journalSQL {
+	var q journalSQL
+	key := qis(j.Key)
+	newRecord := j.HardDeletes == "new_record"
+	hash := func(alias string) string {
+		fields := make([]string, len(checkCols))
+		for i, c := range checkCols {
+			fields[i] = fmt.Sprintf("%s := %s%s", sqlquote.Ident(c), alias, sqlquote.Ident(c))
+		}
+		return "md5(to_json(struct_pack(" + strings.Join(fields, ", ") + "))::VARCHAR)"
+	}
+	asOf := fmt.Sprintf("TIMESTAMPTZ %s", sqlquote.String(at.UTC().Format(time.RFC3339Nano)))
+	deletedCur := "false"
+	if newRecord {
+		deletedCur = "coalesce(c.is_deleted, false)"
+	}
+	changed := fmt.Sprintf("%s IS DISTINCT FROM %s", hash("c."), hash("i."))
+	if j.Strategy == "timestamp" {
+		changed = fmt.Sprintf("i.%[1]s > c.%[1]s OR c.%[1]s IS NULL AND i.%[1]s IS NOT NULL", sqlquote.Ident(j.UpdatedAt))
+	}
+	absent := "'kept'"
+	if j.HardDeletes != "ignore" {
+		absent = "'closed'"
+	}
+	// The quarantined keys, read back from the quarantined rows' values.
+	qkeys := make([]string, len(j.Key))
+	qmatch := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		qkeys[i] = fmt.Sprintf(`"values"->>%s AS %s`, sqlquote.String(k), sqlquote.Ident(k))
+		qmatch[i] = fmt.Sprintf("q.%s = c.%s::VARCHAR", sqlquote.Ident(k), sqlquote.Ident(k))
+	}
+	eq := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		eq[i] = fmt.Sprintf("c.%[1]s = i.%[1]s", sqlquote.Ident(k))
+	}
+	coalesced := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		coalesced[i] = fmt.Sprintf("coalesce(i.%[1]s, c.%[1]s) AS %[1]s", sqlquote.Ident(k))
+	}
+	q.QKeys = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE qkeys AS SELECT DISTINCT %s FROM quarantine WHERE "values" IS NOT NULL`, strings.Join(qkeys, ", "))
+	q.Actions = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE actions AS
+		SELECT %[1]s, c.valid_from AS cur_from,
+			CASE
+				WHEN c.%[2]s IS NULL AND coalesce(seen, false) THEN 'reopened'
+				WHEN c.%[2]s IS NULL THEN 'inserted'
+				WHEN i.%[2]s IS NULL AND %[3]s THEN 'unchanged'
+				WHEN i.%[2]s IS NULL AND EXISTS (SELECT 1 FROM qkeys q WHERE %[4]s) THEN 'kept'
+				WHEN i.%[2]s IS NULL THEN %[5]s
+				WHEN %[3]s THEN 'reopened'
+				WHEN %[6]s THEN 'changed'
+				ELSE 'unchanged'
+			END AS action
+		FROM (SELECT * FROM prev WHERE is_current) c
+		FULL JOIN batch i ON %[7]s
+		LEFT JOIN (SELECT DISTINCT %[8]s, true AS seen FROM prev) s ON %[9]s`,
+		strings.Join(coalesced, ", "), sqlquote.Ident(j.Key[0]), deletedCur, strings.Join(qmatch, " AND "), absent, changed,
+		strings.Join(eq, " AND "), key, seenMatch(j.Key))
+	q.Early = fmt.Sprintf(`SELECT count(*), coalesce(max(cur_from)::VARCHAR, '') FROM actions
+		WHERE action IN ('changed', 'closed', 'reopened') AND cur_from >= %s`, asOf)
+	newCols := "i.*, " + hash("i.") + " AS row_hash"
+	deletedNew := ""
+	if newRecord {
+		deletedNew = ", false AS is_deleted"
+	}
+	// journal is the journal after this run, built from a previous journal, a batch and their
+	// actions: over all keys it is "result", over the keys this run touches the rows the
+	// invariants are checked on.
+	journal := func(prev, batch, actions string) string {
+		cur := "(SELECT * FROM " + prev + " WHERE is_current)"
+		q := fmt.Sprintf(`SELECT * FROM %[6]s WHERE NOT is_current
+		UNION ALL BY NAME
+		SELECT c.* FROM %[7]s c JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('unchanged', 'kept')
+		UNION ALL BY NAME
+		SELECT c.* REPLACE (%[2]s AS valid_to, false AS is_current)
+		FROM %[7]s c JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('changed', 'closed', 'reopened')
+		UNION ALL BY NAME
+		SELECT %[3]s, %[2]s AS valid_from, NULL::TIMESTAMPTZ AS valid_to, true AS is_current%[4]s
+		FROM %[5]s i JOIN %[8]s a USING (%[1]s) WHERE a.action IN ('inserted', 'changed', 'reopened')`,
+			key, asOf, newCols, deletedNew, batch, prev, cur, actions)
+		if newRecord {
+			q += fmt.Sprintf(`
+		UNION ALL BY NAME
+		SELECT c.* REPLACE (%[1]s AS valid_from, NULL::TIMESTAMPTZ AS valid_to, true AS is_current, true AS is_deleted)
+		FROM %[3]s c JOIN %[4]s a USING (%[2]s) WHERE a.action = 'closed'`, asOf, key, cur, actions)
+		}
+		return q
+	}
+	q.Result = "CREATE OR REPLACE TEMP VIEW result AS " + journal("prev", "batch", "actions")
+	// The keys this run inserts, changes, closes or reopens: every other key's rows are the
+	// previous version's, which were checked when it was published.
+	q.Touched = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE touched AS
+		SELECT %s FROM actions WHERE action IN ('inserted', 'changed', 'closed', 'reopened')`, key)
+	only := func(t string) string { return fmt.Sprintf("(SELECT * FROM %s SEMI JOIN touched USING (%s))", t, key) }
+	q.TouchedResult = "CREATE OR REPLACE TEMP TABLE touched_result AS " + journal(only("prev"), only("batch"), only("actions"))
+	return q
+}
+
 func seenMatch(key []string) string {
 	parts := make([]string, len(key))
 	for i, k := range key {
-		parts[i] = fmt.Sprintf("s.%[1]s = coalesce(i.%[1]s, c.%[1]s)", qi(k))
+		parts[i] = fmt.Sprintf("s.%[1]s = coalesce(i.%[1]s, c.%[1]s)", sqlquote.Ident(k))
 	}
 	return strings.Join(parts, " AND ")
 }

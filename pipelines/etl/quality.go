@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // Metric is one data-quality measure of the batch about to be written: row_count of the whole
@@ -35,33 +37,8 @@ func (r *run) measure(ctx context.Context) ([]Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	exprs := []string{"count(*)::DOUBLE"}
-	type slot struct {
-		col, metric string
-		text        bool
-	}
-	slots := []slot{{"", "row_count", false}}
-	for _, c := range cols {
-		q := qi(c.Name)
-		add := func(metric, expr string, text bool) {
-			exprs = append(exprs, expr)
-			slots = append(slots, slot{c.Name, metric, text})
-		}
-		add("null_count", fmt.Sprintf("count(*) FILTER (WHERE %s IS NULL)::DOUBLE", q), false)
-		add("null_fraction", fmt.Sprintf("CASE WHEN count(*) = 0 THEN 0 ELSE (count(*) FILTER (WHERE %s IS NULL))::DOUBLE / count(*) END", q), false)
-		add("distinct_count", fmt.Sprintf("count(DISTINCT %s)::DOUBLE", q), false)
-		switch {
-		case isNumeric(c.Type):
-			add("min", fmt.Sprintf("min(%s)::DOUBLE", q), false)
-			add("max", fmt.Sprintf("max(%s)::DOUBLE", q), false)
-			add("mean", fmt.Sprintf("avg(%s)::DOUBLE", q), false)
-		case c.Type == "BOOLEAN" || strings.HasPrefix(c.Type, "STRUCT") || strings.HasSuffix(c.Type, "[]") || strings.HasPrefix(c.Type, "MAP"):
-		default:
-			add("min", fmt.Sprintf("min(%s)::VARCHAR", q), true)
-			add("max", fmt.Sprintf("max(%s)::VARCHAR", q), true)
-		}
-	}
-	dest := make([]any, len(exprs))
+	q, slots := measureSQL(cols)
+	dest := make([]any, len(slots))
 	for i, s := range slots {
 		if s.text {
 			dest[i] = new(sql.NullString)
@@ -69,7 +46,7 @@ func (r *run) measure(ctx context.Context) ([]Metric, error) {
 			dest[i] = new(sql.NullFloat64)
 		}
 	}
-	if err := r.d.conn.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM batch").Scan(dest...); err != nil {
+	if err := r.d.conn.QueryRowContext(ctx, q).Scan(dest...); err != nil {
 		return nil, fmt.Errorf("measuring the batch: %w", err)
 	}
 	out := make([]Metric, len(slots))
@@ -87,6 +64,41 @@ func (r *run) measure(ctx context.Context) ([]Metric, error) {
 		out[i] = m
 	}
 	return out, nil
+}
+
+// metricSlot is one metric measureSQL's query returns, in its order: a column's (or the
+// table's, col "") metric, a number or, when text, a text.
+type metricSlot struct {
+	col, metric string
+	text        bool
+}
+
+// measureSQL builds the one query that measures batch: row_count, then per column its null
+// count and fraction, distinct count, and min and max (and mean for numbers). It runs nothing.
+func measureSQL(cols []column) (string, []metricSlot) {
+	exprs := []string{"count(*)::DOUBLE"}
+	slots := []metricSlot{{"", "row_count", false}}
+	for _, c := range cols {
+		q := sqlquote.Ident(c.Name)
+		add := func(metric, expr string, text bool) {
+			exprs = append(exprs, expr)
+			slots = append(slots, metricSlot{c.Name, metric, text})
+		}
+		add("null_count", fmt.Sprintf("count(*) FILTER (WHERE %s IS NULL)::DOUBLE", q), false)
+		add("null_fraction", fmt.Sprintf("CASE WHEN count(*) = 0 THEN 0 ELSE (count(*) FILTER (WHERE %s IS NULL))::DOUBLE / count(*) END", q), false)
+		add("distinct_count", fmt.Sprintf("count(DISTINCT %s)::DOUBLE", q), false)
+		switch {
+		case isNumeric(c.Type):
+			add("min", fmt.Sprintf("min(%s)::DOUBLE", q), false)
+			add("max", fmt.Sprintf("max(%s)::DOUBLE", q), false)
+			add("mean", fmt.Sprintf("avg(%s)::DOUBLE", q), false)
+		case c.Type == "BOOLEAN" || strings.HasPrefix(c.Type, "STRUCT") || strings.HasSuffix(c.Type, "[]") || strings.HasPrefix(c.Type, "MAP"):
+		default:
+			add("min", fmt.Sprintf("min(%s)::VARCHAR", q), true)
+			add("max", fmt.Sprintf("max(%s)::VARCHAR", q), true)
+		}
+	}
+	return "SELECT " + strings.Join(exprs, ", ") + " FROM batch", slots
 }
 
 // runChecks evaluates the checks against this batch's metrics and the previous published
@@ -165,7 +177,7 @@ func metricLiteral(m Metric) string {
 	case m.Value != nil && !math.IsNaN(*m.Value) && !math.IsInf(*m.Value, 0):
 		return strconv.FormatFloat(*m.Value, 'f', -1, 64)
 	case m.Text != "":
-		return lit(m.Text)
+		return sqlquote.String(m.Text)
 	}
 	return "NULL"
 }

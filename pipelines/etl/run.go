@@ -14,8 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/pipelines/catalog"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // Options steer a run.
@@ -29,6 +31,11 @@ type Options struct {
 	// BeforeCommit, when set, is called with the files about to be committed (for tests that
 	// kill a run between its data files and its commit).
 	BeforeCommit func(files []string)
+	// OpenBackend opens load_to's backend after a publish; OpenBackend (the function) when nil.
+	OpenBackend func(ctx context.Context, name string) (b backends.Backend, url string, err error)
+	// DeadLetterDir holds the rows a load_to sets aside, TABLE.ndjson; the state folder's
+	// etl/dead-letter when "".
+	DeadLetterDir string
 }
 
 // Summary is what a run or a plan did, as `dora etl run --json` prints it.
@@ -57,6 +64,7 @@ type Summary struct {
 	Stopped        string           `json:"stopped,omitempty"`   // why nothing was published
 	Attempts       int              `json:"attempts"`            // commits tried
 	Took           time.Duration    `json:"took_ns"`
+	Load           *LoadResult      `json:"load,omitempty"` // load_to's load of the version published
 }
 
 // ModuleCount is the rows into and out of one module.
@@ -109,9 +117,16 @@ func Plan(ctx context.Context, p *Pipeline, cat *catalog.Catalog, opts Options) 
 
 // Run plans and commits one new version of the pipeline's table, or nothing: a *StoppedError
 // when a check or the validation stopped it. A run that loses the race to another run on the
-// same table re-plans on the new version and tries again.
+// same table re-plans on the new version and tries again. After a publish, the pipeline's
+// load_to: loads the version into its backend (Summary.Load; a *LoadToError when that fails,
+// the version staying published). It is the one entry point of a run, for dora etl run and the
+// ETL screen alike.
 func Run(ctx context.Context, p *Pipeline, cat *catalog.Catalog, opts Options) (*Summary, error) {
-	return execute(ctx, p, cat, opts, true)
+	s, err := execute(ctx, p, cat, opts, true)
+	if err != nil || !s.Published || p.LoadTo == nil {
+		return s, err
+	}
+	return s, loadTo(ctx, p.LoadTo, cat, s, opts)
 }
 
 // NewRunID is a sortable, unique run id.
@@ -348,7 +363,7 @@ func (r *run) readBase(ctx context.Context) (int64, []Metric, error) {
 	}
 	list := make([]string, len(files))
 	for i, f := range files {
-		list[i] = lit(f)
+		list[i] = sqlquote.String(f)
 	}
 	if err := r.d.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE prev AS SELECT * FROM read_parquet([%s], union_by_name = true, hive_partitioning = false)", strings.Join(list, ", "))); err != nil {
 		return 0, nil, fmt.Errorf("reading version %d of %s: %w", cur.ID, r.p.Table, err)
@@ -377,14 +392,14 @@ func (r *run) commit(ctx context.Context, result string, base int64, attempt int
 	// timestamptz, the file can become the table's data file as it is.
 	sel := make([]string, len(cols))
 	for i, c := range cols {
-		sel[i] = qi(c.Name)
+		sel[i] = sqlquote.Ident(c.Name)
 		switch c.Type {
 		case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS":
-			sel[i] = fmt.Sprintf("%[1]s::TIMESTAMPTZ AS %[1]s", qi(c.Name))
+			sel[i] = fmt.Sprintf("%[1]s::TIMESTAMPTZ AS %[1]s", sqlquote.Ident(c.Name))
 		}
 	}
 	file := filepath.Join(r.work, fmt.Sprintf("out-%d.parquet", attempt))
-	res, err := r.d.conn.ExecContext(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s%s) TO %s (FORMAT parquet, COMPRESSION zstd)", strings.Join(sel, ", "), qi(result), order, lit(file)))
+	res, err := r.d.conn.ExecContext(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s%s) TO %s (FORMAT parquet, COMPRESSION zstd)", strings.Join(sel, ", "), sqlquote.Ident(result), order, sqlquote.String(file)))
 	if err != nil {
 		return catalog.Snapshot{}, fmt.Errorf("writing the new version: %w", err)
 	}
@@ -423,7 +438,7 @@ func (r *run) writeQuality(ctx context.Context, snapshot int64) error {
 		}
 	}
 	file := filepath.Join(r.work, "quality.parquet")
-	if err := r.d.exec(ctx, fmt.Sprintf("COPY quality TO %s (FORMAT parquet)", lit(file))); err != nil {
+	if err := r.d.exec(ctx, fmt.Sprintf("COPY quality TO %s (FORMAT parquet)", sqlquote.String(file))); err != nil {
 		return err
 	}
 	ns, _, _ := strings.Cut(r.p.Table, ".")

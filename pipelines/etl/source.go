@@ -10,6 +10,7 @@ import (
 
 	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/pipelines/objstore"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // readSource fills the table "batch" with the source's rows, each with the object it came from
@@ -81,14 +82,14 @@ func (r *run) readParquet(ctx context.Context, store objstore.Store, objs []objs
 	}
 	list := make([]string, len(paths))
 	for i, p := range paths {
-		list[i] = lit(p)
+		list[i] = sqlquote.String(p)
 	}
 	source := "filename"
 	if len(urls) > 0 {
 		var b strings.Builder
 		b.WriteString("CASE filename")
 		for p, u := range urls {
-			fmt.Fprintf(&b, " WHEN %s THEN %s", lit(p), lit(u))
+			fmt.Fprintf(&b, " WHEN %s THEN %s", sqlquote.String(p), sqlquote.String(u))
 		}
 		b.WriteString(" END")
 		source = b.String()

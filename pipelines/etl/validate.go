@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // createQuarantine makes the table rows set aside go to: why, where from, and their values.
@@ -29,11 +31,11 @@ func (r *run) quarantineWhere(ctx context.Context, picked string) error {
 	if err != nil {
 		return err
 	}
-	err = r.d.exec(ctx, fmt.Sprintf(`INSERT INTO quarantine SELECT _dora_reason, %s, %s, to_json(struct_pack(%s)) FROM picked`, qi(srcCol), qi(rowCol), qis(names(cols))))
+	err = r.d.exec(ctx, fmt.Sprintf(`INSERT INTO quarantine SELECT _dora_reason, %s, %s, to_json(struct_pack(%s)) FROM picked`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol), qis(names(cols))))
 	if err != nil {
 		return err
 	}
-	return r.d.exec(ctx, fmt.Sprintf(`DELETE FROM batch WHERE (%[1]s, %[2]s) IN (SELECT (%[1]s, %[2]s) FROM picked)`, qi(srcCol), qi(rowCol)))
+	return r.d.exec(ctx, fmt.Sprintf(`DELETE FROM batch WHERE (%[1]s, %[2]s) IN (SELECT (%[1]s, %[2]s) FROM picked)`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol)))
 }
 
 // validate quarantines every row that breaks a rule, with all the rules it breaks in its reason.
@@ -51,7 +53,6 @@ func (r *run) validate(ctx context.Context) error {
 	if clean, err := r.keyOnlyClean(ctx, rules, cols); err != nil || clean {
 		return err
 	}
-	var reasons, windows []string
 	for _, rule := range rules {
 		for _, c := range append(append([]string(nil), rule.Columns...), rule.Column) {
 			if c == "" {
@@ -61,11 +62,29 @@ func (r *run) validate(ctx context.Context) error {
 				return r.posError(rule.Pos, "validate %s: the rows have no column %q (they have %s)", rule.Kind, c, strings.Join(names(cols), ", "))
 			}
 		}
-		col := qi(rule.Column)
+	}
+	judge := judgeSQL(rules, cols)
+	if judge == "" {
+		return nil
+	}
+	if err := r.d.exec(ctx, judge); err != nil {
+		return err
+	}
+	return r.quarantineWhere(ctx, fmt.Sprintf(`SELECT b.*, array_to_string(j.reasons, '; ') AS _dora_reason
+		FROM batch b JOIN judged j USING (%s, %s) WHERE len(j.reasons) > 0`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol)))
+}
+
+// judgeSQL builds the table "judged": every row of batch with the reasons, one a rule it breaks,
+// it is quarantined for. It runs nothing; cols are batch's columns, which hold every column the
+// rules name. "" when the rules judge nothing.
+func judgeSQL(rules []Rule, cols []column) string {
+	var reasons, windows []string
+	for _, rule := range rules {
+		col := sqlquote.Ident(rule.Column)
 		switch rule.Kind {
 		case "not_null":
 			for _, c := range rule.Columns {
-				reasons = append(reasons, fmt.Sprintf("CASE WHEN %s IS NULL THEN %s END", qi(c), lit("not_null: "+c+" is null")))
+				reasons = append(reasons, fmt.Sprintf("CASE WHEN %s IS NULL THEN %s END", sqlquote.Ident(c), sqlquote.String("not_null: "+c+" is null")))
 			}
 		case "unique":
 			w := fmt.Sprintf("_dora_n%d", len(windows))
@@ -75,38 +94,33 @@ func (r *run) validate(ctx context.Context) error {
 			c, _ := find(cols, rule.Column)
 			var cases []string
 			if rule.Min != "" {
-				cases = append(cases, fmt.Sprintf("WHEN %s < %s THEN %s || %s::VARCHAR || %s", col, bound(rule.Min, c.Type), lit("range: "+rule.Column+" "), col, lit(" is below "+rule.Min)))
+				cases = append(cases, fmt.Sprintf("WHEN %s < %s THEN %s || %s::VARCHAR || %s", col, bound(rule.Min, c.Type), sqlquote.String("range: "+rule.Column+" "), col, sqlquote.String(" is below "+rule.Min)))
 			}
 			if rule.Max != "" {
-				cases = append(cases, fmt.Sprintf("WHEN %s > %s THEN %s || %s::VARCHAR || %s", col, bound(rule.Max, c.Type), lit("range: "+rule.Column+" "), col, lit(" is above "+rule.Max)))
+				cases = append(cases, fmt.Sprintf("WHEN %s > %s THEN %s || %s::VARCHAR || %s", col, bound(rule.Max, c.Type), sqlquote.String("range: "+rule.Column+" "), col, sqlquote.String(" is above "+rule.Max)))
 			}
 			reasons = append(reasons, "CASE "+strings.Join(cases, " ")+" END")
 		case "accepted_values":
 			vals := make([]string, len(rule.Values))
 			for i, v := range rule.Values {
-				vals[i] = lit(v)
+				vals[i] = sqlquote.String(v)
 			}
 			reasons = append(reasons, fmt.Sprintf("CASE WHEN %s IS NOT NULL AND %s::VARCHAR NOT IN (%s) THEN %s || %s::VARCHAR || %s END",
-				col, col, strings.Join(vals, ", "), lit("accepted_values: "+rule.Column+" "), col, lit(" is not one of "+strings.Join(rule.Values, ", "))))
+				col, col, strings.Join(vals, ", "), sqlquote.String("accepted_values: "+rule.Column+" "), col, sqlquote.String(" is not one of "+strings.Join(rule.Values, ", "))))
 		case "regex":
 			reasons = append(reasons, fmt.Sprintf("CASE WHEN %s IS NOT NULL AND NOT regexp_full_match(%s::VARCHAR, %s) THEN %s || %s::VARCHAR || %s END",
-				col, col, lit(rule.Pattern), lit("regex: "+rule.Column+" "), col, lit(" does not match "+rule.Pattern)))
+				col, col, sqlquote.String(rule.Pattern), sqlquote.String("regex: "+rule.Column+" "), col, sqlquote.String(" does not match "+rule.Pattern)))
 		}
 	}
 	if len(reasons) == 0 {
-		return nil
+		return ""
 	}
 	inner := "batch"
 	if len(windows) > 0 {
 		inner = fmt.Sprintf("(SELECT *, %s FROM batch)", strings.Join(windows, ", "))
 	}
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged AS
-		SELECT %s, %s, list_filter([%s], x -> x IS NOT NULL) AS reasons FROM %s`, qi(srcCol), qi(rowCol), strings.Join(reasons, ", "), inner))
-	if err != nil {
-		return err
-	}
-	return r.quarantineWhere(ctx, fmt.Sprintf(`SELECT b.*, array_to_string(j.reasons, '; ') AS _dora_reason
-		FROM batch b JOIN judged j USING (%s, %s) WHERE len(j.reasons) > 0`, qi(srcCol), qi(rowCol)))
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged AS
+		SELECT %s, %s, list_filter([%s], x -> x IS NOT NULL) AS reasons FROM %s`, sqlquote.Ident(srcCol), sqlquote.Ident(rowCol), strings.Join(reasons, ", "), inner)
 }
 
 // keyOnlyClean checks, in one aggregation over batch, the rules when they are only a journal's
@@ -128,7 +142,7 @@ func (r *run) keyOnlyClean(ctx context.Context, rules []Rule, cols []column) (bo
 		if _, ok := find(cols, k); !ok {
 			return false, nil // the full pass says so, at the rule's place
 		}
-		nulls[i] = qi(k) + " IS NULL"
+		nulls[i] = sqlquote.Ident(k) + " IS NULL"
 	}
 	n, err := r.d.count(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT count(*) AS n FROM batch GROUP BY %s HAVING n > 1 OR %s)", qis(j.Key), strings.Join(nulls, " OR ")))
 	return n == 0, err
@@ -140,7 +154,7 @@ func bound(v, typ string) string {
 	if _, err := strconv.ParseFloat(v, 64); err == nil {
 		return v
 	}
-	return fmt.Sprintf("CAST(%s AS %s)", lit(v), typ)
+	return fmt.Sprintf("CAST(%s AS %s)", sqlquote.String(v), typ)
 }
 
 // ReasonCount is how many quarantined rows share a reason.
@@ -179,7 +193,7 @@ func (r *run) quarantineSummary(ctx context.Context) error {
 	if err := mkdirFor(path); err != nil {
 		return err
 	}
-	if err := r.d.exec(ctx, fmt.Sprintf(`COPY (SELECT * FROM quarantine ORDER BY source, "row") TO %s (FORMAT json)`, lit(path))); err != nil {
+	if err := r.d.exec(ctx, fmt.Sprintf(`COPY (SELECT * FROM quarantine ORDER BY source, "row") TO %s (FORMAT json)`, sqlquote.String(path))); err != nil {
 		return fmt.Errorf("writing the quarantine: %w", err)
 	}
 	r.s.QuarantineFile = path

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dora-dev/dora/pipelines/catalog"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // SnapshotChecks reads the check outcomes and the journal diff that a run wrote into its
@@ -101,7 +102,7 @@ func readParquetRows(ctx context.Context, t *catalog.Table, query string, args .
 	defer conn.Close()
 	list := make([]string, len(files))
 	for i, f := range files {
-		list[i] = lit(f)
+		list[i] = sqlquote.String(f)
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW t AS SELECT * FROM read_parquet([%s], union_by_name = true, hive_partitioning = false)", strings.Join(list, ", "))); err != nil {
 		return nil, err

@@ -68,11 +68,10 @@ func (d *Driver) createGroup(ctx context.Context, g Group, retryOf string) (*Run
 }
 
 func (d *Driver) driveGroup(ctx context.Context, p *Run, w *watch) error {
-	if _, err := d.Store.Advance(ctx, p.ID, Pending, nil); err != nil {
+	if _, err := d.Store.Advance(ctx, p.ID, Pending); err != nil {
 		return err
 	}
-	now := time.Now().UnixMilli()
-	if _, err := d.Store.Advance(ctx, p.ID, Running, map[string]any{"started_at": now, "attempts": 1}); err != nil {
+	if _, err := d.Store.Begin(ctx, p.ID, time.Now()); err != nil {
 		return err
 	}
 	var children []*Run

@@ -281,7 +281,7 @@ func TestTransitionsMoveForwardOnly(t *testing.T) {
 	}
 	step := func(to jobs.State, want bool) {
 		t.Helper()
-		ok, err := e.store.Advance(ctx, r.ID, to, nil)
+		ok, err := e.store.Advance(ctx, r.ID, to)
 		if err != nil || ok != want {
 			t.Errorf("moving to %s: %v, %v; want %v", to, ok, err, want)
 		}
@@ -620,4 +620,25 @@ func TestLogReadsOnFromAnyByte(t *testing.T) {
 			t.Fatalf("from %d: %q, want %q", from, got, want)
 		}
 	}
+}
+
+// TestOpenDriverReconciles: OpenDriver, what dora jobs and the Jobs screen both call, opens
+// the store where it is told and reconciles as it opens: a run whose watcher died before it
+// started is failed by the time the driver comes back.
+func TestOpenDriverReconciles(t *testing.T) {
+	e := newEnv(t)
+	r, err := e.store.Create(context.Background(), jobs.NewRun{Definition: e.def(`{name: never, command: ["true"]}`)}, jobs.Watcher{PID: deadPID(t), Host: jobs.Self().Host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, warn, err := jobs.OpenDriver(context.Background(), jobs.OpenOptions{StorePath: filepath.Join(e.dir, "runs.db"), StateDir: e.dir})
+	if err != nil || warn != nil {
+		t.Fatal(err, warn)
+	}
+	defer d.Store.Close()
+	if self, _ := os.Executable(); d.Config.Self != self || d.Config.StateDir != e.dir {
+		t.Errorf("driver config %+v", d.Config)
+	}
+	got, _ := d.Store.Get(context.Background(), r.ID)
+	want(t, got, jobs.Failed, -1)
 }

@@ -277,14 +277,14 @@ func (r *Run) ShownCommand() string {
 
 func (d *Driver) attempt(ctx context.Context, r *Run, rn Runner, n int, w *watch) (outcome, error) {
 	if r.State == Queued {
-		if _, err := d.Store.Advance(ctx, r.ID, Pending, nil); err != nil {
+		if _, err := d.Store.Advance(ctx, r.ID, Pending); err != nil {
 			return outcome{}, err
 		}
 		r.State = Pending
 	}
 	// The last attempt's handle goes: until the runner answers, the run has no task (a watcher
 	// dying now leaves reconciliation to find it, when the runner is a Finder).
-	if err := d.Store.update(ctx, r.ID, map[string]any{"attempts": n, "attempt_log": 0, "retry_at": nil, "runner_id": "", "place": ""}); err != nil {
+	if err := d.Store.newAttempt(ctx, r.ID, n); err != nil {
 		return outcome{}, err
 	}
 	r.Attempts, r.RunnerID = n, ""
@@ -309,17 +309,11 @@ func (d *Driver) attempt(ctx context.Context, r *Run, rn Runner, n int, w *watch
 // counts from now.
 func (d *Driver) started(ctx context.Context, r *Run, h Handle) error {
 	now := time.Now()
-	set := map[string]any{"runner_id": h.ID, "attempt_started_at": now.UnixMilli()}
-	if r.StartedAt.IsZero() {
-		set["started_at"] = now.UnixMilli()
+	first := r.StartedAt.IsZero()
+	if first {
 		r.StartedAt = now
 	}
-	var err error
-	if r.State == Running {
-		err = d.Store.update(ctx, r.ID, set)
-	} else {
-		_, err = d.Store.Advance(ctx, r.ID, Running, set)
-	}
+	err := d.Store.started(ctx, r.ID, h.ID, now, first, r.State == Running)
 	r.State, r.RunnerID, r.AttemptStartedAt, r.AttemptLog = Running, h.ID, now, 0
 	return err
 }
@@ -492,7 +486,7 @@ func (d *Driver) place(ctx context.Context, r *Run, p Placer, h Handle) {
 	for {
 		where, final, err := p.Place(ctx, h)
 		if err == nil && where != "" && where != last {
-			if d.Store.update(ctx, r.ID, map[string]any{"place": where}) == nil {
+			if d.Store.placed(ctx, r.ID, where) == nil {
 				last = where
 			} else {
 				final = false
@@ -572,11 +566,7 @@ func (d *Driver) settle(ctx context.Context, r *Run, rn Runner, attempt int, o o
 		}
 		msg := fmt.Sprintf("attempt %d of %d: %s; trying again in %s (%s)", attempt, def.Retries.attempts(), o.describe(r.Runner), wait, why)
 		d.line(ctx, r, "dora: "+msg)
-		set := map[string]any{"reason": msg, "retry_at": time.Now().Add(wait).UnixMilli(), "exit_code": nil}
-		if c := exitCode(o); c != nil {
-			set["exit_code"] = *c
-		}
-		if err := d.Store.update(ctx, r.ID, set); err != nil {
+		if err := d.Store.willRetry(ctx, r.ID, msg, time.Now().Add(wait), exitCode(o)); err != nil {
 			return true, err
 		}
 		return d.backoff(ctx, r, wait, w)

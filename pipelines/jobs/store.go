@@ -448,14 +448,31 @@ func (s *Store) Active(ctx context.Context) ([]*Run, error) {
 	return s.query(ctx, `WHERE status IN ('QUEUED','PENDING','RUNNING') ORDER BY rowid`)
 }
 
-// Advance moves a run forward to state, setting the given columns too. It reports false, and
-// changes nothing, when the run is already at or past state: whichever process moves a run
-// first wins, and nobody moves it back.
-func (s *Store) Advance(ctx context.Context, id string, to State, set map[string]any) (bool, error) {
+// column is one column of a run and the value a move or an update writes into it: the run
+// store's methods are typed, and only this file names columns.
+type column struct {
+	name  string
+	value any
+}
+
+// Advance moves a run forward to state. It reports false, and changes nothing, when the run is
+// already at or past state: whichever process moves a run first wins, and nobody moves it back.
+func (s *Store) Advance(ctx context.Context, id string, to State) (bool, error) {
+	return s.advance(ctx, id, to)
+}
+
+// Begin moves a run to RUNNING as started at at, on its first attempt: a group's parent, which
+// runs no task of its own. It reports false as Advance does.
+func (s *Store) Begin(ctx context.Context, id string, at time.Time) (bool, error) {
+	return s.advance(ctx, id, Running, column{"started_at", at.UnixMilli()}, column{"attempts", 1})
+}
+
+// advance is Advance setting the given columns too.
+func (s *Store) advance(ctx context.Context, id string, to State, set ...column) (bool, error) {
 	cols := []string{"status = ?"}
 	args := []any{string(to)}
-	for k, v := range set {
-		cols, args = append(cols, k+" = ?"), append(args, v)
+	for _, c := range set {
+		cols, args = append(cols, c.name+" = ?"), append(args, c.value)
 	}
 	args = append(args, id, to.stage())
 	res, err := s.db.ExecContext(ctx, `UPDATE runs SET `+strings.Join(cols, ", ")+` WHERE id = ? AND `+stageSQL("status")+` < ?`, args...)
@@ -468,19 +485,53 @@ func (s *Store) Advance(ctx context.Context, id string, to State, set map[string
 
 // Finish ends a run, unless it has ended already (then false).
 func (s *Store) Finish(ctx context.Context, id string, to State, exitCode *int, reason string) (bool, error) {
-	var code any
-	if exitCode != nil {
-		code = *exitCode
+	return s.advance(ctx, id, to, column{"exit_code", intOrNull(exitCode)}, column{"reason", reason}, column{"finished_at", time.Now().UnixMilli()})
+}
+
+// intOrNull is *p, or SQL's NULL for nil.
+func intOrNull(p *int) any {
+	if p == nil {
+		return nil
 	}
-	return s.Advance(ctx, id, to, map[string]any{"exit_code": code, "reason": reason, "finished_at": time.Now().UnixMilli()})
+	return *p
+}
+
+// newAttempt starts attempt n of a run: no task yet, no log of it, no retry pending.
+func (s *Store) newAttempt(ctx context.Context, id string, n int) error {
+	return s.update(ctx, id, column{"attempts", n}, column{"attempt_log", 0}, column{"retry_at", nil}, column{"runner_id", ""}, column{"place", ""})
+}
+
+// placed records where the current attempt runs, in the runner's words (a namespace, pod, node).
+func (s *Store) placed(ctx context.Context, id, where string) error {
+	return s.update(ctx, id, column{"place", where})
+}
+
+// started records the task of the current attempt, started at at: the run's start too when
+// first, and the move to RUNNING unless it is there already.
+func (s *Store) started(ctx context.Context, id, runnerID string, at time.Time, first, running bool) error {
+	set := []column{{"runner_id", runnerID}, {"attempt_started_at", at.UnixMilli()}}
+	if first {
+		set = append(set, column{"started_at", at.UnixMilli()})
+	}
+	if running {
+		return s.update(ctx, id, set...)
+	}
+	_, err := s.advance(ctx, id, Running, set...)
+	return err
+}
+
+// willRetry records why an attempt failed (its exit code, where it had one) and when the next
+// one starts.
+func (s *Store) willRetry(ctx context.Context, id, reason string, at time.Time, exitCode *int) error {
+	return s.update(ctx, id, column{"reason", reason}, column{"retry_at", at.UnixMilli()}, column{"exit_code", intOrNull(exitCode)})
 }
 
 // update sets columns of a run that has not ended.
-func (s *Store) update(ctx context.Context, id string, set map[string]any) error {
+func (s *Store) update(ctx context.Context, id string, set ...column) error {
 	var cols []string
 	var args []any
-	for k, v := range set {
-		cols, args = append(cols, k+" = ?"), append(args, v)
+	for _, c := range set {
+		cols, args = append(cols, c.name+" = ?"), append(args, c.value)
 	}
 	args = append(args, id)
 	_, err := s.db.ExecContext(ctx, `UPDATE runs SET `+strings.Join(cols, ", ")+` WHERE id = ? AND `+stageSQL("status")+` < 3`, args...)
@@ -492,7 +543,7 @@ func (s *Store) update(ctx context.Context, id string, set map[string]any) error
 
 // claim makes w the run's watcher.
 func (s *Store) claim(ctx context.Context, id string, w Watcher) error {
-	return s.update(ctx, id, map[string]any{"watcher_pid": w.PID, "watcher_host": w.Host, "heartbeat": time.Now().UnixMilli()})
+	return s.update(ctx, id, column{"watcher_pid", w.PID}, column{"watcher_host", w.Host}, column{"heartbeat", time.Now().UnixMilli()})
 }
 
 // claimFrom makes w the watcher of a run whose watcher is still old (a dead one), reporting

@@ -1,11 +1,14 @@
 package load
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/pipelines/jobs"
 )
@@ -27,6 +30,61 @@ type JobOptions struct {
 	// Env reaches every step unchanged, over the definitions' env (secrets are only redacted
 	// where the run is shown).
 	Env map[string]string
+	// Catalog is where an iceberg: source is found (PlanJob pins it and hands it to the runs).
+	Catalog catalog.Config
+}
+
+// Check refuses a load job that cannot run: no source, table, backend or shard, or what the
+// runner's runs cannot reach (jobs.Reach).
+func (o JobOptions) Check() error {
+	l := o.Load
+	if l.Source == "" || l.Table == "" || o.Backend == "" {
+		return fmt.Errorf("a load job needs a source, a table and a backend")
+	}
+	if o.Shards < 1 {
+		return fmt.Errorf("a load job needs at least one shard, not %d", o.Shards)
+	}
+	if jobs.Local(o.Runner) && o.Dora == "" {
+		return fmt.Errorf("a local load job needs the dora binary")
+	}
+	r := jobs.Reach{Who: "a load", Runner: o.Runner, Image: o.Image, Backend: o.Backend,
+		Files: []jobs.File{{Flag: "--mapping", Path: o.Mapping, Instead: "let the mapping be inferred"}}}
+	if IsIceberg(l.Source) {
+		if _, err := ParseIceberg(l.Source); err != nil {
+			return err
+		}
+		cfg := o.Catalog.Resolve()
+		r.Catalog, r.Warehouse = cfg.Catalog, cfg.Warehouse
+	}
+	return r.Check()
+}
+
+// PlanJob is the group of runs a load as a job launches, for dora load --as-job and any screen
+// that launches one: it checks the options, pins an iceberg: source to its current snapshot so
+// every shard reads the same version, and hands the runs the catalog it is found in.
+func PlanJob(ctx context.Context, o JobOptions) (jobs.Group, error) {
+	if err := o.Check(); err != nil {
+		return jobs.Group{}, err
+	}
+	if IsIceberg(o.Load.Source) {
+		ref, _ := ParseIceberg(o.Load.Source) // Check parsed it
+		cfg := o.Catalog.Resolve()
+		cat, err := catalog.Open(ctx, cfg)
+		if err != nil {
+			return jobs.Group{}, err
+		}
+		defer cat.Close()
+		if ref, err = PinIceberg(ctx, cat, ref); err != nil {
+			return jobs.Group{}, err
+		}
+		o.Load.Source = ref.String()
+		o.Env = maps.Clone(o.Env)
+		if o.Env == nil {
+			o.Env = map[string]string{}
+		}
+		cfg.Env(o.Env)
+	}
+	return JobGroup(o)
 }
 
 // LaunchEnv is the part of environ a load's children need to reach what the launcher reaches:
@@ -42,26 +100,14 @@ func LaunchEnv(environ []string) map[string]string {
 	return env
 }
 
-// JobGroup is the group of runs that loads o.Load.Source into o.Load.Table. The version is
-// o.Load.Version, or a new one when that is empty.
+// JobGroup is the group of runs that loads o.Load.Source into o.Load.Table, built from the
+// options alone (PlanJob pins an iceberg: source first). The version is o.Load.Version, or a
+// new one when that is empty.
 func JobGroup(o JobOptions) (jobs.Group, error) {
-	l := o.Load
-	if l.Source == "" || l.Table == "" || o.Backend == "" {
-		return jobs.Group{}, fmt.Errorf("a load job needs a source, a table and a backend")
+	if err := o.Check(); err != nil {
+		return jobs.Group{}, err
 	}
-	if o.Shards < 1 {
-		return jobs.Group{}, fmt.Errorf("a load job needs at least one shard, not %d", o.Shards)
-	}
-	local := o.Runner == "" || o.Runner == jobs.DefaultRunner
-	if !local && strings.HasPrefix(o.Backend, "duckdb:") {
-		return jobs.Group{}, fmt.Errorf("a load in a container cannot reach the DuckDB file %s: load into Elasticsearch, or use --runner local", strings.TrimPrefix(o.Backend, "duckdb:"))
-	}
-	if !local && o.Mapping != "" {
-		return jobs.Group{}, fmt.Errorf("--mapping names a file of this machine, which a container does not have: use --runner local, or let the mapping be inferred")
-	}
-	if !local && o.Image == "" {
-		return jobs.Group{}, fmt.Errorf("a load on the %s runner needs an image whose entrypoint is dora (make image builds dora:dev)", o.Runner)
-	}
+	l, local := o.Load, jobs.Local(o.Runner)
 	version := l.Version
 	if version == "" {
 		version = NewVersion(time.Now())
@@ -69,9 +115,6 @@ func JobGroup(o JobOptions) (jobs.Group, error) {
 	// Container images start dora as their entrypoint; the local runner starts the binary.
 	prog := []string{}
 	if local {
-		if o.Dora == "" {
-			return jobs.Group{}, fmt.Errorf("a local load job needs the dora binary")
-		}
 		prog = []string{o.Dora}
 	}
 	common := []string{"--table", l.Table, "--version", version, "--backend", o.Backend}

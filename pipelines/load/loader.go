@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/decode"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
@@ -38,6 +39,9 @@ type Options struct {
 	Keep       int      // versions to keep once this one is published, itself included; 0: DefaultKeep
 	History    string   // the load history file; HistoryPath() when empty
 	NoHistory  bool     // an internal load (the ETL screen's exports): not recorded in the history
+	// Catalog is where an iceberg:NAMESPACE.TABLE source is found; its empty fields are
+	// resolved as catalog.Config.Resolve does (DORA_CATALOG, DORA_WAREHOUSE, the defaults).
+	Catalog catalog.Config
 	// Types overrides the inferred type of the columns it names (a value that does not convert
 	// is set aside as a dead letter, as any row that does not fit).
 	Types map[string]query.Type
@@ -137,12 +141,21 @@ type objectState struct {
 	failed  atomic.Bool
 }
 
-// Run loads opts.Source into table opts.Table of b. An Iceberg source (iceberg:ns.table) needs
-// its catalog: RunIceberg loads it. Run records the load in the history when it starts and when
-// it ends.
+// Run loads opts.Source into table opts.Table of b, whatever the source: files (S3, a local
+// file or folder), or an Iceberg snapshot (iceberg:NAMESPACE.TABLE[@SNAPSHOT]) of the catalog
+// opts.Catalog names. It is the one entry point of a load, for dora load and the Loads screen
+// alike. Run records the load in the history when it starts and when it ends.
 func Run(ctx context.Context, b backends.Backend, opts Options) (Summary, error) {
 	if IsIceberg(opts.Source) {
-		return Summary{}, fmt.Errorf("%s names an Iceberg table, which is loaded from its catalog (RunIceberg)", opts.Source)
+		if _, err := ParseIceberg(opts.Source); err != nil {
+			return Summary{}, err
+		}
+		cat, err := catalog.Open(ctx, opts.Catalog.Resolve())
+		if err != nil {
+			return Summary{}, err
+		}
+		defer cat.Close()
+		return RunIceberg(ctx, b, cat, opts)
 	}
 	return run(ctx, b, opts, func(ctx context.Context) (objstore.Store, []objstore.Object, error) {
 		store, prefix, err := objstore.Open(ctx, opts.Source)
@@ -163,7 +176,9 @@ func run(ctx context.Context, b backends.Backend, opts Options, list func(contex
 	return sum, err
 }
 
-func runRecorded(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error), start time.Time, rec *record) (Summary, error) {
+// runRecorded is run's load, after the history records its start. Its summary's Seconds is
+// set when it returns, once the loader has run.
+func runRecorded(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error), start time.Time, rec *record) (sum Summary, err error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
@@ -258,7 +273,7 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	err = l.run(ctx, todo)
 	stopProgress()
 
-	sum := Summary{Source: opts.Source, RowsRead: l.rowsRead.Load(), Indexed: l.indexed.Load(), DeadLettered: l.dead.Load(),
+	sum = Summary{Source: opts.Source, RowsRead: l.rowsRead.Load(), Indexed: l.indexed.Load(), DeadLettered: l.dead.Load(),
 		Bytes: counted.read.Load() + l.bytesDone.Load(), Objects: len(objs), Resumed: l.stats.resumed, LeftOut: leftOut,
 		Index: physicalName(b, opts.Table, cp.Version), Alias: opts.Table}
 	if dl.written > 0 || cp.resumed && sum.DeadLettered > 0 {
@@ -267,46 +282,37 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	defer func() { sum.Seconds = time.Since(start).Seconds() }()
 	if err != nil {
 		// Leave the version and the checkpoint for --resume.
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, err
 	}
 	if sum.RowsRead != sum.Indexed+sum.DeadLettered {
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, fmt.Errorf("%w: read %d rows, wrote %d, set aside %d", ErrReconcile, sum.RowsRead, sum.Indexed, sum.DeadLettered)
 	}
-	if c, ok := sink.(interface {
-		Count(context.Context) (int64, error)
-	}); ok {
+	if c, ok := sink.(backends.CountingSink); ok {
 		n, err := c.Count(ctx)
 		if err != nil {
-			sum.Seconds = time.Since(start).Seconds()
 			return sum, fmt.Errorf("counting %s: %w", sum.Index, err)
 		}
 		// Shards share the version, so one shard can only check that its rows are all there.
 		if n != sum.Indexed && !(opts.Shards > 0 && n > sum.Indexed) {
-			sum.Seconds = time.Since(start).Seconds()
 			return sum, fmt.Errorf("%w: wrote %d rows but %s holds %d (rows sharing an id overwrite each other: check --id)", ErrReconcile, sum.Indexed, sum.Index, n)
 		}
 	}
 	if opts.Shards > 0 {
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, nil // every shard writes into the version; publishing is a separate step
 	}
 	if err := sink.Commit(ctx); err != nil {
-		sum.Seconds = time.Since(start).Seconds()
 		return sum, fmt.Errorf("publishing %s: %w", opts.Table, err)
 	}
 	sum.Published = true
 	cp.remove()
 	sum.Deleted, err = prune(ctx, b, opts.Table, opts.Keep)
-	sum.Seconds = time.Since(start).Seconds()
 	return sum, err
 }
 
 // physicalName is the versioned table or index a load writes.
 func physicalName(b backends.Backend, table, version string) string {
-	if strings.HasPrefix(b.Name(), "duckdb:") {
-		return table
+	if n, ok := backends.As[backends.VersionNamer](b); ok {
+		return n.VersionTable(table, version)
 	}
 	return table + "-" + version
 }

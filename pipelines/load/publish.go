@@ -37,15 +37,9 @@ func Publish(ctx context.Context, b backends.Backend, table, version string, kee
 	return prune(ctx, b, table, keep)
 }
 
-// versionPruner is a backend that keeps versions of a table (Elasticsearch: an index per
-// version behind the table's alias). DuckDB replaces a table whole and keeps none.
-type versionPruner interface {
-	PruneVersions(ctx context.Context, table string, keep int) ([]string, error)
-}
-
 // prune deletes all but the newest keep versions of a table just published.
 func prune(ctx context.Context, b backends.Backend, table string, keep int) ([]string, error) {
-	p, ok := b.(versionPruner)
+	p, ok := b.(backends.VersionPruner)
 	if !ok {
 		return nil, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // Options tunes translation.
@@ -86,39 +87,39 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 			sel = append(sel, "*")
 		}
 		for _, c := range cols {
-			sel = append(sel, Ident(c))
+			sel = append(sel, sqlquote.Ident(c))
 		}
 		for _, c := range s.Calcs {
-			sel = append(sel, g.calc(c)+" AS "+Ident(query.CalcName(c)))
+			sel = append(sel, g.calc(c)+" AS "+sqlquote.Ident(query.CalcName(c)))
 		}
 	}
 	for _, d := range s.GroupBy {
-		sel = append(sel, g.dim(d, s.Location())+" AS "+Ident(d.Name()))
+		sel = append(sel, g.dim(d, s.Location())+" AS "+sqlquote.Ident(d.Name()))
 	}
 	for _, m := range s.Metrics {
-		sel = append(sel, g.metric(m)+" AS "+Ident(m.Name()))
+		sel = append(sel, g.metric(m)+" AS "+sqlquote.Ident(m.Name()))
 	}
 	grouped := !s.IsRaw()
 	if grouped && len(s.Calcs) > 0 {
 		g.postCols(s)
 		for _, c := range s.Calcs {
-			sel = append(sel, g.calc(c)+" AS "+Ident(query.CalcName(c)))
+			sel = append(sel, g.calc(c)+" AS "+sqlquote.Ident(query.CalcName(c)))
 		}
 		g.cols = nil
 	}
 	q := Query{}
 	if grouped {
-		sel = append(sel, "count(*) AS "+Ident(ColRows))
+		sel = append(sel, "count(*) AS "+sqlquote.Ident(ColRows))
 		q.Hidden = 1
 		if s.Limit > 0 || s.Other || opts.Windows {
-			sel = append(sel, "count(*) OVER () AS "+Ident(ColGroups), "sum(count(*)) OVER () AS "+Ident(ColTotal))
+			sel = append(sel, "count(*) OVER () AS "+sqlquote.Ident(ColGroups), "sum(count(*)) OVER () AS "+sqlquote.Ident(ColTotal))
 			q.Hidden, q.Windows = 3, true
 		}
 		if s.Other {
 			// The totals over every group of the metrics that add up, for the "Other" row.
 			for i, m := range s.Metrics {
 				if Additive(m) {
-					sel = append(sel, "sum("+g.metric(m)+") OVER () AS "+Ident(fmt.Sprintf("%s_%d", ColTotal, i)))
+					sel = append(sel, "sum("+g.metric(m)+") OVER () AS "+sqlquote.Ident(fmt.Sprintf("%s_%d", ColTotal, i)))
 					q.Totals = append(q.Totals, i)
 				}
 			}
@@ -126,7 +127,7 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 		}
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + Ident(s.Table))
+	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + sqlquote.Ident(s.Table))
 	if s.Where != nil {
 		w, err := g.expr(s.Where, false)
 		if err != nil {
@@ -161,12 +162,12 @@ func Generate(s query.Spec, opts Options) (Query, error) {
 		if o.Nulls.First() {
 			nulls = " NULLS FIRST"
 		}
-		order = append(order, Ident(o.Name)+dir+nulls)
+		order = append(order, sqlquote.Ident(o.Name)+dir+nulls)
 		seen[o.Name] = true
 	}
 	for _, d := range s.GroupBy {
 		if !seen[d.Name()] {
-			order = append(order, Ident(d.Name())+" ASC NULLS LAST")
+			order = append(order, sqlquote.Ident(d.Name())+" ASC NULLS LAST")
 		}
 	}
 	if len(order) > 0 {
@@ -200,7 +201,7 @@ func (g *gen) col(name string) string {
 	if e, ok := g.cols[name]; ok {
 		return "(" + e() + ")"
 	}
-	return Ident(name)
+	return sqlquote.Ident(name)
 }
 
 func (g *gen) bind(v any) string {
@@ -208,12 +209,9 @@ func (g *gen) bind(v any) string {
 	return "?"
 }
 
-// Ident double-quotes an identifier for DuckDB.
-func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
 // localTime returns SQL for the column as naive wall-clock time in loc.
 func (g *gen) localTime(col string, loc *time.Location) string {
-	c := Ident(col)
+	c := sqlquote.Ident(col)
 	if g.opts.DateColumns[col] {
 		c = "CAST(" + c + " AS TIMESTAMP)"
 	}
@@ -226,7 +224,7 @@ func (g *gen) localTime(col string, loc *time.Location) string {
 	if !g.opts.TimeZoneAware[col] {
 		c = "timezone('UTC', " + c + ")" // naive UTC -> instant
 	}
-	return "timezone(" + quote(loc.String()) + ", " + c + ")"
+	return "timezone(" + sqlquote.String(loc.String()) + ", " + c + ")"
 }
 
 // utcKey turns a naive local bucket start back into the naive UTC instant it names, so bucket
@@ -235,25 +233,25 @@ func (g *gen) utcKey(local string, loc *time.Location) string {
 	if loc == time.UTC {
 		return local
 	}
-	return "timezone('UTC', timezone(" + quote(loc.String()) + ", " + local + "))"
+	return "timezone('UTC', timezone(" + sqlquote.String(loc.String()) + ", " + local + "))"
 }
 
 func (g *gen) dim(d query.Dimension, loc *time.Location) string {
 	switch d.Kind {
 	case query.DimDateTrunc:
-		return g.utcKey("date_trunc("+quote(d.Unit)+", "+g.localTime(d.Column, loc)+")", loc)
+		return g.utcKey("date_trunc("+sqlquote.String(d.Unit)+", "+g.localTime(d.Column, loc)+")", loc)
 	case query.DimTimeBucket:
-		iv := "INTERVAL " + quote(d.Every.String())
+		iv := "INTERVAL " + sqlquote.String(d.Every.String())
 		// DuckDB's default origin (Monday 2000-01-03 for days and clock units, 2000-01-01 for
 		// months), which the Elasticsearch plan offsets its fixed intervals to match.
 		return g.utcKey("time_bucket("+iv+", "+g.localTime(d.Column, loc)+")", loc)
 	case query.DimHistogram:
 		w := strconv.FormatFloat(d.Width, 'g', -1, 64)
-		return "floor(" + Ident(d.Column) + " / " + w + ") * " + w
+		return "floor(" + sqlquote.Ident(d.Column) + " / " + w + ") * " + w
 	case query.DimExpr:
 		return g.calc(d.Calc)
 	}
-	return Ident(d.Column)
+	return sqlquote.Ident(d.Column)
 }
 
 func (g *gen) metric(m query.Metric) string {
@@ -269,7 +267,7 @@ func (g *gen) metric(m query.Metric) string {
 }
 
 func (g *gen) aggregate(m query.Metric) string {
-	c := Ident(m.Column)
+	c := sqlquote.Ident(m.Column)
 	if m.Arg != nil {
 		c = g.calc(m.Arg)
 	}
@@ -300,8 +298,6 @@ func (g *gen) aggregate(m query.Metric) string {
 	}
 	return "NULL"
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func (g *gen) value(col string, v query.Value) string {
 	v = v.Resolve(g.opts.Now)
@@ -454,7 +450,7 @@ func (g *gen) calc(c query.Calc) string {
 			args[i] = g.calc(a)
 		}
 		if query.IsDatePart(x.Name) {
-			return "date_part(" + quote(x.Name) + ", " + args[0] + ")"
+			return "date_part(" + sqlquote.String(x.Name) + ", " + args[0] + ")"
 		}
 		return x.Name + "(" + strings.Join(args, ", ") + ")"
 	case query.Case:
@@ -475,3 +471,8 @@ func (g *gen) calc(c query.Calc) string {
 	}
 	return "NULL"
 }
+
+// Ident is sqlquote.Ident, for callers written before the quoting had a package of its own.
+//
+// Deprecated: use sqlquote.Ident.
+func Ident(s string) string { return sqlquote.Ident(s) }

@@ -1,17 +1,13 @@
 package sqlgen
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var schema = query.Schema{Table: "shipments", Fields: []query.Field{
 	{Name: "shipped_at", Type: query.TypeTime}, {Name: "day", Type: query.TypeDate},
@@ -52,19 +48,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := q.Explain() + "\n"
-			path := filepath.Join("testdata", name+".sql")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("SQL for %s\n got: %s\nwant: %s", sql, got, want)
-			}
+			golden.CheckFile(t, name+".sql", got)
 			if strings.Contains(q.SQL, "DROP") || strings.Contains(q.SQL, "West") || strings.Contains(q.SQL, "Dresses") {
 				t.Errorf("a user value reached the SQL text: %s", q.SQL)
 			}

@@ -25,6 +25,8 @@ import (
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 func main() {
@@ -135,8 +137,8 @@ func gen(dir string, rows int) error {
 			TIMESTAMPTZ '2024-01-02 00:00:00+00' - to_seconds((account_id %% 3600)::BIGINT) AS updated_at)
 		FROM day1 WHERE account_id <= %[2]d`, rows, rows/100)
 	return exec(ctx, c, day1, day2,
-		fmt.Sprintf("COPY (SELECT * FROM day1 ORDER BY account_id) TO %s (FORMAT parquet, COMPRESSION zstd)", lit(filepath.Join(dir, "day1", "part-0.parquet"))),
-		fmt.Sprintf("COPY (SELECT * FROM day2 ORDER BY account_id) TO %s (FORMAT parquet, COMPRESSION zstd)", lit(filepath.Join(dir, "day2", "part-0.parquet"))))
+		fmt.Sprintf("COPY (SELECT * FROM day1 ORDER BY account_id) TO %s (FORMAT parquet, COMPRESSION zstd)", sqlquote.String(filepath.Join(dir, "day1", "part-0.parquet"))),
+		fmt.Sprintf("COPY (SELECT * FROM day2 ORDER BY account_id) TO %s (FORMAT parquet, COMPRESSION zstd)", sqlquote.String(filepath.Join(dir, "day2", "part-0.parquet"))))
 }
 
 // scd2 is the journal module's SQL (pipelines/etl/journal.go, for one key column, strategy check
@@ -144,9 +146,9 @@ func gen(dir string, rows int) error {
 // rest of a dora run: no quarantine, cleanse, metrics, checks, invariants or Iceberg commit.
 func scd2(out, asOf, memory, day2 string, journal []string) error {
 	ctx := context.Background()
-	settings := []string{"SET preserve_insertion_order = false", "SET temp_directory = " + lit(filepath.Join(filepath.Dir(out), "spill"))}
+	settings := []string{"SET preserve_insertion_order = false", "SET temp_directory = " + sqlquote.String(filepath.Join(filepath.Dir(out), "spill"))}
 	if memory != "" {
-		settings = append(settings, "SET memory_limit = "+lit(memory))
+		settings = append(settings, "SET memory_limit = "+sqlquote.String(memory))
 	}
 	c, done, err := conn(ctx, settings...)
 	if err != nil {
@@ -155,11 +157,11 @@ func scd2(out, asOf, memory, day2 string, journal []string) error {
 	defer done()
 	files := make([]string, len(journal))
 	for i, f := range journal {
-		files[i] = lit(f)
+		files[i] = sqlquote.String(f)
 	}
 	if err := exec(ctx, c,
 		fmt.Sprintf("CREATE TEMP TABLE prev AS SELECT * FROM read_parquet([%s])", strings.Join(files, ", ")),
-		fmt.Sprintf("CREATE TEMP TABLE batch AS SELECT * FROM read_parquet(%s)", lit(day2))); err != nil {
+		fmt.Sprintf("CREATE TEMP TABLE batch AS SELECT * FROM read_parquet(%s)", sqlquote.String(day2))); err != nil {
 		return err
 	}
 	rows, err := c.QueryContext(ctx, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'batch' ORDER BY column_index")
@@ -182,12 +184,12 @@ func scd2(out, asOf, memory, day2 string, journal []string) error {
 	hash := func(alias string) string {
 		fields := make([]string, 0, len(cols)-1)
 		for _, col := range cols[1:] {
-			fields = append(fields, fmt.Sprintf("%s := %s%s", qi(col), alias, qi(col)))
+			fields = append(fields, fmt.Sprintf("%s := %s%s", sqlquote.Ident(col), alias, sqlquote.Ident(col)))
 		}
 		return "md5(to_json(struct_pack(" + strings.Join(fields, ", ") + "))::VARCHAR)"
 	}
-	at := "TIMESTAMPTZ " + lit(asOf)
-	k := qi(key)
+	at := "TIMESTAMPTZ " + sqlquote.String(asOf)
+	k := sqlquote.Ident(key)
 	actions := fmt.Sprintf(`CREATE TEMP TABLE actions AS
 		SELECT coalesce(i.%[1]s, c.%[1]s) AS %[1]s, c.valid_from AS cur_from,
 			CASE
@@ -212,10 +214,10 @@ func scd2(out, asOf, memory, day2 string, journal []string) error {
 		FROM batch i JOIN actions a USING (%[1]s) WHERE a.action IN ('inserted', 'changed', 'reopened')`, k, at, hash("i."))
 	outCols := make([]string, 0, len(cols)+4)
 	for _, col := range append(cols, "valid_from", "valid_to", "is_current", "row_hash") {
-		outCols = append(outCols, qi(col))
+		outCols = append(outCols, sqlquote.Ident(col))
 	}
 	return exec(ctx, c, actions, fmt.Sprintf("COPY (SELECT %s FROM (%s) ORDER BY %s, valid_from) TO %s (FORMAT parquet, COMPRESSION zstd)",
-		strings.Join(outCols, ", "), result, k, lit(out)))
+		strings.Join(outCols, ", "), result, k, sqlquote.String(out)))
 }
 
 // same compares two sets of Parquet files row by row (as a multiset).
@@ -229,7 +231,7 @@ func same(a, b []string) error {
 	list := func(fs []string) string {
 		q := make([]string, len(fs))
 		for i, f := range fs {
-			q[i] = lit(f)
+			q[i] = sqlquote.String(f)
 		}
 		return "read_parquet([" + strings.Join(q, ", ") + "])"
 	}
@@ -247,7 +249,3 @@ func same(a, b []string) error {
 	fmt.Printf("same %d rows\n", na)
 	return nil
 }
-
-func qi(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -18,6 +18,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/xdg"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/etl"
@@ -36,6 +37,9 @@ type Options struct {
 	// Poll is how often the shown screen reads the versions again, to see runs made elsewhere
 	// (dora etl run in a shell); 5s when 0.
 	Poll time.Duration
+	// OpenBackend opens a pipeline's load_to: backend after a publish, as dora etl run does;
+	// etl.OpenBackend (URLs only) when nil.
+	OpenBackend func(ctx context.Context, name string) (backends.Backend, string, error)
 }
 
 // PipelinesDir is where the screen looks for pipeline files by default.
@@ -316,7 +320,8 @@ func (m *Model) readQuality() tea.Cmd {
 // when the file changed in between (planned is the plan's file digest, "" for none).
 func (m *Model) execute(p *Pipeline, run bool, seq int, planned string) tea.Cmd {
 	ctx, path, configFor := m.ctx, p.Path, m.configFor
-	opts := etl.Options{WorkDir: m.opts.WorkDir, QuarantineDir: filepath.Join(m.opts.StateDir, "etl", "quarantine")}
+	opts := etl.Options{WorkDir: m.opts.WorkDir, QuarantineDir: filepath.Join(m.opts.StateDir, "etl", "quarantine"),
+		DeadLetterDir: filepath.Join(m.opts.StateDir, "etl", "dead-letter"), OpenBackend: m.opts.OpenBackend}
 	do := etl.Plan
 	if run {
 		do = etl.Run

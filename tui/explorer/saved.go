@@ -216,7 +216,7 @@ func firstLine(err error) string {
 	var ve *views.Error
 	if errors.As(err, &ve) {
 		e := *ve
-		e.Path = tildePath(e.Path)
+		e.File = tildePath(e.File)
 		err = &e
 	}
 	line, _, _ := strings.Cut(err.Error(), "\n")

@@ -6,7 +6,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"time"
@@ -160,17 +159,12 @@ func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
 func (m *Model) Init() tea.Cmd {
 	ctx, opts := m.ctx, m.opts
 	return func() tea.Msg {
-		s, err := jobs.OpenStore(ctx, opts.StorePath)
+		// a failed reconciliation leaves those runs to the next dora; the list still reads
+		d, _, err := jobs.OpenDriver(ctx, jobs.OpenOptions{StorePath: opts.StorePath, StateDir: opts.StateDir, Self: opts.Self, Resume: opts.Resume})
 		if err != nil {
 			return openedMsg{err: err}
 		}
-		self := opts.Self
-		if self == "" {
-			self, _ = os.Executable()
-		}
-		d := &jobs.Driver{Store: s, Config: jobs.RunnerConfig{StateDir: opts.StateDir, Self: self}, Resume: opts.Resume}
-		go func() { <-ctx.Done(); s.Close() }()
-		d.Reconcile(ctx) // a failure here leaves those runs to the next dora; the list still reads
+		go func() { <-ctx.Done(); d.Store.Close() }()
 		return openedMsg{driver: d}
 	}
 }

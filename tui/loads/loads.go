@@ -17,6 +17,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/xdg"
+	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
@@ -35,6 +36,8 @@ type Options struct {
 	// loads/ when "".
 	DeadLetterDir string
 	Poll          time.Duration // how often the history is read again; 2s when 0
+	// Catalog is where an iceberg:NAMESPACE.TABLE source is found, as dora load finds it.
+	Catalog catalog.Config
 }
 
 // Entry is one line of a listing: a bucket, a folder (prefix) or a file.

@@ -328,7 +328,7 @@ func (m *Model) typeOf(f query.Field) query.Type {
 
 // formOptions reads the form into a load's options, as dora load reads its flags.
 func (m *Model) formOptions() (load.Options, error) {
-	opts := load.Options{Source: m.value(fieldSource), Table: m.value(fieldTable), Format: m.value(fieldFormat), History: m.opts.History}
+	opts := load.Options{Source: m.value(fieldSource), Table: m.value(fieldTable), Format: m.value(fieldFormat), History: m.opts.History, Catalog: m.opts.Catalog}
 	if opts.Source == "" || opts.Table == "" {
 		return opts, errors.New("a load needs a source and a table")
 	}

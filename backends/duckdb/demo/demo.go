@@ -27,6 +27,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dora-dev/dora/query/sqlquote"
 )
 
 // DefaultRows is the number of shipments Build generates when rows <= 0.
@@ -397,12 +399,10 @@ func floatList(xs []float64) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 func strList(xs []string) string {
 	parts := make([]string, len(xs))
 	for i, x := range xs {
-		parts[i] = quote(x)
+		parts[i] = sqlquote.String(x)
 	}
 	return "[" + strings.Join(parts, ",") + "]"
 }
@@ -410,7 +410,7 @@ func strList(xs []string) string {
 func tsLit(t time.Time) string { return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05") + "'" }
 
 // hashOf is a 64-bit pseudo-random value of (key, salt).
-func hashOf(key, salt string) string { return fmt.Sprintf("hash(%s, %s)", key, quote(salt)) }
+func hashOf(key, salt string) string { return fmt.Sprintf("hash(%s, %s)", key, sqlquote.String(salt)) }
 
 // uniform is a pseudo-random DOUBLE in [0, 1) derived from (key, salt).
 func uniform(key, salt string) string {

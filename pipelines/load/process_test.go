@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"strings"
@@ -25,13 +25,13 @@ func TestIsLocalServer(t *testing.T) {
 func TestLoadNiceSetting(t *testing.T) {
 	for _, v := range []string{"x", "-1", "20"} {
 		t.Setenv("DORA_LOAD_NICE", v)
-		err := yieldToLocalNode("http://127.0.0.1:9200")
+		err := YieldToLocalServer("http://127.0.0.1:9200")
 		if err == nil || !strings.Contains(err.Error(), "DORA_LOAD_NICE") {
 			t.Errorf("DORA_LOAD_NICE=%s: err = %v, want one naming the setting", v, err)
 		}
 	}
 	t.Setenv("DORA_LOAD_NICE", "0")
-	if err := yieldToLocalNode("http://127.0.0.1:9200"); err != nil {
+	if err := YieldToLocalServer("http://127.0.0.1:9200"); err != nil {
 		t.Errorf("DORA_LOAD_NICE=0: %v", err)
 	}
 }
