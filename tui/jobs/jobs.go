@@ -229,6 +229,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(m.refresh(), m.tick())
 	case tickMsg:
 		return tea.Batch(m.refresh(), m.readLog(), m.tick())
+	case screen.Changed: // a load or an ETL run elsewhere may have launched or ended runs
+		return tea.Batch(m.refresh(), m.readLog())
 	case refreshedMsg:
 		m.loading = false
 		if msg.seq <= m.applied {
