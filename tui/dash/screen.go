@@ -17,7 +17,10 @@ type Screen struct {
 	focused bool
 }
 
-var _ screen.Screen = (*Screen)(nil)
+var (
+	_ screen.Screen  = (*Screen)(nil)
+	_ screen.Unsaved = (*Screen)(nil)
+)
 
 // NewScreen wraps a dashboard model, built with Options.Shell set, as a screen.
 func NewScreen(m *Model) *Screen {
@@ -52,6 +55,15 @@ func (s *Screen) zoomed() *explorer.Screen {
 		return nil
 	}
 	return explorer.NewScreen(s.m.zoom)
+}
+
+// Unsaved names the zoomed explorer's view when it was changed and not saved, for the shell to
+// ask before quitting; "" when no panel is zoomed or nothing would be lost.
+func (s *Screen) Unsaved() string {
+	if s.m.zoom == nil {
+		return ""
+	}
+	return s.m.zoom.Unsaved()
 }
 
 // View draws the grid, or the explorer a panel is zoomed into.

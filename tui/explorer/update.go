@@ -200,8 +200,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // key handles a key press.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.asking {
+		m.asking, m.note = false, ""
+		if msg.String() == "y" {
+			return m.quit()
+		}
+		return nil
+	}
 	if key.Matches(msg, k.ForceQuit) {
-		return m.quit()
+		return m.askToQuit()
 	}
 	// Modals in front take every key.
 	switch {
@@ -220,7 +227,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	m.note = ""
 	switch {
 	case key.Matches(msg, k.Quit):
-		return m.quit()
+		return m.askToQuit()
 	case key.Matches(msg, k.Back) && len(m.frames) > 0:
 		cmd, _ := m.leave(true)
 		return cmd
@@ -290,6 +297,17 @@ func (m *Model) panelKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.results.Update(msg)
 	}
 	return nil
+}
+
+// askToQuit quits, or first asks when the view was changed and not saved. In the shell it
+// only quits: the shell asked already, for every screen at once.
+func (m *Model) askToQuit() tea.Cmd {
+	if u := m.Unsaved(); u != "" && !m.opts.Shell {
+		m.asking = true
+		m.setNote(u+" is not saved (S saves it). Quit anyway? (y/n)", true)
+		return nil
+	}
+	return m.quit()
 }
 
 func (m *Model) quit() tea.Cmd {
