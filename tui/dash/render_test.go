@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/tui/styles"
@@ -16,7 +17,7 @@ import (
 // answers runs every panel of d on the test warehouse at now.
 func answers(t *testing.T, d *dash.Dashboard, r dash.Range, where string) ([]dash.Answer, Snapshot) {
 	t.Helper()
-	runner := dash.NewRunner(opener(warehouse), dash.Parallel)
+	runner := dash.NewRunner(session.New("", opener(warehouse)), dash.Parallel)
 	defer runner.Close()
 	var filter = d.Where
 	if where != "" {

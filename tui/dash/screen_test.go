@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/tui/screen"
 )
@@ -13,7 +14,7 @@ import (
 // In the shell a dashboard asks the backend nothing until its screen is first shown.
 func TestInTheShellThePanelsStartWhenFirstShown(t *testing.T) {
 	d := demoDashboard(t)
-	r := dash.NewRunner(opener(warehouse), dash.Parallel)
+	r := dash.NewRunner(session.New("", opener(warehouse)), dash.Parallel)
 	t.Cleanup(func() { r.Close() })
 	s := NewScreen(New(context.Background(), r, d, Options{Range: d.Range, Shell: true, NoColor: true, Now: func() time.Time { return now }}))
 	s.SetSize(120, 38)
