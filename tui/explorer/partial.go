@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/query"
@@ -57,4 +58,33 @@ func (m *Model) extentArrived(msg extentMsg) {
 	}
 	m.chart.SetExtent(msg.extent)
 	m.results.SetPartial(m.chart.Partial())
+}
+
+// togglePartial counts partial buckets in the last and change figures, or leaves them out again,
+// and says which.
+func (m *Model) togglePartial() {
+	m.countPartial = !m.countPartial
+	m.chart.SetCountPartial(m.countPartial)
+	m.results.SetCountPartial(m.countPartial)
+	switch p := m.chart.Partial(); {
+	case !p.First && !p.Last:
+		m.setNote("no partial time bucket in this answer; P applies to the next that has one", false)
+	case m.countPartial:
+		m.setNote("last and change now count the partial buckets (P leaves them out)", false)
+	default:
+		m.setNote("last and change leave the partial buckets out (P counts them)", false)
+	}
+}
+
+// partialKey is P as the help bar shows it: only when the answer has a partial bucket, saying
+// what pressing it does.
+func (m *Model) partialKey() (key.Binding, bool) {
+	if p := m.chart.Partial(); !p.First && !p.Last {
+		return key.Binding{}, false
+	}
+	k := m.keys.Partial
+	if m.countPartial {
+		k.SetHelp("P", "leave out partial buckets")
+	}
+	return k, true
 }

@@ -264,6 +264,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.undo()
 	case key.Matches(msg, k.Chart):
 		m.chart.Cycle()
+	case key.Matches(msg, k.Partial):
+		m.togglePartial()
 	case key.Matches(msg, k.Inspect):
 		return m.openInspect()
 	case key.Matches(msg, k.Export):
