@@ -93,6 +93,9 @@ type Answer struct {
 	Previous *query.Result // a stat's answer over the period before, when asked for
 	Err      error
 	Took     time.Duration // the panel's queries, waiting for a turn not included
+	// From and To are the time a lines or stacked panel's calendar buckets span under its
+	// filter and range (zero when unknown): they tell a partial first or last bucket.
+	From, To time.Time
 	At       time.Time     // when the answer came
 }
 
@@ -134,7 +137,40 @@ func (r *Runner) run(ctx context.Context, p Panel, sc Scope, prev *Scope) Answer
 		before := Apply(p, schema, *prev)
 		_, a.Previous, a.Err = r.query(ctx, b, schema, before.Spec)
 	}
+	if p.Chart == ChartLines || p.Chart == ChartStacked {
+		a.From, a.To = r.extent(ctx, b, schema, a.Applied, sc)
+	}
 	return a
+}
+
+// extent is the time the applied Spec's calendar buckets span under its filter, for telling a
+// partial first or last bucket; zero times when it has none or the question fails (nothing is
+// marked partial then). With the range on that column, the range decides what the data does not:
+// data that starts in the bucket the range starts in starts with the range (a day whose first
+// row came at 00:40 is whole from midnight), and the range's end ends the last bucket's period
+// (now, in the middle of a month), not the last row in it; data that starts buckets later than
+// the range (a table whose rows begin on the 6th of a month) starts where it starts.
+func (r *Runner) extent(ctx context.Context, b backends.Backend, schema query.Schema, ap Applied, sc Scope) (from, to time.Time) {
+	q, unit, ok := query.ExtentSpec(ap.Spec)
+	if !ok {
+		return
+	}
+	_, res, err := r.query(ctx, b, schema, q)
+	if err != nil || len(res.Rows) == 0 || len(res.Rows[0]) < 2 {
+		return
+	}
+	from, _ = res.Rows[0][0].(time.Time)
+	to, _ = res.Rows[0][1].(time.Time)
+	if from.IsZero() || to.IsZero() || ap.TimeColumn != q.Metrics[0].Column {
+		return from, to
+	}
+	if !sc.From.IsZero() && query.TruncTime(from, unit).Equal(query.TruncTime(sc.From, unit)) {
+		from = sc.From
+	}
+	if !sc.To.IsZero() {
+		to = sc.To.Add(-time.Second) // the range's end is exclusive
+	}
+	return from, to
 }
 
 // query validates spec against its table and runs it, returning the Spec as validated.

@@ -187,7 +187,7 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 // View draws the chart.
 func (m *Model) View() string {
 	if m.dirty {
-		m.cache = RenderWith(m.common.Styles, m.Kind(), m.spec, m.res, Options{Metric: m.metric, Extent: m.extent, CountPartial: m.counts, pivots: &m.pivots}, m.width, m.height)
+		m.cache = RenderWith(m.common.Styles, m.Kind(), m.spec, m.res, Options{Metric: m.metric, Extent: m.extent, Figures: true, CountPartial: m.counts, pivots: &m.pivots}, m.width, m.height)
 		m.dirty = false
 	}
 	return m.cache

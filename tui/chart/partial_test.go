@@ -44,7 +44,7 @@ func TestPartialBucketsAreMarked(t *testing.T) {
 		t.Errorf("data covering every month: PartialEnds = %+v, want none", p)
 	}
 	s := styles.Default(true, true)
-	out := ansi.Strip(RenderWith(s, KindLines, spec, res, Options{Extent: e, pivots: &pivotCache{}}, 80, 20))
+	out := ansi.Strip(RenderWith(s, KindLines, spec, res, Options{Extent: e, Figures: true, pivots: &pivotCache{}}, 80, 20))
 	if !strings.Contains(out, "◌ partial: first month 2025-01, last month 2025-06 (left out of last and change)") {
 		t.Errorf("the chart should name its partial months:\n%s", out)
 	}
@@ -91,7 +91,7 @@ func TestPartialBarsAreHatched(t *testing.T) {
 		t.Errorf("whole months are not hatched:\n%s", out)
 	}
 	// stacked: one row per month; the first and last rows hatched
-	out = ansi.Strip(RenderWith(s, KindStacked, spec, res, Options{Extent: e, CountPartial: true, pivots: &pivotCache{}}, 90, 12))
+	out = ansi.Strip(RenderWith(s, KindStacked, spec, res, Options{Extent: e, Figures: true, CountPartial: true, pivots: &pivotCache{}}, 90, 12))
 	var rows []string
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "2025-") {

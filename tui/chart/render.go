@@ -44,9 +44,10 @@ type Options struct {
 	// Extent is the time the rows span, when known: the first and last buckets it does not
 	// cover whole are marked partial.
 	Extent Extent
-	// CountPartial says the figures beside the chart count partial buckets in (the explorer's
-	// P): the line naming them says so instead of "left out".
-	CountPartial bool
+	// Figures says last and change figures go with the chart (the explorer's series layout): the
+	// line naming partial buckets says whether they count them, CountPartial (the explorer's P),
+	// or leave them out.
+	Figures, CountPartial bool
 
 	pivots *pivotCache // the panel's: a redraw of the same result does not pivot its rows again
 }
@@ -134,7 +135,7 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 			default:
 				out = renderStacked(s, ps, p, w, ch)
 			}
-			out = markPartial(s, out, ps, p, o.CountPartial, w)
+			out = markPartial(s, out, ps, p, o, w)
 		case KindHeatmap:
 			out = renderHeatmap(s, sh, res, mc, o.pivots, w, h)
 		default:
@@ -146,7 +147,7 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 
 // markPartial adds, under a chart of ps, the line that says which of its buckets are partial,
 // and whether the last and change figures count them.
-func markPartial(s *styles.Styles, chart string, ps series, p Partial, counted bool, w int) string {
+func markPartial(s *styles.Styles, chart string, ps series, p Partial, o Options, w int) string {
 	if !p.First && !p.Last || len(ps.xs) == 0 {
 		return chart
 	}
@@ -161,9 +162,12 @@ func markPartial(s *styles.Styles, chart string, ps series, p Partial, counted b
 	if p.Last {
 		which = append(which, "last "+unit+" "+format.Label(ps.xs[len(ps.xs)-1], ps.xDim.unit))
 	}
-	how := " (left out of last and change)"
-	if counted {
+	how := ""
+	switch {
+	case o.Figures && o.CountPartial:
 		how = " (counted in last and change)"
+	case o.Figures:
+		how = " (left out of last and change)"
 	}
 	note := "◌ partial: " + strings.Join(which, ", ") + how
 	return chart + "\n" + s.Muted.Render(common.Truncate(note, w))

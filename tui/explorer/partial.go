@@ -21,18 +21,10 @@ type extentMsg struct {
 // filter, when the view buckets by a calendar unit: its first and last buckets may hold only
 // part of their time (data that starts on the 6th of a month).
 func (m *Model) askExtent(spec query.Spec) tea.Cmd {
-	column := ""
-	for _, d := range spec.GroupBy {
-		if d.Kind == query.DimDateTrunc {
-			column = d.Column
-			break
-		}
-	}
-	if column == "" {
+	q, _, ok := query.ExtentSpec(spec)
+	if !ok {
 		return nil
 	}
-	q := query.Spec{Table: spec.Table, Where: spec.Where, Metrics: []query.Metric{
-		{Func: query.AggMin, Column: column}, {Func: query.AggMax, Column: column}}}
 	b, ctx, schema, seq := m.common.Backend, m.common.Ctx, m.schema, m.seq
 	return func() tea.Msg {
 		q, err := query.Validate(q, schema)
