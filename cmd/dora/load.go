@@ -18,6 +18,7 @@ import (
 func loadCmd(backend *string) *cobra.Command {
 	var opts load.Options
 	var ids, mapping, shard string
+	var types []string
 	var asJSON, publish bool
 	var job loadJobFlags
 	var cf catalogFlags
@@ -41,6 +42,7 @@ this environment's AWS_* and ELASTICSEARCH_* settings, and once all have succeed
 step; a failed shard is tried again, up to --retries. It prints the job's run id.`,
 		Example: `  dora load s3://warehouse/sales/orders/ --table orders --id order_id --backend http://127.0.0.1:9200
   dora load ./exports/events.csv.gz --table events --backend duckdb:~/w.duckdb
+  dora load ./exports/events.csv --table events --type zip=string --type amount=float --backend duckdb:~/w.duckdb
   dora load s3://warehouse/logs/ --table logs --resume --json
   dora load iceberg:film.movies --table movies --id movie_id --backend http://127.0.0.1:9200
   dora load iceberg:film.movies@5123409876543210 --table movies_then --backend duckdb:~/w.duckdb
@@ -98,6 +100,10 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 				for _, c := range strings.Split(ids, ",") {
 					opts.IDColumns = append(opts.IDColumns, strings.TrimSpace(c))
 				}
+			}
+			var err error
+			if opts.Types, err = load.ParseTypes(types); err != nil {
+				return usageError{fmt.Errorf("--type: %w", err)}
 			}
 			if job.asJob {
 				return runLoadJob(cmd, *backend, opts, mapping, asJSON, job, &cf)
@@ -187,6 +193,7 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 	f.StringVar(&opts.Table, "table", "", "the table to load into (an alias over versioned indices on Elasticsearch)")
 	f.StringVar(&opts.Format, "format", "auto", "auto, parquet, csv or ndjson")
 	f.StringVar(&ids, "id", "", "comma-separated columns whose values identify a row (default: source file and row position)")
+	f.StringArrayVar(&types, "type", nil, "COLUMN=TYPE: load a column as string, int, float, bool, timestamp, date or text instead of the type inferred (repeat it, or comma-separate; values that do not convert are set aside as dead letters)")
 	f.IntVar(&opts.Workers, "workers", 4, "parallel writers")
 	f.IntVar(&opts.BatchBytes, "batch-bytes", 5<<20, "approximate bytes per bulk write")
 	f.StringVar(&mapping, "mapping", "", "a JSON file with the Elasticsearch mappings to use instead of inferring them")
