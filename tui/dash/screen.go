@@ -29,13 +29,21 @@ func NewScreen(m *Model) *Screen {
 	return s
 }
 
-// Update starts the panels when the screen is first shown, and hands on every message.
+// Update starts the panels when the screen is first shown, runs them again when tables changed
+// elsewhere, and hands on every message.
 func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
-	if _, ok := msg.(screen.ShownMsg); ok {
+	switch msg.(type) {
+	case screen.ShownMsg:
 		if s.focused {
 			return s, s.m.start()
 		}
 		return s, nil
+	case screen.Changed: // a load or an ETL publish elsewhere: the panels' tables may hold other rows
+		_, cmd := s.Wrapped.Update(msg) // the zoomed explorer lists its tables again
+		if s.m.Started() {
+			cmd = tea.Batch(cmd, s.m.refreshAll(refreshDue))
+		}
+		return s, cmd
 	}
 	return s.Wrapped.Update(msg)
 }

@@ -39,3 +39,29 @@ func TestInTheShellThePanelsStartWhenFirstShown(t *testing.T) {
 		t.Error("being shown again should not run the panels again")
 	}
 }
+
+// Tables changed elsewhere (a load, an ETL publish) run a started dashboard's panels again, and
+// leave one not started yet alone.
+func TestTablesChangedElsewhereRunThePanelsAgain(t *testing.T) {
+	d := demoDashboard(t)
+	r := dash.NewRunner(session.New("", opener(warehouse)), dash.Parallel)
+	t.Cleanup(func() { r.Close() })
+	s := NewScreen(New(context.Background(), r, d, Options{Range: d.Range, Shell: true, NoColor: true, Now: func() time.Time { return now }}))
+	s.SetSize(120, 38)
+	s.Init()
+	if _, cmd := s.Update(screen.Changed{What: "a load of shipments"}); cmd != nil || s.Model().Started() {
+		t.Fatal("a dashboard not shown yet should not run on news of a change")
+	}
+	s.Focus()
+	s.Update(screen.ShownMsg{})
+	for i := range s.Model().panels { // as if every answer had come
+		s.Model().panels[i].running = false
+	}
+	if s.Status() != "" {
+		t.Fatalf("status %q with no panel running", s.Status())
+	}
+	_, cmd := s.Update(screen.Changed{What: "a load of shipments"})
+	if want := fmt.Sprintf("%d refreshing", len(d.Panels)); cmd == nil || s.Status() != want {
+		t.Errorf("a change elsewhere should run every panel again: status %q, want %q", s.Status(), want)
+	}
+}
