@@ -149,9 +149,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.env.Styles = styles.Default(msg.IsDark(), m.env.NoColor)
+		m.env.Styles.SetDark(msg.IsDark()) // in place: the screens built on it follow
 		m.applyStyles()
-		return m, m.toAll(msg)
+		return m, m.toAll(msg) // for the screens that keep styles of their own (explorer, dashboard)
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case screen.ShownMsg:

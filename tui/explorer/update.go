@@ -18,7 +18,6 @@ import (
 	"github.com/dora-dev/dora/tui/querybar"
 	"github.com/dora-dev/dora/tui/results"
 	"github.com/dora-dev/dora/tui/screen"
-	"github.com/dora-dev/dora/tui/styles"
 	"github.com/dora-dev/dora/tui/tables"
 	"github.com/dora-dev/dora/tui/viewlist"
 )
@@ -39,7 +38,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
-		m.common.Styles = styles.Default(m.dark, m.common.Styles.NoColor)
+		m.common.Styles.SetDark(m.dark)
 		m.applyStyles()
 		return nil
 	case spinner.TickMsg:

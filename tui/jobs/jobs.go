@@ -218,8 +218,6 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.BackgroundColorMsg:
-		m.styles = styles.Default(msg.IsDark(), m.styles.NoColor)
 	case openedMsg:
 		if msg.err != nil {
 			m.openErr = msg.err

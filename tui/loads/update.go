@@ -15,7 +15,6 @@ import (
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/screen"
-	"github.com/dora-dev/dora/tui/styles"
 )
 
 // Update handles a message; answers to a listing, read or preview older than the last asked
@@ -24,8 +23,6 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) { return m, m.updat
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.BackgroundColorMsg:
-		m.styles = styles.Default(msg.IsDark(), m.styles.NoColor)
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
