@@ -29,6 +29,8 @@ type KeyMap struct {
 	// Partial counts partial first and last time buckets in the last and change figures, or
 	// leaves them out again (the default).
 	Partial key.Binding
+	// Yes answers the question asked before quitting a view not saved.
+	Yes key.Binding
 }
 
 // DefaultKeyMap returns the explorer's default global bindings.
@@ -57,6 +59,7 @@ func DefaultKeyMap() KeyMap {
 		OpenView:   key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "views")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Partial:    key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "count partial buckets")),
+		Yes:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "quit anyway")),
 	}
 }
 

@@ -201,7 +201,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	if m.asking {
 		m.asking, m.note = false, ""
-		if msg.String() == "y" {
+		if key.Matches(msg, k.Yes) {
 			return m.quit()
 		}
 		return nil
