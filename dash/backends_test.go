@@ -20,6 +20,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/tui/format"
@@ -72,7 +73,7 @@ func scopeOnBoth(t *testing.T, esURL string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := dash.NewRunner(func(context.Context) (backends.Backend, error) { return b, nil }, dash.Parallel)
+		r := dash.NewRunner(b, dash.Parallel)
 		now := time.Now()
 		return r.RunAll(ctx, d, d.Scope(d.Range, d.Where, now), d.Previous(d.Range, d.Where, now))
 	}
@@ -244,7 +245,7 @@ func TestElasticsearchDownAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := dash.NewRunner(func(ctx context.Context) (backends.Backend, error) { return backends.Open(ctx, "http://"+g.addr) }, dash.Parallel)
+	r := dash.NewRunner(session.New("", func(ctx context.Context) (backends.Backend, error) { return backends.Open(ctx, "http://"+g.addr) }), dash.Parallel)
 	defer r.Close()
 	refresh := func() []dash.Answer {
 		time.Sleep(1100 * time.Millisecond) // past the runner's memory of a failed open

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/query"
 )
 
-// Opener opens the dashboard's backend. The runner calls it on first use and again after it
-// failed, so a dashboard started while its backend is down comes up when the backend does.
-type Opener func(ctx context.Context) (backends.Backend, error)
+// Opener opens the dashboard's backend; a session.Session on it calls it on first use and again
+// after it failed, so a dashboard started while its backend is down comes up when the backend does.
+type Opener = session.Opener
 
 // Parallel is how many panel queries run at once by default.
 const Parallel = 4
@@ -20,19 +21,11 @@ const Parallel = 4
 // PanelTimeout bounds one panel's queries, so a stuck backend never holds a panel forever.
 const PanelTimeout = time.Minute
 
-// retryOpen is how long a failed open is remembered: the panels of one refresh share one try.
-const retryOpen = time.Second
-
 // Runner answers panels: at most a few at a time, each table's schema read once for the
 // dashboard's life (read again after a query that no longer fits it).
 type Runner struct {
-	open Opener
-	sem  chan struct{}
-
-	mu       sync.Mutex
-	b        backends.Backend
-	openErr  error
-	openedAt time.Time // of the last failed try
+	src *session.Session // the backend, opened on first use and again after it failed
+	sem chan struct{}
 
 	smu     sync.Mutex
 	schemas map[string]*schemaEntry
@@ -46,42 +39,24 @@ type schemaEntry struct {
 	ok     bool
 }
 
-// NewRunner returns a runner that opens its backend with open and runs up to parallel queries at
-// once.
-func NewRunner(open Opener, parallel int) *Runner {
-	return &Runner{open: open, sem: make(chan struct{}, max(1, parallel)), schemas: map[string]*schemaEntry{}}
+// NewRunner returns a runner on b that runs up to parallel queries at once. b is usually a
+// session.Session (session.New opens it lazily and retries, as the workbench's own does); any
+// other backend is taken as open.
+func NewRunner(b backends.Backend, parallel int) *Runner {
+	return &Runner{src: session.Of(b), sem: make(chan struct{}, max(1, parallel)), schemas: map[string]*schemaEntry{}}
 }
 
-// Backend returns the open backend, opening it if it is not open yet.
+// Backend returns the runner's session once its backend is open, opening it if it is not open
+// yet; through the session, what the backend answers tells whether it is up.
 func (r *Runner) Backend(ctx context.Context) (backends.Backend, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.b != nil {
-		return r.b, nil
-	}
-	if r.openErr != nil && time.Since(r.openedAt) < retryOpen {
-		return nil, r.openErr
-	}
-	b, err := r.open(ctx)
-	if err != nil {
-		r.openErr, r.openedAt = err, time.Now()
+	if _, err := r.src.Backend(ctx); err != nil {
 		return nil, err
 	}
-	r.b, r.openErr = b, nil
-	return b, nil
+	return r.src, nil
 }
 
 // Close closes the backend if it was opened.
-func (r *Runner) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.b == nil {
-		return nil
-	}
-	err := r.b.Close()
-	r.b = nil
-	return err
-}
+func (r *Runner) Close() error { return r.src.Close() }
 
 // Schema returns a table's schema, read once.
 func (r *Runner) Schema(ctx context.Context, b backends.Backend, table string) (query.Schema, error) {
@@ -118,6 +93,9 @@ type Answer struct {
 	Previous *query.Result // a stat's answer over the period before, when asked for
 	Err      error
 	Took     time.Duration // the panel's queries, waiting for a turn not included
+	// From and To are the time a lines or stacked panel's calendar buckets span under its
+	// filter and range (zero when unknown): they tell a partial first or last bucket.
+	From, To time.Time
 	At       time.Time     // when the answer came
 }
 
@@ -159,7 +137,40 @@ func (r *Runner) run(ctx context.Context, p Panel, sc Scope, prev *Scope) Answer
 		before := Apply(p, schema, *prev)
 		_, a.Previous, a.Err = r.query(ctx, b, schema, before.Spec)
 	}
+	if p.Chart == ChartLines || p.Chart == ChartStacked {
+		a.From, a.To = r.extent(ctx, b, schema, a.Applied, sc)
+	}
 	return a
+}
+
+// extent is the time the applied Spec's calendar buckets span under its filter, for telling a
+// partial first or last bucket; zero times when it has none or the question fails (nothing is
+// marked partial then). With the range on that column, the range decides what the data does not:
+// data that starts in the bucket the range starts in starts with the range (a day whose first
+// row came at 00:40 is whole from midnight), and the range's end ends the last bucket's period
+// (now, in the middle of a month), not the last row in it; data that starts buckets later than
+// the range (a table whose rows begin on the 6th of a month) starts where it starts.
+func (r *Runner) extent(ctx context.Context, b backends.Backend, schema query.Schema, ap Applied, sc Scope) (from, to time.Time) {
+	q, unit, ok := query.ExtentSpec(ap.Spec)
+	if !ok {
+		return
+	}
+	_, res, err := r.query(ctx, b, schema, q)
+	if err != nil || len(res.Rows) == 0 || len(res.Rows[0]) < 2 {
+		return
+	}
+	from, _ = res.Rows[0][0].(time.Time)
+	to, _ = res.Rows[0][1].(time.Time)
+	if from.IsZero() || to.IsZero() || ap.TimeColumn != q.Metrics[0].Column {
+		return from, to
+	}
+	if !sc.From.IsZero() && query.TruncTime(from, unit).Equal(query.TruncTime(sc.From, unit)) {
+		from = sc.From
+	}
+	if !sc.To.IsZero() {
+		to = sc.To.Add(-time.Second) // the range's end is exclusive
+	}
+	return from, to
 }
 
 // query validates spec against its table and runs it, returning the Spec as validated.

@@ -17,6 +17,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/tui/etl"
@@ -24,7 +25,6 @@ import (
 	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/screen/screentest"
-	"github.com/dora-dev/dora/tui/session"
 )
 
 // shellScreen drives the whole shell with screentest, as Bubble Tea would run it.

@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/tui/common"
 	tuidash "github.com/dora-dev/dora/tui/dash"
@@ -26,7 +27,6 @@ import (
 	"github.com/dora-dev/dora/tui/jobs"
 	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
-	"github.com/dora-dev/dora/tui/session"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
@@ -106,7 +106,7 @@ func New(ctx context.Context, b backends.Backend, opts Options) *Model {
 	opts.Explorer.Shell = true
 	sess := session.Of(b)
 	env := &Env{Options: opts, Ctx: ctx, Backend: sess, Styles: styles.Default(true, opts.NoColor), Logger: log.New(io.Discard, "", 0),
-		DashRunner: dash.NewRunner(func(context.Context) (backends.Backend, error) { return sess, nil }, dash.Parallel)}
+		DashRunner: dash.NewRunner(sess, dash.Parallel)}
 	m := &Model{env: env, keys: DefaultKeyMap(len(screens)), help: help.New(), session: sess}
 	for _, newScreen := range screens {
 		m.screens = append(m.screens, newScreen(env))
@@ -149,9 +149,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.env.Styles = styles.Default(msg.IsDark(), m.env.NoColor)
+		m.env.Styles.SetDark(msg.IsDark()) // in place: the screens built on it follow
 		m.applyStyles()
-		return m, m.toAll(msg)
+		return m, m.toAll(msg) // for the screens that keep styles of their own (explorer, dashboard)
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case screen.ShownMsg:

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,5 +241,32 @@ func TestTheJobsScreenIsNeverBusy(t *testing.T) {
 	b, ok := m.Screen(3).(screen.Busy)
 	if !ok || b.Busy() != "" {
 		t.Errorf("the Jobs screen says it is busy: %q", b.Busy())
+	}
+}
+
+// A background-colour answer changes the styles in one place, the shell's: each screen built on
+// them (Loads, ETL, Jobs, the placeholder) draws in the light theme's colours after it without a
+// handler of its own, and the explorer follows with its own.
+func TestALightBackgroundRestylesEveryScreen(t *testing.T) {
+	m := New(t.Context(), stubBackend{}, Options{Jobs: testJobs(t), Loads: testLoads(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	views := func() []string {
+		var out []string
+		for i := range 5 {
+			press(m, string(rune('1'+i)))
+			out = append(out, m.View().Content)
+		}
+		return out
+	}
+	dark := views()
+	m.Update(tea.BackgroundColorMsg{Color: color.White})
+	light := views()
+	for i := range dark {
+		if dark[i] == light[i] {
+			t.Errorf("screen %d draws the same on a light background as on a dark one", i+1)
+		}
+		if ansi.Strip(dark[i]) != ansi.Strip(light[i]) {
+			t.Errorf("screen %d: only the colours should change:\n%s\n---\n%s", i+1, ansi.Strip(dark[i]), ansi.Strip(light[i]))
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dora-dev/dora/assets/dashboards"
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/query"
 	tuidash "github.com/dora-dev/dora/tui/dash"
@@ -58,7 +59,7 @@ func dashCmd(backend *string) *cobra.Command {
 				}
 				filterText = strings.TrimSpace(where)
 			}
-			runner := dash.NewRunner(func(ctx context.Context) (backends.Backend, error) { return openBackend(ctx, *backend) }, dash.Parallel)
+			runner := dash.NewRunner(session.New(*backend, func(ctx context.Context) (backends.Backend, error) { return openBackend(ctx, *backend) }), dash.Parallel)
 			defer runner.Close()
 			if once {
 				return printDashboard(cmd.Context(), cmd.OutOrStdout(), runner, d, r, filter, filterText, width, height)

@@ -13,12 +13,12 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/tui"
 	tuidash "github.com/dora-dev/dora/tui/dash"
 	tuietl "github.com/dora-dev/dora/tui/etl"
 	"github.com/dora-dev/dora/tui/explorer"
 	tuijobs "github.com/dora-dev/dora/tui/jobs"
-	"github.com/dora-dev/dora/tui/session"
 	"github.com/dora-dev/dora/views"
 )
 

@@ -20,6 +20,7 @@ import (
 type loadFlags struct {
 	opts                load.Options
 	ids, mapping, shard string
+	types               []string
 	asJSON, publish     bool
 	job                 loadJobFlags
 	cf                  catalogFlags
@@ -48,6 +49,7 @@ this environment's AWS_* and ELASTICSEARCH_* settings, and once all have succeed
 step; a failed shard is tried again, up to --retries. It prints the job's run id.`,
 		Example: `  dora load s3://warehouse/sales/orders/ --table orders --id order_id --backend http://127.0.0.1:9200
   dora load ./exports/events.csv.gz --table events --backend duckdb:~/w.duckdb
+  dora load ./exports/events.csv --table events --type zip=string --type amount=float --backend duckdb:~/w.duckdb
   dora load s3://warehouse/logs/ --table logs --resume --json
   dora load iceberg:film.movies --table movies --id movie_id --backend http://127.0.0.1:9200
   dora load iceberg:film.movies@5123409876543210 --table movies_then --backend duckdb:~/w.duckdb
@@ -66,6 +68,7 @@ step; a failed shard is tried again, up to --retries. It prints the job's run id
 	f.StringVar(&opts.Table, "table", "", "the table to load into (an alias over versioned indices on Elasticsearch)")
 	f.StringVar(&opts.Format, "format", "auto", "auto, parquet, csv or ndjson")
 	f.StringVar(&lf.ids, "id", "", "comma-separated columns whose values identify a row (default: source file and row position)")
+	f.StringArrayVar(&lf.types, "type", nil, "COLUMN=TYPE: load a column as string, int, float, bool, timestamp, date or text instead of the type inferred (repeat it, or comma-separate; values that do not convert are set aside as dead letters)")
 	f.IntVar(&opts.Workers, "workers", 4, "parallel writers")
 	f.IntVar(&opts.BatchBytes, "batch-bytes", 5<<20, "approximate bytes per bulk write")
 	f.StringVar(&lf.mapping, "mapping", "", "a JSON file with the Elasticsearch mappings to use instead of inferring them")
@@ -124,7 +127,7 @@ func publishVersion(cmd *cobra.Command, backend string, opts load.Options) error
 }
 
 // readSource reads the source (SOURCE, else the DORA_WAREHOUSE, DORA_LOAD_SCHEMA and
-// DORA_LOAD_TABLE a container job is given), the table and the id columns.
+// DORA_LOAD_TABLE a container job is given), the table, the id columns and the --type overrides.
 func (lf *loadFlags) readSource(cmd *cobra.Command, args []string) error {
 	opts := &lf.opts
 	if len(args) == 1 {
@@ -149,6 +152,10 @@ func (lf *loadFlags) readSource(cmd *cobra.Command, args []string) error {
 		for _, c := range strings.Split(lf.ids, ",") {
 			opts.IDColumns = append(opts.IDColumns, strings.TrimSpace(c))
 		}
+	}
+	var err error
+	if opts.Types, err = load.ParseTypes(lf.types); err != nil {
+		return usageError{fmt.Errorf("--type: %w", err)}
 	}
 	return nil
 }

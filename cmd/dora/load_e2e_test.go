@@ -1,10 +1,14 @@
 package main
 
 import (
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dora-dev/dora/internal/testenv"
 )
 
 // exportCSV writes the answer to sqlText on the test warehouse, as dora query --format csv prints
@@ -66,5 +70,48 @@ func TestLoadCreatesTheDuckDBFile(t *testing.T) {
 	}
 	if n := strings.Count(source, "\n") - 1; n < 100 {
 		t.Errorf("the source has only %d rows", n)
+	}
+}
+
+// --type loads a column as the type named instead of the one inferred, held by DuckDB reading
+// the file: zip codes stay text with their leading zeros, whole amounts become doubles. A type
+// dora does not have is a usage error (exit 2); a column the source lacks, known once the source
+// is read, an error (exit 1) that names it and the nearest column.
+func TestLoadTypeOverride(t *testing.T) {
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state")}
+	src := filepath.Join(home, "orders.csv")
+	if err := os.WriteFile(src, []byte("id,zip,amount\n1,02134,12\n2,10001,7\n3,00501,30\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(home, "w.duckdb")
+	backend := "duckdb:" + file
+	dead := filepath.Join(home, "dead.ndjson")
+	for _, bad := range []struct {
+		flag, want string
+		code       int
+	}{
+		{"zipp=string", `column "zipp", which the source does not have; did you mean "zip"?`, 1},
+		{"zip=money", `type "money" is not one of`, 2},
+		{"zip", "want COLUMN=TYPE", 2},
+	} {
+		r := dora(t, "", env, "load", src, "--table", "orders", "--backend", backend, "--dead-letter", dead, "--type", bad.flag)
+		if r.code != bad.code || !strings.Contains(r.stderr, bad.want) {
+			t.Errorf("--type %s: exit %d, want %d and %q\n%s", bad.flag, r.code, bad.code, bad.want, r.stderr)
+		}
+	}
+	r := dora(t, "", env, "load", src, "--table", "orders", "--backend", backend, "--dead-letter", dead, "--type", "zip=string", "--type", "amount=DOUBLE")
+	if r.code != 0 {
+		t.Fatalf("load with --type: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	db, err := sql.Open("duckdb", file+"?access_mode=READ_ONLY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := testenv.Rows(t, db, "SELECT typeof(zip), zip, typeof(amount), amount FROM orders ORDER BY id")
+	want := [][]any{{"VARCHAR", "02134", "DOUBLE", 12.0}, {"VARCHAR", "10001", "DOUBLE", 7.0}, {"VARCHAR", "00501", "DOUBLE", 30.0}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows as DuckDB reads them: %v, want %v", got, want)
 	}
 }

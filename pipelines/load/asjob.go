@@ -16,7 +16,7 @@ import (
 // JobOptions say how a load runs as a job: Shards children, each `dora load --shard I/N` into
 // one version, then `dora load --publish` of that version, all children of one parent run.
 type JobOptions struct {
-	Load    Options // Source, Table, Format, IDColumns, Workers, BatchBytes, DeadLetter, Keep; Version
+	Load    Options // Source, Table, Format, IDColumns, Types, Workers, BatchBytes, DeadLetter, Keep; Version
 	Backend string  // the backend's URL, as the children reach it
 	Shards  int
 	Runner  string
@@ -124,6 +124,9 @@ func JobGroup(o JobOptions) (jobs.Group, error) {
 	}
 	if len(l.IDColumns) > 0 {
 		shardArgs = append(shardArgs, "--id", strings.Join(l.IDColumns, ","))
+	}
+	if len(l.Types) > 0 {
+		shardArgs = append(shardArgs, "--type", FormatTypes(l.Types))
 	}
 	if l.Workers > 0 {
 		shardArgs = append(shardArgs, "--workers", strconv.Itoa(l.Workers))

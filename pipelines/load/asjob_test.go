@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dora-dev/dora/pipelines/jobs"
+	"github.com/dora-dev/dora/query"
 )
 
 func TestJobGroupRunsShardsThenThePublish(t *testing.T) {
@@ -18,7 +19,8 @@ func TestJobGroupRunsShardsThenThePublish(t *testing.T) {
 		t.Errorf("LaunchEnv: %v, want %v", env, want)
 	}
 	g, err := JobGroup(JobOptions{
-		Load:    Options{Source: "s3://b/in/", Table: "orders", IDColumns: []string{"order_id", "day"}, Workers: 8, Version: "v1", Keep: 3},
+		Load: Options{Source: "s3://b/in/", Table: "orders", IDColumns: []string{"order_id", "day"}, Workers: 8, Version: "v1", Keep: 3,
+			Types: map[string]query.Type{"zip": query.TypeString, "amount": query.TypeFloat}},
 		Backend: "http://127.0.0.1:9200", Shards: 3, Runner: "docker", Image: "dora:dev", Retries: retries, Env: env,
 	})
 	if err != nil {
@@ -29,7 +31,7 @@ func TestJobGroupRunsShardsThenThePublish(t *testing.T) {
 	}
 	for i, c := range g.Children {
 		want := []string{"load", "s3://b/in/", "--table", "orders", "--version", "v1", "--backend", "http://127.0.0.1:9200",
-			"--id", "order_id,day", "--workers", "8", "--shard", fmt.Sprintf("%d/3", i)}
+			"--id", "order_id,day", "--type", "amount=float,zip=string", "--workers", "8", "--shard", fmt.Sprintf("%d/3", i)}
 		if !reflect.DeepEqual(c.Command, want) {
 			t.Errorf("shard %d runs %q, want %q", i, c.Command, want)
 		}
@@ -108,4 +110,23 @@ func testMoreShardsThanFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkTable(t, e.es, one, all)
+}
+
+// ParseTypes reads what FormatTypes writes, takes several flags and comma lists and other names
+// of the types, and names what it refuses.
+func TestParseTypes(t *testing.T) {
+	got, err := ParseTypes([]string{"zip=keyword, amount=DOUBLE", "at=timestamp"})
+	want := map[string]query.Type{"zip": query.TypeString, "amount": query.TypeFloat, "at": query.TypeTime}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("ParseTypes = %v, %v; want %v", got, err, want)
+	}
+	if back, err := ParseTypes([]string{FormatTypes(got)}); err != nil || !reflect.DeepEqual(back, got) {
+		t.Errorf("FormatTypes does not read back: %q gives %v, %v", FormatTypes(got), back, err)
+	}
+	for in, msg := range map[string]string{"zip": "want COLUMN=TYPE", "zip=money": `type "money" is not one of`,
+		"zip=int,zip=float": `"zip" is named twice`, "=int": "want COLUMN=TYPE"} {
+		if _, err := ParseTypes([]string{in}); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("ParseTypes(%q) = %v, want an error saying %q", in, err, msg)
+		}
+	}
 }

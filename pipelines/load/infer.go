@@ -118,5 +118,65 @@ func OverrideTypes(s query.Schema, types map[string]query.Type) (query.Schema, e
 	return s, nil
 }
 
+// typeAliases are the other names a type override is typed as (SQL's and Elasticsearch's).
+var typeAliases = map[string]query.Type{
+	"keyword": query.TypeString, "varchar": query.TypeString, "integer": query.TypeInt,
+	"bigint": query.TypeInt, "long": query.TypeInt, "double": query.TypeFloat, "real": query.TypeFloat,
+	"boolean": query.TypeBool, "time": query.TypeTime, "datetime": query.TypeTime,
+}
+
+// ParseType reads a type as a person types it in an override: one of OverrideTypeNames, in
+// any case, or a common other name (integer, double, boolean, keyword, varchar, timestamp…).
+func ParseType(name string) (query.Type, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if t := query.Type(n); slices.Contains(OverrideTypeNames, t) {
+		return t, nil
+	}
+	if t, ok := typeAliases[n]; ok {
+		return t, nil
+	}
+	return "", fmt.Errorf("type %q is not one of %v", name, OverrideTypeNames)
+}
+
+// ParseTypes reads type overrides as `dora load --type` and the Loads screen's form take them:
+// COLUMN=TYPE items, several to an argument when comma-separated. A column named twice, an item
+// without "=" or a type ParseType does not know is an error that names it.
+func ParseTypes(items []string) (map[string]query.Type, error) {
+	out := map[string]query.Type{}
+	for _, arg := range items {
+		for _, item := range strings.Split(arg, ",") {
+			if strings.TrimSpace(item) == "" {
+				continue
+			}
+			col, name, ok := strings.Cut(item, "=")
+			col = strings.TrimSpace(col)
+			if !ok || col == "" {
+				return nil, fmt.Errorf("type override %q: want COLUMN=TYPE, as in amount=float", item)
+			}
+			if _, dup := out[col]; dup {
+				return nil, fmt.Errorf("type override: column %q is named twice", col)
+			}
+			t, err := ParseType(name)
+			if err != nil {
+				return nil, fmt.Errorf("type override of column %q: %w", col, err)
+			}
+			out[col] = t
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// FormatTypes writes overrides as ParseTypes reads them, columns in order: "a=int,b=float".
+func FormatTypes(types map[string]query.Type) string {
+	var parts []string
+	for _, col := range slices.Sorted(maps.Keys(types)) {
+		parts = append(parts, col+"="+string(types[col]))
+	}
+	return strings.Join(parts, ",")
+}
+
 // OverrideTypeNames are the types a column can be loaded as, in the order a form cycles them.
 var OverrideTypeNames = []query.Type{query.TypeString, query.TypeInt, query.TypeFloat, query.TypeBool, query.TypeTime, query.TypeDate, query.TypeText}

@@ -41,6 +41,15 @@ type Model struct {
 	pivots pivotCache // the result's rows pivoted, kept across redraws of the same result
 	want   *wanted    // a saved view's chart, for the next result
 	extent Extent     // the time the result's rows span, when known
+	counts bool       // the figures beside the chart count partial buckets in
+}
+
+// SetCountPartial says whether the figures beside the chart (the series layout's last and
+// change) count partial buckets in; the line naming them says which.
+func (m *Model) SetCountPartial(on bool) {
+	if on != m.counts {
+		m.counts, m.dirty = on, true
+	}
 }
 
 // Partial says which ends of the result's time buckets are partial, by the extent given.
@@ -178,7 +187,7 @@ func (m *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 // View draws the chart.
 func (m *Model) View() string {
 	if m.dirty {
-		m.cache = RenderWith(m.common.Styles, m.Kind(), m.spec, m.res, Options{Metric: m.metric, Extent: m.extent, pivots: &m.pivots}, m.width, m.height)
+		m.cache = RenderWith(m.common.Styles, m.Kind(), m.spec, m.res, Options{Metric: m.metric, Extent: m.extent, Figures: true, CountPartial: m.counts, pivots: &m.pivots}, m.width, m.height)
 		m.dirty = false
 	}
 	return m.cache

@@ -1,6 +1,10 @@
 package chart
 
-import "time"
+import (
+	"time"
+
+	"github.com/NimbleMarkets/ntcharts/v2/canvas"
+)
 
 // Extent is the time the rows of a time-bucketed answer span (the first and last time under the
 // view's filter), which tells whether its first and last buckets are whole.
@@ -83,4 +87,18 @@ func partialOf(ps series, e Extent) Partial {
 		p.First = p.Last
 	}
 	return p
+}
+
+// hatch draws the bar cells of c in columns [x0, x1) and rows [y0, y1) as '░': a partial
+// bucket's bar reads as less than whole, with colour or without.
+func hatch(c *canvas.Model, x0, x1, y0, y1 int) {
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			p := canvas.Point{X: x, Y: y}
+			if cell := c.Cell(p); cell.Rune != 0 && cell.Rune != ' ' {
+				cell.Rune = '░'
+				c.SetCell(p, cell)
+			}
+		}
+	}
 }

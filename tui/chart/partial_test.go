@@ -44,7 +44,7 @@ func TestPartialBucketsAreMarked(t *testing.T) {
 		t.Errorf("data covering every month: PartialEnds = %+v, want none", p)
 	}
 	s := styles.Default(true, true)
-	out := ansi.Strip(RenderWith(s, KindLines, spec, res, Options{Extent: e, pivots: &pivotCache{}}, 80, 20))
+	out := ansi.Strip(RenderWith(s, KindLines, spec, res, Options{Extent: e, Figures: true, pivots: &pivotCache{}}, 80, 20))
 	if !strings.Contains(out, "◌ partial: first month 2025-01, last month 2025-06 (left out of last and change)") {
 		t.Errorf("the chart should name its partial months:\n%s", out)
 	}
@@ -54,5 +54,60 @@ func TestPartialBucketsAreMarked(t *testing.T) {
 	out = ansi.Strip(RenderWith(s, KindLines, spec, res, Options{Extent: whole, pivots: &pivotCache{}}, 80, 20))
 	if strings.Contains(out, "partial") {
 		t.Errorf("whole months are not partial:\n%s", out)
+	}
+}
+
+// TestPartialBarsAreHatched: on columns and stacked bars the partial first and last buckets'
+// bars are drawn '░' (read without colour too), the whole ones solid, and whole data hatches
+// nothing; CountPartial changes the line under the chart to say they are counted.
+func TestPartialBarsAreHatched(t *testing.T) {
+	spec, res := monthly(t)
+	e := Extent{From: time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 20, 17, 0, 0, 0, time.UTC)}
+	whole := Extent{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 30, 23, 59, 59, 0, time.UTC)}
+	s := styles.Default(true, true)
+	// columns: each of the six months is a run of cells in the bottom row of the bars
+	out := ansi.Strip(RenderWith(s, KindColumns, spec, res, Options{Extent: e, pivots: &pivotCache{}}, 62, 16))
+	lines := strings.Split(out, "\n")
+	var bottom []rune // the bars' bottom row, the last with bar cells
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], "│") && strings.ContainsAny(lines[i], "█░") {
+			bottom = []rune(lines[i])
+			break
+		}
+	}
+	var runs []rune // the rune of each bar, left to right
+	for i, r := range bottom {
+		if (r == '█' || r == '░') && (i == 0 || bottom[i-1] != r) {
+			runs = append(runs, r)
+		}
+	}
+	if string(runs) != "░████░" {
+		t.Errorf("columns: the first and last bars should be hatched and the middle solid, bars are %q:\n%s", string(runs), out)
+	}
+	if !strings.Contains(out, "◌ partial: first month 2025-01, last month 2025-06") {
+		t.Errorf("columns should name the partial months:\n%s", out)
+	}
+	if out := ansi.Strip(RenderWith(s, KindColumns, spec, res, Options{Extent: whole, pivots: &pivotCache{}}, 62, 16)); strings.Contains(out, "░") {
+		t.Errorf("whole months are not hatched:\n%s", out)
+	}
+	// stacked: one row per month; the first and last rows hatched
+	out = ansi.Strip(RenderWith(s, KindStacked, spec, res, Options{Extent: e, Figures: true, CountPartial: true, pivots: &pivotCache{}}, 90, 12))
+	var rows []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "2025-") {
+			rows = append(rows, l)
+		}
+	}
+	if len(rows) != 6 {
+		t.Fatalf("stacked: want 6 month rows:\n%s", out)
+	}
+	for i, r := range rows {
+		hatched := strings.Contains(r, "░") && !strings.Contains(r, "█")
+		if want := i == 0 || i == 5; hatched != want {
+			t.Errorf("stacked row %d hatched = %v, want %v: %q", i, hatched, want, r)
+		}
+	}
+	if !strings.Contains(out, "(counted in last and change)") {
+		t.Errorf("with CountPartial the line should say they are counted:\n%s", out)
 	}
 }

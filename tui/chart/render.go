@@ -44,6 +44,10 @@ type Options struct {
 	// Extent is the time the rows span, when known: the first and last buckets it does not
 	// cover whole are marked partial.
 	Extent Extent
+	// Figures says last and change figures go with the chart (the explorer's series layout): the
+	// line naming partial buckets says whether they count them, CountPartial (the explorer's P),
+	// or leave them out.
+	Figures, CountPartial bool
 
 	pivots *pivotCache // the panel's: a redraw of the same result does not pivot its rows again
 }
@@ -127,11 +131,11 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 			case KindLines:
 				out = renderLines(s, ps, p, w, ch)
 			case KindColumns:
-				out = renderColumns(s, ps, w, ch)
+				out = renderColumns(s, ps, p, w, ch)
 			default:
-				out = renderStacked(s, ps, w, ch)
+				out = renderStacked(s, ps, p, w, ch)
 			}
-			out = markPartial(s, out, ps, p, w)
+			out = markPartial(s, out, ps, p, o, w)
 		case KindHeatmap:
 			out = renderHeatmap(s, sh, res, mc, o.pivots, w, h)
 		default:
@@ -141,8 +145,9 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 	return common.Block(out, w, h)
 }
 
-// markPartial adds, under a chart of ps, the line that says which of its buckets are partial.
-func markPartial(s *styles.Styles, chart string, ps series, p Partial, w int) string {
+// markPartial adds, under a chart of ps, the line that says which of its buckets are partial,
+// and whether the last and change figures count them.
+func markPartial(s *styles.Styles, chart string, ps series, p Partial, o Options, w int) string {
 	if !p.First && !p.Last || len(ps.xs) == 0 {
 		return chart
 	}
@@ -157,7 +162,14 @@ func markPartial(s *styles.Styles, chart string, ps series, p Partial, w int) st
 	if p.Last {
 		which = append(which, "last "+unit+" "+format.Label(ps.xs[len(ps.xs)-1], ps.xDim.unit))
 	}
-	note := "◌ partial: " + strings.Join(which, ", ") + " (left out of last and change)"
+	how := ""
+	switch {
+	case o.Figures && o.CountPartial:
+		how = " (counted in last and change)"
+	case o.Figures:
+		how = " (left out of last and change)"
+	}
+	note := "◌ partial: " + strings.Join(which, ", ") + how
 	return chart + "\n" + s.Muted.Render(common.Truncate(note, w))
 }
 
@@ -359,7 +371,7 @@ func toTime(v any) (time.Time, bool) {
 
 func renderLines(s *styles.Styles, ps series, partial Partial, w, h int) string {
 	if !ps.xDim.time {
-		return renderColumns(s, ps, w, h)
+		return renderColumns(s, ps, Partial{}, w, h)
 	}
 	lc, glyph := lineChart(s, ps, w, h)
 	// A partial bucket's points are drawn hollow, so its dip is not read as a fall.
@@ -470,7 +482,7 @@ func labelUnit(unit string, span time.Duration) string {
 	return unit
 }
 
-func renderColumns(s *styles.Styles, ps series, w, h int) string {
+func renderColumns(s *styles.Styles, ps series, partial Partial, w, h int) string {
 	_, hi := minMax(ps.values...)
 	if hi <= 0 {
 		hi = 1
@@ -524,6 +536,13 @@ func renderColumns(s *styles.Styles, ps series, w, h int) string {
 		barchart.WithBarWidth(barW), barchart.WithBarGap(gap),
 		barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(hi), barchart.WithDataSet(data))
 	bc.Draw()
+	if partial.First && first == 0 {
+		hatch(&bc.Canvas, 0, barW, 0, gridH)
+	}
+	if partial.Last && n > 0 {
+		x := (n - 1) * (barW + gap)
+		hatch(&bc.Canvas, x, x+barW, 0, gridH)
+	}
 	grid := strings.Split(draw(&bc.Canvas), "\n")
 	var b strings.Builder
 	for r := 0; r < gridH; r++ {
@@ -588,7 +607,7 @@ func renderColumns(s *styles.Styles, ps series, w, h int) string {
 	return b.String()
 }
 
-func renderStacked(s *styles.Styles, ps series, w, h int) string {
+func renderStacked(s *styles.Styles, ps series, partial Partial, w, h int) string {
 	n := len(ps.xs)
 	rowsAvail := max(1, h-1)
 	shown := min(n, rowsAvail)
@@ -633,6 +652,12 @@ func renderStacked(s *styles.Styles, ps series, w, h int) string {
 			barchart.WithNoAutoBarWidth(), barchart.WithBarWidth(1), barchart.WithBarGap(0),
 			barchart.WithNoAutoMaxValue(), barchart.WithMaxValue(maxV), barchart.WithDataSet(data))
 		bc.Draw()
+		if partial.First {
+			hatch(&bc.Canvas, 0, barW, 0, 1)
+		}
+		if partial.Last && n-1 < shown {
+			hatch(&bc.Canvas, 0, barW, n-1, n)
+		}
 		bars = strings.Split(draw(&bc.Canvas), "\n")
 	}
 	var b strings.Builder

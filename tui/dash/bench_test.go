@@ -18,6 +18,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
 	_ "github.com/dora-dev/dora/backends/elastic"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/testenv"
 )
@@ -74,7 +75,7 @@ func drive(m *Model, cmd tea.Cmd) {
 // with every panel answered, drawn at 160x48.
 func firstFrame(b *testing.B, d *dash.Dashboard, open dash.Opener) time.Duration {
 	start := time.Now()
-	r := dash.NewRunner(open, dash.Parallel)
+	r := dash.NewRunner(session.New("", open), dash.Parallel)
 	defer r.Close()
 	m := New(context.Background(), r, d, Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
@@ -149,7 +150,7 @@ func report(b *testing.B, n int, metrics map[string]time.Duration) {
 func BenchmarkDashFirstFrame(b *testing.B) {
 	path := benchWarehouse(b)
 	d := demoDashboard(b)
-	warm := dash.NewRunner(opener(path), dash.Parallel)
+	warm := dash.NewRunner(session.New("", opener(path)), dash.Parallel)
 	defer warm.Close()
 	panelsAlone(b, d, warm) // open the backend and read the schemas
 	_, which, _ := panelsAlone(b, d, warm)
@@ -211,7 +212,7 @@ func BenchmarkDashRefreshElasticsearch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := dash.NewRunner(func(context.Context) (backends.Backend, error) { return es, nil }, dash.Parallel)
+	r := dash.NewRunner(es, dash.Parallel)
 	panelsAlone(b, d, r) // read the schemas
 	// a warm-up, not counted
 	r.RunAll(ctx, d, d.Scope(d.Range, d.Where, time.Now()), d.Previous(d.Range, d.Where, time.Now()))

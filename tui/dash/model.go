@@ -252,7 +252,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tea.BackgroundColorMsg:
-		m.styles = styles.Default(msg.IsDark(), m.opts.NoColor)
+		m.styles.SetDark(msg.IsDark())
 		m.applyStyles()
 		return m.toZoom(msg)
 	case answerMsg:

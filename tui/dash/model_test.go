@@ -15,6 +15,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/duckdb"
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/query"
 
@@ -37,7 +38,7 @@ func newHarness(t *testing.T, d *dash.Dashboard, path string, w, h int) *harness
 
 func newHarnessWith(t *testing.T, d *dash.Dashboard, path string, w, h int, opts Options) *harness {
 	t.Helper()
-	r := dash.NewRunner(opener(path), dash.Parallel)
+	r := dash.NewRunner(session.New("", opener(path)), dash.Parallel)
 	t.Cleanup(func() { r.Close() })
 	opts.Range, opts.Where, opts.WhereText, opts.NoColor = d.Range, d.Where, d.WhereText, true
 	opts.Now = func() time.Time { return now }
@@ -375,5 +376,49 @@ func TestHelp(t *testing.T) {
 	h.press("?")
 	if scr := h.screen(); strings.Contains(scr, "╭─ keys") || !strings.Contains(scr, "▸ Shipments") {
 		t.Errorf("? again should close the help:\n%s", scr)
+	}
+}
+
+// TestQuitInAZoomedChangedViewAsks: q in the explorer a panel is zoomed into, with its view
+// changed and not saved, asks first (y quits, another key goes back to it).
+func TestQuitInAZoomedChangedViewAsks(t *testing.T) {
+	h := newHarness(t, demoDashboard(t), warehouse, 160, 48)
+	h.press("l", "l", "j", "enter") // the stylists
+	if h.m.Zoomed() == nil {
+		t.Fatalf("enter should zoom:\n%s", h.screen())
+	}
+	quits := func(k string) bool {
+		_, cmd := h.m.Update(tea.KeyPressMsg(tea.Key{Code: rune(k[0]), Text: k}))
+		if cmd == nil {
+			return false
+		}
+		_, ok := cmd().(tea.QuitMsg)
+		return ok
+	}
+	if u := h.m.Zoomed().Unsaved(); u != "" {
+		t.Fatalf("a zoomed view not changed has nothing to lose, says %q", u)
+	}
+	h.press(":", "ctrl+u", "SELECT stylist, count(*) FROM shipments GROUP BY stylist", "enter")
+	if u := h.m.Zoomed().Unsaved(); u == "" {
+		t.Fatalf("a view changed by its SQL line should be unsaved:\n%s", h.screen())
+	}
+	if quits("q") {
+		t.Fatal("q on a changed view should ask, not quit")
+	}
+	if scr := h.screen(); !strings.Contains(scr, "Quit anyway? (y/n)") {
+		t.Errorf("the question should show:\n%s", scr)
+	}
+	if quits("n") || h.m.Zoomed() == nil {
+		t.Fatal("n should go back to the view")
+	}
+	if strings.Contains(h.screen(), "Quit anyway?") {
+		t.Error("the question should be gone after n")
+	}
+	if quits("q"); !quits("y") {
+		t.Fatal("y after q should quit")
+	}
+	// In the shell the screen tells the shell what would be lost; the shell asks.
+	if u := NewScreen(h.m).Unsaved(); !strings.Contains(u, "shipments") {
+		t.Errorf("the screen should name the zoomed view unsaved, says %q", u)
 	}
 }

@@ -86,7 +86,8 @@ func chartBody(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string 
 			metric = i
 		}
 	}
-	return chart.RenderWith(s, kind, spec, res, chart.Options{Metric: metric, BarStyle: thresholdStyle(s, p)}, w, h)
+	return chart.RenderWith(s, kind, spec, res, chart.Options{Metric: metric, BarStyle: thresholdStyle(s, p),
+		Extent: chart.Extent{From: a.From, To: a.To}}, w, h)
 }
 
 // thresholdStyle styles a value by the panel's thresholds; nil when it has none.

@@ -2,12 +2,16 @@ package dash
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/tui/styles"
@@ -16,7 +20,7 @@ import (
 // answers runs every panel of d on the test warehouse at now.
 func answers(t *testing.T, d *dash.Dashboard, r dash.Range, where string) ([]dash.Answer, Snapshot) {
 	t.Helper()
-	runner := dash.NewRunner(opener(warehouse), dash.Parallel)
+	runner := dash.NewRunner(session.New("", opener(warehouse)), dash.Parallel)
 	defer runner.Close()
 	var filter = d.Where
 	if where != "" {
@@ -134,5 +138,58 @@ panels:
 	failed := snap.Failed()
 	if len(failed) != 2 || !strings.HasPrefix(failed[0], "Missing: no table") || !strings.HasPrefix(failed[1], `Bad column: unknown column "colour"`) {
 		t.Errorf("failed panels: %q", failed)
+	}
+}
+
+// TestPartialBucketsOnAPanel: a lines panel's answer carries the first time under its range
+// (DuckDB asked the same on its own) and the range's end; a range that starts at 06:00 and ends
+// at noon makes its first and last days partial and the panel says so, while the whole days
+// between are not named.
+func TestPartialBucketsOnAPanel(t *testing.T) {
+	d := demoDashboard(t)
+	r, err := dash.ParseRange("2025-12-10T06:00:00Z..2025-12-20T12:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, _ := answers(t, d, r, "")
+	i := slices.IndexFunc(d.Panels, func(p dash.Panel) bool { return p.Chart == dash.ChartLines })
+	a := as[i]
+	if a.Err != nil {
+		t.Fatal(a.Err)
+	}
+	db, err := sql.Open("duckdb", warehouse+"?access_mode=READ_ONLY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var first time.Time
+	if err := db.QueryRow("SELECT min(shipped_at) FROM shipments WHERE shipped_at >= TIMESTAMP '2025-12-10 06:00:00' AND shipped_at < TIMESTAMP '2025-12-20 12:00:00'").Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	// The first row is on the range's first day: the data starts with the range.
+	if first.Format(time.DateOnly) != "2025-12-10" || !a.From.Equal(time.Date(2025, 12, 10, 6, 0, 0, 0, time.UTC)) {
+		t.Errorf("From = %v, want the range's start (DuckDB's first time under it is %v)", a.From, first)
+	}
+	if want := time.Date(2025, 12, 20, 11, 59, 59, 0, time.UTC); !a.To.Equal(want) {
+		t.Errorf("To = %v, want the range's end less a second, %v", a.To, want)
+	}
+	out := ansi.Strip(Body(styles.Default(true, true), d.Panels[i], &a, 100, 14))
+	if !strings.Contains(out, "◌ partial: first day 2025-12-10, last day 2025-12-20") {
+		t.Errorf("the panel should name its partial days:\n%s", out)
+	}
+	// A range that starts years before the data: the data starts where DuckDB says it does.
+	r, _ = dash.ParseRange("2000-01-01T00:00:00Z..2025-12-20T00:00:00Z")
+	as, _ = answers(t, d, r, "")
+	if err := db.QueryRow("SELECT min(shipped_at) FROM shipments").Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	if !as[i].From.Equal(first) {
+		t.Errorf("From = %v, DuckDB says the data starts at %v", as[i].From, first)
+	}
+	// Whole days: from midnight to midnight nothing is partial.
+	r, _ = dash.ParseRange("2025-12-10T00:00:00Z..2025-12-20T00:00:00Z")
+	as, _ = answers(t, d, r, "")
+	if out := ansi.Strip(Body(styles.Default(true, true), d.Panels[i], &as[i], 100, 14)); strings.Contains(out, "partial") {
+		t.Errorf("whole days are not partial:\n%s", out)
 	}
 }

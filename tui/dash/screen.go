@@ -17,7 +17,10 @@ type Screen struct {
 	focused bool
 }
 
-var _ screen.Screen = (*Screen)(nil)
+var (
+	_ screen.Screen  = (*Screen)(nil)
+	_ screen.Unsaved = (*Screen)(nil)
+)
 
 // NewScreen wraps a dashboard model, built with Options.Shell set, as a screen.
 func NewScreen(m *Model) *Screen {
@@ -26,13 +29,21 @@ func NewScreen(m *Model) *Screen {
 	return s
 }
 
-// Update starts the panels when the screen is first shown, and hands on every message.
+// Update starts the panels when the screen is first shown, runs them again when tables changed
+// elsewhere, and hands on every message.
 func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
-	if _, ok := msg.(screen.ShownMsg); ok {
+	switch msg.(type) {
+	case screen.ShownMsg:
 		if s.focused {
 			return s, s.m.start()
 		}
 		return s, nil
+	case screen.Changed: // a load or an ETL publish elsewhere: the panels' tables may hold other rows
+		_, cmd := s.Wrapped.Update(msg) // the zoomed explorer lists its tables again
+		if s.m.Started() {
+			cmd = tea.Batch(cmd, s.m.refreshAll(refreshDue))
+		}
+		return s, cmd
 	}
 	return s.Wrapped.Update(msg)
 }
@@ -52,6 +63,15 @@ func (s *Screen) zoomed() *explorer.Screen {
 		return nil
 	}
 	return explorer.NewScreen(s.m.zoom)
+}
+
+// Unsaved names the zoomed explorer's view when it was changed and not saved, for the shell to
+// ask before quitting; "" when no panel is zoomed or nothing would be lost.
+func (s *Screen) Unsaved() string {
+	if s.m.zoom == nil {
+		return ""
+	}
+	return s.m.zoom.Unsaved()
 }
 
 // View draws the grid, or the explorer a panel is zoomed into.

@@ -378,3 +378,15 @@ func TestABrokenFileShowsItsCaret(t *testing.T) {
 		t.Errorf("the file's error has no caret under its line:\n%s", scr)
 	}
 }
+
+// r reads the pipelines and versions again by hand, as it reads a list on every screen.
+func TestRReadsTheListAgain(t *testing.T) {
+	h := newHarness(t, map[string]string{"shows": shows})
+	h.writePipeline("movies", movies)
+	before := h.m.listSeq
+	h.Keys("r")
+	if h.m.listSeq == before {
+		t.Fatal("r should ask for the pipelines again")
+	}
+	h.Until("the new pipeline", func() bool { return len(h.m.Pipelines()) == 2 })
+}

@@ -29,7 +29,7 @@ func DefaultKeyMap() KeyMap {
 		No:         key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
 		Quarantine: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "quarantine in explorer")),
 		Journal:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "version in explorer")),
-		Refresh:    key.NewBinding(key.WithKeys("ctrl+r", "f5"), key.WithHelp("ctrl+r", "refresh")),
+		Refresh:    key.NewBinding(key.WithKeys("r", "ctrl+r", "f5"), key.WithHelp("r", "refresh")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/tui/format"
 	"github.com/dora-dev/dora/tui/screen"
-	"github.com/dora-dev/dora/tui/styles"
 )
 
 // Update handles a message; answers to reads started before a newer one are dropped.
@@ -21,8 +20,6 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.BackgroundColorMsg:
-		m.styles = styles.Default(msg.IsDark(), m.styles.NoColor)
 	case listedMsg:
 		return m.applyList(msg)
 	case qualityMsg:

@@ -104,6 +104,11 @@ type Model struct {
 	err     error
 	note    string // a passing message: exported, copied
 	noteBad bool
+	// asking says q was pressed on a view not saved, outside the shell (which asks itself):
+	// y quits, any other key goes back to work.
+	asking bool
+	// countPartial says the last and change figures count partial time buckets in (P).
+	countPartial bool
 
 	seq int // bumped by every change; answers to older ones are dropped
 	// backendSeq numbers the backends opened for screen.Open; frames are the views left for

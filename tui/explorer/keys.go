@@ -26,6 +26,11 @@ type KeyMap struct {
 	SaveView   key.Binding
 	OpenView   key.Binding
 	Back       key.Binding
+	// Partial counts partial first and last time buckets in the last and change figures, or
+	// leaves them out again (the default).
+	Partial key.Binding
+	// Yes answers the question asked before quitting a view not saved.
+	Yes key.Binding
 }
 
 // DefaultKeyMap returns the explorer's default global bindings.
@@ -53,6 +58,8 @@ func DefaultKeyMap() KeyMap {
 		SaveView:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save")),
 		OpenView:   key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "views")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Partial:    key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "count partial buckets")),
+		Yes:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "quit anyway")),
 	}
 }
 
@@ -67,7 +74,7 @@ func (k KeyMap) build() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.GroupBy, k.Metric, k.Filter, k.Time, k.Order, k.Limit, k.Undo},
-		{k.EditSQL, k.Chart, k.Inspect, k.Export, k.Copy, k.Retry, k.SaveView, k.OpenView},
+		{k.EditSQL, k.Chart, k.Partial, k.Inspect, k.Export, k.Copy, k.Retry, k.SaveView, k.OpenView},
 		{k.NextPanel, k.PrevPanel, k.ToggleSide, k.Help, k.Quit},
 	}
 }

@@ -275,12 +275,17 @@ func TestSortExportCopyInspect(t *testing.T) {
 	h.keys("esc", "?")
 	h.wantScreen("keys · ? or esc closes", ":  SQL", "next metric")
 	h.keys("esc")
-	_, cmd = h.m.Update(keyMsgs("q")[0])
+	// The view was changed and not saved: q asks first, y quits.
+	if _, cmd = h.m.Update(keyMsgs("q")[0]); cmd != nil {
+		t.Fatal("q on a view changed and not saved should ask, not quit")
+	}
+	h.wantScreen("the view on shipments is not saved (S saves it). Quit anyway? (y/n)")
+	_, cmd = h.m.Update(keyMsgs("y")[0])
 	if cmd == nil {
-		t.Fatal("q should quit")
+		t.Fatal("y should quit")
 	}
 	if _, ok := cmd().(tea.QuitMsg); !ok {
-		t.Error("q should return tea.Quit")
+		t.Error("y should return tea.Quit")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/query"
@@ -20,18 +21,10 @@ type extentMsg struct {
 // filter, when the view buckets by a calendar unit: its first and last buckets may hold only
 // part of their time (data that starts on the 6th of a month).
 func (m *Model) askExtent(spec query.Spec) tea.Cmd {
-	column := ""
-	for _, d := range spec.GroupBy {
-		if d.Kind == query.DimDateTrunc {
-			column = d.Column
-			break
-		}
-	}
-	if column == "" {
+	q, _, ok := query.ExtentSpec(spec)
+	if !ok {
 		return nil
 	}
-	q := query.Spec{Table: spec.Table, Where: spec.Where, Metrics: []query.Metric{
-		{Func: query.AggMin, Column: column}, {Func: query.AggMax, Column: column}}}
 	b, ctx, schema, seq := m.common.Backend, m.common.Ctx, m.schema, m.seq
 	return func() tea.Msg {
 		q, err := query.Validate(q, schema)
@@ -57,4 +50,33 @@ func (m *Model) extentArrived(msg extentMsg) {
 	}
 	m.chart.SetExtent(msg.extent)
 	m.results.SetPartial(m.chart.Partial())
+}
+
+// togglePartial counts partial buckets in the last and change figures, or leaves them out again,
+// and says which.
+func (m *Model) togglePartial() {
+	m.countPartial = !m.countPartial
+	m.chart.SetCountPartial(m.countPartial)
+	m.results.SetCountPartial(m.countPartial)
+	switch p := m.chart.Partial(); {
+	case !p.First && !p.Last:
+		m.setNote("no partial time bucket in this answer; P applies to the next that has one", false)
+	case m.countPartial:
+		m.setNote("last and change now count the partial buckets (P leaves them out)", false)
+	default:
+		m.setNote("last and change leave the partial buckets out (P counts them)", false)
+	}
+}
+
+// partialKey is P as the help bar shows it: only when the answer has a partial bucket, saying
+// what pressing it does.
+func (m *Model) partialKey() (key.Binding, bool) {
+	if p := m.chart.Partial(); !p.First && !p.Last {
+		return key.Binding{}, false
+	}
+	k := m.keys.Partial
+	if m.countPartial {
+		k.SetHelp("P", "leave out partial buckets")
+	}
+	return k, true
 }

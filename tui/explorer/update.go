@@ -18,7 +18,6 @@ import (
 	"github.com/dora-dev/dora/tui/querybar"
 	"github.com/dora-dev/dora/tui/results"
 	"github.com/dora-dev/dora/tui/screen"
-	"github.com/dora-dev/dora/tui/styles"
 	"github.com/dora-dev/dora/tui/tables"
 	"github.com/dora-dev/dora/tui/viewlist"
 )
@@ -39,7 +38,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
-		m.common.Styles = styles.Default(m.dark, m.common.Styles.NoColor)
+		m.common.Styles.SetDark(m.dark)
 		m.applyStyles()
 		return nil
 	case spinner.TickMsg:
@@ -202,8 +201,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // key handles a key press.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.asking {
+		m.asking, m.note = false, ""
+		if key.Matches(msg, k.Yes) {
+			return m.quit()
+		}
+		return nil
+	}
 	if key.Matches(msg, k.ForceQuit) {
-		return m.quit()
+		return m.askToQuit()
 	}
 	// Modals in front take every key.
 	switch {
@@ -222,7 +228,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	m.note = ""
 	switch {
 	case key.Matches(msg, k.Quit):
-		return m.quit()
+		return m.askToQuit()
 	case key.Matches(msg, k.Back) && len(m.frames) > 0:
 		cmd, _ := m.leave(true)
 		return cmd
@@ -259,6 +265,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.undo()
 	case key.Matches(msg, k.Chart):
 		m.chart.Cycle()
+	case key.Matches(msg, k.Partial):
+		m.togglePartial()
 	case key.Matches(msg, k.Inspect):
 		return m.openInspect()
 	case key.Matches(msg, k.Export):
@@ -292,6 +300,17 @@ func (m *Model) panelKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.results.Update(msg)
 	}
 	return nil
+}
+
+// askToQuit quits, or first asks when the view was changed and not saved. In the shell it
+// only quits: the shell asked already, for every screen at once.
+func (m *Model) askToQuit() tea.Cmd {
+	if u := m.Unsaved(); u != "" && !m.opts.Shell {
+		m.asking = true
+		m.setNote(u+" is not saved (S saves it). Quit anyway? (y/n)", true)
+		return nil
+	}
+	return m.quit()
 }
 
 func (m *Model) quit() tea.Cmd {

@@ -444,6 +444,9 @@ func (m *Model) shortHelp() []key.Binding {
 	build := k.build()
 	b := append([]key.Binding{}, build[:5]...)
 	b = append(b, m.focused().ShortHelp()...)
+	if p, ok := m.partialKey(); ok {
+		b = append(b, p)
+	}
 	return append(b, build[5:]...)
 }
 

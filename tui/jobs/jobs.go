@@ -212,8 +212,6 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.BackgroundColorMsg:
-		m.styles = styles.Default(msg.IsDark(), m.styles.NoColor)
 	case openedMsg:
 		if msg.err != nil {
 			m.openErr = msg.err
@@ -223,6 +221,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(m.refresh(), m.tick())
 	case tickMsg:
 		return tea.Batch(m.refresh(), m.readLog(), m.tick())
+	case screen.Changed: // a load or an ETL run elsewhere may have launched or ended runs
+		return tea.Batch(m.refresh(), m.readLog())
 	case refreshedMsg:
 		m.loading = false
 		if msg.seq <= m.applied {

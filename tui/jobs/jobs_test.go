@@ -14,6 +14,7 @@ import (
 
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/jobs/local"
+	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/screen/screentest"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -124,7 +125,7 @@ func TestCancelAndRetry(t *testing.T) {
 	h.Keys("c")
 	h.Until("the run to be cancelled", func() bool { return h.m.Detail().State == jobs.Cancelled })
 	first := h.m.Detail().ID
-	h.Keys("r")
+	h.Keys("R")
 	h.Until("a retry to run", func() bool { return h.m.Detail().ID != first && h.m.Detail().State == jobs.Running })
 	if h.m.Detail().RetryOf != first {
 		t.Errorf("the retry should name the run it retries: %q", h.m.Detail().RetryOf)
@@ -198,5 +199,38 @@ func TestAStoreThatDoesNotOpenIsSaidInWords(t *testing.T) {
 	m.Update(m.Init()())
 	if scr := ansi.Strip(m.View()); !strings.Contains(scr, "cannot open the run store") {
 		t.Errorf("the screen should say the store does not open:\n%s", scr)
+	}
+}
+
+// With no clock ticking, the lists are read again only when asked: by another screen's news
+// (screen.Changed, sent when a load or an ETL run publishes) or by r.
+func TestChangedElsewhereAndRReadTheListsAgain(t *testing.T) {
+	dir := t.TempDir()
+	jobsDir := filepath.Join(dir, "jobs")
+	os.MkdirAll(jobsDir, 0o755)
+	write := func(name, yaml string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(jobsDir, name+".yaml"), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("hello", hello)
+	d := screentest.New(t, screentest.Options{Deadline: 20 * time.Second,
+		Drop: func(msg tea.Msg) bool { _, ok := msg.(tickMsg); return ok }}) // and no Tick: the clock stands still
+	m := New(d.Ctx, styles.Default(true, true), Options{Dir: jobsDir, StorePath: filepath.Join(dir, "runs.db"), StateDir: filepath.Join(dir, "state")})
+	m.SetSize(100, 28)
+	d.Start(m)
+	d.Until("the definitions to show", func() bool { return len(m.Defs()) == 1 && !m.loading })
+
+	write("sleeper", sleeper)
+	d.Run(func() tea.Msg { return screen.Changed{What: "a load of orders"} })
+	d.Until("the new definition after screen.Changed", func() bool { return len(m.Defs()) == 2 })
+
+	write("failing", failing)
+	d.Until("the read to end", func() bool { return !m.loading })
+	d.Keys("r")
+	d.Until("the new definition after r", func() bool { return len(m.Defs()) == 3 })
+	if scr := d.Screen(); !strings.Contains(scr, "failing") {
+		t.Errorf("the screen should list the job read again:\n%s", scr)
 	}
 }

@@ -12,6 +12,7 @@ type KeyMap struct {
 	Submit     key.Binding
 	Cancel     key.Binding
 	Retry      key.Binding
+	Refresh    key.Binding
 	ByJob      key.Binding
 	ByStatus   key.Binding
 	Follow     key.Binding
@@ -34,7 +35,8 @@ func DefaultKeyMap() KeyMap {
 		Launch:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "launch")),
 		Submit:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "launch (in the form)")), // not ctrl+s: flow control freezes terminals
 		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel run")),
-		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		Retry:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retry")), // r refreshes, as on every screen
+		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		ByJob:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter by job")),
 		ByStatus:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "filter by status")),
 		Follow:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "follow")),

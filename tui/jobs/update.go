@@ -61,6 +61,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.cancelRun(m.selectedRun())
 	case key.Matches(msg, k.Retry):
 		return m.retryRun(m.selectedRun())
+	case key.Matches(msg, k.Refresh):
+		return m.refresh()
 	}
 	return nil
 }
@@ -295,6 +297,8 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.cancelRun(m.detail)
 	case key.Matches(msg, k.Retry):
 		return m.retryRun(m.detail)
+	case key.Matches(msg, k.Refresh):
+		return m.readLog()
 	case key.Matches(msg, k.Launch):
 		return m.openForm()
 	}
@@ -320,7 +324,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if d := m.jobOf(); d != nil {
 		launch.SetHelp("n", "launch "+d.Name)
 	}
-	return []key.Binding{launch, k.Open, k.Cancel, k.Retry, k.Switch, k.ByJob, k.ByStatus, k.Up}
+	return []key.Binding{launch, k.Open, k.Cancel, k.Retry, k.Switch, k.ByJob, k.ByStatus, k.Up, k.Refresh}
 }
 
 // FullHelp is every binding, grouped.
@@ -328,7 +332,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
 		{k.Up, k.PageUp, k.Switch, k.Open, k.Back},
-		{k.Launch, k.Submit, k.Cancel, k.Retry, k.ByJob, k.ByStatus},
+		{k.Launch, k.Submit, k.Cancel, k.Retry, k.ByJob, k.ByStatus, k.Refresh},
 		{k.Follow, k.Top, k.FirstError, k.Search, k.Next},
 	}
 }

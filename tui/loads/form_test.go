@@ -93,21 +93,7 @@ func TestAutoFormatLeavesOutFilesOfNoDataFormat(t *testing.T) {
 // TestTypeOverrideInTheForm: the mapping is the form's last stop, where space changes the type
 // of the column under the cursor; the load writes that type, as DuckDB itself reports it.
 func TestTypeOverrideInTheForm(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"zips.csv": "zip,amount\n2134,2.5\n10001,3\n"})
-	wh := filepath.Join(t.TempDir(), "w.duckdb")
-	b, err := duckdb.OpenToWrite(context.Background(), wh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newHarness(t, b, dir, filepath.Join(t.TempDir(), "h.ndjson"))
-	h.Until("the folder", func() bool { return len(h.m.Entries()) == 1 })
-	h.Keys("n")
-	h.Until("the preview", func() bool { p, err := h.m.Plan(); return p != nil || err != nil })
-	if p, _ := h.m.Plan(); p == nil || p.Schema.Fields[0].Type != "int" {
-		t.Fatalf("zip should be inferred as int first: %+v", p)
-	}
-	h.Keys("tab", "tab", "tab", "tab") // ids, workers, format, the mapping
+	h, b, wh := zipsFormOnTheMapping(t)
 	for h.m.typeOf(h.m.plan.Schema.Fields[0]) != "string" {
 		h.Keys("space")
 	}
@@ -120,19 +106,7 @@ func TestTypeOverrideInTheForm(t *testing.T) {
 		t.Fatalf("the load: %+v %v %v", r.Summary, r.Err, r.Opts.Types)
 	}
 	b.Close()
-	db, err := sql.Open("duckdb", wh+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var typ, zip string
-	if err := db.QueryRow(`SELECT data_type FROM information_schema.columns WHERE table_name = 'zips' AND column_name = 'zip'`).Scan(&typ); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.QueryRow(`SELECT zip FROM zips ORDER BY amount LIMIT 1`).Scan(&zip); err != nil {
-		t.Fatal(err)
-	}
-	if typ != "VARCHAR" || zip != "2134" {
+	if typ, zip := zipAsDuckDBReadsIt(t, wh); typ != "VARCHAR" || zip != "2134" {
 		t.Errorf("zip is %s holding %q; want VARCHAR holding 2134", typ, zip)
 	}
 }
@@ -158,4 +132,76 @@ func TestInternalLoadsStayOutOfTheHistory(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("history holds %d loads (%v), want the one not internal", len(recs), err)
 	}
+}
+
+// TestTypeTypedInTheMapping: on the mapping, letters type the column's type as dora load --type
+// reads it; a word that is no type is marked and start refuses it, ⌫ takes it back, and a word
+// that is one (keyword) sets it, shown as the flag the CLI takes; DuckDB reads the column loaded
+// as text.
+func TestTypeTypedInTheMapping(t *testing.T) {
+	h, b, wh := zipsFormOnTheMapping(t)
+	h.Keys("money")
+	if scr := h.Screen(); !strings.Contains(scr, "zip money▏") || !strings.Contains(scr, `type "money" is not one of`) {
+		t.Fatalf("a word that is no type should show, marked:\n%s", scr)
+	}
+	h.Keys("enter")
+	if h.m.Current() != nil {
+		t.Fatal("start should refuse a type that is not one")
+	}
+	for range "money" {
+		h.Keys("backspace")
+	}
+	h.Keys("keyword")
+	if scr := h.Screen(); !strings.Contains(scr, "dora load --type zip=string") || strings.Contains(scr, "is not one of") {
+		t.Fatalf("keyword should set zip to string, shown as the CLI's flag:\n%s", scr)
+	}
+	h.Keys("enter")
+	h.Until("the load to finish", func() bool { return h.m.Current() != nil && h.m.Current().Done })
+	if r := h.m.Current(); r.Err != nil || r.Summary.Indexed != 2 || len(r.Opts.Types) != 1 || r.Opts.Types["zip"] != "string" {
+		t.Fatalf("the load: %+v %v %v", r.Summary, r.Err, r.Opts.Types)
+	}
+	b.Close()
+	if typ, _ := zipAsDuckDBReadsIt(t, wh); typ != "VARCHAR" {
+		t.Errorf("zip is %s, want VARCHAR", typ)
+	}
+}
+
+// zipsFormOnTheMapping opens the form for a CSV of zip codes and amounts into a new DuckDB file
+// (wh, written through b) and moves to its mapping, zip (inferred int) under the cursor.
+func zipsFormOnTheMapping(t *testing.T) (h *harness, b *duckdb.Backend, wh string) {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"zips.csv": "zip,amount\n2134,2.5\n10001,3\n"})
+	wh = filepath.Join(t.TempDir(), "w.duckdb")
+	b, err := duckdb.OpenToWrite(context.Background(), wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = newHarness(t, b, dir, filepath.Join(t.TempDir(), "h.ndjson"))
+	h.Until("the folder", func() bool { return len(h.m.Entries()) == 1 })
+	h.Keys("n")
+	h.Until("the preview", func() bool { p, err := h.m.Plan(); return p != nil || err != nil })
+	if p, _ := h.m.Plan(); p == nil || p.Schema.Fields[0].Type != "int" {
+		t.Fatalf("zip should be inferred as int first: %+v", p)
+	}
+	h.Keys("tab", "tab", "tab", "tab") // ids, workers, format, the mapping
+	return h, b, wh
+}
+
+// zipAsDuckDBReadsIt is the type of the loaded zip column and its value on the cheaper row, as
+// DuckDB reads the file, outside dora.
+func zipAsDuckDBReadsIt(t *testing.T, wh string) (typ, zip string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", wh+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.QueryRow(`SELECT data_type FROM information_schema.columns WHERE table_name = 'zips' AND column_name = 'zip'`).Scan(&typ); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT zip FROM zips ORDER BY amount LIMIT 1`).Scan(&zip); err != nil {
+		t.Fatal(err)
+	}
+	return typ, zip
 }

@@ -163,6 +163,11 @@ type Model struct {
 	// of the mapping under the cursor while the mapping has the form's focus (field fieldCount).
 	types  map[string]query.Type
 	typeAt int
+	// typing is a type being typed over the type of column typeAt (the mapping's lines are
+	// editable: "int", "double", "keyword"… as dora load --type reads them); typeErr is why it
+	// is not one yet.
+	typing  string
+	typeErr error
 
 	run    *Run
 	runSeq int

@@ -15,7 +15,6 @@ import (
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/screen"
-	"github.com/dora-dev/dora/tui/styles"
 )
 
 // Update handles a message; answers to a listing, read or preview older than the last asked
@@ -24,8 +23,6 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) { return m, m.updat
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.BackgroundColorMsg:
-		m.styles = styles.Default(msg.IsDark(), m.styles.NoColor)
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
@@ -232,7 +229,7 @@ func (m *Model) openForm() tea.Cmd {
 		return nil
 	}
 	defaults := [fieldCount]string{source, TableFor(source), "", "4", "auto"}
-	m.types, m.typeAt = nil, 0
+	m.types, m.typeAt, m.typing, m.typeErr = nil, 0, "", nil
 	for i := range m.fields {
 		m.fields[i].SetValue(defaults[i])
 		m.fields[i].CursorEnd()
@@ -287,35 +284,64 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // mappingKey handles a key on the form's mapping: ←→ choose a column, space cycles its type
-// through the types a column can load as (back to the inferred one after the last).
+// through the types a column can load as (back to the inferred one after the last), and letters
+// type one (as dora load --type reads it: int, double, keyword…), ⌫ taking them back.
 func (m *Model) mappingKey(msg tea.KeyPressMsg) bool {
 	if m.plan == nil || len(m.plan.Schema.Fields) == 0 {
 		return false
 	}
 	n := len(m.plan.Schema.Fields)
+	m.typeAt = min(m.typeAt, n-1)
+	f := m.plan.Schema.Fields[m.typeAt]
+	m.note = "" // what start refused is being edited
 	switch {
 	case key.Matches(msg, m.keys.ColLeft):
 		m.typeAt = (m.typeAt + n - 1) % n
+		m.typing, m.typeErr = "", nil
 	case key.Matches(msg, m.keys.ColRight):
 		m.typeAt = (m.typeAt + 1) % n
+		m.typing, m.typeErr = "", nil
 	case key.Matches(msg, m.keys.CycleType):
-		m.typeAt = min(m.typeAt, n-1)
-		f := m.plan.Schema.Fields[m.typeAt]
 		cur := m.typeOf(f)
 		i := slices.Index(load.OverrideTypeNames, cur)
-		next := load.OverrideTypeNames[(i+1)%len(load.OverrideTypeNames)]
-		if m.types == nil {
-			m.types = map[string]query.Type{}
-		}
-		if next == f.Type {
-			delete(m.types, f.Name)
-		} else {
-			m.types[f.Name] = next
-		}
+		m.setType(f, load.OverrideTypeNames[(i+1)%len(load.OverrideTypeNames)])
+		m.typing, m.typeErr = "", nil
+	case msg.String() == "backspace" && m.typing != "":
+		m.typeText(f, m.typing[:len(m.typing)-1])
+	case len(msg.Text) == 1 && (msg.Text[0] >= 'a' && msg.Text[0] <= 'z' || msg.Text[0] >= 'A' && msg.Text[0] <= 'Z'):
+		m.typeText(f, m.typing+msg.Text)
 	default:
 		return false
 	}
 	return true
+}
+
+// typeText takes text typed as column f's type: a type dora has sets it at once, anything else
+// is held, marked, until it is one (an empty text is the inferred type again).
+func (m *Model) typeText(f query.Field, text string) {
+	m.typing, m.typeErr = text, nil
+	if text == "" {
+		m.setType(f, f.Type)
+		return
+	}
+	t, err := load.ParseType(text)
+	if err != nil {
+		m.typeErr = fmt.Errorf("column %q: %w", f.Name, err)
+		return
+	}
+	m.setType(f, t)
+}
+
+// setType loads column f as t, an override unless t is the inferred type.
+func (m *Model) setType(f query.Field, t query.Type) {
+	if m.types == nil {
+		m.types = map[string]query.Type{}
+	}
+	if t == f.Type {
+		delete(m.types, f.Name)
+	} else {
+		m.types[f.Name] = t
+	}
 }
 
 // typeOf is the type column f loads as: the form's, or the inferred one.
@@ -350,6 +376,9 @@ func (m *Model) formOptions() (load.Options, error) {
 		}
 	}
 	opts.DeadLetter = m.opts.DeadLetterDir + "/" + opts.Table + ".dead-letter.ndjson"
+	if m.typeErr != nil {
+		return opts, m.typeErr
+	}
 	if len(m.types) > 0 {
 		opts.Types = maps.Clone(m.types)
 	}
@@ -452,7 +481,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.editLoc:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "list")), k.Back}
 	case m.mode == modeForm && m.field == fieldCount:
-		return []key.Binding{k.CycleType, k.ColRight, k.Next, k.Start, k.Back}
+		typed := key.NewBinding(key.WithKeys("a"), key.WithHelp("a-z", "type a type"))
+		return []key.Binding{typed, k.CycleType, k.ColRight, k.Next, k.Start, k.Back}
 	case m.mode == modeForm:
 		return []key.Binding{k.Next, k.Start, k.Back}
 	case m.mode == modeRun && m.run.Done:

@@ -167,7 +167,7 @@ func (m *Model) previewText(w int) string {
 	onMapping := m.field == fieldCount
 	head := fmt.Sprintf(" %d files, %s · the mapping inferred (%d columns):", len(p.Objects), Bytes(p.Bytes), len(p.Schema.Fields))
 	if onMapping {
-		head = fmt.Sprintf(" %d files, %s · the mapping (%d columns; ←→ a column, space its type):", len(p.Objects), Bytes(p.Bytes), len(p.Schema.Fields))
+		head = fmt.Sprintf(" %d files, %s · the mapping (%d columns; ←→ a column, type its type or space):", len(p.Objects), Bytes(p.Bytes), len(p.Schema.Fields))
 	} else if len(p.Schema.Fields) > 0 {
 		head += s.Muted.Render(" tab to it sets types")
 	}
@@ -180,7 +180,11 @@ func (m *Model) previewText(w int) string {
 		}
 		cells[i] = fmt.Sprintf("%s %s%s", f.Name, s.Muted.Render(string(t)), mark)
 		if onMapping && i == m.typeAt {
-			cells[i] = s.List.Selected.Render(fmt.Sprintf("%s %s%s", f.Name, t, mark))
+			typed := string(t)
+			if m.typing != "" {
+				typed = m.typing + "▏"
+			}
+			cells[i] = s.List.Selected.Render(fmt.Sprintf("%s %s%s", f.Name, typed, mark))
 		}
 		cellW = max(cellW, ansi.StringWidth(cells[i])+2)
 	}
@@ -193,8 +197,11 @@ func (m *Model) previewText(w int) string {
 		}
 		b.WriteString(common.Fit(c, cellW))
 	}
+	if onMapping && m.typeErr != nil {
+		b.WriteString("\n" + s.Status.Error.Render(common.Truncate(" ✗ "+m.typeErr.Error(), w)))
+	}
 	if len(m.types) > 0 {
-		b.WriteString("\n" + s.Muted.Render(" * set here: values that do not convert are set aside as dead letters"))
+		b.WriteString("\n" + s.Muted.Render(common.Truncate(" * set here, as dora load --type "+load.FormatTypes(m.types)+": values that do not convert are set aside as dead letters", w)))
 	}
 	if n := len(p.LeftOut); n > 0 {
 		names := make([]string, 0, min(n, 6))

@@ -92,6 +92,16 @@ type Model struct {
 	series   bool // show one row per series with a sparkline
 	canPivot bool
 	partial  chart.Partial // the first or last time bucket holds part of its time
+	counts   bool          // last and change count partial buckets in (the explorer's P)
+}
+
+// SetCountPartial says whether the series layout's last and change figures count partial
+// buckets in; by default they leave them out.
+func (m *Model) SetCountPartial(on bool) {
+	if on != m.counts {
+		m.counts = on
+		m.rebuild()
+	}
 }
 
 // SetPartial says which ends of the time buckets are partial: the series layout's last and
@@ -143,7 +153,7 @@ func (m *Model) Rows() int { return m.table.rows }
 
 func (m *Model) rebuild() {
 	if m.series {
-		m.table = seriesGrid(m.spec, m.res, m.partial)
+		m.table = seriesGrid(m.spec, m.res, m.partial, m.counts)
 	} else {
 		m.table = rowsGrid(m.spec, m.res)
 	}
@@ -221,7 +231,7 @@ func rowsGrid(spec query.Spec, res *query.Result) grid {
 
 // seriesGrid lays a time-bucketed result out as one row per series: the other dimensions, a
 // sparkline of the first metric over time, and its min, max and last values.
-func seriesGrid(spec query.Spec, res *query.Result, partial chart.Partial) grid {
+func seriesGrid(spec query.Spec, res *query.Result, partial chart.Partial, counted bool) grid {
 	g := grid{spark: -1}
 	td := timeDim(spec, res)
 	if res == nil || td < 0 {
@@ -282,14 +292,22 @@ func seriesGrid(spec query.Spec, res *query.Result, partial chart.Partial) grid 
 	}
 	mName := termsafe.String(res.Columns[metric].Name)
 	g.spark = len(g.header)
-	// The last and change figures are of whole buckets: a partial first or last one is left out.
+	// The last and change figures are of whole buckets: a partial first or last one is left out,
+	// unless asked to count them (then "last" says it is partial).
 	lastName := "last"
 	whole := times
-	if partial.Last && len(whole) > 0 {
-		whole, lastName = whole[:len(whole)-1], "last whole"
-	}
-	if partial.First && len(whole) > 0 {
-		whole = whole[1:]
+	switch {
+	case counted:
+		if partial.Last {
+			lastName = "last (partial)"
+		}
+	default:
+		if partial.Last && len(whole) > 0 {
+			whole, lastName = whole[:len(whole)-1], "last whole"
+		}
+		if partial.First && len(whole) > 0 {
+			whole = whole[1:]
+		}
 	}
 	g.header = append(g.header, "trend of "+mName, "min", "max", lastName, "change")
 	g.names = append(g.names, "", "", "", "", "")

@@ -92,4 +92,9 @@ func TestSeriesLastLeavesOutAPartialBucket(t *testing.T) {
 	if !strings.Contains(out, "last whole") || !strings.Contains(out, "500") || !strings.Contains(out, "+25.0%") {
 		t.Errorf("a partial last month: last whole should be 500 and change +25.0%%:\n%s", out)
 	}
+	m.SetCountPartial(true) // the explorer's P
+	out = ansi.Strip(m.View())
+	if !strings.Contains(out, "last (partial)") || strings.Contains(out, "last whole") || !strings.Contains(out, "-60.0%") {
+		t.Errorf("counted in, last is the partial month's 200 and change -60.0%%:\n%s", out)
+	}
 }

@@ -26,13 +26,8 @@ func NewPlaceholder(s *styles.Styles, title, text string) *Placeholder {
 // Init does nothing.
 func (p *Placeholder) Init() tea.Cmd { return nil }
 
-// Update follows the theme and ignores everything else.
-func (p *Placeholder) Update(msg tea.Msg) (Screen, tea.Cmd) {
-	if msg, ok := msg.(tea.BackgroundColorMsg); ok {
-		p.styles = styles.Default(msg.IsDark(), p.styles.NoColor)
-	}
-	return p, nil
-}
+// Update ignores every message: its styles are the shell's, which follow the background.
+func (p *Placeholder) Update(tea.Msg) (Screen, tea.Cmd) { return p, nil }
 
 // View draws the text, wrapped, in a box filling the area.
 func (p *Placeholder) View() string {

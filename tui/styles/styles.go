@@ -192,6 +192,16 @@ func New(t Theme, noColor bool) *Styles {
 // Default returns the dark or light theme's styles; it never fails because the themes are
 // embedded.
 func Default(dark, noColor bool) *Styles {
+	return load(dark, noColor)
+}
+
+// SetDark rebuilds s in place for a dark or a light background, keeping its NoColor: the one
+// place a background-colour answer changes the styles, seen at once by everything that holds s
+// (the workbench's screens share one).
+func (s *Styles) SetDark(dark bool) { *s = *load(dark, s.NoColor) }
+
+// load builds the styles of the default theme for the background.
+func load(dark, noColor bool) *Styles {
 	name := "dark"
 	if !dark {
 		name = "light"

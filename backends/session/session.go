@@ -1,7 +1,7 @@
-// Package session is the workbench's one backend, shared by its screens: opened when the
-// workbench starts if it answers, and else tried again until it does, so the screens that do not
-// need it stay usable and the ones that do come up by themselves; and watched, so a table loaded,
-// published or dropped (by a screen, or by another process) is news to every screen.
+// Package session is a backend opened on first use and tried again until it answers: the
+// workbench's one backend, shared by its screens (the screens that do not need it stay usable and
+// the ones that do come up by themselves; its Stamp lets the shell see a table loaded, published or
+// dropped by a screen or another process), and the dashboard runner's.
 package session
 
 import (
