@@ -39,7 +39,9 @@ func (g *fzGen) wideAgg() fzAgg {
 		return fzAgg{col: c, fn: fn, out: fzOut{cmp: fzRel}, wide: true, expr: func(g *fzGen) fzSQL {
 			return fzBoth(g.fn(fn) + "(" + g.ref(c.name) + ")")
 		}}
-	case x < 0.6:
+	case x < 0.45:
+		return g.scriptAgg()
+	case x < 0.65:
 		a := g.plainAgg()
 		for a.fn == "percentile" { // the bounds query would need the filter too
 			a = g.plainAgg()
@@ -259,4 +261,32 @@ func (g *fzGen) distinct() fzQ {
 	}
 	q.dora, q.duck = text.dora, text.duck
 	return q
+}
+
+// fzScriptAggs are aggregates of per-row expressions: no aggregation computes them natively, so
+// a search engine needs a script (exact: integer-valued, or sums of quarters).
+var fzScriptAggs = []struct {
+	text  string
+	exact bool
+}{
+	{"sum(qty * value)", true}, {"sum(amount - score)", true}, {"avg(qty * 2 + value)", false},
+	{"min(value - qty)", true}, {"max(abs(score))", true}, {"count(DISTINCT qty % 5)", true},
+	{"count(DISTINCT coalesce(category, type))", true}, {"count(nullif(qty, 0))", true},
+	{"count(DISTINCT upper(type) || '/' || category)", true}, {"max(extract(hour FROM ts))", true},
+	{"count(DISTINCT month(ts))", true}, {"count(DISTINCT date_part('dow', date))", true},
+	{"sum(CASE WHEN qty > 5 THEN 2 WHEN value < 0 THEN 1 ELSE 0 END)", true},
+	{"sum(CASE WHEN flag = true THEN qty ELSE value END)", true}, {"stddev_pop(value * 2)", false},
+	{"sum(qty // 0)", true}, {"max(greatest(qty, value))", true}, {"avg(CAST(score AS BIGINT))", false},
+	{"sum(length(name))", true}, {"min(floor(amount / 7))", true},
+}
+
+// scriptAgg draws an aggregate of a per-row expression.
+func (g *fzGen) scriptAgg() fzAgg {
+	f := fzPick(g, fzScriptAggs)
+	g.scripted = append(g.scripted, f.text)
+	a := fzAgg{fn: "script", exact: f.exact, wide: true, expr: func(g *fzGen) fzSQL { return fzBoth(f.text) }}
+	if !f.exact {
+		a.out.cmp = fzRel
+	}
+	return a
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// before 7.16, OpenSearch 1.x): its sources then keep the engine's own order, and every
 	// group is fetched and sorted here.
 	NoMissingOrder bool
+	// Scripting says the cluster runs Painless scripts: what no query or aggregation expresses
+	// natively is then computed by a script (script.go) instead of refused with
+	// NeedsScriptingError.
+	Scripting bool
 }
 
 // DefaultPageSize is the page size used when Options.PageSize is zero.
@@ -102,7 +106,7 @@ func Plan(spec query.Spec, schema query.Schema, opts Options) (*Search, error) {
 	}
 	opts.PageSize = min(opts.PageSize, maxWindow)
 	s := &Search{spec: spec, opts: opts, total: -1, schema: schema}
-	tr := translator{schema: schema, now: opts.Now}
+	tr := translator{schema: schema, now: opts.Now, scripting: opts.Scripting}
 	var err error
 	if s.filter, err = tr.where(spec.Where); err != nil {
 		return nil, err

@@ -9,15 +9,17 @@ import (
 )
 
 // The tiers of a plan: what Elasticsearch computes itself, what dora finishes over its answer,
-// and what would need the cluster's scripting (which dora refuses with NeedsScriptingError).
+// and what the cluster computes with Painless scripts (only on a cluster that has scripting;
+// elsewhere the plan fails with NeedsScriptingError).
 const (
 	TierEngine = "Elasticsearch"
 	TierDora   = "dora"
+	TierScript = "Elasticsearch script"
 )
 
 // Step is one part of a plan and who does it.
 type Step struct {
-	Tier string // TierEngine or TierDora
+	Tier string // TierEngine, TierDora or TierScript
 	What string
 }
 
@@ -33,6 +35,9 @@ func (s *Search) Plan() []Step {
 		steps = append(steps, Step{TierEngine, fmt.Sprintf(format, args...)})
 	}
 	finish := func(format string, args ...any) { steps = append(steps, Step{TierDora, fmt.Sprintf(format, args...)}) }
+	script := func(format string, args ...any) {
+		steps = append(steps, Step{TierScript, fmt.Sprintf(format, args...)})
+	}
 	spec := s.spec
 	if spec.Where != nil {
 		engine("WHERE %s (bool query)", query.FormatExpr(spec.Where))
@@ -48,6 +53,10 @@ func (s *Search) Plan() []Step {
 		return steps
 	}
 	for _, d := range s.dims {
+		if d.script {
+			script("GROUP BY %s (a composite terms source over a Painless script)", d.d.Expr())
+			continue
+		}
 		if d.d.Kind != query.DimExpr {
 			engine("GROUP BY %s (%s)", d.d.Expr(), sourceKind(d.source, s.shape))
 			continue
@@ -64,6 +73,10 @@ func (s *Search) Plan() []Step {
 		finish("GROUP BY %s: computes the key of each group and merges the groups with equal keys", d.d.Expr())
 	}
 	for _, m := range s.metrics {
+		if m.script {
+			script("%s (%s over a Painless script)", m.m.Expr(), metricKind(m))
+			continue
+		}
 		engine("%s (%s)", m.m.Expr(), metricKind(m))
 	}
 	if s.merge && !s.oneToOne {
