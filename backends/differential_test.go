@@ -1085,6 +1085,7 @@ func fzGenerate(r *rand.Rand) fzQ {
 		q = g.raw()
 	}
 	q.direct = !g.match
+	q.script = q.script || slices.ContainsFunc(g.scripted, func(s string) bool { return strings.Contains(q.dora, s) })
 	return q
 }
 
@@ -1147,8 +1148,9 @@ func (g *fzGen) grouped(nkeys int) fzQ {
 	}
 	q.dora, q.duck = text.dora, text.duck
 	// a count distinct or percentile grouped by an expression needs scripting on Elasticsearch
-	q.script = slices.ContainsFunc(b.keys, func(k fzKey) bool { return k.wide && !strings.Contains(k.id, "year") }) && fzUncombinable.MatchString(q.dora) ||
-		slices.ContainsFunc(g.scripted, func(s string) bool { return strings.Contains(q.dora, s) })
+	// (a query grouped by one CASE of values alone is a filters aggregation, which needs none)
+	caseOnly := len(b.keys) == 1 && strings.HasPrefix(b.keys[0].id, "e:CASE ")
+	q.script = slices.ContainsFunc(b.keys, func(k fzKey) bool { return k.wide && !strings.Contains(k.id, "year") }) && fzUncombinable.MatchString(q.dora) && !caseOnly
 	if len(extras) > 0 {
 		head := "SELECT " + list.duck
 		q.bounds = head + ", " + strings.Join(extras, ", ") + strings.TrimPrefix(q.duck, head)
@@ -1459,6 +1461,8 @@ func (g *fzGen) cond(depth int) fzSQL {
 		return fzSQL{"NOT (" + in.dora + ")", "NOT (" + in.duck + ")"}
 	case x < 0.33:
 		return fzBoth("id < 0") // nothing: aggregates of no rows
+	case x < 0.345:
+		return g.partAtom()
 	case x < 0.36:
 		g.match = true
 		w := fzPick(g, []string{"red", "summer", "denim jeans", "wool", "Red Bag", "hat"})

@@ -290,3 +290,24 @@ func (g *fzGen) scriptAgg() fzAgg {
 	}
 	return a
 }
+
+// partAtom writes a condition on a date part other than the year: a search engine filters it
+// with a script query.
+func (g *fzGen) partAtom() fzSQL {
+	col := fzPick(g, []string{"ts", "date"})
+	part := fzPick(g, []string{"month(" + col + ")", "extract(dow FROM " + col + ")", "date_part('day', " + col + ")",
+		"hour(ts)", "isodow(" + col + ")", "quarter(" + col + ")", "dayofweek(" + col + ")", "week(" + col + ")"})
+	var s string
+	switch g.pick(4) {
+	case 0:
+		s = part + fzPick(g, []string{" = ", " != ", " < ", " >= "}) + fmt.Sprint(1+g.pick(12))
+	case 1:
+		s = part + " IN (0, 6, 7)"
+	case 2:
+		s = part + " BETWEEN 2 AND 5"
+	default:
+		s = "NOT " + part + " <= 3"
+	}
+	g.scripted = append(g.scripted, s)
+	return fzBoth(s)
+}

@@ -21,6 +21,9 @@ type dimPlan struct {
 	typ    query.Type
 	source obj  // the value source: {"terms": {...}} or {"date_histogram": {...}} ...
 	script bool // the source's values are a Painless script's (script.go)
+	// missing is the value a top-N terms puts the rows without the column under:
+	// coalesce(col, value) (casegroups.go); nil for none
+	missing any
 }
 
 // metricPlan is one metric and the aggregations that compute it.
@@ -84,6 +87,13 @@ func (s *Search) planGroups(schema query.Schema) error {
 		return fmt.Errorf("HAVING %s: not a column of this query", bad)
 	}
 	s.sources = s.dims
+	if ok, err := s.planCaseGroups(tr); ok || err != nil {
+		return err
+	}
+	if s.coalesceTopN(tr) {
+		s.shape = shapeTerms
+		return nil
+	}
 	if tr.merge {
 		if err := s.planDerived(tr); err != nil {
 			return err
@@ -105,7 +115,7 @@ func (s *Search) planGroups(schema query.Schema) error {
 // LIMIT: the question terms answers without visiting every group.
 func (s *Search) isTopN() bool {
 	spec := s.spec
-	if len(s.dims) != 1 || s.dims[0].d.Kind != query.DimColumn || spec.Limit == 0 || spec.Having != nil || len(spec.OrderBy) == 0 {
+	if len(s.dims) != 1 || s.dims[0].d.Kind != query.DimColumn && s.dims[0].missing == nil || spec.Limit == 0 || spec.Having != nil || len(spec.OrderBy) == 0 {
 		return false
 	}
 	i := s.column(spec.OrderBy[0].Name) - len(s.dims)
@@ -117,6 +127,13 @@ func (s *Search) isTopN() bool {
 	// only counts, which are never null, are ranked by terms.
 	if i >= len(s.metrics) || s.metrics[i].filter != "" {
 		return false
+	}
+	// An "Other" row subtracts the shown groups from totals over every group; a metric inside a
+	// filter aggregation has none to read, so such a query visits every group (composite).
+	for _, m := range s.metrics {
+		if spec.Other && (m.filter != "" || m.constant != nil) {
+			return false
+		}
 	}
 	f := s.metrics[i].m.Func
 	return f == query.AggCount || f == query.AggCountDistinct
@@ -584,6 +601,8 @@ func (s *Search) aggBody() obj {
 		}
 	case shapeTerms:
 		body["aggs"] = s.termsAggs()
+	case shapeFilters:
+		body["aggs"] = s.filtersAgg()
 	case shapeComposite:
 		c := s.composite
 		if s.after != nil {
@@ -630,6 +649,10 @@ func (s *Search) termsAggs() obj {
 		missing["aggs"] = aggs
 	}
 	aggs := obj{"groups": groups, "missing": missing}
+	if d.missing != nil {
+		terms["missing"] = d.missing // coalesce(col, value): the null rows are value's
+		delete(aggs, "missing")
+	}
 	if s.spec.Other {
 		for _, m := range s.metrics {
 			if m.m.Func == query.AggCount && m.name != "" || m.sum {

@@ -54,6 +54,7 @@ const (
 	shapeGlobal                 // metrics over every matching row, no group-by
 	shapeTerms                  // one top-N terms level
 	shapeComposite              // complete group-bys
+	shapeFilters                // one CASE group-by: a filters aggregation (casegroups.go)
 )
 
 // Search is a planned request sequence for one Spec. It is not safe for concurrent use.
@@ -71,6 +72,9 @@ type Search struct {
 	sources  []dimPlan
 	baseOf   []int
 	colBase  map[string]int
+	// a CASE group-by as a filters aggregation: each branch's key and filter, and ELSE's key
+	caseKeys []caseBranch
+	caseElse any
 	cols     []query.Column // the computed columns: group keys then metrics, or the source columns
 	schema   query.Schema
 
@@ -192,6 +196,8 @@ func (s *Search) Feed(resp []byte) (more bool, err error) {
 		err = s.feedGlobal(&r)
 	case shapeTerms:
 		err = s.feedTerms(&r)
+	case shapeFilters:
+		err = s.feedFilters(&r)
 	case shapeComposite:
 		more, err = s.feedComposite(&r)
 	}

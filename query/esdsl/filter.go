@@ -192,6 +192,8 @@ func (t translator) predicate(e query.Expr) (any, error) {
 			return nil, err
 		}
 		return likeQuery(name, f, x), nil
+	case query.PartTest:
+		return t.partQuery(x)
 	case query.Match:
 		f, err := t.field(x.Column)
 		if err != nil {

@@ -41,6 +41,11 @@ func (s *Search) Plan() []Step {
 	spec := s.spec
 	if spec.Where != nil {
 		engine("WHERE %s (bool query)", query.FormatExpr(spec.Where))
+		query.Walk(spec.Where, func(e query.Expr) {
+			if _, ok := e.(query.PartTest); ok {
+				script("WHERE %s (a script query)", query.FormatExpr(e))
+			}
+		})
 	}
 	if s.shape == shapeRows {
 		engine("rows (search with _source, sort and search_after)")
@@ -53,8 +58,16 @@ func (s *Search) Plan() []Step {
 		return steps
 	}
 	for _, d := range s.dims {
+		if s.shape == shapeFilters {
+			engine("GROUP BY %s (a filters aggregation: a filter per THEN, the other bucket for ELSE)", d.d.Expr())
+			continue
+		}
 		if d.script {
 			script("GROUP BY %s (a composite terms source over a Painless script)", d.d.Expr())
+			continue
+		}
+		if d.missing != nil {
+			engine("GROUP BY %s (terms, top N, with missing: the rows without %s counted under %v)", d.d.Expr(), d.name, d.missing)
 			continue
 		}
 		if d.d.Kind != query.DimExpr {
@@ -91,7 +104,7 @@ func (s *Search) Plan() []Step {
 	if len(spec.OrderBy) > 0 && !s.ordered {
 		finish("ORDER BY over the complete groups")
 	}
-	if spec.Offset > 0 || spec.Limit > 0 && s.shape == shapeComposite && !s.ordered {
+	if spec.Offset > 0 || spec.Limit > 0 && (s.shape == shapeComposite || s.shape == shapeFilters) && !s.ordered {
 		finish("OFFSET and LIMIT over the sorted groups")
 	}
 	return steps

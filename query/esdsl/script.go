@@ -254,11 +254,7 @@ func (sc *script) call(f query.Func) (string, error) {
 		}
 	}
 	if query.IsDatePart(f.Name) {
-		name := map[string]string{"dayofweek": "dow", "dayofyear": "doy", "dayofmonth": "day"}[f.Name]
-		if name == "" {
-			name = f.Name
-		}
-		return "part('" + name + "', " + args[0] + ")", nil
+		return "part('" + partName(f.Name) + "', " + args[0] + ")", nil
 	}
 	anyFloat := false
 	for _, a := range f.Args {
@@ -372,6 +368,49 @@ func (sc *script) cond(e query.Expr) (string, error) {
 		return "and3(op(cmp(" + col + ", " + lo + "), '>='), op(cmp(" + col + ", " + hi + "), '<='))", err
 	}
 	return "", sc.fail("the condition %s has no script form", query.FormatExpr(e))
+}
+
+// partQuery matches the documents where a date part's comparison is true (month(ts) = 3): no
+// query reads a date part, so it is a script query, on a cluster with scripting.
+func (t translator) partQuery(x query.PartTest) (any, error) {
+	what := "WHERE " + query.FormatExpr(x)
+	if !t.scripting {
+		return nil, &NeedsScriptingError{What: what}
+	}
+	sc := &script{tr: t, params: obj{}, what: what}
+	col, err := sc.ref(query.ColumnOf(x.Test))
+	if err != nil {
+		return nil, err
+	}
+	value := "part('" + partName(x.Part) + "', " + col + ")"
+	var cond string
+	cmp := func(v query.Value, op string) string {
+		return "op(cmp(" + value + ", " + sc.param(v.Int) + "), '" + op + "')"
+	}
+	switch y := x.Test.(type) {
+	case query.Compare:
+		cond = "op(cmp(" + value + ", " + sc.param(y.Value.Int) + "), " + sc.param(string(y.Op)) + ")"
+	case query.In:
+		parts := make([]string, len(y.Values))
+		for i, v := range y.Values {
+			parts[i] = cmp(v, "=")
+		}
+		cond = fold("or3", parts)
+	case query.Between:
+		cond = "and3(" + cmp(y.Low, ">=") + ", " + cmp(y.High, "<=") + ")"
+	default:
+		return nil, sc.fail("the condition has no script form")
+	}
+	source := painlessPrelude + "return Boolean.TRUE.equals(" + cond + ");"
+	return obj{"script": obj{"script": obj{"lang": "painless", "source": source, "params": sc.params}}}, nil
+}
+
+// partName is a date part's canonical name.
+func partName(name string) string {
+	if n := map[string]string{"dayofweek": "dow", "dayofyear": "doy", "dayofmonth": "day"}[name]; n != "" {
+		return n
+	}
+	return name
 }
 
 // column reads a column for a comparison: times as epoch milliseconds.
