@@ -37,7 +37,7 @@ def str(def a) { if (a == null) return null; if (a instanceof String) return a; 
 def cat(def a, def b) { if (a == null || b == null) return null; return str(a) + str(b); }
 def cc(def a, def b) { return (a == null ? '' : str(a)) + (b == null ? '' : str(b)); }
 def co(def a, def b) { return a != null ? a : b; }
-def cmp(def a, def b) { if (a == null || b == null) return null; if (a instanceof Number && b instanceof Number) { if (isI(a) && isI(b)) return Long.compare(l(a), l(b)); return Double.compare(d(a), d(b)) ; } if (a instanceof String && b instanceof String) return a.compareTo(b); if (a instanceof Boolean && b instanceof Boolean) return Boolean.compare(a, b); return null; }
+def cmp(def a, def b) { if (a == null || b == null) return null; if (a instanceof Number && b instanceof Number) { if (isI(a) && isI(b)) return Long.compare(l(a), l(b)); double x = d(a); double y = d(b); return x < y ? -1 : (x > y ? 1 : 0); } if (a instanceof String && b instanceof String) return a.compareTo(b); if (a instanceof Boolean && b instanceof Boolean) return Boolean.compare(a, b); return null; }
 def nul(def a, def b) { def c = cmp(a, b); return c != null && c == 0 ? null : a; }
 def gr(def a, def b) { if (a == null) return b; if (b == null) return a; def c = cmp(a, b); return c != null && c < 0 ? b : a; }
 def le(def a, def b) { if (a == null) return b; if (b == null) return a; def c = cmp(a, b); return c != null && c > 0 ? b : a; }
