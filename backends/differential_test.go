@@ -1412,6 +1412,12 @@ func (g *fzGen) raw() fzQ {
 		return fzPick(g, forms)
 	}
 	var ob []fzSQL
+	for p, it := range items {
+		if it.calc && g.p(0.4) { // an expression over rows: dora sorts every matching row
+			ob = append(ob, fzBoth(fzPick(g, []string{it.alias, strconv.Itoa(p + 1)})))
+			break
+		}
+	}
 	for range g.pick(3) {
 		if c := fzPick(g, fzColumns); c.kind != fzText && c.name != "id" {
 			ob = append(ob, colRef(c.name))

@@ -32,6 +32,20 @@ var scriptCases = []struct {
 		[]fzOut{{name: "id"}, {name: "ts"}}},
 }
 
+// rowSortCases order raw rows by an expression: every engine answers them, dora sorting every
+// matching row (no script needed).
+var rowSortCases = []struct {
+	sql  string
+	outs []fzOut
+}{
+	{"SELECT id, qty * 2 + value AS v FROM {T} WHERE category = 'Tops' ORDER BY v DESC NULLS FIRST, id LIMIT 15 OFFSET 3",
+		[]fzOut{{name: "id"}, {name: "v"}}},
+	{"SELECT upper(name) AS u, id FROM {T} WHERE qty < 3 ORDER BY 1, ts DESC, id LIMIT 40",
+		[]fzOut{{name: "u"}, {name: "id"}}},
+	{"SELECT id, CASE WHEN value > 0 THEN 'p' WHEN value < 0 THEN 'n' END AS s FROM {T} WHERE amount < 500 ORDER BY s NULLS FIRST, id",
+		[]fzOut{{name: "id"}, {name: "s"}}},
+}
+
 func TestScriptingForms(t *testing.T) {
 	path, duck := openDuck(t, "script.duckdb", fzDataSQL)
 	direct := fzOpenDirect(t, path)
@@ -48,6 +62,13 @@ func TestScriptingForms(t *testing.T) {
 			fzLoad(t, direct, duck, es, index)
 			for _, c := range scriptCases {
 				q := fzQ{dora: c.sql, duck: c.sql, outs: c.outs, ordered: true, direct: true, script: true}
+				q.duck = q.doraOn(fzTable)
+				for _, msg := range fzCheck(ctx, q, direct, duck, es, index) {
+					t.Error(msg)
+				}
+			}
+			for _, c := range rowSortCases {
+				q := fzQ{dora: c.sql, duck: c.sql, outs: c.outs, ordered: true, direct: true}
 				q.duck = q.doraOn(fzTable)
 				for _, msg := range fzCheck(ctx, q, direct, duck, es, index) {
 					t.Error(msg)

@@ -80,12 +80,16 @@ type Search struct {
 
 	// raw rows
 	fields []query.Field // the selected columns, then the others computed expressions read
-	shown  int           // how many of fields are selected
-	sort   []any
-	want   int // rows wanted; -1 for all
-	pit    string
-	alive  string
-	after  json.RawMessage // search_after values or composite after_key
+	// ORDER BY an expression over rows (rows.go): dora sorts every matching row by these keys
+	sortInDora bool
+	sortKeys   [][]any
+	sortCut    bool // LIMIT cut rows off the sorted ones
+	shown      int  // how many of fields are selected
+	sort       []any
+	want       int // rows wanted; -1 for all
+	pit        string
+	alive      string
+	after      json.RawMessage // search_after values or composite after_key
 
 	// composite
 	composite obj  // the composite aggregation's body, where "after" goes
@@ -205,6 +209,11 @@ func (s *Search) Feed(resp []byte) (more bool, err error) {
 		return false, err
 	}
 	if !more {
+		if s.sortInDora {
+			if err := s.sortRows(); err != nil {
+				return false, err
+			}
+		}
 		s.done = true
 		s.finish()
 	}

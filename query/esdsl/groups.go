@@ -163,6 +163,10 @@ func (s *Search) finish() {
 	res := &query.Result{Columns: s.Columns(), Meta: query.Meta{Total: s.total, Complete: true}}
 	s.result = res
 	defer func() { res.Rows = query.Project(s.spec, res.Rows) }()
+	if s.shape == shapeRows && s.sortInDora {
+		res.Rows, res.Meta.Complete = s.rows, !s.sortCut // sorted, offset and cut by sortRows
+		return
+	}
 	if s.shape == shapeRows {
 		res.Rows = s.rows[min(s.spec.Offset, len(s.rows)):]
 		if res.Rows == nil {

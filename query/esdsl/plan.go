@@ -52,6 +52,10 @@ func (s *Search) Plan() []Step {
 		for _, c := range spec.Calcs {
 			finish("%s computed for each row", query.FormatCalc(c, query.QuoteIdent))
 		}
+		if s.sortInDora {
+			finish("ORDER BY over every matching row (the engine returns them in index order), then OFFSET and LIMIT")
+			return steps
+		}
 		if spec.Offset > 0 {
 			finish("OFFSET %d: skips the first rows", spec.Offset)
 		}
