@@ -108,9 +108,9 @@ func (s *Search) feedFilters(r *response) error {
 			}
 			continue
 		}
-		key, err := convert(keys[i], s.dims[0].typ)
-		if err != nil {
-			return err
+		key := keys[i]
+		if n, ok := key.(int64); ok && s.dims[0].typ == query.TypeFloat {
+			key = float64(n) // THEN 1 ... ELSE 2.5: the key's type is the CASE's
 		}
 		g, err := s.newGroup([]any{key}, b, docs)
 		if err != nil {
