@@ -186,6 +186,9 @@ var crossCorpus = []crossCase{
 	{sql: "SELECT id, name FROM events WHERE amount < 3000 ORDER BY id LIMIT 12000"},
 	{sql: "SELECT category, count(*), count(qty), sum(amount), avg(amount) FROM events GROUP BY category ORDER BY count(*) DESC LIMIT 3", other: true},
 	{sql: "SELECT region, category, sum(qty), max(amount) FROM events GROUP BY 1, 2 ORDER BY sum(qty) DESC LIMIT 4", other: true},
+	// the "Other" row of conditional aggregates: FILTER and CASE metrics add up too
+	{sql: "SELECT category, count(*) FILTER (WHERE qty > 2) AS f, sum(CASE WHEN region = 'West' THEN qty ELSE 0 END) AS w, count(CASE WHEN flag = TRUE THEN 1 END) AS t, sum(qty) FILTER (WHERE amount > 100) FROM events GROUP BY category ORDER BY count(*) DESC LIMIT 3", other: true},
+	{sql: "SELECT region, category, count(*) FILTER (WHERE qty > 2) AS f, sum(CASE WHEN flag = TRUE THEN 2 ELSE 1 END) FROM events GROUP BY 1, 2 ORDER BY f DESC, 1, 2 LIMIT 4", other: true},
 	// The SELECT list is the answer: hidden group keys, HAVING- and ORDER BY-only metrics,
 	// reordering, repeats, aliases on raw columns, ordinary words as names, implicit grouping.
 	{sql: "SELECT max(amount) FROM events GROUP BY region ORDER BY 1", cols: []string{"max(amount)"}},

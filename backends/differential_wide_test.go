@@ -39,7 +39,9 @@ func (g *fzGen) wideAgg() fzAgg {
 		return fzAgg{col: c, fn: fn, out: fzOut{cmp: fzRel}, wide: true, expr: func(g *fzGen) fzSQL {
 			return fzBoth(g.fn(fn) + "(" + g.ref(c.name) + ")")
 		}}
-	case x < 0.6:
+	case x < 0.45:
+		return g.scriptAgg()
+	case x < 0.65:
 		a := g.plainAgg()
 		for a.fn == "percentile" { // the bounds query would need the filter too
 			a = g.plainAgg()
@@ -259,4 +261,53 @@ func (g *fzGen) distinct() fzQ {
 	}
 	q.dora, q.duck = text.dora, text.duck
 	return q
+}
+
+// fzScriptAggs are aggregates of per-row expressions: no aggregation computes them natively, so
+// a search engine needs a script (exact: integer-valued, or sums of quarters).
+var fzScriptAggs = []struct {
+	text  string
+	exact bool
+}{
+	{"sum(qty * value)", true}, {"sum(amount - score)", true}, {"avg(qty * 2 + value)", false},
+	{"min(value - qty)", true}, {"max(abs(score))", true}, {"count(DISTINCT qty % 5)", true},
+	{"count(DISTINCT coalesce(category, type))", true}, {"count(nullif(qty, 0))", true},
+	{"count(DISTINCT upper(type) || '/' || category)", true}, {"max(extract(hour FROM ts))", true},
+	{"count(DISTINCT month(ts))", true}, {"count(DISTINCT date_part('dow', date))", true},
+	{"sum(CASE WHEN qty > 5 THEN 2 WHEN value < 0 THEN 1 ELSE 0 END)", true},
+	{"sum(CASE WHEN flag = true THEN qty ELSE value END)", true}, {"stddev_pop(value * 2)", false},
+	{"sum(qty // 0)", true}, {"max(greatest(qty, value))", true}, {"avg(CAST(score AS BIGINT))", false},
+	{"sum(length(name))", true}, {"min(floor(amount / 7))", true},
+}
+
+// scriptAgg draws an aggregate of a per-row expression.
+func (g *fzGen) scriptAgg() fzAgg {
+	f := fzPick(g, fzScriptAggs)
+	g.scripted = append(g.scripted, f.text)
+	a := fzAgg{fn: "script", exact: f.exact, wide: true, expr: func(g *fzGen) fzSQL { return fzBoth(f.text) }}
+	if !f.exact {
+		a.out.cmp = fzRel
+	}
+	return a
+}
+
+// partAtom writes a condition on a date part other than the year: a search engine filters it
+// with a script query.
+func (g *fzGen) partAtom() fzSQL {
+	col := fzPick(g, []string{"ts", "date"})
+	part := fzPick(g, []string{"month(" + col + ")", "extract(dow FROM " + col + ")", "date_part('day', " + col + ")",
+		"hour(ts)", "isodow(" + col + ")", "quarter(" + col + ")", "dayofweek(" + col + ")", "week(" + col + ")"})
+	var s string
+	switch g.pick(4) {
+	case 0:
+		s = part + fzPick(g, []string{" = ", " != ", " < ", " >= "}) + fmt.Sprint(1+g.pick(12))
+	case 1:
+		s = part + " IN (0, 6, 7)"
+	case 2:
+		s = part + " BETWEEN 2 AND 5"
+	default:
+		s = "NOT " + part + " <= 3"
+	}
+	g.scripted = append(g.scripted, s)
+	return fzBoth(s)
 }

@@ -36,6 +36,8 @@ var wideSQL = []string{
 	"SELECT concat(origin, dest, 1), isodow(date) FROM flights ORDER BY isodow(date), origin NULLS FIRST",
 	"SELECT origin, max(delay) - min(delay) AS spread FROM flights GROUP BY origin ORDER BY max(delay) - min(delay) DESC",
 	"SELECT origin, avg(CASE WHEN dest = 'SFO' THEN delay END) FROM flights GROUP BY origin HAVING CASE WHEN count(*) > 3 THEN 1 ELSE 0 END = 1",
+	"SELECT origin, count(*) FROM flights WHERE month(date) IN (6, 7, 8) AND NOT extract(dow FROM date) BETWEEN 1 AND 5 OR date_part('hour', date) >= 18 GROUP BY origin",
+	"SELECT count(DISTINCT upper(origin)), percentile(delay * 2, 0.9), sum(delay * 60) FILTER (WHERE isodow(date) != 7) FROM flights",
 }
 
 func TestWideRoundTrip(t *testing.T) {

@@ -114,6 +114,14 @@ func Eval(e Expr, get func(string) any, now time.Time) Truth {
 			return Unknown
 		}
 		return truthOf(LikeMatch(s, x.Pattern, x.Escape, x.ILike))
+	case PartTest:
+		return Eval(x.Test, func(n string) any {
+			t, ok := get(n).(time.Time)
+			if !ok {
+				return nil
+			}
+			return datePart(x.Part, t.UTC())
+		}, now)
 	case Match:
 		s, ok := get(x.Column).(string)
 		if !ok {

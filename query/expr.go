@@ -102,15 +102,31 @@ type Match struct {
 	Text   string
 }
 
-func (And) isExpr()     {}
-func (Or) isExpr()      {}
-func (Not) isExpr()     {}
-func (Compare) isExpr() {}
-func (In) isExpr()      {}
-func (Between) isExpr() {}
-func (IsNull) isExpr()  {}
-func (Like) isExpr()    {}
-func (Match) isExpr()   {}
+// PartTest compares a date part of a time column with whole numbers: month(ts) = 3,
+// extract(dow FROM ts) IN (0, 6), hour(ts) BETWEEN 9 AND 17. Test is the Compare, In or Between
+// on the part's values; its Column is the time column. Parts are read in UTC, as everywhere.
+// (year(ts) is not one: it becomes a time range on ts, which every engine filters natively.)
+type PartTest struct {
+	Part     string // a date part: month, day, hour, dow, isodow, quarter, doy, week, minute, second
+	Spelling string // how it was written, as Func.Spelling: "", "extract" or "date_part"
+	Test     Expr
+}
+
+// Calc returns the date part as an expression of its column.
+func (p PartTest) Calc() Func {
+	return Func{Name: p.Part, Args: []Calc{Ref{Name: ColumnOf(p.Test)}}, Spelling: p.Spelling}
+}
+
+func (PartTest) isExpr() {}
+func (And) isExpr()      {}
+func (Or) isExpr()       {}
+func (Not) isExpr()      {}
+func (Compare) isExpr()  {}
+func (In) isExpr()       {}
+func (Between) isExpr()  {}
+func (IsNull) isExpr()   {}
+func (Like) isExpr()     {}
+func (Match) isExpr()    {}
 
 // Kind is the kind of a literal value.
 type Kind int
@@ -243,6 +259,8 @@ func ColumnOf(e Expr) string {
 		return x.Column
 	case Match:
 		return x.Column
+	case PartTest:
+		return ColumnOf(x.Test)
 	}
 	return ""
 }

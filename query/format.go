@@ -290,6 +290,8 @@ func formatExpr(e Expr, outer int, col func(string) string) string {
 		return s
 	case Match:
 		return "match(" + col(x.Column) + ", " + sqlquote.String(x.Text) + ")"
+	case PartTest:
+		return formatExpr(x.Test, outer, func(c string) string { return FormatCalc(x.Calc(), col) })
 	}
 	return ""
 }

@@ -420,11 +420,10 @@ func (p *parser) call() (item, error) {
 		switch {
 		case p.acceptSym("*"):
 		case p.acceptWord("DISTINCT"):
-			col, _, err := p.ident("a column")
-			if err != nil {
+			m = Metric{Func: AggCountDistinct}
+			if err := p.aggArg(&m, "a column"); err != nil {
 				return item{}, err
 			}
-			m = Metric{Func: AggCountDistinct, Column: col}
 		default:
 			if err := p.aggArg(&m, ""); err != nil {
 				return item{}, err
@@ -456,8 +455,8 @@ func (p *parser) call() (item, error) {
 		}
 		it.metric = &m
 	case "percentile", "quantile", "percentile_cont":
-		col, _, err := p.ident("a column")
-		if err != nil {
+		m := Metric{Func: AggPercentile}
+		if err := p.aggArg(&m, "a column"); err != nil {
 			return item{}, err
 		}
 		if err := p.expectSym(","); err != nil {
@@ -468,7 +467,8 @@ func (p *parser) call() (item, error) {
 		if t.kind != tokNumber || err != nil || f <= 0 || f >= 1 {
 			return item{}, p.errorf(t, "percentile needs a fraction between 0 and 1 such as 0.95, found %s", t.describe())
 		}
-		it.metric = &Metric{Func: AggPercentile, Column: col, P: f}
+		m.P = f
+		it.metric = &m
 	case "date_trunc":
 		t := p.next()
 		unit := truncUnits[strings.ToLower(t.text)]

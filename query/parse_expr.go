@@ -133,7 +133,8 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 		return nil, err
 	}
 	var col string
-	year := false // year(col) in WHERE: the condition becomes a time range on col
+	year := false  // year(col) in WHERE: the condition becomes a time range on col
+	var part *Func // another date part in WHERE: the condition compares the part (PartTest)
 	switch {
 	case ctx != nil && ctx.b != nil:
 		if col, err = ctx.b.havingRef(itemOf(left, t)); err != nil {
@@ -154,7 +155,11 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 				col, year = r, true
 				break
 			}
-			return nil, p.errorf(t, "dora does not support %s in WHERE: compare a column with a value (year(col) alone maps to a time range)", CalcName(x))
+			if r, ok := partOf(x); ok {
+				col, part = r, &x
+				break
+			}
+			return nil, p.errorf(t, "dora does not support %s in WHERE: compare a column, or a date part of one (month(ts) = 3), with a value", CalcName(x))
 		default:
 			return nil, p.errorf(t, "dora does not support expressions in WHERE (%s): compare a column with a value", CalcName(left))
 		}
@@ -260,6 +265,11 @@ func (p *parser) predicate(ctx *condCtx) (Expr, error) {
 			return nil, p.errorf(t, "%v", err)
 		}
 	}
+	if part != nil {
+		if e, err = partTest(*part, e); err != nil {
+			return nil, p.errorf(t, "%v", err)
+		}
+	}
 	if negate {
 		return Not{X: e}, nil
 	}
@@ -273,6 +283,45 @@ func yearOf(f Func) (string, bool) {
 	}
 	r, ok := f.Args[0].(Ref)
 	return r.Name, ok
+}
+
+// partOf returns the column of a date part other than year and epoch applied to a column.
+func partOf(f Func) (string, bool) {
+	if !IsDatePart(f.Name) || f.Name == "year" || f.Name == "epoch" || len(f.Args) != 1 {
+		return "", false
+	}
+	r, ok := f.Args[0].(Ref)
+	return r.Name, ok
+}
+
+// partTest makes a condition on a date part a PartTest: it compares whole numbers. IS NULL of a
+// part is IS NULL of its column.
+func partTest(f Func, e Expr) (Expr, error) {
+	whole := func(vs ...Value) error {
+		for _, v := range vs {
+			if v.Kind != KindInt {
+				return fmt.Errorf("%s(...) compares with whole numbers such as 3, not %s", f.Name, FormatValue(v))
+			}
+		}
+		return nil
+	}
+	var err error
+	switch x := e.(type) {
+	case IsNull:
+		return x, nil
+	case Compare:
+		err = whole(x.Value)
+	case In:
+		err = whole(x.Values...)
+	case Between:
+		err = whole(x.Low, x.High)
+	default:
+		return nil, fmt.Errorf("%s(...) in WHERE takes =, !=, <, <=, >, >=, BETWEEN, IN or IS NULL", f.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return PartTest{Part: f.Name, Spelling: f.Spelling, Test: e}, nil
 }
 
 // yearRange turns a condition on year(col) into the same condition on col as a time range:

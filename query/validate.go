@@ -207,6 +207,9 @@ func mapColumns(e Expr, fn func(string) (string, error)) (Expr, error) {
 	case Match:
 		x.Column, err = fn(x.Column)
 		return x, err
+	case PartTest:
+		x.Test, err = mapColumns(x.Test, fn)
+		return x, err
 	}
 	return nil, invalid("unknown filter %T", e)
 }
@@ -320,6 +323,17 @@ func (v validator) expr(e Expr) (Expr, error) {
 		}
 		x.Column = f.Name
 		return x, nil
+	case PartTest:
+		f, err := v.field(ColumnOf(x.Test))
+		if err != nil {
+			return nil, err
+		}
+		if !f.Type.Temporal() {
+			return nil, invalid("%s needs a timestamp or date column; %s is %s", x.Part, f.Name, f.Type)
+		}
+		// the values are the part's whole numbers, not times: only the column is respelled
+		x.Test, err = mapColumns(x.Test, func(string) (string, error) { return f.Name, nil })
+		return x, err
 	}
 	return nil, invalid("unknown filter %T", e)
 }

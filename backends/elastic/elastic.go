@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -55,6 +56,10 @@ type Backend struct {
 
 	// schemas spares a query the mapping request that validating it made a moment before.
 	schemas backends.SchemaCache
+
+	// scriptOnce guards hasScripting, learned the first time a plan needs a script (scripting.go).
+	scriptOnce   sync.Once
+	hasScripting bool
 }
 
 // performer sends one request to the cluster, with retries.

@@ -3,6 +3,7 @@ package elastic
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -21,8 +22,15 @@ func (b *Backend) plan(ctx context.Context, spec query.Spec) (*esdsl.Search, err
 	if err != nil {
 		return nil, err
 	}
-	s, err := esdsl.Plan(spec, schema, esdsl.Options{Now: time.Now().UTC(), PageSize: b.pageSize(spec), MaxRows: b.MaxRows,
-		NoMissingOrder: !b.engine.missingOrder()})
+	opts := esdsl.Options{Now: time.Now().UTC(), PageSize: b.pageSize(spec), MaxRows: b.MaxRows,
+		NoMissingOrder: !b.engine.missingOrder()}
+	s, err := esdsl.Plan(spec, schema, opts)
+	var ns *esdsl.NeedsScriptingError
+	if errors.As(err, &ns) && b.scripting(ctx) {
+		// Native first: only a query that needs a script asks whether the cluster runs them.
+		opts.Scripting = true
+		s, err = esdsl.Plan(spec, schema, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", backends.ErrBadQuery, err)
 	}

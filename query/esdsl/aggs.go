@@ -1,6 +1,7 @@
 package esdsl
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -18,7 +19,11 @@ type dimPlan struct {
 	field  query.Field
 	name   string // the Elasticsearch field grouped
 	typ    query.Type
-	source obj // the value source: {"terms": {...}} or {"date_histogram": {...}} ...
+	source obj  // the value source: {"terms": {...}} or {"date_histogram": {...}} ...
+	script bool // the source's values are a Painless script's (script.go)
+	// missing is the value a top-N terms puts the rows without the column under:
+	// coalesce(col, value) (casegroups.go); nil for none
+	missing any
 }
 
 // metricPlan is one metric and the aggregations that compute it.
@@ -39,12 +44,13 @@ type metricPlan struct {
 	constant, other any
 	spread          bool // extended_stats: a standard deviation or variance
 	stats           bool // an average planned as stats, to be merged (derived.go)
+	script          bool // the aggregation reads a Painless script's value (script.go)
 }
 
 func (m metricPlan) countName() string { return m.name + "n" }
 
 func (s *Search) planGroups(schema query.Schema) error {
-	tr := translator{schema: schema}
+	tr := translator{schema: schema, now: s.opts.Now, scripting: s.opts.Scripting}
 	spec := s.spec
 	for _, d := range spec.GroupBy {
 		dp, err := planDim(tr, d, spec.TimeZone)
@@ -81,6 +87,13 @@ func (s *Search) planGroups(schema query.Schema) error {
 		return fmt.Errorf("HAVING %s: not a column of this query", bad)
 	}
 	s.sources = s.dims
+	if ok, err := s.planCaseGroups(tr); ok || err != nil {
+		return err
+	}
+	if s.coalesceTopN(tr) {
+		s.shape = shapeTerms
+		return nil
+	}
 	if tr.merge {
 		if err := s.planDerived(tr); err != nil {
 			return err
@@ -102,7 +115,7 @@ func (s *Search) planGroups(schema query.Schema) error {
 // LIMIT: the question terms answers without visiting every group.
 func (s *Search) isTopN() bool {
 	spec := s.spec
-	if len(s.dims) != 1 || s.dims[0].d.Kind != query.DimColumn || spec.Limit == 0 || spec.Having != nil || len(spec.OrderBy) == 0 {
+	if len(s.dims) != 1 || s.dims[0].d.Kind != query.DimColumn && s.dims[0].missing == nil || spec.Limit == 0 || spec.Having != nil || len(spec.OrderBy) == 0 {
 		return false
 	}
 	i := s.column(spec.OrderBy[0].Name) - len(s.dims)
@@ -114,6 +127,13 @@ func (s *Search) isTopN() bool {
 	// only counts, which are never null, are ranked by terms.
 	if i >= len(s.metrics) || s.metrics[i].filter != "" {
 		return false
+	}
+	// An "Other" row subtracts the shown groups from totals over every group; a metric inside a
+	// filter aggregation has none to read, so such a query visits every group (composite).
+	for _, m := range s.metrics {
+		if spec.Other && (m.filter != "" || m.constant != nil) {
+			return false
+		}
 	}
 	f := s.metrics[i].m.Func
 	return f == query.AggCount || f == query.AggCountDistinct
@@ -274,14 +294,25 @@ func durationText(ms int64) string {
 type NeedsScriptingError struct{ What string }
 
 func (e *NeedsScriptingError) Error() string {
-	return e.What + " needs scripting on Elasticsearch (a runtime field or a script), which dora does not use: " +
-		"rewrite it with FILTER (WHERE ...) or CASE WHEN col <op> value THEN col END, or run it on DuckDB"
+	return e.What + " needs scripting on Elasticsearch (a Painless script), which this cluster does not have: " +
+		"rewrite it with FILTER (WHERE ...) or CASE WHEN col <op> value THEN col END, run it on DuckDB, or on a cluster with the lang-painless module"
 }
 
-// planMetric plans a metric: its own aggregation, inside a filter aggregation when it has a
+// planMetric plans a metric natively when an aggregation expresses it, else with a script when
+// the cluster has scripting.
+func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
+	mp, err := planNativeMetric(tr, m, name)
+	var ns *NeedsScriptingError
+	if errors.As(err, &ns) && tr.scripting {
+		return planScriptMetric(tr, m, name)
+	}
+	return mp, err
+}
+
+// planNativeMetric plans a metric: its own aggregation, inside a filter aggregation when it has a
 // FILTER clause or aggregates a CASE WHEN with one branch (sum(CASE WHEN c THEN x ELSE 0 END) is
 // sum(x) over the rows where c holds, plus 0 for each other row).
-func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
+func planNativeMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
 	cond := m.Filter
 	inner := m
 	inner.Filter, inner.Arg = nil, nil
@@ -338,91 +369,113 @@ func planMetric(tr translator, m query.Metric, name string) (metricPlan, error) 
 	if _, f := other.(float64); f && m.Func == query.AggSum {
 		mp.typ = query.TypeFloat
 	}
-	if cond != nil {
-		q, err := tr.truth(cond)
-		if err != nil {
-			return metricPlan{}, err
-		}
-		f := obj{"filter": q}
-		if len(mp.aggs) > 0 {
-			f["aggs"] = mp.aggs
-		}
-		mp.filter = name + "f"
-		mp.aggs = obj{mp.filter: f}
-		mp.path = mp.filter + ">" + mp.path
-		if mp.name == "" {
-			// A single-bucket aggregation's name orders by its doc count; "f>_count" is refused.
-			mp.path = mp.filter
-		}
+	return mp, mp.inFilter(tr, cond, name)
+}
+
+// inFilter puts the metric's aggregations inside a filter aggregation for cond (nil: none).
+func (mp *metricPlan) inFilter(tr translator, cond query.Expr, name string) error {
+	if cond == nil {
+		return nil
 	}
-	return mp, nil
+	q, err := tr.truth(cond)
+	if err != nil {
+		return err
+	}
+	f := obj{"filter": q}
+	if len(mp.aggs) > 0 {
+		f["aggs"] = mp.aggs
+	}
+	mp.filter = name + "f"
+	mp.aggs = obj{mp.filter: f}
+	mp.path = mp.filter + ">" + mp.path
+	if mp.name == "" {
+		// A single-bucket aggregation's name orders by its doc count; "f>_count" is refused.
+		mp.path = mp.filter
+	}
+	return nil
 }
 
 func planPlainMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
-	mp := metricPlan{m: m, name: name, typ: query.TypeInt}
 	if m.Func == query.AggCount && m.Column == "" {
-		mp.name, mp.path = "", "_count"
-		return mp, nil
+		return metricPlan{m: m, typ: query.TypeInt, path: "_count"}, nil
 	}
 	f, err := tr.field(m.Column)
 	if err != nil {
 		return metricPlan{}, err
 	}
-	mp.field, mp.path = f, name
+	values := obj{"field": f.Name}
+	switch {
+	case m.Func == query.AggCount && (f.Type == query.TypeText || !f.Aggregatable):
+		// No doc values to count: count the documents that have the field instead.
+		return metricPlan{m: m, name: name, field: f, typ: query.TypeInt, path: name, aggs: obj{name: obj{"filter": exists(f.Name)}}}, nil
+	case m.Func == query.AggCountDistinct:
+		field, _, err := tr.exact(m.Column, "count(DISTINCT)")
+		if err != nil {
+			return metricPlan{}, err
+		}
+		values = obj{"field": field}
+	}
+	mp, err := metricAggs(tr, m, name, values, f.Type)
+	mp.field = f
+	return mp, err
+}
+
+// metricAggs plans the aggregation of a metric over values, {"field": name} or a script's
+// {"script": ...}, whose type is typ.
+func metricAggs(tr translator, m query.Metric, name string, values obj, typ query.Type) (metricPlan, error) {
+	mp := metricPlan{m: m, name: name, typ: query.TypeInt, path: name}
+	with := func(more obj) obj {
+		o := clone(values)
+		for k, v := range more {
+			o[k] = v
+		}
+		return o
+	}
 	numeric := func() error {
-		if !f.Type.Numeric() && !(f.Type.Temporal() && (m.Func == query.AggMin || m.Func == query.AggMax)) {
-			return fmt.Errorf("%s needs a numeric column; %s is %s", m.Expr(), f.Name, f.Type)
+		if !typ.Numeric() && !(typ.Temporal() && (m.Func == query.AggMin || m.Func == query.AggMax)) {
+			return fmt.Errorf("%s needs a numeric column; it is %s", m.Expr(), typ)
 		}
 		return nil
 	}
 	switch m.Func {
 	case query.AggCount:
-		if f.Type == query.TypeText || !f.Aggregatable {
-			// No doc values to count: count the documents that have the field instead.
-			mp.aggs = obj{name: obj{"filter": exists(f.Name)}}
-			break
-		}
-		mp.aggs = obj{name: obj{"value_count": obj{"field": f.Name}}}
+		mp.aggs = obj{name: obj{"value_count": with(nil)}}
 	case query.AggCountDistinct:
-		field, _, err := tr.exact(m.Column, "count(DISTINCT)")
-		if err != nil {
-			return metricPlan{}, err
-		}
-		mp.aggs = obj{name: obj{"cardinality": obj{"field": field, "precision_threshold": precisionThreshold}}}
+		mp.aggs = obj{name: obj{"cardinality": with(obj{"precision_threshold": precisionThreshold})}}
 	case query.AggSum:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
 		}
-		mp.typ = f.Type
+		mp.typ = typ
 		mp.sum = true
-		mp.aggs = obj{name: obj{"sum": obj{"field": f.Name}}, mp.countName(): obj{"value_count": obj{"field": f.Name}}}
+		mp.aggs = obj{name: obj{"sum": with(nil)}, mp.countName(): obj{"value_count": with(nil)}}
 	case query.AggAvg:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
 		}
 		mp.typ = query.TypeFloat
-		mp.aggs = obj{name: obj{"avg": obj{"field": f.Name}}}
+		mp.aggs = obj{name: obj{"avg": with(nil)}}
 		if tr.merge {
-			mp.aggs = obj{name: obj{"stats": obj{"field": f.Name}}} // its sum and count merge exactly
+			mp.aggs = obj{name: obj{"stats": with(nil)}} // its sum and count merge exactly
 			mp.stats = true
 		}
 	case query.AggMin, query.AggMax:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
 		}
-		mp.typ = f.Type
+		mp.typ = typ
 		fn := "min"
 		if m.Func == query.AggMax {
 			fn = "max"
 		}
-		mp.aggs = obj{name: obj{fn: obj{"field": f.Name}}}
+		mp.aggs = obj{name: obj{fn: with(nil)}}
 	case query.AggStddev, query.AggStddevSamp, query.AggStddevPop, query.AggVariance, query.AggVarSamp, query.AggVarPop:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
 		}
 		mp.typ = query.TypeFloat
 		mp.spread = true
-		mp.aggs = obj{name: obj{"extended_stats": obj{"field": f.Name}}}
+		mp.aggs = obj{name: obj{"extended_stats": with(nil)}}
 	case query.AggPercentile:
 		if err := numeric(); err != nil {
 			return metricPlan{}, err
@@ -432,12 +485,34 @@ func planPlainMetric(tr translator, m query.Metric, name string) (metricPlan, er
 		}
 		pct := math.Round(m.P*100*1e9) / 1e9
 		mp.typ = query.TypeFloat
-		mp.aggs = obj{name: obj{"percentiles": obj{"field": f.Name, "percents": []float64{pct}, "keyed": false}}}
+		mp.aggs = obj{name: obj{"percentiles": with(obj{"percents": []float64{pct}, "keyed": false})}}
 		mp.path = name + "[" + strconv.FormatFloat(pct, 'f', -1, 64) + "]"
 	default:
 		return metricPlan{}, fmt.Errorf("unknown aggregate %d", m.Func)
 	}
 	return mp, nil
+}
+
+// planScriptMetric plans a metric whose argument only a script computes: the aggregation reads
+// the script's value for each document, inside a filter aggregation for a FILTER clause.
+func planScriptMetric(tr translator, m query.Metric, name string) (metricPlan, error) {
+	arg := m.Arg
+	if arg == nil {
+		arg = query.Ref{Name: m.Column}
+	}
+	values, typ, err := scriptFor(tr, arg, m.Expr())
+	if err != nil {
+		return metricPlan{}, err
+	}
+	if typ == query.TypeString && m.Func != query.AggCount && m.Func != query.AggCountDistinct {
+		return metricPlan{}, fmt.Errorf("%s needs a numeric argument; it is text", m.Expr())
+	}
+	mp, err := metricAggs(tr, m, name, values, typ)
+	if err != nil {
+		return metricPlan{}, err
+	}
+	mp.script = true
+	return mp, mp.inFilter(tr, m.Filter, name)
 }
 
 // metricAggs returns the sub-aggregations that compute every metric.
@@ -526,6 +601,8 @@ func (s *Search) aggBody() obj {
 		}
 	case shapeTerms:
 		body["aggs"] = s.termsAggs()
+	case shapeFilters:
+		body["aggs"] = s.filtersAgg()
 	case shapeComposite:
 		c := s.composite
 		if s.after != nil {
@@ -572,6 +649,10 @@ func (s *Search) termsAggs() obj {
 		missing["aggs"] = aggs
 	}
 	aggs := obj{"groups": groups, "missing": missing}
+	if d.missing != nil {
+		terms["missing"] = d.missing // coalesce(col, value): the null rows are value's
+		delete(aggs, "missing")
+	}
 	if s.spec.Other {
 		for _, m := range s.metrics {
 			if m.m.Func == query.AggCount && m.name != "" || m.sum {

@@ -82,8 +82,32 @@ func (s *Search) planDerived(tr translator) error {
 	}
 	for _, m := range s.metrics {
 		if f := m.m.Func; (f == query.AggCountDistinct || f == query.AggPercentile) && !s.oneToOne {
+			if tr.scripting {
+				return s.planScriptKeys(tr)
+			}
 			return &NeedsScriptingError{What: m.m.Expr() + " grouped by an expression (" + s.exprNames() + ")"}
 		}
+	}
+	return nil
+}
+
+// planScriptKeys groups by each expression's own value, computed by a script in a composite
+// source: the groups are Elasticsearch's own, so count distinct and percentiles need no merge.
+func (s *Search) planScriptKeys(tr translator) error {
+	s.merge, s.oneToOne = false, false
+	s.sources = make([]dimPlan, len(s.dims))
+	for i, d := range s.dims {
+		if d.d.Kind != query.DimExpr {
+			s.sources[i] = d
+			continue
+		}
+		src, typ, err := scriptFor(tr, d.d.Calc, "GROUP BY "+d.d.Expr())
+		if err != nil {
+			return err
+		}
+		src["value_type"] = map[query.Type]string{query.TypeInt: "long", query.TypeFloat: "double", query.TypeString: "string"}[typ]
+		d.typ, d.source, d.script = typ, obj{"terms": src}, true
+		s.dims[i], s.sources[i] = d, d
 	}
 	return nil
 }

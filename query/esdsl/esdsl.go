@@ -35,6 +35,10 @@ type Options struct {
 	// before 7.16, OpenSearch 1.x): its sources then keep the engine's own order, and every
 	// group is fetched and sorted here.
 	NoMissingOrder bool
+	// Scripting says the cluster runs Painless scripts: what no query or aggregation expresses
+	// natively is then computed by a script (script.go) instead of refused with
+	// NeedsScriptingError.
+	Scripting bool
 }
 
 // DefaultPageSize is the page size used when Options.PageSize is zero.
@@ -50,6 +54,7 @@ const (
 	shapeGlobal                 // metrics over every matching row, no group-by
 	shapeTerms                  // one top-N terms level
 	shapeComposite              // complete group-bys
+	shapeFilters                // one CASE group-by: a filters aggregation (casegroups.go)
 )
 
 // Search is a planned request sequence for one Spec. It is not safe for concurrent use.
@@ -67,17 +72,24 @@ type Search struct {
 	sources  []dimPlan
 	baseOf   []int
 	colBase  map[string]int
+	// a CASE group-by as a filters aggregation: each branch's key and filter, and ELSE's key
+	caseKeys []caseBranch
+	caseElse any
 	cols     []query.Column // the computed columns: group keys then metrics, or the source columns
 	schema   query.Schema
 
 	// raw rows
 	fields []query.Field // the selected columns, then the others computed expressions read
-	shown  int           // how many of fields are selected
-	sort   []any
-	want   int // rows wanted; -1 for all
-	pit    string
-	alive  string
-	after  json.RawMessage // search_after values or composite after_key
+	// ORDER BY an expression over rows (rows.go): dora sorts every matching row by these keys
+	sortInDora bool
+	sortKeys   [][]any
+	sortCut    bool // LIMIT cut rows off the sorted ones
+	shown      int  // how many of fields are selected
+	sort       []any
+	want       int // rows wanted; -1 for all
+	pit        string
+	alive      string
+	after      json.RawMessage // search_after values or composite after_key
 
 	// composite
 	composite obj  // the composite aggregation's body, where "after" goes
@@ -102,7 +114,7 @@ func Plan(spec query.Spec, schema query.Schema, opts Options) (*Search, error) {
 	}
 	opts.PageSize = min(opts.PageSize, maxWindow)
 	s := &Search{spec: spec, opts: opts, total: -1, schema: schema}
-	tr := translator{schema: schema, now: opts.Now}
+	tr := translator{schema: schema, now: opts.Now, scripting: opts.Scripting}
 	var err error
 	if s.filter, err = tr.where(spec.Where); err != nil {
 		return nil, err
@@ -188,6 +200,8 @@ func (s *Search) Feed(resp []byte) (more bool, err error) {
 		err = s.feedGlobal(&r)
 	case shapeTerms:
 		err = s.feedTerms(&r)
+	case shapeFilters:
+		err = s.feedFilters(&r)
 	case shapeComposite:
 		more, err = s.feedComposite(&r)
 	}
@@ -195,6 +209,11 @@ func (s *Search) Feed(resp []byte) (more bool, err error) {
 		return false, err
 	}
 	if !more {
+		if s.sortInDora {
+			if err := s.sortRows(); err != nil {
+				return false, err
+			}
+		}
 		s.done = true
 		s.finish()
 	}

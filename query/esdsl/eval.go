@@ -1,6 +1,7 @@
 package esdsl
 
 import (
+	"math"
 	"time"
 
 	"github.com/dora-dev/dora/query"
@@ -39,8 +40,20 @@ func compareSQL(a, b any, desc, nullsFirst bool) int {
 		return -last
 	}
 	c, _ := query.CompareValues(a, b)
+	// DuckDB sorts NaN (0 / 0) above every number, +Infinity too
+	if x, y := isNaN(a), isNaN(b); x != y {
+		c = 1
+		if y {
+			c = -1
+		}
+	}
 	if desc {
 		return -c
 	}
 	return c
+}
+
+func isNaN(v any) bool {
+	f, ok := v.(float64)
+	return ok && math.IsNaN(f)
 }

@@ -20,6 +20,8 @@ type translator struct {
 	schema query.Schema
 	now    time.Time
 	merge  bool // groups are merged in dora (derived.go): averages are planned as stats
+	// scripting: the cluster runs Painless, so what no aggregation expresses is scripted
+	scripting bool
 }
 
 // where returns the query clause for a WHERE expression, nil for none.
@@ -190,6 +192,8 @@ func (t translator) predicate(e query.Expr) (any, error) {
 			return nil, err
 		}
 		return likeQuery(name, f, x), nil
+	case query.PartTest:
+		return t.partQuery(x)
 	case query.Match:
 		f, err := t.field(x.Column)
 		if err != nil {

@@ -128,7 +128,9 @@ func (s *Search) feedTerms(r *response) error {
 		s.groups = append(s.groups, g)
 	}
 	var missing bucket
-	if err := json.Unmarshal(r.Aggregations["missing"], &missing); err != nil {
+	if d.missing != nil {
+		missing = bucket{"doc_count": json.RawMessage("0")} // folded into the terms by coalesce
+	} else if err := json.Unmarshal(r.Aggregations["missing"], &missing); err != nil {
 		return fmt.Errorf("reading the missing aggregation: %w", err)
 	}
 	if docs, err := missing.docCount(); err != nil {
@@ -161,6 +163,10 @@ func (s *Search) finish() {
 	res := &query.Result{Columns: s.Columns(), Meta: query.Meta{Total: s.total, Complete: true}}
 	s.result = res
 	defer func() { res.Rows = query.Project(s.spec, res.Rows) }()
+	if s.shape == shapeRows && s.sortInDora {
+		res.Rows, res.Meta.Complete = s.rows, !s.sortCut // sorted, offset and cut by sortRows
+		return
+	}
 	if s.shape == shapeRows {
 		res.Rows = s.rows[min(s.spec.Offset, len(s.rows)):]
 		if res.Rows == nil {
@@ -248,7 +254,7 @@ func (s *Search) otherRow(shown, cut []group, docs int64) []any {
 	for i, m := range s.metrics {
 		at := len(s.dims) + i
 		switch {
-		case m.name == "":
+		case m.name == "" && m.filter == "" && m.constant == nil:
 			row[at] = docs
 		case m.m.Func == query.AggCount || m.sum:
 			var sum any

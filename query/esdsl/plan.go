@@ -9,15 +9,17 @@ import (
 )
 
 // The tiers of a plan: what Elasticsearch computes itself, what dora finishes over its answer,
-// and what would need the cluster's scripting (which dora refuses with NeedsScriptingError).
+// and what the cluster computes with Painless scripts (only on a cluster that has scripting;
+// elsewhere the plan fails with NeedsScriptingError).
 const (
 	TierEngine = "Elasticsearch"
 	TierDora   = "dora"
+	TierScript = "Elasticsearch script"
 )
 
 // Step is one part of a plan and who does it.
 type Step struct {
-	Tier string // TierEngine or TierDora
+	Tier string // TierEngine, TierDora or TierScript
 	What string
 }
 
@@ -33,14 +35,26 @@ func (s *Search) Plan() []Step {
 		steps = append(steps, Step{TierEngine, fmt.Sprintf(format, args...)})
 	}
 	finish := func(format string, args ...any) { steps = append(steps, Step{TierDora, fmt.Sprintf(format, args...)}) }
+	script := func(format string, args ...any) {
+		steps = append(steps, Step{TierScript, fmt.Sprintf(format, args...)})
+	}
 	spec := s.spec
 	if spec.Where != nil {
 		engine("WHERE %s (bool query)", query.FormatExpr(spec.Where))
+		query.Walk(spec.Where, func(e query.Expr) {
+			if _, ok := e.(query.PartTest); ok {
+				script("WHERE %s (a script query)", query.FormatExpr(e))
+			}
+		})
 	}
 	if s.shape == shapeRows {
 		engine("rows (search with _source, sort and search_after)")
 		for _, c := range spec.Calcs {
 			finish("%s computed for each row", query.FormatCalc(c, query.QuoteIdent))
+		}
+		if s.sortInDora {
+			finish("ORDER BY over every matching row (the engine returns them in index order), then OFFSET and LIMIT")
+			return steps
 		}
 		if spec.Offset > 0 {
 			finish("OFFSET %d: skips the first rows", spec.Offset)
@@ -48,6 +62,18 @@ func (s *Search) Plan() []Step {
 		return steps
 	}
 	for _, d := range s.dims {
+		if s.shape == shapeFilters {
+			engine("GROUP BY %s (a filters aggregation: a filter per THEN, the other bucket for ELSE)", d.d.Expr())
+			continue
+		}
+		if d.script {
+			script("GROUP BY %s (a composite terms source over a Painless script)", d.d.Expr())
+			continue
+		}
+		if d.missing != nil {
+			engine("GROUP BY %s (terms, top N, with missing: the rows without %s counted under %v)", d.d.Expr(), d.name, d.missing)
+			continue
+		}
 		if d.d.Kind != query.DimExpr {
 			engine("GROUP BY %s (%s)", d.d.Expr(), sourceKind(d.source, s.shape))
 			continue
@@ -64,6 +90,10 @@ func (s *Search) Plan() []Step {
 		finish("GROUP BY %s: computes the key of each group and merges the groups with equal keys", d.d.Expr())
 	}
 	for _, m := range s.metrics {
+		if m.script {
+			script("%s (%s over a Painless script)", m.m.Expr(), metricKind(m))
+			continue
+		}
 		engine("%s (%s)", m.m.Expr(), metricKind(m))
 	}
 	if s.merge && !s.oneToOne {
@@ -78,7 +108,7 @@ func (s *Search) Plan() []Step {
 	if len(spec.OrderBy) > 0 && !s.ordered {
 		finish("ORDER BY over the complete groups")
 	}
-	if spec.Offset > 0 || spec.Limit > 0 && s.shape == shapeComposite && !s.ordered {
+	if spec.Offset > 0 || spec.Limit > 0 && (s.shape == shapeComposite || s.shape == shapeFilters) && !s.ordered {
 		finish("OFFSET and LIMIT over the sorted groups")
 	}
 	return steps

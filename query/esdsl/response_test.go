@@ -256,3 +256,19 @@ func TestHavingThreeValuedLogic(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseGroupKeys: a CASE group-by's keys keep the CASE's type: integers, or doubles when a
+// branch is one; ELSE NULL is the null group, and a branch without documents is no group.
+func TestCaseGroupKeys(t *testing.T) {
+	s := plan(t, "SELECT CASE WHEN qty > 5 THEN 1 WHEN qty > 2 THEN 2.5 END AS k, count(*) FROM shipments GROUP BY 1 ORDER BY 1 NULLS FIRST", Options{})
+	more, err := s.Feed([]byte(`{"hits":{"total":{"value":9}},"aggregations":{"groups":{"buckets":{
+		"b0":{"doc_count":4},"b1":{"doc_count":0},"else":{"doc_count":5}}}}}`))
+	if err != nil || more {
+		t.Fatalf("Feed: more=%v err=%v", more, err)
+	}
+	got := s.Result().Rows
+	want := [][]any{{nil, int64(5)}, {1.0, int64(4)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rows %#v, want %#v", got, want)
+	}
+}

@@ -38,10 +38,10 @@ func (s *Search) planRows(schema query.Schema) error {
 		}
 	}
 	s.cols = append(s.cols, query.ComputedColumns(s.spec, schema)[s.shown:]...)
+	if slices.ContainsFunc(s.spec.OrderBy, func(o query.Order) bool { return s.spec.Calc(o.Name) >= 0 }) {
+		return s.planRowSort(tr)
+	}
 	for _, o := range s.spec.OrderBy {
-		if i := s.spec.Calc(o.Name); i >= 0 {
-			return &NeedsScriptingError{What: "ORDER BY " + query.FormatCalc(s.spec.Calcs[i], query.QuoteIdent) + " over rows"}
-		}
 		name, f, err := tr.exact(o.Name, "ORDER BY")
 		if err != nil {
 			return err
@@ -129,6 +129,17 @@ func (s *Search) feedRows(r *response) (more bool, err error) {
 			for _, c := range s.spec.Calcs {
 				out = append(out, query.EvalCalc(c, get, s.opts.Now))
 			}
+			if s.sortInDora {
+				key := make([]any, len(s.spec.OrderBy))
+				for i, o := range s.spec.OrderBy {
+					if c := s.spec.Calc(o.Name); c >= 0 {
+						key[i] = out[s.shown+c]
+					} else {
+						key[i] = get(o.Name)
+					}
+				}
+				s.sortKeys = append(s.sortKeys, key)
+			}
 			row = out
 		}
 		s.rows = append(s.rows, row)
@@ -207,4 +218,62 @@ func unmappedType(t query.Type) string {
 		return "keyword"
 	}
 	return ""
+}
+
+// planRowSort plans raw rows ordered by an expression, which no sort of the engine's reads
+// without a script: the engine returns every matching row in index order, and dora computes the
+// expressions, sorts and applies OFFSET and LIMIT. A query that matches more rows than the row
+// cap is refused rather than sorted partly.
+func (s *Search) planRowSort(tr translator) error {
+	s.sortInDora = true
+	for _, o := range s.spec.OrderBy {
+		if s.spec.Calc(o.Name) >= 0 || slices.ContainsFunc(s.fields, func(f query.Field) bool { return f.Name == o.Name }) {
+			continue
+		}
+		f, err := tr.field(o.Name)
+		if err != nil {
+			return err
+		}
+		s.fields = append(s.fields, f) // read beside the selected columns, for its sort key
+	}
+	s.want = -1
+	if s.opts.MaxRows > 0 {
+		s.want = s.opts.MaxRows + 1 // one more tells that the cap would cut the sort
+	}
+	return nil
+}
+
+// sortRows sorts the rows read for planRowSort and applies OFFSET and LIMIT; it fails when the
+// row cap cut the matching rows, since a sort of some of them would be wrong.
+func (s *Search) sortRows() error {
+	if s.opts.MaxRows > 0 && len(s.rows) > s.opts.MaxRows {
+		return fmt.Errorf("ORDER BY an expression over rows is sorted by dora over every matching row, and more than %d rows match: add a filter, or run it on DuckDB", s.opts.MaxRows)
+	}
+	idx := make([]int, len(s.rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	orders := s.spec.OrderBy
+	slices.SortStableFunc(idx, func(a, b int) int {
+		for k, o := range orders {
+			if c := compareSQL(s.sortKeys[a][k], s.sortKeys[b][k], o.Desc, o.Nulls.First()); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	all := len(s.rows)
+	from := min(s.spec.Offset, all)
+	to := all
+	if s.spec.Limit > 0 {
+		to = min(all, from+s.spec.Limit)
+	}
+	sorted := make([][]any, 0, to-from)
+	for _, i := range idx[from:to] {
+		sorted = append(sorted, s.rows[i])
+	}
+	s.rows, s.sortKeys = sorted, nil
+	s.total = int64(all)
+	s.sortCut = to < all
+	return nil
 }

@@ -348,6 +348,14 @@ func (g *gen) expr(e query.Expr, having bool) (string, error) {
 		}
 		// like_escape with an empty escape string has none, as LIKE without ESCAPE.
 		return fn + "(" + g.col(x.Column) + ", " + g.bind(x.Pattern) + ", " + g.bind(x.Escape) + ")", nil
+	case query.PartTest:
+		// the comparison, with the column read as its date part
+		c := query.ColumnOf(x.Test)
+		part := "date_part(" + sqlquote.String(x.Part) + ", " + g.col(c) + ")"
+		saved := g.cols
+		g.cols = map[string]func() string{c: func() string { return part }}
+		defer func() { g.cols = saved }()
+		return g.expr(x.Test, having)
 	case query.Match:
 		words := Words(x.Text)
 		if len(words) == 0 {
