@@ -25,7 +25,7 @@ func TestRelativeTime(t *testing.T) {
 	direct := fzOpenDirect(t, path)
 
 	y := base.Year() - 1
-	for _, bad := range []string{"month(ts) = 3", "year(ts) + 1 = 2025", "year(ts) = '2024'", "year(ts) LIKE '2%'"} {
+	for _, bad := range []string{"year(ts) + 1 = 2025", "year(ts) = '2024'", "year(ts) LIKE '2%'"} {
 		_, err := query.Parse("SELECT count(*) FROM ev WHERE " + bad)
 		if err == nil || !strings.Contains(err.Error(), "year") && !strings.Contains(err.Error(), "month(ts)") {
 			t.Errorf("WHERE %s: %v, want an error naming the expression", bad, err)

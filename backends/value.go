@@ -76,4 +76,3 @@ func (v Value) Any() any {
 	}
 	return nil
 }
-

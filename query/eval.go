@@ -216,8 +216,24 @@ func compareValue(cell any, lit Value, now time.Time) (int, bool) {
 }
 
 // CompareValues orders two non-null values of comparable kinds; ok is false when they do not
-// compare.
+// compare. NaN (0 / 0) orders as DuckDB orders it: above every number, +Infinity too, and equal
+// to itself, so `HAVING ratio > 3` keeps a NaN ratio there as well.
 func CompareValues(a, b any) (int, bool) {
+	if x, y := isNaN(a), isNaN(b); x || y {
+		if _, num := numeric(a); !num {
+			return 0, false
+		}
+		if _, num := numeric(b); !num {
+			return 0, false
+		}
+		switch {
+		case x && y:
+			return 0, true
+		case x:
+			return 1, true
+		}
+		return -1, true
+	}
 	switch x := a.(type) {
 	case int64:
 		switch y := b.(type) {
@@ -245,6 +261,22 @@ func CompareValues(a, b any) (int, bool) {
 		if y, ok := b.(time.Time); ok {
 			return x.Compare(y), true
 		}
+	}
+	return 0, false
+}
+
+func isNaN(v any) bool {
+	f, ok := v.(float64)
+	return ok && math.IsNaN(f)
+}
+
+// numeric reports whether v is a number (int64 or float64).
+func numeric(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
 	}
 	return 0, false
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"

@@ -1,7 +1,6 @@
 package esdsl
 
 import (
-	"math"
 	"time"
 
 	"github.com/dora-dev/dora/query"
@@ -39,21 +38,9 @@ func compareSQL(a, b any, desc, nullsFirst bool) int {
 	case b == nil:
 		return -last
 	}
-	c, _ := query.CompareValues(a, b)
-	// DuckDB sorts NaN (0 / 0) above every number, +Infinity too
-	if x, y := isNaN(a), isNaN(b); x != y {
-		c = 1
-		if y {
-			c = -1
-		}
-	}
+	c, _ := query.CompareValues(a, b) // NaN above every number, as DuckDB sorts it
 	if desc {
 		return -c
 	}
 	return c
-}
-
-func isNaN(v any) bool {
-	f, ok := v.(float64)
-	return ok && math.IsNaN(f)
 }
