@@ -68,6 +68,18 @@ func ParseView(name string) (Kind, bool) {
 	return None, false
 }
 
+// ParseDashboard reads a kind by the name a dashboard file gives it; "stacked" reads as
+// Columns, the first kind of that name, which a panel draws as Stacked when its first group-by is
+// not time.
+func ParseDashboard(name string) (Kind, bool) {
+	for k := range names {
+		if name != "" && names[k].dashboard == name {
+			return Kind(k), true
+		}
+	}
+	return None, false
+}
+
 // DashboardNames are the chart names a dashboard panel can hold, each once, in kind order (the
 // order the docs name them).
 func DashboardNames() []string {

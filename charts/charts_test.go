@@ -24,6 +24,16 @@ func TestNames(t *testing.T) {
 			t.Errorf("ParseView(%q) = %v, want no explorer kind", name, k)
 		}
 	}
+	for name, want := range map[string]Kind{"stat": Number, "bars": Bars, "stacked": Columns, "table": Table} {
+		if got, ok := ParseDashboard(name); !ok || got != want {
+			t.Errorf("ParseDashboard(%q) = %v, %v; want %v", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"", "number", "stacked bars"} {
+		if k, ok := ParseDashboard(name); ok {
+			t.Errorf("ParseDashboard(%q) = %v, want no panel kind", name, k)
+		}
+	}
 	for k, want := range map[Kind]string{None: "", Number: "stat", Columns: "stacked", Stacked: "stacked", Table: "table"} {
 		if got := k.Dashboard(); got != want {
 			t.Errorf("%v.Dashboard() = %q, want %q", k, got, want)
