@@ -6,25 +6,32 @@ package dash
 import (
 	"time"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/query"
 )
 
-// Chart is how a panel draws its answer.
+// Chart is how a panel draws its answer, named as a dashboard file names it.
 type Chart string
 
-// The chart kinds a panel can ask for.
-const (
-	ChartStat      Chart = "stat"      // the exact value, with the change against the previous period
-	ChartBars      Chart = "bars"      // one bar per group
-	ChartLines     Chart = "lines"     // lines over time
-	ChartStacked   Chart = "stacked"   // bars stacked by a second group-by (columns over time)
-	ChartHeatmap   Chart = "heatmap"   // two group-bys, colour for the value
-	ChartSparkline Chart = "sparkline" // the latest value over a small line of the series
-	ChartTable     Chart = "table"     // the rows
+// The chart kinds a panel can ask for, named by package charts.
+var (
+	ChartStat      = Chart(charts.Number.Dashboard())    // the exact value, with the change against the previous period
+	ChartBars      = Chart(charts.Bars.Dashboard())      // one bar per group
+	ChartLines     = Chart(charts.Lines.Dashboard())     // lines over time
+	ChartStacked   = Chart(charts.Stacked.Dashboard())   // bars stacked by a second group-by (columns over time)
+	ChartHeatmap   = Chart(charts.Heatmap.Dashboard())   // two group-bys, colour for the value
+	ChartSparkline = Chart(charts.Sparkline.Dashboard()) // the latest value over a small line of the series
+	ChartTable     = Chart(charts.Table.Dashboard())     // the rows
 )
 
 // Charts lists the chart kinds in the order the docs name them.
-var Charts = []Chart{ChartStat, ChartBars, ChartLines, ChartStacked, ChartHeatmap, ChartSparkline, ChartTable}
+var Charts = func() []Chart {
+	var out []Chart
+	for _, n := range charts.DashboardNames() {
+		out = append(out, Chart(n))
+	}
+	return out
+}()
 
 // Dashboard is one dashboard file: panels on a grid, one time range and one filter for all.
 type Dashboard struct {

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/query"
 )
@@ -293,8 +294,8 @@ func (p *fileParser) panel(n *yaml.Node, i int, d *Dashboard) (Panel, bool) {
 			return pan, false
 		}
 		pan.Chart = Chart(s)
-		if !contains(chartNames(), s) {
-			p.errorf(chartNode, "unknown chart %q: use %s", s, strings.Join(chartNames(), ", "))
+		if !contains(charts.DashboardNames(), s) {
+			p.errorf(chartNode, "unknown chart %q: use %s", s, strings.Join(charts.DashboardNames(), ", "))
 			return pan, false
 		}
 		if msg := fits(pan.Chart, pan.Spec); msg != "" {
@@ -309,24 +310,13 @@ func (p *fileParser) panel(n *yaml.Node, i int, d *Dashboard) (Panel, bool) {
 	return pan, true
 }
 
-func chartNames() []string {
-	out := make([]string, len(Charts))
-	for i, c := range Charts {
-		out[i] = string(c)
-	}
-	return out
-}
-
-// fromExplorer maps the explorer's chart names, as a saved view keeps them, to a panel's.
+// fromExplorer is the panel chart of the chart a saved view keeps: an explorer name as package
+// charts spells it for a dashboard, or a panel's own name.
 func fromExplorer(name string) (Chart, bool) {
-	switch name {
-	case "number":
-		return ChartStat, true
-	case "columns", "stacked bars":
-		return ChartStacked, true
+	if k, ok := charts.ParseView(name); ok {
+		return Chart(k.Dashboard()), k.Dashboard() != ""
 	}
-	c := Chart(name)
-	return c, contains(chartNames(), name)
+	return Chart(name), contains(charts.DashboardNames(), name)
 }
 
 // DefaultChart is the chart a panel gets when it names none: a stat for a query without

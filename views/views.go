@@ -23,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/internal/xdg"
 	"github.com/dora-dev/dora/query"
 )
@@ -43,8 +44,9 @@ type View struct {
 // Spec is the view's query.
 func (v View) Spec() (query.Spec, error) { return query.Parse(v.SQL) }
 
-// Charts are the chart kinds a view can name, spelled as the explorer's chart package spells them.
-var Charts = []string{"number", "bars", "lines", "columns", "stacked bars", "heatmap"}
+// Charts are the chart kinds a view can name, spelled as package charts names them for the
+// explorer.
+var Charts = charts.ViewNames()
 
 // keys are a view's keys in the order a new view is written.
 var keys = []string{"name", "sql", "chart", "metric", "backend"}

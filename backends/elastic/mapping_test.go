@@ -1,17 +1,12 @@
 package elastic
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMappingsGolden(t *testing.T) {
 	s := query.Schema{Fields: []query.Field{
@@ -37,20 +32,5 @@ func TestMappingsGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "mappings.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("Mappings differs from %s (go test -update rewrites it):\n%s", golden, got)
-	}
+	golden.CheckFile(t, "mappings.golden.json", string(got))
 }

@@ -3,7 +3,6 @@ package etl
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/dora-dev/dora/query/sqlquote"
@@ -64,136 +63,94 @@ func (r *run) cleanse(ctx context.Context) error {
 	return nil
 }
 
+// cleanseStep runs one cleanse step: it refuses a column batch lacks (or one of the wrong type),
+// asks DuckDB whether the step's types and values make sense, keeps the counts of what the step
+// takes away, then applies buildCleanse's statements.
 func (r *run) cleanseStep(ctx context.Context, s Step) error {
 	cols, err := r.d.columns(ctx, "batch", false)
 	if err != nil {
 		return err
 	}
-	need := func(name string) (column, error) {
-		c, ok := find(cols, name)
-		if !ok {
-			return c, r.posError(s.colPos[name], "cleanse.%s: the source has no column %q (it has %s)", s.Op, name, strings.Join(names(cols), ", "))
+	q := buildCleanse(s, cols)
+	for _, it := range q.Items {
+		c, err := r.cleanseColumn(s, cols, it.Column)
+		if err != nil {
+			return err
 		}
-		return c, nil
-	}
-	replace := func(exprs []string) error {
-		if len(exprs) == 0 {
-			return nil
-		}
-		return r.d.exec(ctx, "CREATE OR REPLACE TABLE batch AS SELECT * REPLACE ("+strings.Join(exprs, ", ")+") FROM batch")
-	}
-	switch s.Op {
-	case "trim", "lower", "upper":
-		var exprs []string
-		for _, name := range s.Columns {
-			c, err := need(name)
-			if err != nil {
-				return err
-			}
-			if !isText(c.Type) {
-				return r.posError(s.colPos[name], "cleanse.%s: column %q is %s, not text", s.Op, name, c.Type)
-			}
-			exprs = append(exprs, fmt.Sprintf("%s(%s) AS %s", s.Op, sqlquote.Ident(name), sqlquote.Ident(name)))
-		}
-		return replace(exprs)
-	case "rename":
-		for _, from := range s.Order {
-			if _, err := need(from); err != nil {
-				return err
-			}
-			to := s.Map[from]
-			if _, taken := find(cols, to); taken {
-				return r.posError(s.colPos[from], "cleanse.rename: %q to %q, but the source already has a column %q", from, to, to)
-			}
-			if err := r.d.exec(ctx, fmt.Sprintf("ALTER TABLE batch RENAME COLUMN %s TO %s", sqlquote.Ident(from), sqlquote.Ident(to))); err != nil {
-				return err
+		if it.Check != "" {
+			if err := r.d.exec(ctx, it.Check); err != nil {
+				return r.cleanseCheckError(s, c)
 			}
 		}
-	case "cast":
-		var exprs []string
-		for _, name := range s.Order {
-			if _, err := need(name); err != nil {
-				return err
-			}
-			typ := s.Map[name]
-			if err := r.d.exec(ctx, fmt.Sprintf("SELECT TRY_CAST(NULL AS %s)", typ)); err != nil {
-				return r.posError(s.colPos[name], "cleanse.cast: %q is not a type DuckDB knows (as in BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR, DECIMAL(10, 2))", typ)
-			}
-			failed, err := r.d.count(ctx, fmt.Sprintf("SELECT count(*) FROM batch WHERE %s IS NOT NULL AND TRY_CAST(%s AS %s) IS NULL", sqlquote.Ident(name), sqlquote.Ident(name), typ))
+		if it.Failures != "" {
+			failed, err := r.d.count(ctx, it.Failures)
 			if err != nil {
 				return err
 			}
 			if failed > 0 {
-				r.s.CastFailures[name] += failed
+				r.s.CastFailures[it.Column] += failed
 			}
-			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", sqlquote.Ident(name), typ, sqlquote.Ident(name)))
 		}
-		if err := replace(exprs); err != nil {
-			return err
-		}
-		return r.normalizeTypes(ctx, "batch")
-	case "defaults":
-		var exprs []string
-		for _, name := range s.Order {
-			c, err := need(name)
-			if err != nil {
-				return err
-			}
-			v := sqlquote.String(s.Map[name])
-			if err := r.d.exec(ctx, fmt.Sprintf("SELECT CAST(%s AS %s)", v, c.Type)); err != nil {
-				return r.posError(s.colPos[name], "cleanse.defaults: %s is not a %s, the type of %q", v, c.Type, name)
-			}
-			exprs = append(exprs, fmt.Sprintf("coalesce(%s, CAST(%s AS %s)) AS %s", sqlquote.Ident(name), v, c.Type, sqlquote.Ident(name)))
-		}
-		return replace(exprs)
-	case "regex_replace":
-		var exprs []string
-		for _, rr := range s.Regex {
-			c, err := need(rr.Column)
-			if err != nil {
-				return err
-			}
-			if !isText(c.Type) {
-				return r.posError(s.colPos[rr.Column], "cleanse.regex_replace: column %q is %s, not text", rr.Column, c.Type)
-			}
-			exprs = append(exprs, fmt.Sprintf("regexp_replace(%s, %s, %s, 'g') AS %s", sqlquote.Ident(rr.Column), sqlquote.String(rr.Pattern), sqlquote.String(rr.Replacement), sqlquote.Ident(rr.Column)))
-		}
-		return replace(exprs)
-	case "drop_if_null":
-		var conds []string
-		for _, name := range s.Columns {
-			if _, err := need(name); err != nil {
-				return err
-			}
-			conds = append(conds, sqlquote.Ident(name)+" IS NULL")
-		}
-		n, err := r.d.count(ctx, "SELECT count(*) FROM batch WHERE "+strings.Join(conds, " OR "))
+	}
+	if q.Lost != "" {
+		n, err := r.d.count(ctx, q.Lost)
 		if err != nil {
 			return err
 		}
 		r.s.CleansedAway += n
-		return r.d.exec(ctx, "DELETE FROM batch WHERE "+strings.Join(conds, " OR "))
-	case "dedupe":
-		for _, name := range s.Columns {
-			if _, err := need(name); err != nil {
-				return err
-			}
+	}
+	for _, stmt := range q.Apply {
+		if err := r.d.exec(ctx, stmt); err != nil {
+			return err
 		}
+	}
+	switch s.Op {
+	case "cast":
+		return r.normalizeTypes(ctx, "batch")
+	case "dedupe":
 		return r.dedupe(ctx, s.Columns, names(cols))
 	}
 	return nil
 }
 
+// cleanseColumn is the column name of batch (whose columns are cols) that step s names, or the
+// error at its place in the file when batch lacks it or it cannot take the step.
+func (r *run) cleanseColumn(s Step, cols []column, name string) (column, error) {
+	c, ok := find(cols, name)
+	if !ok {
+		return c, r.posError(s.colPos[name], "cleanse.%s: the source has no column %q (it has %s)", s.Op, name, strings.Join(names(cols), ", "))
+	}
+	switch s.Op {
+	case "trim", "lower", "upper", "regex_replace":
+		if !isText(c.Type) {
+			return c, r.posError(s.colPos[name], "cleanse.%s: column %q is %s, not text", s.Op, name, c.Type)
+		}
+	case "rename":
+		to := s.Map[name]
+		if _, taken := find(cols, to); taken {
+			return c, r.posError(s.colPos[name], "cleanse.rename: %q to %q, but the source already has a column %q", name, to, to)
+		}
+	}
+	return c, nil
+}
+
+// cleanseCheckError is the error for column c when DuckDB refused the step's check on it.
+func (r *run) cleanseCheckError(s Step, c column) error {
+	if s.Op == "cast" {
+		return r.posError(s.colPos[c.Name], "cleanse.cast: %q is not a type DuckDB knows (as in BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR, DECIMAL(10, 2))", s.Map[c.Name])
+	}
+	return r.posError(s.colPos[c.Name], "cleanse.defaults: %s is not a %s, the type of %q", sqlquote.String(s.Map[c.Name]), c.Type, c.Name)
+}
+
 // dedupe collapses rows identical on every column (keeping the first in source order), then
 // quarantines the rows of each key that still has more than one, naming the columns that differ.
 func (r *run) dedupe(ctx context.Context, key, all []string) error {
+	collapse, dupes, quarantine := dedupeSQL(key, all)
 	before, err := r.d.count(ctx, "SELECT count(*) FROM batch")
 	if err != nil {
 		return err
 	}
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE batch AS SELECT * FROM batch
-		QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s, %s) = 1`, qis(all), sqlquote.Ident(srcCol), sqlquote.Ident(rowCol)))
-	if err != nil {
+	if err := r.d.exec(ctx, collapse); err != nil {
 		return err
 	}
 	after, err := r.d.count(ctx, "SELECT count(*) FROM batch")
@@ -201,31 +158,11 @@ func (r *run) dedupe(ctx context.Context, key, all []string) error {
 		return err
 	}
 	r.s.CleansedAway += before - after
-	var diffs []string
-	for _, c := range all {
-		if slices.Contains(key, c) {
-			continue
-		}
-		diffs = append(diffs, fmt.Sprintf(`CASE WHEN count(DISTINCT %[1]s) + max(CASE WHEN %[1]s IS NULL THEN 1 ELSE 0 END) > 1
-			THEN %[2]s || ': ' || string_agg(DISTINCT coalesce(%[1]s::VARCHAR, 'NULL'), ' vs ' ORDER BY coalesce(%[1]s::VARCHAR, 'NULL')) END`, sqlquote.Ident(c), sqlquote.String(c)))
-	}
-	if len(diffs) == 0 {
+	if dupes == "" {
 		return nil
 	}
-	err = r.d.exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dupes AS
-		SELECT %s, 'dedupe: ' || %s || ' has ' || count(*) || ' different rows: ' || concat_ws('; ', %s) AS reason
-		FROM batch GROUP BY %s HAVING count(*) > 1`, qis(key), keyText(key, ""), strings.Join(diffs, ", "), qis(key)))
-	if err != nil {
+	if err := r.d.exec(ctx, dupes); err != nil {
 		return fmt.Errorf("dedupe: %w", err)
 	}
-	return r.quarantineWhere(ctx, fmt.Sprintf("SELECT b.*, d.reason AS _dora_reason FROM batch b JOIN dupes d USING (%s)", qis(key)))
-}
-
-// keyText is SQL text that prints a key as "movie_id=7" (alias. prefixes the columns).
-func keyText(key []string, alias string) string {
-	parts := make([]string, len(key))
-	for i, k := range key {
-		parts[i] = fmt.Sprintf("%s || '=' || coalesce(%s%s::VARCHAR, 'NULL')", sqlquote.String(k), alias, sqlquote.Ident(k))
-	}
-	return strings.Join(parts, " || ', ' || ")
+	return r.quarantineWhere(ctx, quarantine)
 }

@@ -2,17 +2,13 @@ package esdsl
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // shipments is the schema the translation tests run against: one field of each kind dora maps.
 var shipments = query.Schema{Table: "shipments", Fields: []query.Field{
@@ -98,20 +94,7 @@ func TestGolden(t *testing.T) {
 			if !json.Valid([]byte(got)) {
 				t.Fatalf("Explain is not JSON:\n%s", got)
 			}
-			path := filepath.Join("testdata", tc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./query/esdsl -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s\n%s: got\n%s\nwant\n%s", tc.sql, path, got, want)
-			}
+			golden.CheckFile(t, tc.name+".json", got)
 		})
 	}
 }

@@ -3,11 +3,10 @@ package esdsl
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -68,16 +67,7 @@ func TestWideGolden(t *testing.T) {
 					t.Errorf("%s: the request uses %s where a native query suffices:\n%s", tc.sql, bad, got)
 				}
 			}
-			path := filepath.Join("testdata", "wide_"+tc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			} else if want, err := os.ReadFile(path); err != nil {
-				t.Fatalf("%v (run go test ./query/esdsl -update)", err)
-			} else if got != string(want) {
-				t.Errorf("%s\n%s: got\n%s\nwant\n%s", tc.sql, path, got, want)
-			}
+			golden.CheckFile(t, "wide_"+tc.name+".json", got)
 			var engine, dora []string
 			for _, st := range s.Plan() {
 				if st.Tier == TierEngine {

@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
 )
@@ -74,14 +75,7 @@ type wanted struct {
 }
 
 // ParseKind reads a kind by the name String gives it, as saved views spell it.
-func ParseKind(name string) (Kind, bool) {
-	for k := KindNone; k <= KindHeatmap; k++ {
-		if k.String() == name {
-			return k, true
-		}
-	}
-	return KindNone, false
-}
+func ParseKind(name string) (Kind, bool) { return charts.ParseView(name) }
 
 // New returns an empty chart panel.
 func New(c *common.Common) *Model {

@@ -5,28 +5,24 @@ import (
 	"sort"
 	"time"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/format"
 )
 
-// Kind is a way to draw a result.
-type Kind int
+// Kind is a way to draw a result: the kinds and their names are package charts'.
+type Kind = charts.Kind
 
-// The chart kinds.
+// The chart kinds this package draws.
 const (
-	KindNone    Kind = iota // raw rows: nothing to chart
-	KindNumber              // no group-by: the metrics as numbers
-	KindBars                // horizontal bars, one per category
-	KindLines               // one line per series over time
-	KindColumns             // vertical bars over time, stacked by series
-	KindStacked             // horizontal bars stacked by a second group-by
-	KindHeatmap             // first group-by across, second down, colour for the value
+	KindNone    = charts.None    // raw rows: nothing to chart
+	KindNumber  = charts.Number  // no group-by: the metrics as numbers
+	KindBars    = charts.Bars    // horizontal bars, one per category
+	KindLines   = charts.Lines   // one line per series over time
+	KindColumns = charts.Columns // vertical bars over time, stacked by series
+	KindStacked = charts.Stacked // horizontal bars stacked by a second group-by
+	KindHeatmap = charts.Heatmap // first group-by across, second down, colour for the value
 )
-
-// String names the kind as the chart title says it.
-func (k Kind) String() string {
-	return [...]string{"none", "number", "bars", "lines", "columns", "stacked bars", "heatmap"}[k]
-}
 
 // dim is one result column used as a dimension.
 type dim struct {

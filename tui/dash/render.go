@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
@@ -68,17 +69,12 @@ func chartBody(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string 
 		t.SetSize(w, h)
 		return t.View()
 	}
-	kind := chart.KindBars
-	switch p.Chart {
-	case dash.ChartLines:
-		kind = chart.KindLines
-	case dash.ChartHeatmap:
-		kind = chart.KindHeatmap
-	case dash.ChartStacked:
-		kind = chart.KindStacked
-		if len(spec.GroupBy) > 0 && spec.GroupBy[0].IsTime() {
-			kind = chart.KindColumns
-		}
+	kind, ok := charts.ParseDashboard(string(p.Chart))
+	if !ok {
+		kind = chart.KindBars
+	}
+	if kind == chart.KindColumns && (len(spec.GroupBy) == 0 || !spec.GroupBy[0].IsTime()) {
+		kind = chart.KindStacked // stacked over categories, not over time
 	}
 	metric := 0
 	for i, c := range metricColumns(res) {
