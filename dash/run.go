@@ -96,7 +96,7 @@ type Answer struct {
 	// From and To are the time a lines or stacked panel's calendar buckets span under its
 	// filter and range (zero when unknown): they tell a partial first or last bucket.
 	From, To time.Time
-	At       time.Time     // when the answer came
+	At       time.Time // when the answer came
 }
 
 // Run answers one panel under the scope; for a stat, prev (when not nil) is the scope of the

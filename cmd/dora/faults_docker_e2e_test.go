@@ -14,6 +14,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/jobs/docker/dockertest"
 )
@@ -22,18 +23,18 @@ import (
 // root, socket and pid file (DORA_DOCKER_DIR, DORA_DOCKER_RUN), so a test may kill it; the engine
 // every other test uses (DOCKER_HOST) is never touched.
 type privateDockerd struct {
-	faultServer
+	testenv.Private
 	host string // its DOCKER_HOST
 }
 
 func startPrivateDockerd(t *testing.T) *privateDockerd {
 	t.Helper()
-	root := faultCache(t)
+	root := testenv.CacheDir(t)
 	run := filepath.Join(root, "run", "docker-faults")
-	d := &privateDockerd{faultServer: faultServer{t: t, script: "docker", pid: filepath.Join(run, "dockerd.pid"),
-		env: append(os.Environ(), "DORA_DOCKER_DIR="+filepath.Join(root, "docker-faults"), "DORA_DOCKER_RUN="+run)},
+	d := &privateDockerd{Private: testenv.Private{T: t, Script: "docker", PidFile: filepath.Join(run, "dockerd.pid"),
+		Env: append(os.Environ(), "DORA_DOCKER_DIR="+filepath.Join(root, "docker-faults"), "DORA_DOCKER_RUN="+run)},
 		host: "unix://" + filepath.Join(run, "docker.sock")}
-	if out := d.begin(); !strings.Contains(out, "DOCKER_HOST="+d.host) {
+	if out := d.Begin(); !strings.Contains(out, "DOCKER_HOST="+d.host) {
 		t.Fatalf("scripts/docker start printed %q, not DOCKER_HOST=%s", out, d.host)
 	}
 	return d
@@ -58,9 +59,9 @@ func TestDockerdKilledWhileAJobRuns(t *testing.T) {
 	h.waitFor(out, fmt.Sprintf("\nline %d\n", lines))
 	id := firstLine(out.String())
 
-	killedAt := d.signal(syscall.SIGKILL) // as a crash would: its containers' shims live on
+	killedAt := d.Signal(syscall.SIGKILL) // as a crash would: its containers' shims live on
 	time.Sleep(3 * time.Second)
-	d.start()
+	d.Start()
 	upAt := time.Now()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()

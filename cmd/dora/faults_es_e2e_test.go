@@ -27,16 +27,16 @@ const faultESPort = 9232
 // privateES is an Elasticsearch node of the fault tests' own, started by scripts/elasticsearch
 // on its own port and data folder, which a test may freeze, kill and start again.
 type privateES struct {
-	faultServer
+	testenv.Private
 	url string
 }
 
 func startPrivateES(t *testing.T) *privateES {
 	t.Helper()
-	p := &privateES{url: fmt.Sprintf("http://127.0.0.1:%d", faultESPort), faultServer: faultServer{t: t, script: "elasticsearch",
-		env: append(os.Environ(), fmt.Sprintf("ES_PORT=%d", faultESPort), fmt.Sprintf("ES_TRANSPORT_PORT=%d", faultESPort+10), "ES_START_TIMEOUT=600"),
-		pid: filepath.Join(faultCache(t), fmt.Sprintf("es-run-%d", faultESPort), "es.pid")}}
-	p.begin()
+	p := &privateES{url: fmt.Sprintf("http://127.0.0.1:%d", faultESPort), Private: testenv.Private{T: t, Script: "elasticsearch",
+		Env:     append(os.Environ(), fmt.Sprintf("ES_PORT=%d", faultESPort), fmt.Sprintf("ES_TRANSPORT_PORT=%d", faultESPort+10), "ES_START_TIMEOUT=600"),
+		PidFile: filepath.Join(testenv.CacheDir(t), fmt.Sprintf("es-run-%d", faultESPort), "es.pid")}}
+	p.Begin()
 	return p
 }
 
@@ -45,12 +45,12 @@ func startPrivateES(t *testing.T) *privateES {
 // word, and starts the node again. It returns the screen's line holding word, when the node was
 // killed and when it answered again.
 func (p *privateES) outage(s *testenv.Tmux, inFlight func(), word string) (said string, killed, up time.Time) {
-	p.t.Helper()
-	p.signal(syscall.SIGSTOP)
+	p.T.Helper()
+	p.Signal(syscall.SIGSTOP)
 	inFlight()
-	killed = p.signal(syscall.SIGKILL)
+	killed = p.Signal(syscall.SIGKILL)
 	scr := s.WaitWithin(time.Minute, fmt.Sprintf("the screen to say %q", word), func(scr string) bool { return strings.Contains(scr, word) })
-	p.start()
+	p.Start()
 	return statusLine(scr, word), killed, time.Now()
 }
 
@@ -146,7 +146,7 @@ func TestElasticsearchRestarted(t *testing.T) {
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
-		killedAt := es.signal(syscall.SIGKILL)
+		killedAt := es.Signal(syscall.SIGKILL)
 		var err error
 		select {
 		case err = <-exited:
@@ -157,7 +157,7 @@ func TestElasticsearchRestarted(t *testing.T) {
 		stoppedAt := time.Now()
 		first := out.String()
 		resumed := false
-		es.start()
+		es.Start()
 		upAt := time.Now()
 		if err != nil {
 			if !strings.Contains(first, "cannot reach Elasticsearch at "+es.url) || !strings.Contains(first, "--resume") {

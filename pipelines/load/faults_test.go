@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,59 +28,21 @@ import (
 // are this suite's ports).
 const faultS3Port = 9231
 
-// privateS3 is a versitygw of the test's own, started by scripts/s3, that the test may kill.
-type privateS3 struct {
-	t      *testing.T
-	script string
-	env    []string
-	pid    string // the pid file scripts/s3 keeps
-}
-
-func startPrivateS3(t *testing.T) *privateS3 {
+// startPrivateS3 starts a versitygw of the test's own with scripts/s3, on its own port and an
+// empty folder, which the test may kill; the test's S3 settings point at it.
+func startPrivateS3(t *testing.T) *testenv.Private {
 	t.Helper()
-	cache, err := os.UserCacheDir() // where scripts/s3 keeps its pid files, as XDG_CACHE_HOME says
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &privateS3{t: t, script: filepath.Join(testenv.Root(), "scripts", "s3"),
-		env: append(os.Environ(), "S3_PORT="+strconv.Itoa(faultS3Port), "S3_DIR="+t.TempDir()),
-		pid: filepath.Join(cache, "dora", "run", fmt.Sprintf("s3-%d.pid", faultS3Port))}
-	for _, line := range strings.Split(p.run("start"), "\n") {
+	p := &testenv.Private{T: t, Script: "s3",
+		Env:     append(os.Environ(), "S3_PORT="+strconv.Itoa(faultS3Port), "S3_DIR="+t.TempDir()),
+		PidFile: filepath.Join(testenv.CacheDir(t), "run", fmt.Sprintf("s3-%d.pid", faultS3Port))}
+	for _, line := range strings.Split(p.Start(), "\n") {
 		if kv, ok := strings.CutPrefix(line, "export "); ok {
 			k, v, _ := strings.Cut(kv, "=")
 			t.Setenv(k, v)
 		}
 	}
-	t.Cleanup(func() { p.run("stop") })
+	t.Cleanup(func() { p.Run("stop") })
 	return p
-}
-
-func (p *privateS3) run(verb string) string {
-	p.t.Helper()
-	cmd := exec.Command(p.script, verb)
-	cmd.Env = p.env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		testenv.Unavailable(p.t, fmt.Sprintf("scripts/s3 %s on port %d: %v\n%s", verb, faultS3Port, err, errb.String()))
-	}
-	return out.String()
-}
-
-// kill ends the server with SIGKILL, as a crash would.
-func (p *privateS3) kill() {
-	p.t.Helper()
-	data, err := os.ReadFile(p.pid)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		p.t.Fatal(err)
-	}
-	for syscall.Kill(pid, 0) == nil {
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // TestS3KilledMidLoad: the S3 server dies with SIGKILL in the middle of a load and comes back
@@ -150,13 +111,13 @@ func TestS3KilledMidLoad(t *testing.T) {
 		if data, err := os.ReadFile(opts.Checkpoint); err == nil {
 			var cp checkpoint
 			if json.Unmarshal(data, &cp) == nil && len(cp.Done) >= 3 {
-				srv.kill()
+				srv.Signal(syscall.SIGKILL) // as a crash would
 				killedAt = time.Now()
 			}
 		}
 	}
 	time.Sleep(5 * time.Second)
-	srv.run("start")
+	srv.Start()
 	upAt := time.Now()
 	o := <-done
 	ended := time.Now()
