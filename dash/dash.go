@@ -1,6 +1,6 @@
 // Package dash is dora's dashboards as data: a dashboard file parsed and checked, the time range
 // and filter that every panel shares, applied to each panel's Spec, and the runner that answers
-// the panels concurrently. The screen that draws them is tui/dash.
+// the panels concurrently. The screen that draws them is tui/dashscreen.
 package dash
 
 import (

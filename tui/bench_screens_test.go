@@ -13,7 +13,7 @@ import (
 
 	"github.com/dora-dev/dora/internal/benchcpu"
 	"github.com/dora-dev/dora/internal/testenv"
-	"github.com/dora-dev/dora/tui/etl"
+	"github.com/dora-dev/dora/tui/etlscreen"
 	"github.com/dora-dev/dora/tui/loads"
 )
 
@@ -121,10 +121,10 @@ func BenchmarkETLKeypressToFrame(b *testing.B) {
 	}
 	for _, size := range [][2]int{{80, 24}, {200, 60}} {
 		b.Run(fmt.Sprintf("%dx%d/versions", size[0], size[1]), func(b *testing.B) {
-			m := New(b.Context(), stubBackend{}, Options{Screen: 3, ETL: etl.Options{Dir: filepath.Join(f.dir, "pipelines"), Catalog: f.cfg,
+			m := New(b.Context(), stubBackend{}, Options{Screen: 3, ETL: etlscreen.Options{Dir: filepath.Join(f.dir, "pipelines"), Catalog: f.cfg,
 				StateDir: b.TempDir(), WorkDir: f.dir, Poll: time.Millisecond}})
 			m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
-			es := m.Screen(2).(*etl.Model)
+			es := m.Screen(2).(*etlscreen.Model)
 			drain(m, initCmdMsg{es.Init()})
 			if ps := es.Pipelines(); len(ps) != 1 || len(ps[0].Versions) != 50 {
 				b.Fatalf("pipelines: %+v", ps)

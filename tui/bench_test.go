@@ -14,9 +14,9 @@ import (
 
 	"github.com/dora-dev/dora/internal/benchcpu"
 	"github.com/dora-dev/dora/internal/testenv"
-	pjobs "github.com/dora-dev/dora/pipelines/jobs"
+	"github.com/dora-dev/dora/pipelines/jobs"
 	_ "github.com/dora-dev/dora/pipelines/jobs/local" // the runner the benchmark's jobs name
-	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/jobscreen"
 )
 
 // driveShell feeds msg to the shell and runs what it leads to (drain): the Jobs screen's poll
@@ -38,56 +38,56 @@ func isTick(msg tea.Msg) bool {
 // jobsBench is a run store with 1,000 finished runs of three jobs and one run of a fourth that
 // is running with a log of 100,000 lines.
 type jobsBench struct {
-	opts     jobs.Options
-	store    *pjobs.Store
-	followed *pjobs.Run
+	opts     jobscreen.Options
+	store    *jobs.Store
+	followed *jobs.Run
 	lines    int
 }
 
 func newJobsBench(b *testing.B) *jobsBench {
 	ctx := context.Background()
 	dir := b.TempDir()
-	jb := &jobsBench{opts: jobs.Options{Dir: filepath.Join(dir, "jobs"), StorePath: filepath.Join(dir, "runs.db"),
+	jb := &jobsBench{opts: jobscreen.Options{Dir: filepath.Join(dir, "jobs"), StorePath: filepath.Join(dir, "runs.db"),
 		StateDir: filepath.Join(dir, "state"), Poll: time.Millisecond}}
 	if err := os.MkdirAll(jb.opts.Dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	var defs []*pjobs.Definition
+	var defs []*jobs.Definition
 	for _, name := range []string{"nightly-orders", "refresh-dims", "export-s3", "backfill"} {
 		text := fmt.Sprintf("{name: %s, command: [echo, %s]}", name, name)
 		if err := os.WriteFile(filepath.Join(jb.opts.Dir, name+".yaml"), []byte(text), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		d, err := pjobs.ParseDefinition(name+".yaml", []byte(text))
+		d, err := jobs.ParseDefinition(name+".yaml", []byte(text))
 		if err != nil {
 			b.Fatal(err)
 		}
 		defs = append(defs, d)
 	}
-	s, err := pjobs.OpenStore(ctx, jb.opts.StorePath)
+	s, err := jobs.OpenStore(ctx, jb.opts.StorePath)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
 	jb.store = s
-	me := pjobs.Self()
+	me := jobs.Self()
 	for i := 0; i < 1000; i++ {
-		r, err := s.Create(ctx, pjobs.NewRun{Definition: defs[i%3]}, me)
+		r, err := s.Create(ctx, jobs.NewRun{Definition: defs[i%3]}, me)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Begin(ctx, r.ID, time.Now()); err != nil {
 			b.Fatal(err)
 		}
-		code, to := 0, pjobs.Succeeded
+		code, to := 0, jobs.Succeeded
 		if i%7 == 0 {
-			code, to = 1, pjobs.Failed
+			code, to = 1, jobs.Failed
 		}
 		if _, err := s.Finish(ctx, r.ID, to, &code, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
-	r, err := s.Create(ctx, pjobs.NewRun{Definition: defs[3]}, me)
+	r, err := s.Create(ctx, jobs.NewRun{Definition: defs[3]}, me)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func BenchmarkJobsKeypressToFrame(b *testing.B) {
 				driveShell(m, testenv.Keys("enter")[0])
 				_ = m.View()
 				b.StopTimer()
-				if d := m.Screen(3).(*jobs.Model).Detail(); d == nil || d.ID != jb.followed.ID {
+				if d := m.Screen(3).(*jobscreen.Model).Detail(); d == nil || d.ID != jb.followed.ID {
 					b.Fatalf("enter opened %v, not the followed run", d)
 				}
 				driveShell(m, testenv.Keys("esc")[0])
@@ -189,7 +189,7 @@ func BenchmarkJobsKeypressToFrame(b *testing.B) {
 				_ = m.View()
 			}
 			done()
-			if n := len(m.Screen(3).(*jobs.Model).Log()); n < 100_000 {
+			if n := len(m.Screen(3).(*jobscreen.Model).Log()); n < 100_000 {
 				b.Fatalf("the log view holds %d lines", n)
 			}
 		})

@@ -20,8 +20,8 @@ import (
 	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/catalog"
-	petl "github.com/dora-dev/dora/pipelines/etl"
-	"github.com/dora-dev/dora/tui/etl"
+	"github.com/dora-dev/dora/pipelines/etl"
+	"github.com/dora-dev/dora/tui/etlscreen"
 	"github.com/dora-dev/dora/tui/loads"
 )
 
@@ -217,7 +217,7 @@ func (f *etlFolder) source(t testing.TB, selectSQL string) {
 func (f *etlFolder) publish(t testing.TB, name string) {
 	t.Helper()
 	ctx := context.Background()
-	p, err := petl.ReadPipeline(filepath.Join(f.dir, "pipelines", name+".yaml"))
+	p, err := etl.ReadPipeline(filepath.Join(f.dir, "pipelines", name+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func (f *etlFolder) publish(t testing.TB, name string) {
 		t.Fatal(err)
 	}
 	defer cat.Close()
-	sum, err := petl.Run(ctx, p, cat, petl.Options{WorkDir: f.dir})
+	sum, err := etl.Run(ctx, p, cat, etl.Options{WorkDir: f.dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ var (
 
 // pinVersions replaces the ids and times of the screen's versions with fixed ones (version i,
 // oldest first, is 1000+i at goldenVersionAt plus i hours), and rekeys the metrics read by id.
-func pinVersions(m *etl.Model) map[int64]int64 {
+func pinVersions(m *etlscreen.Model) map[int64]int64 {
 	ids := map[int64]int64{}
 	for _, p := range m.Pipelines() {
 		for i := range p.Versions {
@@ -300,10 +300,10 @@ func TestGoldenETLScreen(t *testing.T) {
 				f.publish(t, "movies")
 			}
 			f.source(t, goldenMovies[2])
-			m := New(t.Context(), stubBackend{}, Options{NoColor: true, Screen: 3, ETL: etl.Options{Dir: "pipelines", Catalog: f.cfg,
+			m := New(t.Context(), stubBackend{}, Options{NoColor: true, Screen: 3, ETL: etlscreen.Options{Dir: "pipelines", Catalog: f.cfg,
 				StateDir: filepath.Join(dir, "state"), WorkDir: dir, Poll: time.Millisecond}})
 			m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
-			es := m.Screen(2).(*etl.Model)
+			es := m.Screen(2).(*etlscreen.Model)
 			drain(m, initCmdMsg{es.Init()})
 			if ps := es.Pipelines(); len(ps) != 1 || len(ps[0].Versions) != 2 || ps[0].Err != nil {
 				t.Fatalf("pipelines: %+v", ps)

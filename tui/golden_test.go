@@ -15,7 +15,7 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	_ "github.com/dora-dev/dora/pipelines/jobs/local" // the runner the golden jobs name
-	tuijobs "github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/jobscreen"
 )
 
 // goldenNow is the clock the golden screens are drawn at.
@@ -121,12 +121,12 @@ func TestGoldenJobsScreen(t *testing.T) {
 			// Relative paths, so the store's path on screen is the same wherever the test runs.
 			t.Chdir(t.TempDir())
 			goldenStore(t, ".")
-			m := New(t.Context(), stubBackend{}, Options{NoColor: true, Screen: 4, Jobs: tuijobs.Options{Dir: "jobs", StorePath: "runs.db",
+			m := New(t.Context(), stubBackend{}, Options{NoColor: true, Screen: 4, Jobs: jobscreen.Options{Dir: "jobs", StorePath: "runs.db",
 				StateDir: "state", Now: func() time.Time { return goldenNow }, Poll: time.Hour}})
 			m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
 			js := m.Screen(3)
 			settle(t, m, js.Init())
-			if got := len(js.(*tuijobs.Model).Runs()); got != len(goldenRuns) {
+			if got := len(js.(*jobscreen.Model).Runs()); got != len(goldenRuns) {
 				t.Fatalf("%d runs read, want %d", got, len(goldenRuns))
 			}
 			for _, k := range c.keys {

@@ -20,7 +20,7 @@ import (
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/catalog"
-	"github.com/dora-dev/dora/tui/etl"
+	"github.com/dora-dev/dora/tui/etlscreen"
 	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
@@ -140,7 +140,7 @@ func TestALoadIsListedInTheExplorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql := "SELECT region, count(*) FROM shipments GROUP BY region ORDER BY region"
-	w := newWorkshop(t, b, Options{NoColor: true, Jobs: testJobs(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()},
+	w := newWorkshop(t, b, Options{NoColor: true, Jobs: testJobs(t), ETL: etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()},
 		Loads: loads.Options{Start: src, History: filepath.Join(dir, "history.ndjson"), DeadLetterDir: dir}, Explorer: explorer.Options{SQL: sql}})
 	w.settled("the explorer's first view", db)
 	if w.tableListed("orders") {
@@ -180,7 +180,7 @@ func TestTablesChangedElsewhereAreListed(t *testing.T) {
 	dir := t.TempDir()
 	db := baseWarehouse(t, dir)
 	s := session.New("duckdb:"+db, func(ctx context.Context) (backends.Backend, error) { return backends.Open(ctx, "duckdb:"+db) })
-	w := newWorkshop(t, s, Options{NoColor: true, Jobs: testJobs(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}, Loads: testLoads(t)})
+	w := newWorkshop(t, s, Options{NoColor: true, Jobs: testJobs(t), ETL: etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()}, Loads: testLoads(t)})
 	w.Until("the tables", func() bool { return w.tableListed("shipments") })
 	elsewhere(t, db, "CREATE TABLE returns AS SELECT 1 AS id")
 	w.Until("returns to be listed", func() bool { return w.tableListed("returns") })
@@ -207,10 +207,10 @@ func TestAnETLVersionOpensAsAViewThatEscLeaves(t *testing.T) {
 	}
 	first := "SELECT region, count(*) FROM shipments GROUP BY region ORDER BY region"
 	w := newWorkshop(t, b, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t), Explorer: explorer.Options{SQL: first, ViewsPath: viewsPath},
-		ETL: etl.Options{Dir: pipes, StateDir: filepath.Join(dir, "state"), WorkDir: dir,
+		ETL: etlscreen.Options{Dir: pipes, StateDir: filepath.Join(dir, "state"), WorkDir: dir,
 			Catalog: catalog.Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")}}})
 	w.settled("the explorer's first view", db)
-	e := w.m.Screen(2).(*etl.Model)
+	e := w.m.Screen(2).(*etlscreen.Model)
 	w.Keys("3")
 	w.Until("the pipelines", func() bool { return len(e.Pipelines()) == 1 && e.Pipelines()[0].P != nil })
 	w.Keys("p")
@@ -262,7 +262,7 @@ func TestTheWorkbenchOpensWithoutItsBackendAndRecovers(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "later.duckdb")
 	s := session.New("duckdb:"+db, func(ctx context.Context) (backends.Backend, error) { return backends.Open(ctx, "duckdb:"+db) })
-	w := newWorkshop(t, s, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
+	w := newWorkshop(t, s, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t), ETL: etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	w.Until("the header to say the backend is down", func() bool { return w.m.Down() != nil })
 	header := strings.SplitN(w.Screen(), "\n", 2)[0]
 	if !strings.Contains(header, "✗ backend down") { // the file's long name does not fit

@@ -12,7 +12,7 @@ import (
 
 	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/internal/testenv"
-	tuijobs "github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/jobscreen"
 )
 
 // TestGoldenHelp pins the help bar and the ? overlay of the Explore and Jobs screens at 80x24,
@@ -32,7 +32,7 @@ func TestGoldenHelp(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Chdir(t.TempDir())
 				goldenStore(t, ".")
-				m := New(t.Context(), stubBackend{}, Options{NoColor: true, Screen: sc.screen, Jobs: tuijobs.Options{Dir: "jobs", StorePath: "runs.db",
+				m := New(t.Context(), stubBackend{}, Options{NoColor: true, Screen: sc.screen, Jobs: jobscreen.Options{Dir: "jobs", StorePath: "runs.db",
 					StateDir: "state", Now: func() time.Time { return goldenNow }, Poll: time.Hour}})
 				m.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
 				settle(t, m, m.Screen(sc.screen-1).Init())

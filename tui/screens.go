@@ -1,10 +1,10 @@
 package tui
 
 import (
-	"github.com/dora-dev/dora/tui/dash"
-	"github.com/dora-dev/dora/tui/etl"
+	"github.com/dora-dev/dora/tui/dashscreen"
+	"github.com/dora-dev/dora/tui/etlscreen"
 	"github.com/dora-dev/dora/tui/explorer"
-	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/jobscreen"
 	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
 )
@@ -15,8 +15,8 @@ var screens = []func(e *Env) screen.Screen{
 		return explorer.NewScreen(explorer.New(e.Ctx, e.Backend, e.Explorer, e.NoColor))
 	},
 	func(e *Env) screen.Screen { return loads.New(e.Ctx, e.Backend, e.Styles, e.Loads) },
-	func(e *Env) screen.Screen { return etl.New(e.Ctx, e.Styles, e.ETL) },
-	func(e *Env) screen.Screen { return jobs.New(e.Ctx, e.Styles, e.Jobs) },
+	func(e *Env) screen.Screen { return etlscreen.New(e.Ctx, e.Styles, e.ETL) },
+	func(e *Env) screen.Screen { return jobscreen.New(e.Ctx, e.Styles, e.Jobs) },
 	newDashboard,
 }
 
@@ -28,5 +28,5 @@ func newDashboard(e *Env) screen.Screen {
 	}
 	opts := e.Dash
 	opts.NoColor, opts.Shell = e.NoColor, true
-	return dash.NewScreen(dash.New(e.Ctx, e.DashRunner, e.Dashboard, opts))
+	return dashscreen.NewScreen(dashscreen.New(e.Ctx, e.DashRunner, e.Dashboard, opts))
 }

@@ -21,10 +21,10 @@ import (
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/tui/common"
-	tuidash "github.com/dora-dev/dora/tui/dash"
-	"github.com/dora-dev/dora/tui/etl"
+	"github.com/dora-dev/dora/tui/dashscreen"
+	"github.com/dora-dev/dora/tui/etlscreen"
 	"github.com/dora-dev/dora/tui/explorer"
-	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/jobscreen"
 	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
@@ -35,9 +35,9 @@ type Options struct {
 	Explorer explorer.Options
 	// Dashboard is the Dashboards screen's; nil shows how to open one.
 	Dashboard *dash.Dashboard
-	Dash      tuidash.Options
-	Jobs      jobs.Options
-	ETL       etl.Options
+	Dash      dashscreen.Options
+	Jobs      jobscreen.Options
+	ETL       etlscreen.Options
 	Loads     loads.Options
 	// Screen is the screen to open on, from 1; 1 when 0.
 	Screen int

@@ -19,8 +19,8 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/query"
-	"github.com/dora-dev/dora/tui/etl"
-	"github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/etlscreen"
+	"github.com/dora-dev/dora/tui/jobscreen"
 	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
 )
@@ -38,7 +38,7 @@ func (stubBackend) Schema(context.Context, string) (query.Schema, error) {
 
 func newShell(t *testing.T) *Model {
 	t.Helper()
-	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
+	m := New(t.Context(), stubBackend{}, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t), ETL: etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m
 }
@@ -54,8 +54,8 @@ func press(m *Model, keys ...string) tea.Cmd {
 }
 
 // testJobs keeps the Jobs screen's definitions and runs in the test's folders.
-func testJobs(t *testing.T) jobs.Options {
-	return jobs.Options{Dir: t.TempDir(), StorePath: filepath.Join(t.TempDir(), "runs.db"), StateDir: t.TempDir()}
+func testJobs(t *testing.T) jobscreen.Options {
+	return jobscreen.Options{Dir: t.TempDir(), StorePath: filepath.Join(t.TempDir(), "runs.db"), StateDir: t.TempDir()}
 }
 
 func screenText(m *Model) string { return ansi.Strip(m.View().Content) }
@@ -152,11 +152,11 @@ func TestAnETLRunGoesOnBehindAnotherScreen(t *testing.T) {
 	pipes := filepath.Join(dir, "pipelines")
 	os.MkdirAll(pipes, 0o755)
 	os.WriteFile(filepath.Join(pipes, "movies.yaml"), []byte("table: film.movies\nsource: "+src+"\n"), 0o644)
-	opts := Options{NoColor: true, Jobs: testJobs(t), ETL: etl.Options{Dir: pipes, StateDir: dir, WorkDir: dir,
+	opts := Options{NoColor: true, Jobs: testJobs(t), ETL: etlscreen.Options{Dir: pipes, StateDir: dir, WorkDir: dir,
 		Catalog: catalog.Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")}}}
 	m := New(t.Context(), stubBackend{}, opts)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	screen := m.Screen(2).(*etl.Model)
+	screen := m.Screen(2).(*etlscreen.Model)
 	m.Update(screen.Init()().(tea.BatchMsg)[0]()) // the listing
 	if len(screen.Pipelines()) != 1 {
 		t.Fatalf("pipelines: %v", screen.Pipelines())
@@ -248,7 +248,7 @@ func TestTheJobsScreenIsNeverBusy(t *testing.T) {
 // them (Loads, ETL, Jobs, the placeholder) draws in the light theme's colours after it without a
 // handler of its own, and the explorer follows with its own.
 func TestALightBackgroundRestylesEveryScreen(t *testing.T) {
-	m := New(t.Context(), stubBackend{}, Options{Jobs: testJobs(t), Loads: testLoads(t), ETL: etl.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
+	m := New(t.Context(), stubBackend{}, Options{Jobs: testJobs(t), Loads: testLoads(t), ETL: etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	views := func() []string {
 		var out []string

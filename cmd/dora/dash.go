@@ -19,7 +19,7 @@ import (
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/query"
-	tuidash "github.com/dora-dev/dora/tui/dash"
+	"github.com/dora-dev/dora/tui/dashscreen"
 	"github.com/dora-dev/dora/tui/styles"
 	"github.com/dora-dev/dora/views"
 )
@@ -67,7 +67,7 @@ func dashCmd(backend *string) *cobra.Command {
 			if !isTerminal(stdinFile()) || !isTerminal(stdoutFile()) {
 				return usageError{fmt.Errorf("the dashboard needs a terminal; to print it, use dora dash --once")}
 			}
-			return tuidash.Run(cmd.Context(), runner, d, tuidash.Options{Range: r, Where: filter, WhereText: filterText, Wall: wall})
+			return dashscreen.Run(cmd.Context(), runner, d, dashscreen.Options{Range: r, Where: filter, WhereText: filterText, Wall: wall})
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "print the dashboard once as text and exit (1 when a panel failed)")
@@ -153,7 +153,7 @@ func printDashboard(ctx context.Context, w io.Writer, runner *dash.Runner, d *da
 		}
 	}
 	plain := !tty || os.Getenv("NO_COLOR") != ""
-	snap := tuidash.Snapshot{Dashboard: d, Range: r, WhereText: filterText, Now: now, Answers: answers}
+	snap := dashscreen.Snapshot{Dashboard: d, Range: r, WhereText: filterText, Now: now, Answers: answers}
 	out := snap.Render(styles.Default(true, plain), cmp.Or(width, 120), height)
 	if plain {
 		fmt.Fprintln(w, ansi.Strip(out))

@@ -15,10 +15,10 @@ import (
 	"github.com/dora-dev/dora/backends/duckdb"
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/tui"
-	tuidash "github.com/dora-dev/dora/tui/dash"
-	tuietl "github.com/dora-dev/dora/tui/etl"
+	"github.com/dora-dev/dora/tui/dashscreen"
+	"github.com/dora-dev/dora/tui/etlscreen"
 	"github.com/dora-dev/dora/tui/explorer"
-	tuijobs "github.com/dora-dev/dora/tui/jobs"
+	"github.com/dora-dev/dora/tui/jobscreen"
 	"github.com/dora-dev/dora/views"
 )
 
@@ -57,7 +57,7 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 	}
 	defer b.Close()
 	w := workbench(opts, url == "duckdb:"+duckdb.DemoPath())
-	w.ETL = tuietl.Options{Dir: pipelines, Catalog: c.catalog(), OpenBackend: openLoadTo}
+	w.ETL = etlscreen.Options{Dir: pipelines, Catalog: c.catalog(), OpenBackend: openLoadTo}
 	w.Loads.Catalog = c.catalog()
 	return tui.Run(ctx, b, w)
 }
@@ -94,12 +94,12 @@ func workbenchBackend(ctx context.Context, url string, stderr io.Writer) (*sessi
 // workbench is what the workbench opens besides the explorer: the jobs of this machine on screen
 // 4 and, on the demo warehouse (whose tables its panels ask), the demo dashboard on screen 5.
 func workbench(opts explorer.Options, demo bool) tui.Options {
-	w := tui.Options{Explorer: opts, Jobs: tuijobs.Options{Resume: startWatcher}}
+	w := tui.Options{Explorer: opts, Jobs: jobscreen.Options{Resume: startWatcher}}
 	if !demo {
 		return w
 	}
 	if d, err := loadDashboard(nil); err == nil {
-		w.Dashboard, w.Dash = d, tuidash.Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText}
+		w.Dashboard, w.Dash = d, dashscreen.Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText}
 	}
 	return w
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/dora-dev/dora/backends/duckdb/demo"
 	"github.com/dora-dev/dora/output"
 	"github.com/dora-dev/dora/query"
-	tuietl "github.com/dora-dev/dora/tui/etl"
+	"github.com/dora-dev/dora/tui/etlscreen"
 )
 
 var version = "dev"
@@ -39,7 +39,7 @@ func newRoot() *cobra.Command {
 	root.Flags().StringVar(&table, "table", "", "open the explorer on this table")
 	root.Flags().StringVar(&sql, "sql", "", "open the explorer on this SQL line")
 	root.Flags().StringVar(&view, "view", "", "open the explorer on this saved view (dora views ls lists them)")
-	root.Flags().StringVar(&pipelines, "pipelines", "", "the folder of pipeline files the ETL screen lists (default "+tuietl.PipelinesDir()+")")
+	root.Flags().StringVar(&pipelines, "pipelines", "", "the folder of pipeline files the ETL screen lists (default "+etlscreen.PipelinesDir()+")")
 	root.PersistentFlags().StringVar(&backend, "backend", "", "backend URL (duckdb:PATH, http://host:9200) or a name from the config file; default $DORA_BACKEND, else the demo warehouse")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(queryCmd(&backend), tablesCmd(&backend), schemaCmd(&backend), loadCmd(&backend), dashCmd(&backend), viewsCmd(&backend), jobsCmd(), etlCmd(), demoCmd(), versionCmd())
