@@ -179,20 +179,8 @@ func run(ctx context.Context, b backends.Backend, opts Options, list func(contex
 // runRecorded is run's load, after the history records its start. Its summary's Seconds is
 // set when it returns, once the loader has run.
 func runRecorded(ctx context.Context, b backends.Backend, opts Options, list func(context.Context) (objstore.Store, []objstore.Object, error), start time.Time, rec *record) (sum Summary, err error) {
-	if opts.Workers <= 0 {
-		opts.Workers = 4
-	}
-	if opts.BatchBytes <= 0 {
-		opts.BatchBytes = 5 << 20
-	}
-	if opts.Format == "" {
-		opts.Format = decode.FormatAuto
-	}
-	if opts.Keep == 0 {
-		opts.Keep = DefaultKeep
-	}
-	if opts.Keep < 0 {
-		return Summary{}, fmt.Errorf("keeping %d versions of %s: keep at least 1, the published one", opts.Keep, opts.Table)
+	if opts, err = opts.withDefaults(); err != nil {
+		return Summary{}, err
 	}
 	store, objs, err := list(ctx)
 	if err != nil {
@@ -246,25 +234,7 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 	// In flight at most: one body being written per worker, one being filled or handed over per
 	// decoder.
 	l.bodies = newBodyPool(opts.BatchBytes, opts.Workers+l.decoders(len(objs)))
-	var todo []*objectState
-	for _, o := range objs {
-		if done, ok := cp.Done[o.Key]; ok && done.ETag == o.ETag {
-			l.stats.resumed++
-			l.rowsRead.Add(done.Read)
-			l.indexed.Add(done.Indexed)
-			l.dead.Add(done.Dead)
-			l.bytesDone.Add(o.Size)
-			continue
-		}
-		todo = append(todo, &objectState{obj: o})
-	}
-	// Only the objects decoded first keep the decoder they were sampled with: a stream left
-	// unread while others load could time out, and a finished object needs none.
-	first := map[string]bool{}
-	for _, o := range todo[:l.decoders(len(todo))] {
-		first[o.obj.Key] = true
-	}
-	planned.closeExcept(first)
+	todo := l.pending(objs)
 	var total int64
 	for _, o := range objs {
 		total += o.Size
@@ -284,29 +254,83 @@ func runRecorded(ctx context.Context, b backends.Backend, opts Options, list fun
 		// Leave the version and the checkpoint for --resume.
 		return sum, err
 	}
+	err = publish(ctx, b, sink, opts, cp, &sum)
+	return sum, err
+}
+
+// withDefaults is opts with every unset tuning filled in, or an error for a setting no load can
+// honour.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 5 << 20
+	}
+	if opts.Format == "" {
+		opts.Format = decode.FormatAuto
+	}
+	if opts.Keep == 0 {
+		opts.Keep = DefaultKeep
+	}
+	if opts.Keep < 0 {
+		return opts, fmt.Errorf("keeping %d versions of %s: keep at least 1, the published one", opts.Keep, opts.Table)
+	}
+	return opts, nil
+}
+
+// pending is the objects of objs the checkpoint does not hold as done, with the done ones
+// counted into l's totals. Only the objects decoded first keep the decoder they were sampled
+// with: a stream left unread while others load could time out, and a finished object needs none.
+func (l *loader) pending(objs []objstore.Object) []*objectState {
+	var todo []*objectState
+	for _, o := range objs {
+		if done, ok := l.cp.Done[o.Key]; ok && done.ETag == o.ETag {
+			l.stats.resumed++
+			l.rowsRead.Add(done.Read)
+			l.indexed.Add(done.Indexed)
+			l.dead.Add(done.Dead)
+			l.bytesDone.Add(o.Size)
+			continue
+		}
+		todo = append(todo, &objectState{obj: o})
+	}
+	first := map[string]bool{}
+	for _, o := range todo[:l.decoders(len(todo))] {
+		first[o.obj.Key] = true
+	}
+	l.planned.closeExcept(first)
+	return todo
+}
+
+// publish checks that every row read is written or set aside and that the sink holds them,
+// then makes the version the table, forgets the checkpoint and prunes old versions. A shard
+// only checks: the publish is a separate step once every shard is done.
+func publish(ctx context.Context, b backends.Backend, sink backends.Sink, opts Options, cp *checkpoint, sum *Summary) error {
 	if sum.RowsRead != sum.Indexed+sum.DeadLettered {
-		return sum, fmt.Errorf("%w: read %d rows, wrote %d, set aside %d", ErrReconcile, sum.RowsRead, sum.Indexed, sum.DeadLettered)
+		return fmt.Errorf("%w: read %d rows, wrote %d, set aside %d", ErrReconcile, sum.RowsRead, sum.Indexed, sum.DeadLettered)
 	}
 	if c, ok := sink.(backends.CountingSink); ok {
 		n, err := c.Count(ctx)
 		if err != nil {
-			return sum, fmt.Errorf("counting %s: %w", sum.Index, err)
+			return fmt.Errorf("counting %s: %w", sum.Index, err)
 		}
 		// Shards share the version, so one shard can only check that its rows are all there.
 		if n != sum.Indexed && !(opts.Shards > 0 && n > sum.Indexed) {
-			return sum, fmt.Errorf("%w: wrote %d rows but %s holds %d (rows sharing an id overwrite each other: check --id)", ErrReconcile, sum.Indexed, sum.Index, n)
+			return fmt.Errorf("%w: wrote %d rows but %s holds %d (rows sharing an id overwrite each other: check --id)", ErrReconcile, sum.Indexed, sum.Index, n)
 		}
 	}
 	if opts.Shards > 0 {
-		return sum, nil // every shard writes into the version; publishing is a separate step
+		return nil
 	}
 	if err := sink.Commit(ctx); err != nil {
-		return sum, fmt.Errorf("publishing %s: %w", opts.Table, err)
+		return fmt.Errorf("publishing %s: %w", opts.Table, err)
 	}
 	sum.Published = true
 	cp.remove()
+	var err error
 	sum.Deleted, err = prune(ctx, b, opts.Table, opts.Keep)
-	return sum, err
+	return err
 }
 
 // physicalName is the versioned table or index a load writes.
@@ -515,20 +539,7 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		}
 	}
 	defer d.Close()
-	src := d.Schema()
-	pos := make([]int, len(l.schema.Fields))        // target field -> source field, -1 when absent
-	kinds := make([]backends.Kind, len(pos))        // the kind each target field takes as it is
-	same := len(src.Fields) == len(l.schema.Fields) // the source's fields are the table's, in order
-	for i, f := range l.schema.Fields {
-		pos[i] = -1
-		for j, g := range src.Fields {
-			if g.Name == f.Name {
-				pos[i] = j
-			}
-		}
-		same = same && pos[i] == i
-		kinds[i] = decode.KindOf(f.Type)
-	}
+	pr := newProjection(d.Schema(), l.schema)
 	idPos := make([]int, len(l.opts.IDColumns))
 	for i, c := range l.opts.IDColumns {
 		for j, f := range l.schema.Fields {
@@ -590,29 +601,8 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 		}
 		n++
 		read++
-		if same && len(raw) == len(pos) {
-			row = raw // converted in place below
-		} else {
-			row = append(row[:0], make([]backends.Value, len(pos))...)
-			for i, p := range pos {
-				if p >= 0 && p < len(raw) {
-					row[i] = raw[p]
-				}
-			}
-		}
 		var bad string
-		for i := range row {
-			v := &row[i]
-			if v.Kind == backends.KindNull || v.Kind == kinds[i] && v.Kind != backends.KindOther {
-				continue
-			}
-			c, err := decode.ConvertValue(*v, l.schema.Fields[i].Type)
-			if err != nil && bad == "" {
-				bad = fmt.Sprintf("column %q: %v", l.schema.Fields[i].Name, err)
-			}
-			*v = c
-		}
-		if bad != "" {
+		if row, bad = pr.conform(raw, row); bad != "" {
 			if err := l.setAside(o, n, bad, "", "", boxed(row)); err != nil {
 				return err
 			}
@@ -649,6 +639,60 @@ func (l *loader) decode(ctx context.Context, o *objectState, out chan<- batch) e
 	}
 	l.finishOne(o)
 	return nil
+}
+
+// projection maps a source's rows onto the table's fields.
+type projection struct {
+	fields []query.Field
+	pos    []int           // target field -> source field, -1 when absent
+	kinds  []backends.Kind // the kind each target field takes as it is
+	same   bool            // the source's fields are the table's, in order
+}
+
+// newProjection is the projection of rows of src onto the fields of table.
+func newProjection(src, table query.Schema) projection {
+	pr := projection{fields: table.Fields, pos: make([]int, len(table.Fields)), kinds: make([]backends.Kind, len(table.Fields)),
+		same: len(src.Fields) == len(table.Fields)}
+	for i, f := range table.Fields {
+		pr.pos[i] = -1
+		for j, g := range src.Fields {
+			if g.Name == f.Name {
+				pr.pos[i] = j
+			}
+		}
+		pr.same = pr.same && pr.pos[i] == i
+		pr.kinds[i] = decode.KindOf(f.Type)
+	}
+	return pr
+}
+
+// conform is raw as a row of the table's fields, each converted to its field's type, reusing
+// row's (or, when the fields are the table's, raw's own) memory; bad says why the row cannot be
+// written, naming the first column that does not convert, or is "".
+func (pr *projection) conform(raw, row []backends.Value) ([]backends.Value, string) {
+	if pr.same && len(raw) == len(pr.pos) {
+		row = raw // converted in place below
+	} else {
+		row = append(row[:0], make([]backends.Value, len(pr.pos))...)
+		for i, p := range pr.pos {
+			if p >= 0 && p < len(raw) {
+				row[i] = raw[p]
+			}
+		}
+	}
+	var bad string
+	for i := range row {
+		v := &row[i]
+		if v.Kind == backends.KindNull || v.Kind == pr.kinds[i] && v.Kind != backends.KindOther {
+			continue
+		}
+		c, err := decode.ConvertValue(*v, pr.fields[i].Type)
+		if err != nil && bad == "" {
+			bad = fmt.Sprintf("column %q: %v", pr.fields[i].Name, err)
+		}
+		*v = c
+	}
+	return row, bad
 }
 
 // boxed is row as a Row, its strings copied.

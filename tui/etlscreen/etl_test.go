@@ -28,7 +28,7 @@ type harness struct {
 
 func newHarness(t *testing.T, pipelines map[string]string) *harness {
 	t.Helper()
-	dir := t.TempDir()
+	dir := settledDir(t)
 	h := &harness{t: t, dir: dir, Driver: screentest.New(t, screentest.Options{Deadline: 60 * time.Second}),
 		cfg: catalog.Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")}}
 	os.MkdirAll(filepath.Join(dir, "pipelines"), 0o755)
@@ -42,6 +42,30 @@ func newHarness(t *testing.T, pipelines map[string]string) *harness {
 	h.Start(h.m)
 	h.Until("the pipelines to be listed", func() bool { return h.m.loaded && h.m.qualityIdle() })
 	return h
+}
+
+// settledDir is a temporary folder removed once the test's screen has let go of it. A read
+// of the catalog the screen's poll started just before the test ended may still make SQLite's
+// journal in it, which t.TempDir's removal reports as "directory not empty" (CI run 6): the
+// driver's cleanup, registered later so run first, cancels the screen's context, and the folder
+// is removed once nothing writes into it any more.
+func settledDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "etlscreen-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for range 100 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("removing %s: %v", dir, err)
+	})
+	return dir
 }
 
 // qualityIdle says no metrics read is pending for the selected table.
@@ -298,7 +322,7 @@ func TestRollbackAsksAndMakesTheVersionCurrent(t *testing.T) {
 }
 
 func TestAPipelineFilesOwnCatalogWins(t *testing.T) {
-	dir := t.TempDir()
+	dir := settledDir(t)
 	own := "sqlite:" + filepath.Join(dir, "own.db")
 	h := newHarness(t, map[string]string{"shows": shows + "catalog: " + own + "\nwarehouse: " + filepath.Join(dir, "wh") + "\n"})
 	if got := h.m.Pipelines()[0].Config.Catalog; got != own {
