@@ -1,7 +1,12 @@
 package charts
 
 import (
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -141,5 +146,34 @@ func TestOn(t *testing.T) {
 		if want := k == Lines || k == Columns || k == Stacked; k.Series() != want {
 			t.Errorf("%v.Series() = %v", k, k.Series())
 		}
+	}
+}
+
+// TestLeaf: charts stays a leaf that every layer may import: its non-test files import only the
+// standard library (nothing of dora's, no TUI library).
+func TestLeaf(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read++
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") {
+				t.Errorf("%s imports %s: charts imports only the standard library", name, path)
+			}
+		}
+	}
+	if read == 0 {
+		t.Fatal("no source files read")
 	}
 }
