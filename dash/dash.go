@@ -10,29 +10,6 @@ import (
 	"github.com/dora-dev/dora/query"
 )
 
-// Chart is how a panel draws its answer, named as a dashboard file names it.
-type Chart string
-
-// The chart kinds a panel can ask for, named by package charts.
-var (
-	ChartStat      = Chart(charts.Number.Dashboard())    // the exact value, with the change against the previous period
-	ChartBars      = Chart(charts.Bars.Dashboard())      // one bar per group
-	ChartLines     = Chart(charts.Lines.Dashboard())     // lines over time
-	ChartStacked   = Chart(charts.Stacked.Dashboard())   // bars stacked by a second group-by (columns over time)
-	ChartHeatmap   = Chart(charts.Heatmap.Dashboard())   // two group-bys, colour for the value
-	ChartSparkline = Chart(charts.Sparkline.Dashboard()) // the latest value over a small line of the series
-	ChartTable     = Chart(charts.Table.Dashboard())     // the rows
-)
-
-// Charts lists the chart kinds in the order the docs name them.
-var Charts = func() []Chart {
-	var out []Chart
-	for _, n := range charts.DashboardNames() {
-		out = append(out, Chart(n))
-	}
-	return out
-}()
-
 // Dashboard is one dashboard file: panels on a grid, one time range and one filter for all.
 type Dashboard struct {
 	File       string
@@ -53,10 +30,10 @@ type Panel struct {
 	View       string // the saved view it came from, if any
 	Metric     string // the metric a chart draws, by its result column name; "" for the first
 	Spec       query.Spec
-	Chart      Chart
-	TimeColumn string // the panel's own time column, used when its table lacks the dashboard's
-	Width      int    // grid columns it spans, at least 1
-	Height     int    // grid rows it spans, at least 1
+	Chart      charts.Kind // the kind drawn: a file's "stacked" is Columns over time, Stacked over categories
+	TimeColumn string      // the panel's own time column, used when its table lacks the dashboard's
+	Width      int         // grid columns it spans, at least 1
+	Height     int         // grid rows it spans, at least 1
 	Thresholds []Threshold
 	Line       int // where the panel starts in the file
 }
@@ -81,8 +58,8 @@ func (p Panel) Color(v float64) string {
 // SavedView is what a panel takes from a saved view.
 type SavedView struct {
 	SQL    string
-	Chart  string // as the explorer names it (number, bars, lines, columns, stacked bars, heatmap); "" for the default
-	Metric string // the metric the chart draws, by its result column name; "" for the first
+	Chart  charts.Kind // the view's chart (an explorer kind); charts.None for the default
+	Metric string      // the metric the chart draws, by its result column name; "" for the first
 }
 
 // ViewLookup finds a saved view by name; the error says why there is none (no such name, with

@@ -237,7 +237,7 @@ func (p *fileParser) panel(n *yaml.Node, i int, d *Dashboard) (Panel, bool) {
 	if n.Kind != yaml.MappingNode {
 		return pan, false
 	}
-	viewChart := ""
+	viewChart := charts.None
 	switch {
 	case sqlNode != nil && viewNode != nil:
 		p.errorf(viewNode, "a panel takes sql or view, not both")
@@ -286,71 +286,38 @@ func (p *fileParser) panel(n *yaml.Node, i int, d *Dashboard) (Panel, bool) {
 	if p.count() > before {
 		return pan, false
 	}
-	pan.Chart = DefaultChart(pan.Spec)
+	sh := shapeOf(pan.Spec)
+	pan.Chart = charts.Panel(sh)
 	switch {
 	case chartNode != nil:
 		s, ok := p.scalar(chartNode, "chart")
 		if !ok {
 			return pan, false
 		}
-		pan.Chart = Chart(s)
-		if !contains(charts.DashboardNames(), s) {
+		k, ok := charts.ParseDashboard(s)
+		if !ok {
 			p.errorf(chartNode, "unknown chart %q: use %s", s, strings.Join(charts.DashboardNames(), ", "))
 			return pan, false
 		}
-		if msg := fits(pan.Chart, pan.Spec); msg != "" {
-			p.errorf(chartNode, "%s", msg)
+		if err := k.Fits(sh); err != nil {
+			p.errorf(chartNode, "%v", err)
 			return pan, false
 		}
-	case viewChart != "":
-		if c, ok := fromExplorer(viewChart); ok && fits(c, pan.Spec) == "" {
-			pan.Chart = c
-		}
+		pan.Chart = k.On(sh)
+	case viewChart.Dashboard() != "" && viewChart.Fits(sh) == nil: // None, the view's default, has no dashboard name
+		pan.Chart = viewChart.On(sh)
 	}
 	return pan, true
 }
 
-// fromExplorer is the panel chart of the chart a saved view keeps: an explorer name as package
-// charts spells it for a dashboard, or a panel's own name.
-func fromExplorer(name string) (Chart, bool) {
-	if k, ok := charts.ParseView(name); ok {
-		return Chart(k.Dashboard()), k.Dashboard() != ""
+// shapeOf is the shape of a query's answer, as package charts chooses and checks a panel's
+// chart by it.
+func shapeOf(s query.Spec) charts.Shape {
+	sh := charts.Shape{Raw: s.IsRaw()}
+	for _, g := range s.GroupBy {
+		sh.Time = append(sh.Time, g.IsTime())
 	}
-	return Chart(name), contains(charts.DashboardNames(), name)
-}
-
-// DefaultChart is the chart a panel gets when it names none: a stat for a query without
-// group-bys, lines over a time bucket, stacked bars for two group-bys, bars for one, a table for
-// raw rows.
-func DefaultChart(s query.Spec) Chart {
-	switch {
-	case s.IsRaw():
-		return ChartTable
-	case len(s.GroupBy) == 0:
-		return ChartStat
-	case s.GroupBy[0].IsTime():
-		return ChartLines
-	case len(s.GroupBy) > 1:
-		return ChartStacked
-	}
-	return ChartBars
-}
-
-// fits says why a chart cannot draw a query's answer, or "" when it can.
-func fits(c Chart, s query.Spec) string {
-	switch {
-	case c == ChartTable:
-		return ""
-	case s.IsRaw():
-		return fmt.Sprintf("chart %s needs a metric (count(*), sum(...)): this query returns raw rows; use chart: table", c)
-	case c == ChartStat && len(s.GroupBy) > 0:
-		return "chart stat needs a query without GROUP BY (one value); use bars or table for groups"
-	case c != ChartStat && len(s.GroupBy) == 0:
-		return fmt.Sprintf("chart %s needs a GROUP BY; a query without one is a stat", c)
-	case c == ChartHeatmap && len(s.GroupBy) < 2:
-		return "chart heatmap needs two group-bys (across and down)"
-	}
-	return ""
+	return sh
 }
 
 var colorNames = []string{"green", "yellow", "orange", "red", "blue", "magenta", "purple", "cyan", "gray", "grey", "white"}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dora-dev/dora/charts"
 )
 
 const example = `title: Styling ops
@@ -30,7 +32,7 @@ panels:
 
 func views(name string) (SavedView, error) {
 	if name == "kept-by-region" {
-		return SavedView{SQL: "SELECT region, sum(items_kept), count(*) FROM shipments GROUP BY region", Chart: "bars", Metric: "count(*)"}, nil
+		return SavedView{SQL: "SELECT region, sum(items_kept), count(*) FROM shipments GROUP BY region", Chart: charts.Bars, Metric: "count(*)"}, nil
 	}
 	return SavedView{}, fmt.Errorf("no saved view named %q", name)
 }
@@ -51,10 +53,10 @@ func TestParseExample(t *testing.T) {
 	}
 	want := []struct {
 		title string
-		chart Chart
+		chart charts.Kind
 		w, h  int
-	}{{"Shipments", ChartStat, 1, 1}, {"Kept by region", ChartBars, 2, 1}, {"Weekly revenue", ChartLines, 1, 2},
-		{"Top stylists", ChartBars, 1, 1}, {"Returns", ChartBars, 1, 1}}
+	}{{"Shipments", charts.Number, 1, 1}, {"Kept by region", charts.Bars, 2, 1}, {"Weekly revenue", charts.Lines, 1, 2},
+		{"Top stylists", charts.Bars, 1, 1}, {"Returns", charts.Bars, 1, 1}}
 	if len(d.Panels) != len(want) {
 		t.Fatalf("%d panels", len(d.Panels))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/backends/session"
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/query"
 )
 
@@ -133,11 +134,11 @@ func (r *Runner) run(ctx context.Context, p Panel, sc Scope, prev *Scope) Answer
 	if a.Applied.Spec, a.Result, a.Err = r.query(ctx, b, schema, a.Applied.Spec); a.Err != nil {
 		return a
 	}
-	if prev != nil && p.Chart == ChartStat && a.Applied.TimeColumn != "" {
+	if prev != nil && p.Chart == charts.Number && a.Applied.TimeColumn != "" {
 		before := Apply(p, schema, *prev)
 		_, a.Previous, a.Err = r.query(ctx, b, schema, before.Spec)
 	}
-	if p.Chart == ChartLines || p.Chart == ChartStacked {
+	if p.Chart.Series() {
 		a.From, a.To = r.extent(ctx, b, schema, a.Applied, sc)
 	}
 	return a

@@ -32,7 +32,8 @@ import (
 type View struct {
 	Name string
 	SQL  string // one SQL line that query.Parse accepts
-	// Chart is the chart kind as the explorer names it (one of Charts); "" for the default.
+	// Chart is the chart kind as the file says it, by its explorer name (charts.ViewNames);
+	// "" for the default. Kind reads it.
 	Chart string
 	// Metric is the metric the chart draws, by its result column name; "" for the first.
 	Metric string
@@ -44,9 +45,14 @@ type View struct {
 // Spec is the view's query.
 func (v View) Spec() (query.Spec, error) { return query.Parse(v.SQL) }
 
-// Charts are the chart kinds a view can name, spelled as package charts names them for the
-// explorer.
-var Charts = charts.ViewNames()
+// Kind is the chart kind the view names; charts.None for the default (or a name Check refuses).
+func (v View) Kind() charts.Kind {
+	if v.Chart == "" {
+		return charts.None
+	}
+	k, _ := charts.ParseView(v.Chart)
+	return k
+}
 
 // keys are a view's keys in the order a new view is written.
 var keys = []string{"name", "sql", "chart", "metric", "backend"}
@@ -256,16 +262,12 @@ func checkName(name string) error {
 }
 
 func checkChart(chart string) error {
-	if chart == "" {
+	if k, ok := charts.ParseView(chart); chart == "" || ok && k != charts.None {
 		return nil
 	}
-	for _, c := range Charts {
-		if c == chart {
-			return nil
-		}
-	}
-	msg := fmt.Sprintf("unknown chart %q (charts: %s)", chart, strings.Join(Charts, ", "))
-	if near := query.Nearest(chart, Charts); near != "" {
+	names := charts.ViewNames()
+	msg := fmt.Sprintf("unknown chart %q (charts: %s)", chart, strings.Join(names, ", "))
+	if near := query.Nearest(chart, names); near != "" {
 		msg = fmt.Sprintf("unknown chart %q; did you mean %q?", chart, near)
 	}
 	return errors.New(msg)

@@ -111,7 +111,7 @@ func savedViews() dash.ViewLookup {
 		if err != nil {
 			return dash.SavedView{}, err
 		}
-		return dash.SavedView{SQL: v.SQL, Chart: v.Chart, Metric: v.Metric}, nil
+		return dash.SavedView{SQL: v.SQL, Chart: v.Kind(), Metric: v.Metric}, nil
 	}
 }
 

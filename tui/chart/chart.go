@@ -32,7 +32,7 @@ type Model struct {
 	keys   KeyMap
 	spec   query.Spec
 	res    *query.Result
-	kinds  []Kind
+	kinds  []charts.Kind
 	kind   int
 	metric int
 	width  int
@@ -70,16 +70,13 @@ func (m *Model) SetExtent(e Extent) {
 }
 
 type wanted struct {
-	kind   Kind
+	kind   charts.Kind
 	metric string
 }
 
-// ParseKind reads a kind by the name String gives it, as saved views spell it.
-func ParseKind(name string) (Kind, bool) { return charts.ParseView(name) }
-
 // New returns an empty chart panel.
 func New(c *common.Common) *Model {
-	return &Model{common: c, keys: DefaultKeyMap(), kinds: []Kind{KindNone}, dirty: true}
+	return &Model{common: c, keys: DefaultKeyMap(), kinds: []charts.Kind{charts.None}, dirty: true}
 }
 
 // SetResult shows a new result. The chosen kind is kept when it still suits the result.
@@ -118,7 +115,7 @@ func (m *Model) SetResult(spec query.Spec, res *query.Result) {
 
 // Want asks for a kind and a metric (by its column name; "" for the first) when the next result
 // arrives, as a saved view says. What does not suit that result is left at the default.
-func (m *Model) Want(k Kind, metric string) {
+func (m *Model) Want(k charts.Kind, metric string) {
 	m.want = &wanted{kind: k, metric: metric}
 	m.metric = 0
 }
@@ -134,10 +131,10 @@ func (m *Model) Metric() string {
 }
 
 // Kind is the kind drawn now.
-func (m *Model) Kind() Kind { return m.kinds[m.kind] }
+func (m *Model) Kind() charts.Kind { return m.kinds[m.kind] }
 
 // Kinds lists the kinds the result can be drawn as.
-func (m *Model) Kinds() []Kind { return m.kinds }
+func (m *Model) Kinds() []charts.Kind { return m.kinds }
 
 // Cycle moves to the next chart kind.
 func (m *Model) Cycle() {
@@ -151,6 +148,24 @@ func (m *Model) Title() string {
 		return "chart"
 	}
 	return Title(m.spec, m.res, m.Kind(), m.metric)
+}
+
+// Height is how many of avail rows the chart wants when it shares them with the table above
+// it: a time series needs height to be read, and a chart of a few rows leaves the room to the
+// table.
+func (m *Model) Height(avail int) int {
+	h := max(5, avail*45/100)
+	switch m.Kind() {
+	case charts.Lines, charts.Columns, charts.Heatmap:
+		h = max(5, avail*55/100)
+	case charts.Number:
+		h = min(h, 2+len(m.spec.Metrics))
+	case charts.Bars:
+		if m.res != nil {
+			h = min(h, max(5, 2+len(m.res.Rows)))
+		}
+	}
+	return h
 }
 
 // Invalidate forces a redraw (the theme changed).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/internal/benchcpu"
 	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/query"
@@ -99,19 +100,19 @@ func TestGoldenCharts(t *testing.T) {
 	twoSpec, twoRes := twoCategories()
 	cases := []struct {
 		name string
-		kind Kind
+		kind charts.Kind
 		spec query.Spec
 		res  *query.Result
 		w, h int
 	}{
-		{"bars_80x8", KindBars, catSpec, catRes, 80, 8},
-		{"bars_40x5", KindBars, catSpec, catRes, 40, 5},
-		{"lines_100x14", KindLines, lineSpec, lineRes, 100, 14},
-		{"lines_one_60x10", KindLines, oneSpec, oneRes, 60, 10},
-		{"columns_80x10", KindColumns, lineSpec, lineRes, 80, 10},
-		{"stacked_80x6", KindStacked, twoSpec, twoRes, 80, 6},
-		{"heatmap_80x8", KindHeatmap, twoSpec, twoRes, 80, 8},
-		{"heatmap_time_80x7", KindHeatmap, lineSpec, lineRes, 80, 7},
+		{"bars_80x8", charts.Bars, catSpec, catRes, 80, 8},
+		{"bars_40x5", charts.Bars, catSpec, catRes, 40, 5},
+		{"lines_100x14", charts.Lines, lineSpec, lineRes, 100, 14},
+		{"lines_one_60x10", charts.Lines, oneSpec, oneRes, 60, 10},
+		{"columns_80x10", charts.Columns, lineSpec, lineRes, 80, 10},
+		{"stacked_80x6", charts.Stacked, twoSpec, twoRes, 80, 6},
+		{"heatmap_80x8", charts.Heatmap, twoSpec, twoRes, 80, 8},
+		{"heatmap_time_80x7", charts.Heatmap, lineSpec, lineRes, 80, 7},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -132,7 +133,7 @@ func TestChartsFitInColour(t *testing.T) {
 		row[0] = []string{"婦人服", "紳士服のとても長いカテゴリー名", "子供服", "靴"}[i/3]
 	}
 	for _, size := range [][2]int{{10, 3}, {30, 6}, {80, 10}, {200, 60}} {
-		for _, k := range []Kind{KindBars, KindLines, KindColumns, KindStacked, KindHeatmap} {
+		for _, k := range []charts.Kind{charts.Bars, charts.Lines, charts.Columns, charts.Stacked, charts.Heatmap} {
 			for _, d := range []struct {
 				spec query.Spec
 				res  *query.Result
@@ -145,15 +146,15 @@ func TestChartsFitInColour(t *testing.T) {
 
 func TestKinds(t *testing.T) {
 	catSpec, catRes := categories()
-	if k := Kinds(catSpec, catRes); k[0] != KindBars {
+	if k := Kinds(catSpec, catRes); k[0] != charts.Bars {
 		t.Errorf("one category: %v", k)
 	}
 	lineSpec, lineRes := timeSeries(3, "month", []string{"a"})
-	if k := Kinds(lineSpec, lineRes); k[0] != KindLines || len(k) != 3 {
+	if k := Kinds(lineSpec, lineRes); k[0] != charts.Lines || len(k) != 3 {
 		t.Errorf("time and category: %v", k)
 	}
 	twoSpec, twoRes := twoCategories()
-	if k := Kinds(twoSpec, twoRes); k[0] != KindStacked {
+	if k := Kinds(twoSpec, twoRes); k[0] != charts.Stacked {
 		t.Errorf("two categories: %v", k)
 	}
 }
@@ -162,7 +163,7 @@ func TestKinds(t *testing.T) {
 func BenchmarkView1000Buckets(b *testing.B) {
 	s := styles.Default(true, false)
 	spec, res := timeSeries(1000, "day", []string{"West", "East", "South"})
-	for _, k := range []Kind{KindLines, KindColumns, KindHeatmap} {
+	for _, k := range []charts.Kind{charts.Lines, charts.Columns, charts.Heatmap} {
 		b.Run(k.String(), func(b *testing.B) {
 			done := benchcpu.Start(b)
 			for b.Loop() {

@@ -10,20 +10,6 @@ import (
 	"github.com/dora-dev/dora/tui/format"
 )
 
-// Kind is a way to draw a result: the kinds and their names are package charts'.
-type Kind = charts.Kind
-
-// The chart kinds this package draws.
-const (
-	KindNone    = charts.None    // raw rows: nothing to chart
-	KindNumber  = charts.Number  // no group-by: the metrics as numbers
-	KindBars    = charts.Bars    // horizontal bars, one per category
-	KindLines   = charts.Lines   // one line per series over time
-	KindColumns = charts.Columns // vertical bars over time, stacked by series
-	KindStacked = charts.Stacked // horizontal bars stacked by a second group-by
-	KindHeatmap = charts.Heatmap // first group-by across, second down, colour for the value
-)
-
 // dim is one result column used as a dimension.
 type dim struct {
 	col  int
@@ -73,22 +59,15 @@ func bucketUnit(d query.Dimension) string {
 	return ""
 }
 
-// Kinds lists the chart kinds that suit a result, the default first.
-func Kinds(spec query.Spec, res *query.Result) []Kind {
+// Kinds lists the chart kinds that suit a result, the default first, as package charts chooses
+// them for the result's shape.
+func Kinds(spec query.Spec, res *query.Result) []charts.Kind {
 	sh := shapeOf(spec, res)
-	switch {
-	case res == nil || len(sh.metrics) == 0:
-		return []Kind{KindNone}
-	case len(sh.dims) == 0:
-		return []Kind{KindNumber}
-	case len(sh.dims) == 1 && sh.dims[0].time:
-		return []Kind{KindLines, KindColumns, KindBars}
-	case len(sh.dims) == 1:
-		return []Kind{KindBars}
-	case sh.dims[0].time || sh.dims[1].time:
-		return []Kind{KindLines, KindColumns, KindHeatmap}
+	out := charts.Shape{Raw: res == nil || len(sh.metrics) == 0}
+	for _, d := range sh.dims {
+		out.Time = append(out.Time, d.time)
 	}
-	return []Kind{KindStacked, KindHeatmap, KindBars}
+	return charts.Kinds(out)
 }
 
 // series is a result pivoted for charting: x keys across, one row of values per series.

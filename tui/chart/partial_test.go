@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -44,14 +45,14 @@ func TestPartialBucketsAreMarked(t *testing.T) {
 		t.Errorf("data covering every month: PartialEnds = %+v, want none", p)
 	}
 	s := styles.Default(true, true)
-	out := ansi.Strip(RenderWith(s, KindLines, spec, res, Options{Extent: e, Figures: true, pivots: &pivotCache{}}, 80, 20))
+	out := ansi.Strip(RenderWith(s, charts.Lines, spec, res, Options{Extent: e, Figures: true, pivots: &pivotCache{}}, 80, 20))
 	if !strings.Contains(out, "◌ partial: first month 2025-01, last month 2025-06 (left out of last and change)") {
 		t.Errorf("the chart should name its partial months:\n%s", out)
 	}
 	if n := strings.Count(out, "\n") + 1; n != 20 {
 		t.Errorf("the chart is %d lines, want 20", n)
 	}
-	out = ansi.Strip(RenderWith(s, KindLines, spec, res, Options{Extent: whole, pivots: &pivotCache{}}, 80, 20))
+	out = ansi.Strip(RenderWith(s, charts.Lines, spec, res, Options{Extent: whole, pivots: &pivotCache{}}, 80, 20))
 	if strings.Contains(out, "partial") {
 		t.Errorf("whole months are not partial:\n%s", out)
 	}
@@ -66,7 +67,7 @@ func TestPartialBarsAreHatched(t *testing.T) {
 	whole := Extent{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 30, 23, 59, 59, 0, time.UTC)}
 	s := styles.Default(true, true)
 	// columns: each of the six months is a run of cells in the bottom row of the bars
-	out := ansi.Strip(RenderWith(s, KindColumns, spec, res, Options{Extent: e, pivots: &pivotCache{}}, 62, 16))
+	out := ansi.Strip(RenderWith(s, charts.Columns, spec, res, Options{Extent: e, pivots: &pivotCache{}}, 62, 16))
 	lines := strings.Split(out, "\n")
 	var bottom []rune // the bars' bottom row, the last with bar cells
 	for i := len(lines) - 1; i >= 0; i-- {
@@ -87,11 +88,11 @@ func TestPartialBarsAreHatched(t *testing.T) {
 	if !strings.Contains(out, "◌ partial: first month 2025-01, last month 2025-06") {
 		t.Errorf("columns should name the partial months:\n%s", out)
 	}
-	if out := ansi.Strip(RenderWith(s, KindColumns, spec, res, Options{Extent: whole, pivots: &pivotCache{}}, 62, 16)); strings.Contains(out, "░") {
+	if out := ansi.Strip(RenderWith(s, charts.Columns, spec, res, Options{Extent: whole, pivots: &pivotCache{}}, 62, 16)); strings.Contains(out, "░") {
 		t.Errorf("whole months are not hatched:\n%s", out)
 	}
 	// stacked: one row per month; the first and last rows hatched
-	out = ansi.Strip(RenderWith(s, KindStacked, spec, res, Options{Extent: e, Figures: true, CountPartial: true, pivots: &pivotCache{}}, 90, 12))
+	out = ansi.Strip(RenderWith(s, charts.Stacked, spec, res, Options{Extent: e, Figures: true, CountPartial: true, pivots: &pivotCache{}}, 90, 12))
 	var rows []string
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "2025-") {

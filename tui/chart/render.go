@@ -17,6 +17,7 @@ import (
 	"github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
@@ -31,7 +32,7 @@ const maxSeries = 8
 
 // Render draws a result as a chart of kind in exactly w x h cells. metric picks which metric
 // (0 = the first) is charted.
-func Render(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result, metric, w, h int) string {
+func Render(s *styles.Styles, kind charts.Kind, spec query.Spec, res *query.Result, metric, w, h int) string {
 	return RenderWith(s, kind, spec, res, Options{Metric: metric}, w, h)
 }
 
@@ -100,7 +101,7 @@ func sameShape(a, b shape) bool {
 }
 
 // RenderWith draws a result as a chart of kind in exactly w x h cells, as Options say.
-func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result, o Options, w, h int) string {
+func RenderWith(s *styles.Styles, kind charts.Kind, spec query.Spec, res *query.Result, o Options, w, h int) string {
 	metric := o.Metric
 	if w <= 0 || h <= 0 {
 		return ""
@@ -110,17 +111,17 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 	switch {
 	case res == nil:
 		out = s.Muted.Render("no result yet")
-	case kind == KindNone || len(sh.metrics) == 0:
+	case kind == charts.None || len(sh.metrics) == 0:
 		out = s.Muted.Render("raw rows: add a group-by (g) or a metric (m) to chart them")
 	case len(res.Rows) == 0:
 		out = s.Muted.Render("no rows match")
-	case kind == KindNumber || len(sh.dims) == 0:
+	case kind == charts.Number || len(sh.dims) == 0:
 		out = renderNumbers(s, sh, res, w, h)
 	default:
 		mc := sh.metrics[min(max(0, metric), len(sh.metrics)-1)]
 		limited := func() series { return limitSeries(o.pivots.pivot(sh, res, mc, 0), maxSeries, additive(spec, mc)) }
-		switch kind {
-		case KindLines, KindColumns, KindStacked:
+		switch {
+		case kind.Series():
 			ps := limited()
 			p := partialOf(ps, o.Extent)
 			ch := h
@@ -128,15 +129,15 @@ func RenderWith(s *styles.Styles, kind Kind, spec query.Spec, res *query.Result,
 				ch = h - 1 // a line under the chart says which buckets are partial
 			}
 			switch kind {
-			case KindLines:
+			case charts.Lines:
 				out = renderLines(s, ps, p, w, ch)
-			case KindColumns:
+			case charts.Columns:
 				out = renderColumns(s, ps, p, w, ch)
 			default:
 				out = renderStacked(s, ps, p, w, ch)
 			}
 			out = markPartial(s, out, ps, p, o, w)
-		case KindHeatmap:
+		case kind == charts.Heatmap:
 			out = renderHeatmap(s, sh, res, mc, o.pivots, w, h)
 		default:
 			out = renderBars(s, sh, res, mc, o.BarStyle, w, h)
@@ -217,7 +218,7 @@ func limitSeries(ps series, n int, fold bool) series {
 }
 
 // Title names what a chart shows: "avg(price) by category".
-func Title(spec query.Spec, res *query.Result, kind Kind, metric int) string {
+func Title(spec query.Spec, res *query.Result, kind charts.Kind, metric int) string {
 	sh := shapeOf(spec, res)
 	if len(sh.metrics) == 0 {
 		return "rows of " + termsafe.String(spec.Table)

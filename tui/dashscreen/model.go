@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/query"
@@ -219,7 +220,7 @@ func (m *Model) run(i int) tea.Cmd {
 	now := m.now()
 	sc := m.d.Scope(m.rng, m.where, now)
 	var prev *dash.Scope
-	if pan.Chart == dash.ChartStat {
+	if pan.Chart == charts.Number {
 		prev = m.d.Previous(m.rng, m.where, now)
 	}
 	return tea.Batch(func() tea.Msg {

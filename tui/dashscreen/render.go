@@ -58,23 +58,16 @@ func Describe(err error) string {
 func chartBody(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string {
 	spec, res := a.Applied.Spec, a.Result
 	switch p.Chart {
-	case dash.ChartStat:
+	case charts.Number:
 		return stat(s, p, res, a.Previous, a.Applied.TimeColumn != "", w, h)
-	case dash.ChartSparkline:
+	case charts.Sparkline:
 		return spark(s, p, spec, res, w, h)
-	case dash.ChartTable:
+	case charts.Table:
 		c := &common.Common{Styles: s}
 		t := results.New(c)
 		t.SetResult(spec, res)
 		t.SetSize(w, h)
 		return t.View()
-	}
-	kind, ok := charts.ParseDashboard(string(p.Chart))
-	if !ok {
-		kind = chart.KindBars
-	}
-	if kind == chart.KindColumns && (len(spec.GroupBy) == 0 || !spec.GroupBy[0].IsTime()) {
-		kind = chart.KindStacked // stacked over categories, not over time
 	}
 	metric := 0
 	for i, c := range metricColumns(res) {
@@ -82,7 +75,7 @@ func chartBody(s *styles.Styles, p dash.Panel, a *dash.Answer, w, h int) string 
 			metric = i
 		}
 	}
-	return chart.RenderWith(s, kind, spec, res, chart.Options{Metric: metric, BarStyle: thresholdStyle(s, p),
+	return chart.RenderWith(s, p.Chart, spec, res, chart.Options{Metric: metric, BarStyle: thresholdStyle(s, p),
 		Extent: chart.Extent{From: a.From, To: a.To}}, w, h)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/backends/session"
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/golden"
 	"github.com/dora-dev/dora/tui/styles"
@@ -55,18 +56,18 @@ func TestGoldenPanels(t *testing.T) {
 	d := demoDashboard(t)
 	as, _ := answers(t, d, d.Range, "")
 	s := styles.Default(true, true)
-	seen := map[dash.Chart]bool{}
+	seen := map[string]bool{}
 	for i, p := range d.Panels {
 		if as[i].Err != nil {
 			t.Fatalf("%s: %v", p.Title, as[i].Err)
 		}
-		seen[p.Chart] = true
-		name := fmt.Sprintf("panel_%d_%s", i+1, p.Chart)
+		seen[p.Chart.Dashboard()] = true
+		name := fmt.Sprintf("panel_%d_%s", i+1, p.Chart.Dashboard())
 		t.Run(name, func(t *testing.T) {
 			golden.Check(t, name, fits(t, Body(s, p, &as[i], 56, 12), 56, 12))
 		})
 	}
-	for _, c := range dash.Charts {
+	for _, c := range charts.DashboardNames() {
 		if !seen[c] {
 			t.Errorf("the demo dashboard has no %s panel, so it has no golden render", c)
 		}
@@ -152,7 +153,7 @@ func TestPartialBucketsOnAPanel(t *testing.T) {
 		t.Fatal(err)
 	}
 	as, _ := answers(t, d, r, "")
-	i := slices.IndexFunc(d.Panels, func(p dash.Panel) bool { return p.Chart == dash.ChartLines })
+	i := slices.IndexFunc(d.Panels, func(p dash.Panel) bool { return p.Chart == charts.Lines })
 	a := as[i]
 	if a.Err != nil {
 		t.Fatal(a.Err)

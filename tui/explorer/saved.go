@@ -10,8 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/query"
-	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/picker"
 	"github.com/dora-dev/dora/views"
 )
@@ -47,7 +47,7 @@ func (m *Model) useView(v views.View) {
 	m.opts.SQL, m.opts.Table = v.SQL, ""
 	m.viewName = v.Name
 	m.openingView = true
-	if k, ok := chart.ParseKind(v.Chart); ok {
+	if k := v.Kind(); k != charts.None {
 		m.chart.Want(k, v.Metric)
 	}
 }
@@ -142,7 +142,7 @@ func (m *Model) chosenSaved(st step, msg picker.ChosenMsg) tea.Cmd {
 // when the answer on screen is this view's.
 func (m *Model) saveView(name string) tea.Cmd {
 	v := views.View{Name: name, SQL: m.hist.Spec().SQL(), Backend: m.opts.Backend}
-	if k := m.chart.Kind(); k != chart.KindNone && m.shownResult() != nil {
+	if k := m.chart.Kind(); k != charts.None && m.shownResult() != nil {
 		v.Chart, v.Metric = k.String(), m.chart.Metric()
 	}
 	if err := views.Check(v); err != nil {
@@ -177,7 +177,7 @@ func (m *Model) openView(v views.View) tea.Cmd {
 	left := m.leaveAll() // a saved view opens on the explorer's own backend, not on a hand-over's
 	m.viewName = v.Name
 	m.openingView = true
-	if k, ok := chart.ParseKind(v.Chart); ok {
+	if k := v.Kind(); k != charts.None {
 		m.chart.Want(k, v.Metric)
 	}
 	note := "opened view " + v.Name

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dora-dev/dora/tui/chart"
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/views"
 )
 
@@ -34,7 +34,7 @@ func TestSaveAViewThenOpenIt(t *testing.T) {
 	h.keys("c") // columns
 	h.focusOn(focusChart)
 	h.keys("n") // chart avg(price)
-	if k, mt := h.m.chart.Kind(), h.m.chart.Metric(); k != chart.KindColumns || mt != "avg(price)" {
+	if k, mt := h.m.chart.Kind(), h.m.chart.Metric(); k != charts.Columns || mt != "avg(price)" {
 		t.Fatalf("chart %s of %q", k, mt)
 	}
 
@@ -73,7 +73,7 @@ func TestSaveAViewThenOpenIt(t *testing.T) {
 	h.keys("daily", "enter")
 	h.wantSQL(daily)
 	h.wantScreen("opened view daily")
-	if k, mt := h.m.chart.Kind(), h.m.chart.Metric(); k != chart.KindColumns || mt != "avg(price)" {
+	if k, mt := h.m.chart.Kind(), h.m.chart.Metric(); k != charts.Columns || mt != "avg(price)" {
 		t.Errorf("the saved view opened with chart %s of %q, want columns of avg(price)", k, mt)
 	}
 
@@ -114,7 +114,7 @@ func TestOptionsOpenASavedView(t *testing.T) {
 	v := views.View{Name: "by region", SQL: "SELECT date_trunc('week', shipped_at), region, count(*) FROM shipments GROUP BY date_trunc('week', shipped_at), region", Chart: "heatmap"}
 	h := newHarness(t, Options{View: v, ViewsPath: path}, 100, 30)
 	h.wantSQL(v.SQL)
-	if k := h.m.chart.Kind(); k != chart.KindHeatmap {
+	if k := h.m.chart.Kind(); k != charts.Heatmap {
 		t.Errorf("chart %s, want the saved heatmap", k)
 	}
 	h.keys("S")
@@ -158,16 +158,16 @@ func TestNothingToSave(t *testing.T) {
 
 // The chart kinds a views file may name are the chart package's, spelled the same.
 func TestViewChartsAreChartKinds(t *testing.T) {
-	for k := chart.KindNumber; k <= chart.KindHeatmap; k++ {
+	for k := charts.Number; k <= charts.Heatmap; k++ {
 		if err := views.Check(views.View{Name: "a", SQL: "SELECT * FROM t", Chart: k.String()}); err != nil {
 			t.Errorf("chart kind %s: %v", k, err)
 		}
 	}
-	if len(views.Charts) != int(chart.KindHeatmap) {
-		t.Errorf("views.Charts %v, chart kinds number..heatmap: %d", views.Charts, chart.KindHeatmap)
+	if len(charts.ViewNames()) != int(charts.Heatmap) {
+		t.Errorf("views.Charts %v, chart kinds number..heatmap: %d", charts.ViewNames(), charts.Heatmap)
 	}
-	for _, name := range views.Charts {
-		if _, ok := chart.ParseKind(name); !ok {
+	for _, name := range charts.ViewNames() {
+		if _, ok := charts.ParseView(name); !ok {
 			t.Errorf("views.Charts has %q, which the chart package does not know", name)
 		}
 	}

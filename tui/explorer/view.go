@@ -10,8 +10,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dora-dev/dora/charts"
 	"github.com/dora-dev/dora/query"
-	"github.com/dora-dev/dora/tui/chart"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
 )
@@ -120,7 +120,7 @@ func (m *Model) geo() geometry {
 	}
 	g.mainW = w - g.sideW
 	spec := m.hist.Spec()
-	g.chartShown = m.res != nil && !spec.IsRaw() && m.chart.Kind() != chart.KindNone && g.bodyH >= 8
+	g.chartShown = m.res != nil && !spec.IsRaw() && m.chart.Kind() != charts.None && g.bodyH >= 8
 	switch {
 	case !g.chartShown:
 		g.tableW, g.tableH = g.mainW, g.bodyH
@@ -131,16 +131,7 @@ func (m *Model) geo() geometry {
 		g.tableW, g.tableH = g.mainW-g.chartW, g.bodyH
 	default:
 		g.chartW = g.mainW
-		g.chartH = max(5, g.bodyH*45/100)
-		if k := m.chart.Kind(); k == chart.KindLines || k == chart.KindColumns || k == chart.KindHeatmap {
-			g.chartH = max(5, g.bodyH*55/100) // a time series needs height to be read
-		}
-		switch m.chart.Kind() { // charts of a few rows leave the room to the table
-		case chart.KindNumber:
-			g.chartH = min(g.chartH, 2+len(m.resSpec.Metrics))
-		case chart.KindBars:
-			g.chartH = min(g.chartH, max(5, 2+len(m.res.Rows)))
-		}
+		g.chartH = m.chart.Height(g.bodyH)
 		g.tableW, g.tableH = g.mainW, g.bodyH-g.chartH
 	}
 	g.overlayW = min(64, max(20, w-4))
