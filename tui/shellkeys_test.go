@@ -74,21 +74,31 @@ func TestDashboardHelp(t *testing.T) {
 	}
 }
 
-// q in the explorer a panel is zoomed into, with its view changed and not saved, asks first
-// (y quits, another key goes back to it); esc with nothing to close comes back to the grid.
+// esc with nothing to close in the explorer a panel is zoomed into comes back to the grid; q
+// there, with its view changed and not saved, asks first (y quits, another key goes back to it).
 func TestQuitInAZoomedChangedViewAsks(t *testing.T) {
 	w, ds := dashWorkshop(t)
-	w.Keys("l", "l", "j", "enter") // the stylists
-	w.Until("the zoomed explorer's answer", func() bool {
-		z := ds.Zoomed()
-		return z != nil && !z.Running() && z.Result() != nil
-	})
-	z := ds.Zoomed()
+	zoom := func() *explorer.Model {
+		w.Keys("enter")
+		w.Until("the zoomed explorer's answer", func() bool {
+			z := ds.Zoomed()
+			return z != nil && !z.Running() && z.Result() != nil
+		})
+		return ds.Zoomed()
+	}
+	w.Keys("l", "l", "j") // the stylists
+	z := zoom()
 	if u := z.Unsaved(); u != "" {
 		t.Fatalf("a zoomed view not changed has nothing to lose, says %q", u)
 	}
-	w.Keys(":", "ctrl+u", "SELECT stylist, count(*) FROM shipments GROUP BY stylist", "enter")
-	w.Until("the changed view's answer", func() bool { return !z.Running() && z.Result() != nil })
+	w.Keys("esc")
+	if ds.Zoomed() != nil || !strings.Contains(w.Screen(), "▸ Top stylists by rating") {
+		t.Errorf("esc should come back to the dashboard, on the same panel:\n%s", w.Screen())
+	}
+	z = zoom()
+	changed := "SELECT stylist, count(*) FROM shipments GROUP BY stylist"
+	w.Keys(":", "ctrl+u", changed, "enter")
+	w.Until("the changed view's answer", func() bool { return z.SQL() == changed && !z.Running() && z.Result() != nil })
 	if u := z.Unsaved(); u == "" {
 		t.Fatalf("a view changed by its SQL line should be unsaved:\n%s", w.Screen())
 	}
@@ -107,12 +117,6 @@ func TestQuitInAZoomedChangedViewAsks(t *testing.T) {
 	if u := ds.Unsaved(); !strings.Contains(u, "shipments") {
 		t.Errorf("the screen should name the zoomed view unsaved, says %q", u)
 	}
-	w.Keys("esc")
-	if ds.Zoomed() != nil || !strings.Contains(w.Screen(), "▸ Top stylists by rating") {
-		t.Errorf("esc should come back to the dashboard, on the same panel:\n%s", w.Screen())
-	}
-	w.Keys("enter")
-	w.Until("the zoomed explorer again", func() bool { return ds.Zoomed() != nil })
 	if pressQuits(w.m, "q"); !pressQuits(w.m, "y") {
 		t.Fatal("y after q should quit")
 	}
@@ -128,14 +132,16 @@ func TestTheShellAsksBeforeQuittingAnUnsavedView(t *testing.T) {
 	}
 	w := newWorkshop(t, b, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t),
 		ETL:      etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()},
-		Explorer: explorer.Options{SQL: "SELECT region, count(*) FROM shipments GROUP BY region", ViewsPath: filepath.Join(dir, "views.yaml")}})
+		Explorer: explorer.Options{SQL: "SELECT region, count(*) FROM shipments GROUP BY region ORDER BY region", ViewsPath: filepath.Join(dir, "views.yaml")}})
 	w.settled("the explorer's first view", db)
 	w.Keys("?")
 	if scr := w.Screen(); !strings.Contains(scr, "keys · Explore") || !strings.Contains(scr, ":  SQL") || !strings.Contains(scr, "next metric") {
 		t.Fatalf("? should show the explorer's keys:\n%s", scr)
 	}
-	w.Keys("esc", ":", "ctrl+u", "SELECT region, count(*) FROM shipments GROUP BY region ORDER BY region", "enter")
-	w.Until("the changed view's answer", func() bool { return w.explorer().Unsaved() != "" && !w.explorer().Running() })
+	changed := "SELECT region, count(*) FROM shipments GROUP BY region ORDER BY region DESC"
+	w.Keys("esc", ":", "ctrl+u", changed, "enter")
+	w.Until("the changed SQL line", func() bool { return w.explorer().SQL() == changed })
+	w.settled("the changed view", db)
 	if pressQuits(w.m, "q") {
 		t.Fatal("q on a view changed and not saved should ask, not quit")
 	}

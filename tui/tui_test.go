@@ -244,9 +244,9 @@ func TestTheJobsScreenIsNeverBusy(t *testing.T) {
 	}
 }
 
-// A background-colour answer changes the styles in one place, the shell's: each screen built on
-// them (Loads, ETL, Jobs, the placeholder) draws in the light theme's colours after it without a
-// handler of its own, and the explorer follows with its own.
+// A background-colour answer changes the styles in one place, the shell's: every screen built on
+// them (Explore, Loads, ETL, Jobs, Dashboards) draws in the light theme's colours after it without
+// a handler of its own.
 func TestALightBackgroundRestylesEveryScreen(t *testing.T) {
 	m := New(t.Context(), stubBackend{}, Options{Jobs: testJobs(t), Loads: testLoads(t), ETL: etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})

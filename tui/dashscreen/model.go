@@ -244,7 +244,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.zoom.Init()
 	case tea.KeyPressMsg:
 		if m.zoom != nil && key.Matches(msg, m.keys.Cancel) && !m.zoom.Closes() {
-			m.zoom.Leave() // esc with nothing to close in the explorer: back to the grid
+			m.zoom.Stop() // esc with nothing to close in the explorer: back to the grid
 			m.zoom = nil
 			return nil
 		}

@@ -63,8 +63,8 @@ func (m *Model) Closes() bool {
 	return m.picker != nil || m.bar.Editing() || m.showInsp || len(m.frames) > 0
 }
 
-// Leave cancels the query in flight: the explorer is being put away.
-func (m *Model) Leave() {
+// Stop cancels the query in flight: the explorer is being put away.
+func (m *Model) Stop() {
 	if m.cancel != nil {
 		m.cancel()
 	}
