@@ -23,7 +23,7 @@ import (
 
 // dashWorkshop is the workbench on a demo warehouse of its own, opened on the demo dashboard
 // (screen 5) with every panel answered.
-func dashWorkshop(t *testing.T) (*workshop, *dashscreen.Model) {
+func dashWorkshop(t *testing.T, wall bool) (*workshop, *dashscreen.Model) {
 	t.Helper()
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.duckdb")
@@ -40,7 +40,7 @@ func dashWorkshop(t *testing.T) (*workshop, *dashscreen.Model) {
 		t.Fatal(err)
 	}
 	now := day.Add(9*time.Hour + 30*time.Minute)
-	w := newWorkshop(t, b, Options{NoColor: true, Screen: 5, Jobs: testJobs(t), Loads: testLoads(t),
+	w := newWorkshop(t, b, Options{NoColor: true, Screen: 5, Wall: wall, Jobs: testJobs(t), Loads: testLoads(t),
 		ETL:  etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()},
 		Dash: dashscreen.Options{Dashboard: d, Range: d.Range, Where: d.Where, WhereText: d.WhereText, Now: func() time.Time { return now }}})
 	ds := w.m.Screen(4).(*dashscreen.Model)
@@ -63,7 +63,7 @@ func pressQuits(m *Model, k string) bool {
 
 // On the dashboard ? shows every key; any key closes it.
 func TestDashboardHelp(t *testing.T) {
-	w, _ := dashWorkshop(t)
+	w, _ := dashWorkshop(t, false)
 	w.Keys("?")
 	if scr := w.Screen(); !strings.Contains(scr, "╭─ keys") || !strings.Contains(scr, "widen/narrow") || !strings.Contains(scr, "pause panel") {
 		t.Fatalf("? should show the keys:\n%s", scr)
@@ -77,7 +77,7 @@ func TestDashboardHelp(t *testing.T) {
 // esc with nothing to close in the explorer a panel is zoomed into comes back to the grid; q
 // there, with its view changed and not saved, asks first (y quits, another key goes back to it).
 func TestQuitInAZoomedChangedViewAsks(t *testing.T) {
-	w, ds := dashWorkshop(t)
+	w, ds := dashWorkshop(t, false)
 	zoom := func() *explorer.Model {
 		w.Keys("enter")
 		w.Until("the zoomed explorer's answer", func() bool {
@@ -150,5 +150,21 @@ func TestTheShellAsksBeforeQuittingAnUnsavedView(t *testing.T) {
 	}
 	if !pressQuits(w.m, "y") {
 		t.Fatal("y should quit")
+	}
+}
+
+// A wall screen is the dashboard's panels, first line to last: neither the shell's header and
+// help bar nor the dashboard's header; q still quits.
+func TestWallIsOnlyThePanels(t *testing.T) {
+	w, _ := dashWorkshop(t, true)
+	lines := strings.Split(w.Screen(), "\n")
+	if len(lines) != 40 || !strings.HasPrefix(lines[0], "╭─ ▸ Shipments") || !strings.HasPrefix(lines[39], "╰") {
+		t.Errorf("a wall screen is all panels, first line to last:\n%s", w.Screen())
+	}
+	if scr := w.Screen(); strings.Contains(scr, "1 Explore") || strings.Contains(scr, "shift range") || strings.Contains(scr, "refresh 30s") {
+		t.Errorf("the wall screen shows chrome:\n%s", scr)
+	}
+	if !pressQuits(w.m, "q") {
+		t.Error("q should quit a wall screen")
 	}
 }
