@@ -33,7 +33,7 @@ type Options struct {
 	Range     dash.Range // the range to start with (the file's, or --from/--to)
 	Where     query.Expr // the filter to start with
 	WhereText string
-	Wall      bool             // no header: only the panels (the shell leaves out its own chrome)
+	Wall      bool             // no header: only the panels (the shell's Wall sets it and leaves out its own)
 	Now       func() time.Time // the clock; time.Now when nil (tests pin it)
 }
 
