@@ -100,7 +100,7 @@ func direct(t *testing.T, path, sqlText string) [][]any {
 	return testenv.Rows(t, db, sqlText)
 }
 
-func (w *workshop) explorer() *explorer.Model { return w.m.Screen(0).(*explorer.Screen).Model() }
+func (w *workshop) explorer() *explorer.Model { return w.m.Screen(0).(*explorer.Model) }
 
 // settled waits for the explorer to answer its SQL line, and checks that the rows on screen are
 // the rows DuckDB gives for that line on the file the explorer is on.

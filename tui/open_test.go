@@ -61,7 +61,7 @@ func TestOpenShowsTheTableInTheExplorer(t *testing.T) {
 	defer b.Close()
 	m := New(t.Context(), b, Options{NoColor: true, Jobs: testJobs(t), Loads: testLoads(t)})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	ex := m.Screen(0).(*explorer.Screen).Model()
+	ex := m.Screen(0).(*explorer.Model)
 
 	press(m, "2")
 	_, cmd := m.Update(screen.Open{Table: "clients"})

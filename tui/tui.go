@@ -1,19 +1,18 @@
 // Package tui is dora's workbench: a shell of screens (1 Explore, 2 Loads, 3 ETL, 4 Jobs,
-// 5 Dashboards), each its own package behind screen.Screen. The shell only routes: it owns the
-// screens, the header with their tabs, the global keys and the help bar.
+// 5 Dashboards), each its own package behind screen.Screen, built the same way from one
+// common.Common. The shell only routes: it owns the screens, the header with their tabs, the
+// global keys, the help bar and the styles, which it rebuilds when the terminal says its
+// background.
 package tui
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"os"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -21,39 +20,8 @@ import (
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/tui/common"
-	"github.com/dora-dev/dora/tui/dashscreen"
-	"github.com/dora-dev/dora/tui/etlscreen"
-	"github.com/dora-dev/dora/tui/explorer"
-	"github.com/dora-dev/dora/tui/jobscreen"
-	"github.com/dora-dev/dora/tui/loads"
 	"github.com/dora-dev/dora/tui/screen"
-	"github.com/dora-dev/dora/tui/styles"
 )
-
-// Options say what the screens show first.
-type Options struct {
-	Explorer explorer.Options
-	// Dashboard is the Dashboards screen's; nil shows how to open one.
-	Dashboard *dash.Dashboard
-	Dash      dashscreen.Options
-	Jobs      jobscreen.Options
-	ETL       etlscreen.Options
-	Loads     loads.Options
-	// Screen is the screen to open on, from 1; 1 when 0.
-	Screen int
-	// NoColor draws without colour (NO_COLOR is honoured as well).
-	NoColor bool
-}
-
-// Env is what every screen constructor is handed.
-type Env struct {
-	Options
-	Ctx        context.Context  // cancelled when the workbench quits
-	Backend    backends.Backend // the session: every screen shares it
-	Styles     *styles.Styles
-	Logger     *log.Logger
-	DashRunner *dash.Runner // the dashboard's runner, over the open backend
-}
 
 // Run opens the workbench on b (a *session.Session for a backend that may not answer yet) and
 // blocks until the user quits.
@@ -74,9 +42,9 @@ func Run(ctx context.Context, b backends.Backend, opts Options) error {
 
 // Model is the shell.
 type Model struct {
-	env      *Env
+	common   *common.Common // handed to every screen
+	opts     Options
 	keys     KeyMap
-	help     help.Model
 	screens  []screen.Screen
 	current  int
 	width    int
@@ -100,26 +68,19 @@ type watchMsg struct {
 	err   error
 }
 
-// New builds the shell and its screens on one session of b. It does no I/O: Init starts every
-// screen's commands and the watch of the backend.
+// New builds the shell and its screens on one session of b: one Common, handed to every screen's
+// constructor. It does no I/O: Init starts every screen's commands and the watch of the backend.
 func New(ctx context.Context, b backends.Backend, opts Options) *Model {
-	opts.Explorer.Shell = true
 	sess := session.Of(b)
-	env := &Env{Options: opts, Ctx: ctx, Backend: sess, Styles: styles.Default(true, opts.NoColor), Logger: log.New(io.Discard, "", 0),
-		DashRunner: dash.NewRunner(sess, dash.Parallel)}
-	m := &Model{env: env, keys: DefaultKeyMap(len(screens)), help: help.New(), session: sess}
+	c := common.New(ctx, sess, opts.NoColor)
+	c.Dash = dash.NewRunner(sess, dash.Parallel)
+	m := &Model{common: c, opts: opts, keys: DefaultKeyMap(len(screens)), session: sess}
 	for _, newScreen := range screens {
-		m.screens = append(m.screens, newScreen(env))
+		m.screens = append(m.screens, newScreen(c, &opts))
 	}
 	m.current = min(max(opts.Screen, 1), len(m.screens)) - 1
 	m.screens[m.current].Focus()
-	m.applyStyles()
 	return m
-}
-
-func (m *Model) applyStyles() {
-	s := m.env.Styles
-	m.help.Styles = common.HelpStyles(s, true)
 }
 
 // Init starts every screen: work on one goes on while another is shown.
@@ -143,15 +104,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.help.SetWidth(msg.Width)
 		for _, s := range m.screens {
-			s.SetSize(msg.Width, max(0, msg.Height-2))
+			s.SetSize(msg.Width, max(0, msg.Height-m.chromeH()))
 		}
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.env.Styles.SetDark(msg.IsDark()) // in place: the screens built on it follow
-		m.applyStyles()
-		return m, m.toAll(msg) // for the screens that keep styles of their own (explorer, dashboard)
+		// The one place styles change: in place, so every screen and panel that reads them
+		// draws in the new ones.
+		m.common.Styles.SetDark(msg.IsDark())
+		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case screen.ShownMsg:
@@ -175,7 +136,7 @@ func (m *Model) watch(d time.Duration) tea.Cmd {
 		return nil
 	}
 	m.watching = true
-	ctx, sess := m.env.Ctx, m.session
+	ctx, sess := m.common.Ctx, m.session
 	look := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -321,25 +282,42 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// chromeH is the lines the shell draws around the current screen: the header and the help bar,
+// none on a wall screen.
+func (m *Model) chromeH() int {
+	if m.opts.Wall {
+		return 0
+	}
+	return 2
+}
+
 func (m *Model) render() string {
 	w, h := m.width, m.height
 	if out, small := common.TooSmall(w, h, m.quitting); small {
 		return out
 	}
+	bodyH := h - m.chromeH()
 	body := m.screens[m.current].View()
 	if m.showHelp {
-		body = m.fullHelp(w, h-2)
+		body = m.fullHelp(w, bodyH)
 	}
 	bar := " " + m.shortHelpView(w-1)
 	if m.asking != "" {
-		bar = m.env.Styles.Status.Warn.Render(" ! " + m.asking)
+		bar = m.common.Styles.Status.Warn.Render(" ! " + m.asking)
 	}
-	return m.header() + "\n" + common.Block(body, w, h-2) + "\n" + common.Fit(bar, w)
+	if m.opts.Wall { // only the screen; the question before quitting over its last line
+		lines := strings.Split(common.Block(body, w, h), "\n")
+		if m.asking != "" {
+			lines[h-1] = common.Fit(bar, w)
+		}
+		return strings.Join(lines, "\n")
+	}
+	return m.header() + "\n" + common.Block(body, w, bodyH) + "\n" + common.Fit(bar, w)
 }
 
 // header is the screens' tabs, the current one highlighted, each with its status.
 func (m *Model) header() string {
-	s := m.env.Styles
+	s := m.common.Styles
 	var b strings.Builder
 	b.WriteString(s.Header.Title.Render(" dora "))
 	for i, sc := range m.screens {
@@ -379,7 +357,7 @@ func (m *Model) shortHelpView(w int) string {
 	if m.showHelp {
 		last = nil
 	}
-	return common.HelpBar(m.env.Styles, m.shortHelp(), last, w)
+	return common.HelpBar(m.common.Styles, m.shortHelp(), last, w)
 }
 
 // dedupe drops the bindings whose key a binding before them already shows.
@@ -404,6 +382,6 @@ func (m *Model) fullHelp(w, h int) string {
 	} else if b := sc.ShortHelp(); len(b) > 0 {
 		groups = append(groups, b)
 	}
-	text := strings.Join(common.HelpColumns(m.env.Styles, groups, w-2, h-3), "\n")
-	return common.Box(m.env.Styles, "keys · "+sc.Title()+" · any key closes", "\n"+text, w, h, true)
+	text := strings.Join(common.HelpColumns(m.common.Styles, groups, w-2, h-3), "\n")
+	return common.Box(m.common.Styles, "keys · "+sc.Title()+" · any key closes", "\n"+text, w, h, true)
 }

@@ -204,7 +204,7 @@ func quits(cmd tea.Cmd) bool {
 func TestQuittingWhileAScreenIsBusyAsksFirst(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
 		m := newShell(t)
-		load := &busyScreen{Placeholder: screen.NewPlaceholder(m.env.Styles, "Loads", "loading"), busy: "a load of orders"}
+		load := &busyScreen{Placeholder: screen.NewPlaceholder(m.common.Styles, "Loads", "loading"), busy: "a load of orders"}
 		m.screens[1] = load
 		const question = "A load of orders is still running. Quit anyway? (y/n)"
 		if quits(press(m, k)) || m.Asking() != question {
@@ -223,8 +223,8 @@ func TestQuittingWhileAScreenIsBusyAsksFirst(t *testing.T) {
 	}
 
 	m := newShell(t)
-	m.screens[1] = &busyScreen{Placeholder: screen.NewPlaceholder(m.env.Styles, "Loads", ""), busy: "a load of orders"}
-	m.screens[2] = &busyScreen{Placeholder: screen.NewPlaceholder(m.env.Styles, "ETL", ""), busy: "an ETL run of daily_sales"}
+	m.screens[1] = &busyScreen{Placeholder: screen.NewPlaceholder(m.common.Styles, "Loads", ""), busy: "a load of orders"}
+	m.screens[2] = &busyScreen{Placeholder: screen.NewPlaceholder(m.common.Styles, "ETL", ""), busy: "an ETL run of daily_sales"}
 	press(m, "q")
 	if want := "A load of orders and an ETL run of daily_sales are still running. Quit anyway? (y/n)"; m.Asking() != want {
 		t.Errorf("two busy screens: %q, want %q", m.Asking(), want)
@@ -244,9 +244,9 @@ func TestTheJobsScreenIsNeverBusy(t *testing.T) {
 	}
 }
 
-// A background-colour answer changes the styles in one place, the shell's: each screen built on
-// them (Loads, ETL, Jobs, the placeholder) draws in the light theme's colours after it without a
-// handler of its own, and the explorer follows with its own.
+// A background-colour answer changes the styles in one place, the shell's: every screen built on
+// them (Explore, Loads, ETL, Jobs, Dashboards) draws in the light theme's colours after it without
+// a handler of its own.
 func TestALightBackgroundRestylesEveryScreen(t *testing.T) {
 	m := New(t.Context(), stubBackend{}, Options{Jobs: testJobs(t), Loads: testLoads(t), ETL: etlscreen.Options{Dir: t.TempDir(), StateDir: t.TempDir()}})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})

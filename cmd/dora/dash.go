@@ -19,7 +19,9 @@ import (
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui"
 	"github.com/dora-dev/dora/tui/dashscreen"
+	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/styles"
 	"github.com/dora-dev/dora/views"
 )
@@ -31,9 +33,10 @@ func dashCmd(backend *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dash [FILE.yaml]",
 		Short: "Open a dashboard: panels on a grid, one time range and one filter for all (the demo's without a file)",
-		Long: "dash opens a dashboard file: panels of SQL lines on a grid, one time range and one filter for\n" +
-			"all of them, refreshing by themselves. With --once it prints the dashboard as text and exits:\n" +
-			"0 when every panel answered, 1 otherwise. Without a file it opens the demo warehouse's.",
+		Long: "dash opens the workbench on its Dashboards screen (5) with a dashboard file: panels of SQL lines\n" +
+			"on a grid, one time range and one filter for all of them, refreshing by themselves. With --once\n" +
+			"it prints the dashboard as text and exits: 0 when every panel answered, 1 otherwise. Without a\n" +
+			"file it opens the demo warehouse's.",
 		Example: `  dora dash
   dora dash ops.yaml --wall
   dora dash ops.yaml --once --width 160 --height 48 --from now-7d --where "region = 'West'"`,
@@ -59,19 +62,20 @@ func dashCmd(backend *string) *cobra.Command {
 				}
 				filterText = strings.TrimSpace(where)
 			}
-			runner := dash.NewRunner(session.New(*backend, func(ctx context.Context) (backends.Backend, error) { return openBackend(ctx, *backend) }), dash.Parallel)
-			defer runner.Close()
 			if once {
+				runner := dash.NewRunner(session.New(*backend, func(ctx context.Context) (backends.Backend, error) { return openBackend(ctx, *backend) }), dash.Parallel)
+				defer runner.Close()
 				return printDashboard(cmd.Context(), cmd.OutOrStdout(), runner, d, r, filter, filterText, width, height)
 			}
 			if !isTerminal(stdinFile()) || !isTerminal(stdoutFile()) {
 				return usageError{fmt.Errorf("the dashboard needs a terminal; to print it, use dora dash --once")}
 			}
-			return dashscreen.Run(cmd.Context(), runner, d, dashscreen.Options{Range: r, Where: filter, WhereText: filterText, Wall: wall})
+			return openWorkbench(cmd, *backend, tui.Options{Explorer: explorer.Options{ViewsPath: views.DefaultPath()}, Screen: 5, Wall: wall,
+				Dash: dashscreen.Options{Dashboard: d, Range: r, Where: filter, WhereText: filterText}})
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "print the dashboard once as text and exit (1 when a panel failed)")
-	cmd.Flags().BoolVar(&wall, "wall", false, "hide the header and help bar: only the panels, for a wall screen")
+	cmd.Flags().BoolVar(&wall, "wall", false, "hide the headers and the help bar: only the panels, for a wall screen")
 	cmd.Flags().IntVar(&width, "width", 0, "with --once: the width to draw at (default: the terminal's, else 120)")
 	cmd.Flags().IntVar(&height, "height", 0, "with --once: the height to draw at (default: the terminal's, else as tall as the panels need)")
 	cmd.Flags().StringVar(&from, "from", "", "start of the time range, included: now-7d, 2024-01-01, 2024-01-01 10:00")

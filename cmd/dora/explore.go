@@ -18,14 +18,12 @@ import (
 	"github.com/dora-dev/dora/tui/dashscreen"
 	"github.com/dora-dev/dora/tui/etlscreen"
 	"github.com/dora-dev/dora/tui/explorer"
-	"github.com/dora-dev/dora/tui/jobscreen"
 	"github.com/dora-dev/dora/views"
 )
 
 // runExplorer opens the TUI explorer on the chosen backend: on a table, a SQL line or a saved
 // view (on the backend it was saved against, unless --backend says otherwise).
 func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string) error {
-	ctx := cmd.Context()
 	opts := explorer.Options{Table: table, SQL: sql, ViewsPath: views.DefaultPath()}
 	if view != "" {
 		if table != "" || sql != "" {
@@ -40,12 +38,22 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 	if !isTerminal(stdinFile()) || !isTerminal(stdoutFile()) {
 		return usageError{fmt.Errorf("the explorer needs a terminal; in scripts use dora query, dora tables or dora schema")}
 	}
+	return openWorkbench(cmd, backend, tui.Options{Explorer: opts, ETL: etlscreen.Options{Dir: pipelines}})
+}
+
+// openWorkbench opens the workbench with w's screens on the backend chosen (--backend, else
+// DORA_BACKEND, else the config's default, else the demo warehouse) and blocks until the user
+// quits. The explorer names that backend in the views it saves, the Loads and ETL screens use the
+// config's catalog, the Jobs screen the runs of this machine, and screen 5 the demo dashboard
+// when w has none and the backend is the demo warehouse (whose tables its panels ask).
+func openWorkbench(cmd *cobra.Command, backend string, w tui.Options) error {
+	ctx := cmd.Context()
 	c, err := loadConfig()
 	if err != nil {
 		return err
 	}
 	if choice := backendChoice(backend, c); choice != "demo" {
-		opts.Backend = backends.Redact(choice) // saved with views, as the user named it
+		w.Explorer.Backend = backends.Redact(choice) // saved with views, as the user named it
 	}
 	url, err := backendURL(backend)
 	if err != nil {
@@ -56,9 +64,14 @@ func runExplorer(cmd *cobra.Command, backend, table, sql, view, pipelines string
 		return err
 	}
 	defer b.Close()
-	w := workbench(opts, url == "duckdb:"+duckdb.DemoPath())
-	w.ETL = etlscreen.Options{Dir: pipelines, Catalog: c.catalog(), OpenBackend: openLoadTo}
+	w.ETL.Catalog, w.ETL.OpenBackend = c.catalog(), openLoadTo
 	w.Loads.Catalog = c.catalog()
+	w.Jobs.Resume = startWatcher
+	if w.Dash.Dashboard == nil && url == "duckdb:"+duckdb.DemoPath() {
+		if d, err := loadDashboard(nil); err == nil {
+			w.Dash = dashscreen.Options{Dashboard: d, Range: d.Range, Where: d.Where, WhereText: d.WhereText}
+		}
+	}
 	return tui.Run(ctx, b, w)
 }
 
@@ -89,17 +102,4 @@ func workbenchBackend(ctx context.Context, url string, stderr io.Writer) (*sessi
 	defer cancel()
 	s.Backend(first) // opened now if it answers; else the workbench says so and tries again
 	return s, nil
-}
-
-// workbench is what the workbench opens besides the explorer: the jobs of this machine on screen
-// 4 and, on the demo warehouse (whose tables its panels ask), the demo dashboard on screen 5.
-func workbench(opts explorer.Options, demo bool) tui.Options {
-	w := tui.Options{Explorer: opts, Jobs: jobscreen.Options{Resume: startWatcher}}
-	if !demo {
-		return w
-	}
-	if d, err := loadDashboard(nil); err == nil {
-		w.Dashboard, w.Dash = d, dashscreen.Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText}
-	}
-	return w
 }

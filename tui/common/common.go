@@ -1,29 +1,44 @@
-// Package common holds what every TUI panel is handed instead of globals: the styles, the open
-// backend, a logger and the screen size, plus the width arithmetic they all share.
+// Package common holds what every TUI screen and panel is handed instead of globals: the context,
+// the open backend, the styles, a logger, the dashboard runner and the size, plus the width
+// arithmetic they all share.
 package common
 
 import (
 	"context"
+	"io"
 	"log"
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
-// Common travels to every panel constructor.
+// Common travels to every screen and panel constructor. The shell builds one for the workbench
+// and hands the same one to every screen's New(c, opts); a screen that changes a field for itself
+// (the explorer opening another backend, or sizing its panels) copies it first. Styles stays
+// shared through the copy: the shell rebuilds it in place when the terminal says its background
+// (Styles.SetDark), and everything that reads it at draw time follows.
 type Common struct {
-	Ctx     context.Context // cancelled when the TUI quits; queries derive theirs from it
-	Backend backends.Backend
+	Ctx     context.Context  // cancelled when the TUI quits; queries derive theirs from it
+	Backend backends.Backend // the workbench's session: every screen shares it
 	Styles  *styles.Styles
 	Logger  *log.Logger
-	Width   int
-	Height  int
+	// Dash runs dashboard panels over Backend; nil where no screen shows a dashboard.
+	Dash *dash.Runner
+	// Width and Height are the area of the screen or panel holding this copy.
+	Width  int
+	Height int
+}
+
+// New is a Common on b: dark styles until the terminal says otherwise (without colours when
+// noColor), a logger that discards, and no dashboard runner.
+func New(ctx context.Context, b backends.Backend, noColor bool) *Common {
+	return &Common{Ctx: ctx, Backend: b, Styles: styles.Default(true, noColor), Logger: log.New(io.Discard, "", 0)}
 }
 
 // Component is what the root model asks of every panel.
@@ -31,15 +46,6 @@ type Component interface {
 	SetSize(w, h int)
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
-}
-
-// HelpStyles are the help bar's styles drawn with s.
-func HelpStyles(s *styles.Styles, dark bool) help.Styles {
-	hs := help.DefaultStyles(dark)
-	hs.ShortKey, hs.FullKey = s.Help.Key, s.Help.Key
-	hs.ShortDesc, hs.FullDesc = s.Help.Desc, s.Help.Desc
-	hs.ShortSeparator, hs.FullSeparator, hs.Ellipsis = s.Help.Sep, s.Help.Sep, s.Help.Sep
-	return hs
 }
 
 // TooSmall is what to draw instead of a screen of w x h cells that is gone (quitting, or not

@@ -21,6 +21,7 @@ import (
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/tui/screen"
 )
 
 var (
@@ -77,10 +78,12 @@ func firstFrame(b *testing.B, d *dash.Dashboard, open dash.Opener) time.Duration
 	start := time.Now()
 	r := dash.NewRunner(session.New("", open), dash.Parallel)
 	defer r.Close()
-	m := New(context.Background(), r, d, Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText})
-	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	drive(m, m.Init())
-	frame := m.View().Content
+	m := newScreen(r, d, Options{Range: d.Range, Where: d.Where, WhereText: d.WhereText})
+	m.SetSize(160, 48)
+	m.Focus()
+	_, first := m.Update(screen.ShownMsg{})
+	drive(m, first)
+	frame := m.View()
 	took := time.Since(start)
 	for i := range m.panels {
 		if a := m.Answer(i); a == nil || a.Err != nil {

@@ -25,7 +25,8 @@ panels:
   - {title: Brands, chart: table, sql: "SELECT brand, count(*) AS n FROM shipments GROUP BY brand ORDER BY n DESC LIMIT 5"}
 `
 
-// TestDashEndToEnd drives `dora dash` inside tmux on a real warehouse: move the focus, zoom into
+// TestDashEndToEnd drives `dora dash` inside tmux on a real warehouse: the workbench opens on the
+// dashboard; move the focus, zoom into
 // the explorer and back, shift the range, pause a panel through a range change, stack at 80x24,
 // quit. The numbers on screen are held to plain SQL.
 func TestDashEndToEnd(t *testing.T) {
@@ -68,6 +69,8 @@ func TestDashEndToEnd(t *testing.T) {
 		t.TempDir(), t.TempDir(), t.TempDir(), bin, file, warehouse)
 	s := testenv.StartTmux(t, "dora-dash-e2e", script, 120, 40)
 	s.WaitText("Wall · shipped_at 2025-12-01..2026-01-01", "▸ Shipments", format.Int(dec))
+	// It is the workbench, on its Dashboards screen: the other screens are a key away.
+	s.WaitText(" dora  1 Explore  2 Loads  3 ETL  4 Jobs  5 Dashboards")
 	s.WaitFor("December's bars", func(scr string) bool { return bars(scr, decRegions) })
 	if on := s.Display("#{alternate_on}"); on != "1" {
 		t.Errorf("the dashboard should use the alternate screen")

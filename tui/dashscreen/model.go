@@ -1,17 +1,16 @@
-// Package dashscreen is the dashboard screen: a grid of panels that refresh by themselves under one
-// time range and one filter, steered by keys, with a panel zoomed into the explorer on enter. The
-// dashboards themselves (files, ranges, the runner) are the dash package at the top.
+// Package dashscreen is the dashboard screen, the workbench's screen 5: a grid of panels that
+// refresh by themselves under one time range and one filter, steered by keys, with a panel zoomed
+// into the explorer on enter and left again with esc. The dashboards themselves (files, ranges,
+// the runner) are the dash package at the top.
 package dashscreen
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
@@ -24,38 +23,23 @@ import (
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/explorer"
+	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
 
-// Options say how the screen starts.
+// Options say what the screen shows and how it starts.
 type Options struct {
+	// Dashboard is the dashboard shown; nil shows how to open one.
+	Dashboard *dash.Dashboard
 	Range     dash.Range // the range to start with (the file's, or --from/--to)
 	Where     query.Expr // the filter to start with
 	WhereText string
-	Wall      bool             // no header and help bar: only the panels
+	Wall      bool             // no header: only the panels (the shell's Wall sets it and leaves out its own)
 	Now       func() time.Time // the clock; time.Now when nil (tests pin it)
-	NoColor   bool
-	// Shell says the workbench shell holds the screen: the shell draws the help bar and owns ?
-	// and q, so the bottom line shows only a prompt or a note; and the panels are first run when
-	// the screen is first shown (screen.ShownMsg), not at Init.
-	Shell bool
 }
 
-// Run opens the dashboard screen and blocks until the user quits.
-func Run(ctx context.Context, r *dash.Runner, d *dash.Dashboard, opts Options) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	opts.NoColor = opts.NoColor || os.Getenv("NO_COLOR") != ""
-	p := tea.NewProgram(New(ctx, r, d, opts), tea.WithContext(ctx))
-	_, err := p.Run()
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("dashboard: %w", err)
-	}
-	return nil
-}
+// noDashboard is what the screen says with no dashboard open.
+const noDashboard = "No dashboard is open: dora dash FILE.yaml opens one (dora dash alone opens the demo warehouse's)."
 
 // Messages that carry answers back to Update.
 type (
@@ -86,6 +70,7 @@ type bodyKey struct {
 	answer *dash.Answer
 	w, h   int
 	styles *styles.Styles
+	dark   bool // the styles are changed in place for the background
 }
 
 type editing int
@@ -98,16 +83,18 @@ const (
 
 // Model is the dashboard screen.
 type Model struct {
+	common *common.Common
 	ctx    context.Context
 	runner *dash.Runner
 	d      *dash.Dashboard
 	opts   Options
 	styles *styles.Styles
 	keys   KeyMap
-	help   help.Model
+	hint   *screen.Placeholder // drawn when there is no dashboard
 
 	spinner spinner.Model
 	ticking bool
+	focused bool // the screen is the one shown
 	started bool // the panels have been run and the clock started
 	input   textinput.Model
 	editing editing
@@ -125,49 +112,38 @@ type Model struct {
 	noteBad   bool
 	zoom      *explorer.Model
 	zooming   bool
-	showHelp  bool
-	quitting  bool
 }
 
-// New builds the screen's model. It does no I/O: Init starts the first queries.
-func New(ctx context.Context, r *dash.Runner, d *dash.Dashboard, opts Options) *Model {
+// New builds the screen on c, whose dashboard runner answers the panels. It does no I/O: the
+// panels first run when the screen is first shown.
+func New(c *common.Common, opts Options) *Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	in := textinput.New()
 	in.Prompt = ""
 	m := &Model{
-		ctx: ctx, runner: r, d: d, opts: opts,
-		styles:  styles.Default(true, opts.NoColor),
+		common: c, ctx: c.Ctx, runner: c.Dash, d: opts.Dashboard, opts: opts,
+		styles:  c.Styles,
 		keys:    DefaultKeyMap(),
-		help:    help.New(),
+		hint:    screen.NewPlaceholder(c.Styles, "Dashboards", noDashboard),
 		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		input:   in,
 		rng:     opts.Range, where: opts.Where, whereText: opts.WhereText,
-		panels: make([]panel, len(d.Panels)),
 	}
-	m.applyStyles()
+	if m.d != nil {
+		m.panels = make([]panel, len(m.d.Panels))
+	}
 	return m
 }
 
-func (m *Model) applyStyles() {
-	s := m.styles
-	m.help.Styles = common.HelpStyles(s, true)
-	m.spinner.Style = s.Status.Spinner
-}
-
-// Init runs every panel and starts the clock; in the shell that waits until the screen is
-// first shown, so a dashboard nobody looks at asks the backend nothing.
-func (m *Model) Init() tea.Cmd {
-	if m.opts.Shell {
-		return tea.RequestBackgroundColor
-	}
-	return tea.Batch(tea.RequestBackgroundColor, m.start())
-}
+// Init does nothing: the panels wait until the screen is first shown (screen.ShownMsg), so a
+// dashboard nobody looks at asks the backend nothing.
+func (m *Model) Init() tea.Cmd { return nil }
 
 // start runs every panel and starts the clock, the first time only.
 func (m *Model) start() tea.Cmd {
-	if m.started {
+	if m.started || m.d == nil {
 		return nil
 	}
 	m.started = true
@@ -236,26 +212,8 @@ func (m *Model) startSpinner() tea.Cmd {
 	return m.spinner.Tick
 }
 
-// Update routes a message: answers to their panel, keys to the prompt, the zoomed explorer or
-// the grid.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmd := m.update(msg)
-	return m, cmd
-}
-
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		m.width, m.height = msg.Width, msg.Height
-		if m.zoom != nil {
-			_, cmd := m.zoom.Update(msg)
-			return cmd
-		}
-		return nil
-	case tea.BackgroundColorMsg:
-		m.styles.SetDark(msg.IsDark())
-		m.applyStyles()
-		return m.toZoom(msg)
 	case answerMsg:
 		return m.answered(msg)
 	case clockMsg:
@@ -280,13 +238,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setNote("cannot open the explorer: "+Describe(msg.err), true)
 			return nil
 		}
-		m.zoom = explorer.New(m.ctx, msg.backend, explorer.Options{SQL: msg.sql, Embedded: true, Shell: m.opts.Shell}, m.opts.NoColor)
-		m.zoom.Update(tea.WindowSizeMsg{Width: m.width, Height: m.height})
+		c := *m.common
+		c.Backend = msg.backend
+		m.zoom = explorer.New(&c, explorer.Options{SQL: msg.sql})
+		m.zoom.SetSize(m.width, m.height)
 		return m.zoom.Init()
-	case explorer.BackMsg:
-		m.zoom = nil
-		return nil
 	case tea.KeyPressMsg:
+		if m.zoom != nil && key.Matches(msg, m.keys.Cancel) && !m.zoom.Closes() {
+			m.zoom.Stop() // esc with nothing to close in the explorer: back to the grid
+			m.zoom = nil
+			return nil
+		}
 		if m.zoom != nil {
 			return m.toZoom(msg)
 		}
@@ -335,24 +297,11 @@ func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	if key.Matches(msg, k.ForceQuit) {
-		return m.quit()
-	}
 	if m.editing != editNone {
 		return m.editKey(msg)
 	}
 	m.note = ""
-	if m.showHelp { // any key closes the help
-		m.showHelp = false
-		if key.Matches(msg, k.Help, k.Cancel) {
-			return nil
-		}
-	}
 	switch {
-	case key.Matches(msg, k.Quit):
-		return m.quit()
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
 	case key.Matches(msg, k.Up):
 		m.move(0, -1)
 	case key.Matches(msg, k.Down):
@@ -385,16 +334,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.zoomIn()
 	}
 	return nil
-}
-
-func (m *Model) quit() tea.Cmd {
-	for _, p := range m.panels {
-		if p.cancel != nil {
-			p.cancel()
-		}
-	}
-	m.quitting = true
-	return tea.Quit
 }
 
 // move focuses the nearest panel in a direction.
@@ -482,8 +421,8 @@ func (m *Model) zoomIn() tea.Cmd {
 	}
 }
 
-// Focus is the focused panel.
-func (m *Model) Focus() int { return m.focus }
+// Panel is the focused panel.
+func (m *Model) Panel() int { return m.focus }
 
 // Range is the range shown.
 func (m *Model) Range() dash.Range { return m.rng }
@@ -497,13 +436,14 @@ func (m *Model) Answer(i int) *dash.Answer { return m.panels[i].answer }
 // Zoomed is the explorer a panel is zoomed into, or nil.
 func (m *Model) Zoomed() *explorer.Model { return m.zoom }
 
-// chromeH is the lines the header and the help bar take.
+// chromeH is the lines the header and the bottom line (a prompt or a note) take; the shell
+// draws the help bar.
 func (m *Model) chromeH() int {
 	switch {
 	case m.opts.Wall:
 		return 0
-	case m.opts.Shell && m.editing == editNone && m.note == "":
-		return 1 // the shell draws the help bar
+	case m.editing == editNone && m.note == "":
+		return 1
 	}
 	return 2
 }
@@ -513,20 +453,9 @@ func (m *Model) grid() ([]Rect, int) {
 	return Grid(m.d.Panels, Columns(m.d.Columns, m.width), m.width, m.height-m.chromeH())
 }
 
-// View draws the screen.
-func (m *Model) View() tea.View {
-	if m.zoom != nil {
-		return m.zoom.View()
-	}
-	v := tea.NewView(m.render())
-	v.AltScreen = true
-	v.WindowTitle = "dora · " + m.d.Title
-	return v
-}
-
 func (m *Model) render() string {
 	w, h := m.width, m.height
-	if out, small := common.TooSmall(w, h, m.quitting); small {
+	if out, small := common.TooSmall(w, h, false); small {
 		return out
 	}
 	s := m.styles
@@ -544,11 +473,6 @@ func (m *Model) render() string {
 	}
 	m.scroll = max(0, min(m.scroll, len(lines)-bodyH))
 	body := common.Block(strings.Join(lines[m.scroll:min(len(lines), m.scroll+bodyH)], "\n"), w, bodyH)
-	if m.showHelp {
-		m.help.ShowAll = true
-		body = common.Box(s, "keys", center(m.help.FullHelpView(m.keys.FullHelp()), w-2, bodyH-2), w, bodyH, true)
-		m.help.ShowAll = false
-	}
 	switch m.chromeH() {
 	case 0:
 		return body
@@ -561,7 +485,7 @@ func (m *Model) render() string {
 // body draws panel i's answer, again only when the answer or its size changed.
 func (m *Model) body(i, w, h int) string {
 	p := &m.panels[i]
-	k := bodyKey{answer: p.answer, w: w, h: h, styles: m.styles}
+	k := bodyKey{answer: p.answer, w: w, h: h, styles: m.styles, dark: m.styles.Dark}
 	if k != p.bodyKey || p.body == "" {
 		p.body, p.bodyKey = Body(m.styles, m.d.Panels[i], p.answer, w, h), k
 	}
@@ -575,7 +499,7 @@ func (m *Model) title(i int) string {
 	var status []string
 	switch {
 	case p.running:
-		status = append(status, m.spinner.View())
+		status = append(status, m.styles.Status.Spinner.Render(m.spinner.View()))
 	case p.answer != nil:
 		age := Age(m.opts.Now().Sub(p.answer.At))
 		if p.answer.Err != nil {
@@ -645,5 +569,5 @@ func (m *Model) footer() string {
 	case m.note != "":
 		return common.Fit(s.Status.Info.Render(" "+m.note), m.width)
 	}
-	return common.Fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width)
+	return common.Fit("", m.width)
 }

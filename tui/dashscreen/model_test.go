@@ -18,6 +18,8 @@ import (
 	"github.com/dora-dev/dora/backends/session"
 	"github.com/dora-dev/dora/dash"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/common"
+	"github.com/dora-dev/dora/tui/screen"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 )
@@ -40,14 +42,24 @@ func newHarnessWith(t *testing.T, d *dash.Dashboard, path string, w, h int, opts
 	t.Helper()
 	r := dash.NewRunner(session.New("", opener(path)), dash.Parallel)
 	t.Cleanup(func() { r.Close() })
-	opts.Range, opts.Where, opts.WhereText, opts.NoColor = d.Range, d.Where, d.WhereText, true
+	opts.Range, opts.Where, opts.WhereText = d.Range, d.Where, d.WhereText
 	opts.Now = func() time.Time { return now }
-	m := New(context.Background(), r, d, opts)
+	m := newScreen(r, d, opts)
 	hs := &harness{t: t, m: m, msgs: make(chan tea.Msg, 64)}
-	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	m.SetSize(w, h)
 	hs.run(m.Init())
+	m.Focus() // shown, as the shell does: the panels start
+	hs.send(screen.ShownMsg{})
 	hs.settle()
 	return hs
+}
+
+// newScreen is the screen showing d over r, on a Common as the shell builds it (no colours).
+func newScreen(r *dash.Runner, d *dash.Dashboard, opts Options) *Model {
+	c := common.New(context.Background(), nil, true)
+	c.Dash = r
+	opts.Dashboard = d
+	return New(c, opts)
 }
 
 func (h *harness) run(cmd tea.Cmd) {
@@ -125,7 +137,7 @@ func (h *harness) press(keys ...string) {
 	h.settle()
 }
 
-func (h *harness) screen() string { return ansi.Strip(h.m.View().Content) }
+func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
 
 // stat returns the exact value a stat panel shows.
 func (h *harness) stat(i int) any {
@@ -167,8 +179,8 @@ func TestMoveFocus(t *testing.T) {
 	}{{"l", 1}, {"l", 2}, {"l", 2}, {"j", 4}, {"h", 3}, {"j", 5}, {"l", 6}, {"l", 7}, {"k", 4}, {"k", 2}, {"h", 1}, {"h", 0}, {"h", 0}}
 	for _, s := range steps {
 		h.press(s.key)
-		if h.m.Focus() != s.want {
-			t.Fatalf("after %s focus is on panel %d, want %d", s.key, h.m.Focus(), s.want)
+		if h.m.Panel() != s.want {
+			t.Fatalf("after %s focus is on panel %d, want %d", s.key, h.m.Panel(), s.want)
 		}
 	}
 	h.press("j", "l")
@@ -363,62 +375,5 @@ func TestWall(t *testing.T) {
 	}
 	if scr := h.screen(); strings.Contains(scr, "shift range") || strings.Contains(scr, "refresh 30s") {
 		t.Errorf("the wall screen shows chrome:\n%s", scr)
-	}
-}
-
-// TestHelp: ? shows every key; any key closes it.
-func TestHelp(t *testing.T) {
-	h := newHarness(t, demoDashboard(t), warehouse, 120, 30)
-	h.press("?")
-	if scr := h.screen(); !strings.Contains(scr, "╭─ keys") || !strings.Contains(scr, "widen/narrow") || !strings.Contains(scr, "pause panel") {
-		t.Fatalf("? should show the keys:\n%s", scr)
-	}
-	h.press("?")
-	if scr := h.screen(); strings.Contains(scr, "╭─ keys") || !strings.Contains(scr, "▸ Shipments") {
-		t.Errorf("? again should close the help:\n%s", scr)
-	}
-}
-
-// TestQuitInAZoomedChangedViewAsks: q in the explorer a panel is zoomed into, with its view
-// changed and not saved, asks first (y quits, another key goes back to it).
-func TestQuitInAZoomedChangedViewAsks(t *testing.T) {
-	h := newHarness(t, demoDashboard(t), warehouse, 160, 48)
-	h.press("l", "l", "j", "enter") // the stylists
-	if h.m.Zoomed() == nil {
-		t.Fatalf("enter should zoom:\n%s", h.screen())
-	}
-	quits := func(k string) bool {
-		_, cmd := h.m.Update(tea.KeyPressMsg(tea.Key{Code: rune(k[0]), Text: k}))
-		if cmd == nil {
-			return false
-		}
-		_, ok := cmd().(tea.QuitMsg)
-		return ok
-	}
-	if u := h.m.Zoomed().Unsaved(); u != "" {
-		t.Fatalf("a zoomed view not changed has nothing to lose, says %q", u)
-	}
-	h.press(":", "ctrl+u", "SELECT stylist, count(*) FROM shipments GROUP BY stylist", "enter")
-	if u := h.m.Zoomed().Unsaved(); u == "" {
-		t.Fatalf("a view changed by its SQL line should be unsaved:\n%s", h.screen())
-	}
-	if quits("q") {
-		t.Fatal("q on a changed view should ask, not quit")
-	}
-	if scr := h.screen(); !strings.Contains(scr, "Quit anyway? (y/n)") {
-		t.Errorf("the question should show:\n%s", scr)
-	}
-	if quits("n") || h.m.Zoomed() == nil {
-		t.Fatal("n should go back to the view")
-	}
-	if strings.Contains(h.screen(), "Quit anyway?") {
-		t.Error("the question should be gone after n")
-	}
-	if quits("q"); !quits("y") {
-		t.Fatal("y after q should quit")
-	}
-	// In the shell the screen tells the shell what would be lost; the shell asks.
-	if u := NewScreen(h.m).Unsaved(); !strings.Contains(u, "shipments") {
-		t.Errorf("the screen should name the zoomed view unsaved, says %q", u)
 	}
 }

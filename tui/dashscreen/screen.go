@@ -6,118 +6,113 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/dora-dev/dora/tui/explorer"
 	"github.com/dora-dev/dora/tui/screen"
 )
 
-// Screen is the dashboard as a tab of the workbench shell.
-type Screen struct {
-	screen.Wrapped
-	m       *Model
-	focused bool
-}
-
 var (
-	_ screen.Screen  = (*Screen)(nil)
-	_ screen.Unsaved = (*Screen)(nil)
+	_ screen.Screen     = (*Model)(nil)
+	_ screen.FullHelper = (*Model)(nil)
+	_ screen.Unsaved    = (*Model)(nil)
 )
 
-// NewScreen wraps a dashboard model, built with Options.Shell set, as a screen.
-func NewScreen(m *Model) *Screen {
-	s := &Screen{m: m}
-	s.Wrap(m, s)
-	return s
-}
-
 // Update starts the panels when the screen is first shown, runs them again when tables changed
-// elsewhere, and hands on every message.
-func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
+// elsewhere, and routes every other message: answers to their panel, keys to the prompt, the
+// zoomed explorer or the grid.
+func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
+	if m.d == nil {
+		return m, nil
+	}
 	switch msg.(type) {
 	case screen.ShownMsg:
-		if s.focused {
-			return s, s.m.start()
+		if m.focused {
+			return m, m.start()
 		}
-		return s, nil
+		return m, nil
 	case screen.Changed: // a load or an ETL publish elsewhere: the panels' tables may hold other rows
-		_, cmd := s.Wrapped.Update(msg) // the zoomed explorer lists its tables again
-		if s.m.Started() {
-			cmd = tea.Batch(cmd, s.m.refreshAll(refreshDue))
+		cmd := m.toZoom(msg) // the zoomed explorer lists its tables again
+		if m.started {
+			cmd = tea.Batch(cmd, m.refreshAll(refreshDue))
 		}
-		return s, cmd
+		return m, cmd
 	}
-	return s.Wrapped.Update(msg)
+	return m, m.update(msg)
+}
+
+// SetSize gives the screen its area, and the zoomed explorer with it.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.hint.SetSize(w, h)
+	if m.zoom != nil {
+		m.zoom.SetSize(w, h)
+	}
 }
 
 // Focus marks the screen shown; the ShownMsg that follows starts its panels the first time.
-func (s *Screen) Focus() { s.focused = true }
+func (m *Model) Focus() { m.focused = true }
 
 // Blur marks it hidden; its panels go on refreshing.
-func (s *Screen) Blur() { s.focused = false }
-
-// Model is the dashboard behind the screen.
-func (s *Screen) Model() *Model { return s.m }
-
-// zoomed is the explorer a panel is zoomed into, as a screen, or nil.
-func (s *Screen) zoomed() *explorer.Screen {
-	if s.m.zoom == nil {
-		return nil
-	}
-	return explorer.NewScreen(s.m.zoom)
-}
+func (m *Model) Blur() { m.focused = false }
 
 // Unsaved names the zoomed explorer's view when it was changed and not saved, for the shell to
 // ask before quitting; "" when no panel is zoomed or nothing would be lost.
-func (s *Screen) Unsaved() string {
-	if s.m.zoom == nil {
+func (m *Model) Unsaved() string {
+	if m.zoom == nil {
 		return ""
 	}
-	return s.m.zoom.Unsaved()
+	return m.zoom.Unsaved()
 }
 
-// View draws the grid, or the explorer a panel is zoomed into.
-func (s *Screen) View() string {
-	if z := s.zoomed(); z != nil {
-		return z.View()
+// View draws the grid, or the explorer a panel is zoomed into, or how to open a dashboard.
+func (m *Model) View() string {
+	switch {
+	case m.d == nil:
+		return m.hint.View()
+	case m.zoom != nil:
+		return m.zoom.View()
 	}
-	return s.m.render()
+	return m.render()
 }
 
 // ShortHelp is the grid's bindings, or the zoomed explorer's.
-func (s *Screen) ShortHelp() []key.Binding {
-	if z := s.zoomed(); z != nil {
-		return z.ShortHelp()
-	}
-	k := s.m.keys
-	if s.m.editing != editNone {
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.d == nil:
+		return nil
+	case m.zoom != nil:
+		return m.zoom.ShortHelp()
+	case m.editing != editNone:
 		return []key.Binding{k.Submit, k.Cancel}
 	}
-	return []key.Binding{k.Up, k.Zoom, k.Earlier, k.Wider, k.Range, k.Filter, k.Refresh, k.Pause}
+	return k.ShortHelp()
 }
 
 // FullHelp is every binding of the grid, or of the zoomed explorer.
-func (s *Screen) FullHelp() [][]key.Binding {
-	if z := s.zoomed(); z != nil {
-		return z.FullHelp()
+func (m *Model) FullHelp() [][]key.Binding {
+	switch {
+	case m.d == nil:
+		return nil
+	case m.zoom != nil:
+		return m.zoom.FullHelp()
 	}
-	k := s.m.keys
-	return [][]key.Binding{{k.Up, k.Zoom}, {k.Earlier, k.Wider, k.Range, k.Filter}, {k.Refresh, k.Pause}}
+	return m.keys.FullHelp()
 }
 
 // Title is the tab's name.
-func (s *Screen) Title() string { return "Dashboards" }
+func (m *Model) Title() string { return "Dashboards" }
 
 // InputFocused is true while the range or filter prompt, or the zoomed explorer's, takes typing.
-func (s *Screen) InputFocused() bool {
-	if z := s.zoomed(); z != nil {
-		return z.InputFocused()
+func (m *Model) InputFocused() bool {
+	if m.zoom != nil {
+		return m.zoom.InputFocused()
 	}
-	return s.m.editing != editNone
+	return m.editing != editNone
 }
 
 // Status counts the panels running.
-func (s *Screen) Status() string {
+func (m *Model) Status() string {
 	n := 0
-	for _, p := range s.m.panels {
+	for _, p := range m.panels {
 		if p.running {
 			n++
 		}

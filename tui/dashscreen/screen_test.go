@@ -1,7 +1,6 @@
 package dashscreen
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -14,15 +13,15 @@ import (
 // In the shell a dashboard asks the backend nothing until its screen is first shown.
 func TestInTheShellThePanelsStartWhenFirstShown(t *testing.T) {
 	d, s := shellScreen(t)
-	if s.Model().Started() || s.Status() != "" {
-		t.Fatalf("Init should run no panel in the shell: started %v, status %q", s.Model().Started(), s.Status())
+	if s.Started() || s.Status() != "" {
+		t.Fatalf("Init should run no panel in the shell: started %v, status %q", s.Started(), s.Status())
 	}
-	if _, cmd := s.Update(screen.ShownMsg{}); cmd != nil || s.Model().Started() {
+	if _, cmd := s.Update(screen.ShownMsg{}); cmd != nil || s.Started() {
 		t.Fatal("another screen being shown should not start the panels")
 	}
 	s.Focus()
 	_, cmd := s.Update(screen.ShownMsg{})
-	if cmd == nil || !s.Model().Started() {
+	if cmd == nil || !s.Started() {
 		t.Fatal("being shown should start the panels")
 	}
 	if want := fmt.Sprintf("%d refreshing", len(d.Panels)); s.Status() != want {
@@ -39,13 +38,13 @@ func TestInTheShellThePanelsStartWhenFirstShown(t *testing.T) {
 // leave one not started yet alone.
 func TestTablesChangedElsewhereRunThePanelsAgain(t *testing.T) {
 	d, s := shellScreen(t)
-	if _, cmd := s.Update(screen.Changed{What: "a load of shipments"}); cmd != nil || s.Model().Started() {
+	if _, cmd := s.Update(screen.Changed{What: "a load of shipments"}); cmd != nil || s.Started() {
 		t.Fatal("a dashboard not shown yet should not run on news of a change")
 	}
 	s.Focus()
 	s.Update(screen.ShownMsg{})
-	for i := range s.Model().panels { // as if every answer had come
-		s.Model().panels[i].running = false
+	for i := range s.panels { // as if every answer had come
+		s.panels[i].running = false
 	}
 	if s.Status() != "" {
 		t.Fatalf("status %q with no panel running", s.Status())
@@ -57,12 +56,12 @@ func TestTablesChangedElsewhereRunThePanelsAgain(t *testing.T) {
 }
 
 // shellScreen is the demo dashboard as a screen of the workbench, sized and initialised.
-func shellScreen(t *testing.T) (*dash.Dashboard, *Screen) {
+func shellScreen(t *testing.T) (*dash.Dashboard, *Model) {
 	t.Helper()
 	d := demoDashboard(t)
 	r := dash.NewRunner(session.New("", opener(warehouse)), dash.Parallel)
 	t.Cleanup(func() { r.Close() })
-	s := NewScreen(New(context.Background(), r, d, Options{Range: d.Range, Shell: true, NoColor: true, Now: func() time.Time { return now }}))
+	s := newScreen(r, d, Options{Range: d.Range, Now: func() time.Time { return now }})
 	s.SetSize(120, 38)
 	s.Init()
 	return d, s

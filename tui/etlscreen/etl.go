@@ -22,6 +22,7 @@ import (
 	"github.com/dora-dev/dora/internal/xdg"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/pipelines/etl"
+	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -199,8 +200,8 @@ type Model struct {
 
 var _ screen.Screen = (*Model)(nil)
 
-// New builds the screen. It does no I/O: Init lists the pipelines.
-func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
+// New builds the screen on c. It does no I/O: Init lists the pipelines.
+func New(c *common.Common, opts Options) *Model {
 	if opts.Dir == "" {
 		opts.Dir = PipelinesDir()
 	}
@@ -210,7 +211,7 @@ func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
 	if opts.Poll <= 0 {
 		opts.Poll = 5 * time.Second
 	}
-	return &Model{ctx: ctx, opts: opts, styles: s, keys: DefaultKeyMap()}
+	return &Model{ctx: c.Ctx, opts: opts, styles: c.Styles, keys: DefaultKeyMap()}
 }
 
 // Init lists the pipelines and their tables' versions, and starts the clock that reads them

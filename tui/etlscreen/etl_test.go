@@ -12,8 +12,8 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dora-dev/dora/pipelines/catalog"
+	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/screen/screentest"
-	"github.com/dora-dev/dora/tui/styles"
 )
 
 // harness drives the screen as Bubble Tea would, on a real SQLite catalog over a local
@@ -35,7 +35,7 @@ func newHarness(t *testing.T, pipelines map[string]string) *harness {
 	for name, yaml := range pipelines {
 		h.writePipeline(name, yaml)
 	}
-	h.m = New(h.Ctx, styles.Default(true, true), Options{Dir: filepath.Join(dir, "pipelines"), Catalog: h.cfg,
+	h.m = New(common.New(h.Ctx, nil, true), Options{Dir: filepath.Join(dir, "pipelines"), Catalog: h.cfg,
 		StateDir: filepath.Join(dir, "state"), WorkDir: dir, Poll: 50 * time.Millisecond})
 	h.m.Focus()
 	h.m.SetSize(100, 30)

@@ -19,6 +19,7 @@ import (
 	"github.com/dora-dev/dora/backends/duckdb/demo"
 	"github.com/dora-dev/dora/internal/benchcpu"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/common"
 )
 
 // BenchmarkViewLargeChart draws the whole screen at 200x60 with a 1,000-bucket time series
@@ -28,8 +29,8 @@ import (
 // process's CPU time per frame (cpu-ms/op) beside the wall time, which on a shared machine
 // counts the waits for a core.
 func BenchmarkViewLargeChart(b *testing.B) {
-	m := New(context.Background(), newFake(), Options{}, false)
-	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	m := New(common.New(context.Background(), newFake(), false), Options{})
+	m.SetSize(200, 60)
 	spec, err := query.Parse("SELECT date_trunc('day', shipped_at), region, count(*) FROM shipments GROUP BY date_trunc('day', shipped_at), region")
 	if err != nil {
 		b.Fatal(err)
@@ -64,11 +65,11 @@ func BenchmarkViewLargeChart(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			m.Update(tea.WindowSizeMsg{Width: 200 - i%2, Height: 60})
+			m.SetSize(200-i%2, 60)
 			_ = m.View()
 		}
 		done()
-		m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+		m.SetSize(200, 60)
 	})
 	b.Run("result", func(b *testing.B) {
 		done := benchcpu.Start(b)
@@ -183,8 +184,8 @@ func BenchmarkKeypressToFrame(b *testing.B) {
 	} {
 		for _, size := range [][2]int{{80, 24}, {200, 60}} {
 			b.Run(fmt.Sprintf("%s/%dx%d", bc.name, size[0], size[1]), func(b *testing.B) {
-				m := New(ctx, be, Options{SQL: bc.sql}, false)
-				m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+				m := New(common.New(ctx, be, false), Options{SQL: bc.sql})
+				m.SetSize(size[0], size[1])
 				drive(b, m, initMsg{m.Init()})
 				// sort by the count column: its position in the table
 				m.focus = focusResults

@@ -14,6 +14,7 @@ import (
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
 	"github.com/dora-dev/dora/tui/builder"
+	"github.com/dora-dev/dora/tui/common"
 )
 
 // editorBench is an explorer at 200x60 on a table of 500 columns with ':' open on "SELECT ";
@@ -21,8 +22,8 @@ import (
 func editorBench(b *testing.B, schema query.Schema, complete bool) *Model {
 	f := newFake()
 	f.schemas["wide"] = schema
-	m := New(context.Background(), f, Options{}, true)
-	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	m := New(common.New(context.Background(), f, true), Options{})
+	m.SetSize(200, 60)
 	m.schema = schema
 	m.fields.SetSchema(schema)
 	m.hist.Reset(builder.Open("wide"))

@@ -1,15 +1,13 @@
 // Package explorer is dora's explorer screen: pick a table, build a question with a few keys, read
 // the answer as a chart and a table. Its model only routes between its panels (each in its own
-// package under tui/); the workbench shell in package tui shows it as screen 1.
+// package under tui/); it is a screen.Screen, which the workbench shell in package tui shows as
+// screen 1 and the dashboard screen shows when a panel is zoomed into.
 package explorer
 
 import (
 	"context"
-	"io"
-	"log"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
@@ -23,7 +21,6 @@ import (
 	"github.com/dora-dev/dora/tui/picker"
 	"github.com/dora-dev/dora/tui/querybar"
 	"github.com/dora-dev/dora/tui/results"
-	"github.com/dora-dev/dora/tui/styles"
 	"github.com/dora-dev/dora/tui/tables"
 	"github.com/dora-dev/dora/tui/viewlist"
 	"github.com/dora-dev/dora/views"
@@ -43,16 +40,7 @@ type Options struct {
 	// Backend is what the backend was chosen by (a config name or a URL), saved with a view; ""
 	// for the default.
 	Backend string
-	// Embedded says another screen opened the explorer (a dashboard zooming into a panel): esc,
-	// with nothing open to close, sends BackMsg instead of doing nothing.
-	Embedded bool
-	// Shell says the workbench shell holds the explorer: the shell draws the help bar and owns
-	// ? and q, so the explorer leaves its bottom line to it.
-	Shell bool
 }
-
-// BackMsg is what an embedded explorer sends when the user leaves it with esc.
-type BackMsg struct{}
 
 // focus is the panel that gets keys.
 type focus int
@@ -79,13 +67,11 @@ type Model struct {
 	results *results.Model
 	inspect *inspect.Model
 	picker  *picker.Model
-	help    help.Model
 	spinner spinner.Model
 
 	focus     focus
 	sideShown bool // ctrl+b on a narrow screen
 	sideHide  bool // ctrl+b on a wide screen
-	showHelp  bool
 	showInsp  bool
 	wiz       wizard
 	pickerSeq int
@@ -95,7 +81,9 @@ type Model struct {
 	edited      bool
 	savedSQL    string
 	openingView bool
-	dark        bool
+	// chartDark is the background the chart was last drawn for: it is drawn again when the
+	// shell restyles for the other one.
+	chartDark bool
 
 	hist    builder.History
 	schema  query.Schema
@@ -104,9 +92,6 @@ type Model struct {
 	err     error
 	note    string // a passing message: exported, copied
 	noteBad bool
-	// asking says q was pressed on a view not saved, outside the shell (which asks itself):
-	// y quits, any other key goes back to work.
-	asking bool
 	// countPartial says the last and change figures count partial time buckets in (P).
 	countPartial bool
 
@@ -122,12 +107,13 @@ type Model struct {
 	ticking    bool
 	started    time.Time
 	lastTook   time.Duration
-	quitting   bool
 }
 
-// New builds the explorer's model. It does no I/O: Init starts the first commands.
-func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *Model {
-	c := &common.Common{Ctx: ctx, Backend: b, Styles: styles.Default(true, noColor), Logger: log.New(io.Discard, "", 0)}
+// New builds the explorer on a copy of c (it opens other backends and sizes its panels on it,
+// the styles staying shared). It does no I/O: Init starts the first commands.
+func New(sc *common.Common, opts Options) *Model {
+	cc := *sc
+	c := &cc
 	m := &Model{
 		common:  c,
 		opts:    opts,
@@ -139,11 +125,9 @@ func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *M
 		chart:   chart.New(c),
 		results: results.New(c),
 		inspect: inspect.New(c),
-		help:    help.New(),
 		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		dark:    true,
 	}
-	m.applyStyles()
+	m.chartDark = c.Styles.Dark
 	m.focus = focusTables
 	m.useView(opts.View)
 	return m
@@ -151,7 +135,7 @@ func New(ctx context.Context, b backends.Backend, opts Options, noColor bool) *M
 
 // Init loads the table list and opens what the options ask for.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadTables(),
+	cmds := []tea.Cmd{m.loadTables(),
 		querybar.LoadHistory(querybar.HistoryPath(backends.Redact(m.common.Backend.Name())))}
 	switch {
 	case m.opts.SQL != "":
@@ -165,14 +149,6 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, m.openSpec(builder.Open(m.opts.Table)))
 	}
 	return tea.Batch(cmds...)
-}
-
-// applyStyles hands the current styles to the pieces that keep their own.
-func (m *Model) applyStyles() {
-	s := m.common.Styles
-	m.help.Styles = common.HelpStyles(s, m.dark)
-	m.spinner.Style = s.Status.Spinner
-	m.chart.Invalidate()
 }
 
 // Spec is the current view.

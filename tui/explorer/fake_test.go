@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -15,6 +16,7 @@ import (
 	"github.com/dora-dev/dora/backends"
 	"github.com/dora-dev/dora/internal/testenv"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/common"
 )
 
 // fakeBackend answers every Spec with made-up rows shaped like the Spec, and records what it
@@ -153,16 +155,21 @@ func (f *fakeBackend) ran() []query.Spec {
 
 // harness drives a Model the way Bubble Tea would, but synchronously: every command's message is
 // fed back into Update until nothing is left. Spinner ticks are dropped so nothing sleeps.
+//
+// It draws the explorer in a frame of w x h cells as a host does: the explorer's area is every
+// line but the last, which holds the help bar of its keys, and its header line ends in the
+// host's hint. The screens pinned here were drawn so before the shell became the only host.
 type harness struct {
-	t *testing.T
-	m *Model
-	b *fakeBackend
+	t    *testing.T
+	m    *Model
+	b    *fakeBackend
+	w, h int
 }
 
 func newHarness(t *testing.T, opts Options, w, h int) *harness {
 	t.Helper()
 	b := newFake()
-	m := New(context.Background(), b, opts, true)
+	m := New(common.New(context.Background(), b, true), opts)
 	hs := &harness{t: t, m: m, b: b}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.run(m.Init())
@@ -171,6 +178,11 @@ func newHarness(t *testing.T, opts Options, w, h int) *harness {
 
 func (h *harness) send(msg tea.Msg) {
 	h.t.Helper()
+	if size, ok := msg.(tea.WindowSizeMsg); ok {
+		h.w, h.h = size.Width, size.Height
+		h.m.SetSize(size.Width, size.Height-1)
+		return
+	}
 	_, cmd := h.m.Update(msg)
 	h.run(cmd)
 }
@@ -213,9 +225,26 @@ func (h *harness) keys(keys ...string) {
 
 func keyMsgs(k string) []tea.Msg { return testenv.Keys(k) }
 
-// screen renders the model with the colours stripped.
+// frameKeys end the frame's help bar; frameHint ends its header line.
+var (
+	frameKeys = []key.Binding{key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit"))}
+	frameHint = "? help  q quit "
+)
+
+// screen renders the model in its frame with the colours stripped.
 func (h *harness) screen() string {
-	return ansi.Strip(h.m.View().Content)
+	out := ansi.Strip(h.m.View())
+	if h.w < 20 || h.h-1 < 8 { // too small to lay out: the explorer says so in the whole frame
+		return common.Block(out, h.w, h.h)
+	}
+	lines := strings.Split(out, "\n")
+	head := strings.TrimRight(lines[0], " ")
+	if gap := h.w - ansi.StringWidth(head) - len(frameHint); gap >= 1 {
+		lines[0] = head + strings.Repeat(" ", gap) + frameHint
+	}
+	bar := " " + common.HelpBar(h.m.common.Styles, h.m.ShortHelp(), frameKeys, h.w-1)
+	return strings.Join(append(lines, ansi.Strip(bar)), "\n")
 }
 
 func (h *harness) wantSQL(want string) {

@@ -2,11 +2,9 @@ package explorer
 
 import "charm.land/bubbles/v2/key"
 
-// KeyMap holds the explorer's global bindings; each panel has its own for what only it does.
+// KeyMap holds the explorer's global bindings; each panel has its own for what only it does, and
+// the shell has help and quit.
 type KeyMap struct {
-	Quit       key.Binding
-	ForceQuit  key.Binding
-	Help       key.Binding
 	NextPanel  key.Binding
 	PrevPanel  key.Binding
 	ToggleSide key.Binding
@@ -29,16 +27,11 @@ type KeyMap struct {
 	// Partial counts partial first and last time buckets in the last and change figures, or
 	// leaves them out again (the default).
 	Partial key.Binding
-	// Yes answers the question asked before quitting a view not saved.
-	Yes key.Binding
 }
 
 // DefaultKeyMap returns the explorer's default global bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		NextPanel:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "panels")),
 		PrevPanel:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous panel")),
 		ToggleSide: key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "side lists")),
@@ -59,7 +52,6 @@ func DefaultKeyMap() KeyMap {
 		OpenView:   key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "views")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Partial:    key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "count partial buckets")),
-		Yes:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "quit anyway")),
 	}
 }
 
@@ -75,6 +67,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.GroupBy, k.Metric, k.Filter, k.Time, k.Order, k.Limit, k.Undo},
 		{k.EditSQL, k.Chart, k.Partial, k.Inspect, k.Export, k.Copy, k.Retry, k.SaveView, k.OpenView},
-		{k.NextPanel, k.PrevPanel, k.ToggleSide, k.Help, k.Quit},
+		{k.NextPanel, k.PrevPanel, k.ToggleSide},
 	}
 }

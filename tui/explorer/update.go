@@ -22,25 +22,8 @@ import (
 	"github.com/dora-dev/dora/tui/viewlist"
 )
 
-// Update routes a message: window and theme changes, I/O answers to their owner, keys to the
-// modal in front or else to the global bindings and then the focused panel.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmd := m.update(msg)
-	m.layout() // sizes follow whatever changed: lists, results, modals
-	return m, cmd
-}
-
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		m.common.Width, m.common.Height = msg.Width, msg.Height
-		m.layout()
-		return nil
-	case tea.BackgroundColorMsg:
-		m.dark = msg.IsDark()
-		m.common.Styles.SetDark(m.dark)
-		m.applyStyles()
-		return nil
 	case spinner.TickMsg:
 		if !m.running {
 			m.ticking = false
@@ -201,16 +184,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // key handles a key press.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	if m.asking {
-		m.asking, m.note = false, ""
-		if key.Matches(msg, k.Yes) {
-			return m.quit()
-		}
-		return nil
-	}
-	if key.Matches(msg, k.ForceQuit) {
-		return m.askToQuit()
-	}
 	// Modals in front take every key.
 	switch {
 	case m.picker != nil:
@@ -219,26 +192,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.bar.Update(msg)
 	case m.showInsp:
 		return m.inspect.Update(msg)
-	case m.showHelp:
-		if key.Matches(msg, k.Help, k.Back, k.Quit) {
-			m.showHelp = false
-			return nil
-		}
 	}
 	m.note = ""
 	switch {
-	case key.Matches(msg, k.Quit):
-		return m.askToQuit()
 	case key.Matches(msg, k.Back) && len(m.frames) > 0:
 		cmd, _ := m.leave(true)
 		return cmd
-	case m.opts.Embedded && key.Matches(msg, k.Back):
-		if m.cancel != nil {
-			m.cancel()
-		}
-		return func() tea.Msg { return BackMsg{} }
-	case key.Matches(msg, k.Help):
-		m.showHelp = !m.showHelp
 	case key.Matches(msg, k.NextPanel):
 		m.cycleFocus(1)
 	case key.Matches(msg, k.PrevPanel):
@@ -300,25 +259,6 @@ func (m *Model) panelKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.results.Update(msg)
 	}
 	return nil
-}
-
-// askToQuit quits, or first asks when the view was changed and not saved. In the shell it
-// only quits: the shell asked already, for every screen at once.
-func (m *Model) askToQuit() tea.Cmd {
-	if u := m.Unsaved(); u != "" && !m.opts.Shell {
-		m.asking = true
-		m.setNote(u+" is not saved (S saves it). Quit anyway? (y/n)", true)
-		return nil
-	}
-	return m.quit()
-}
-
-func (m *Model) quit() tea.Cmd {
-	if m.cancel != nil {
-		m.cancel()
-	}
-	m.quitting = true
-	return tea.Quit
 }
 
 // setNote shows a passing message in the status line until the next key.

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -141,14 +140,10 @@ func (m *Model) geo() geometry {
 	return g
 }
 
-// chromeH is the lines around the body: the header, the status line and, unless the shell draws
-// it, the help bar.
+// chromeH is the lines around the body: the header and the status line (the shell draws the
+// help bar).
 func (m *Model) chromeH() int {
-	n := 3 + len(m.caretLines(m.common.Width))
-	if m.opts.Shell {
-		n--
-	}
-	return n
+	return 2 + len(m.caretLines(m.common.Width))
 }
 
 // caretLines are the SQL line an error points into and a caret under the spot, as dora query
@@ -201,21 +196,16 @@ func (m *Model) layout() {
 	m.fields.SetFocused(m.focus == focusFields)
 	m.view.SetFocused(m.focus == focusView)
 	m.results.SetFocused(m.focus == focusResults)
-	m.help.SetWidth(m.common.Width)
-}
-
-// View draws the whole screen.
-func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
-	v.AltScreen = true
-	v.WindowTitle = "dora"
-	return v
 }
 
 func (m *Model) render() string {
 	w, h := m.common.Width, m.common.Height
-	if out, small := common.TooSmall(w, h, m.quitting); small {
+	if out, small := common.TooSmall(w, h, false); small {
 		return out
+	}
+	if dark := m.common.Styles.Dark; dark != m.chartDark { // the shell restyled: draw the chart again
+		m.chartDark = dark
+		m.chart.Invalidate()
 	}
 	g := m.geo()
 	var rows []string
@@ -228,15 +218,10 @@ func (m *Model) render() string {
 		body = overlay(body, m.picker.View(), g.mainW, g.sideW, w, g.bodyH)
 	case m.showInsp:
 		body = overlay(body, m.inspect.View(), w, 0, w, g.bodyH)
-	case m.showHelp:
-		body = overlay(body, m.fullHelp(min(w-4, 100), g.bodyH), w, 0, w, g.bodyH)
 	}
 	rows = append(rows, body)
 	rows = append(rows, m.statusLine(w))
 	rows = append(rows, m.caretLines(w)...)
-	if !m.opts.Shell {
-		rows = append(rows, " "+common.HelpBar(m.common.Styles, m.shortHelp(), []key.Binding{m.keys.Help, m.keys.Quit}, w-1))
-	}
 	out := strings.Join(rows, "\n")
 	if g.bodyH+m.chromeH()+g.sqlH != h { // tiny screens: let Block cut what does not fit
 		return common.Block(out, w, h)
@@ -265,15 +250,7 @@ func (m *Model) header(w int) string {
 	if d := m.hist.Depth(); d > 0 {
 		left += s.Muted.Render(fmt.Sprintf("  · %d undo", d))
 	}
-	right := s.Header.Hint.Render("? help  q quit ")
-	if m.opts.Shell { // the shell's help bar says it
-		right = ""
-	}
-	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
-	if gap < 1 {
-		return common.Fit(left, w)
-	}
-	return left + strings.Repeat(" ", gap) + right
+	return common.Fit(left, w)
 }
 
 func (m *Model) body(g geometry) string {
@@ -357,7 +334,7 @@ func (m *Model) statusLine(w int) string {
 	case m.err != nil:
 		left = s.Status.Error.Render(" ✗ " + describe(m.err))
 	case m.running:
-		left = " " + m.spinner.View() + s.Status.Info.Render(fmt.Sprintf(" running… %s", format.Duration(m.elapsed().Round(100_000_000))))
+		left = " " + s.Status.Spinner.Render(m.spinner.View()) + s.Status.Info.Render(fmt.Sprintf(" running… %s", format.Duration(m.elapsed().Round(100_000_000))))
 	case m.res != nil:
 		meta := m.res.Meta
 		parts := []string{fmt.Sprintf("%s rows", format.Int(int64(len(m.res.Rows)))), format.Duration(meta.Took)}
@@ -439,14 +416,6 @@ func (m *Model) shortHelp() []key.Binding {
 		b = append(b, p)
 	}
 	return append(b, build[5:]...)
-}
-
-// fullHelp is the ? overlay: the focused panel's keys, the explorer's, and what the other
-// panels' keys do, in columns that wrap rather than get cut.
-func (m *Model) fullHelp(w, h int) string {
-	st := m.common.Styles
-	rows := common.HelpColumns(st, m.helpGroups(), max(10, w-2), h-2)
-	return common.Box(st, "keys · ? or esc closes", strings.Join(rows, "\n"), w, min(h, len(rows)+2), true)
 }
 
 // navKeys are the help keys of moving in a list, the same in every panel.

@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dora-dev/dora/pipelines/jobs"
+	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -126,8 +127,8 @@ var (
 	_ screen.Busy   = (*Model)(nil)
 )
 
-// New builds the screen. It does no I/O: Init opens the run store.
-func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
+// New builds the screen on c. It does no I/O: Init opens the run store.
+func New(c *common.Common, opts Options) *Model {
 	if opts.Dir == "" {
 		opts.Dir = jobs.JobsDir()
 	}
@@ -151,7 +152,7 @@ func New(ctx context.Context, s *styles.Styles, opts Options) *Model {
 	form := textarea.New()
 	form.ShowLineNumbers = false
 	form.Prompt = ""
-	return &Model{ctx: ctx, opts: opts, styles: s, keys: DefaultKeyMap(), form: form, searchIn: search, pane: paneDefs}
+	return &Model{ctx: c.Ctx, opts: opts, styles: c.Styles, keys: DefaultKeyMap(), form: form, searchIn: search, pane: paneDefs}
 }
 
 // Init opens the run store and reconciles the runs whose watcher is gone, as every dora

@@ -14,9 +14,9 @@ import (
 
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/jobs/local"
+	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/screen/screentest"
-	"github.com/dora-dev/dora/tui/styles"
 )
 
 // The local runner runs real processes; the test binary doubles as its supervisor, as the dora
@@ -52,7 +52,7 @@ func newHarness(t *testing.T, defs map[string]string, opts ...func(*Options)) *h
 	for _, f := range opts {
 		f(&o)
 	}
-	h.m = New(h.Ctx, styles.Default(true, true), o)
+	h.m = New(common.New(h.Ctx, nil, true), o)
 	h.m.SetSize(100, 28)
 	h.Start(h.m)
 	h.Until("the definitions to show", func() bool { return len(h.m.Defs()) == len(defs) && h.m.driver != nil })
@@ -194,7 +194,7 @@ func TestFiltersDurationsSparklineAndFirstError(t *testing.T) {
 func TestAStoreThatDoesNotOpenIsSaidInWords(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "runs.db"), []byte("not a database"), 0o600)
-	m := New(context.Background(), styles.Default(true, true), Options{Dir: dir, StorePath: filepath.Join(dir, "runs.db")})
+	m := New(common.New(context.Background(), nil, true), Options{Dir: dir, StorePath: filepath.Join(dir, "runs.db")})
 	m.SetSize(80, 22)
 	m.Update(m.Init()())
 	if scr := ansi.Strip(m.View()); !strings.Contains(scr, "cannot open the run store") {
@@ -217,7 +217,7 @@ func TestChangedElsewhereAndRReadTheListsAgain(t *testing.T) {
 	write("hello", hello)
 	d := screentest.New(t, screentest.Options{Deadline: 20 * time.Second,
 		Drop: func(msg tea.Msg) bool { _, ok := msg.(tickMsg); return ok }}) // and no Tick: the clock stands still
-	m := New(d.Ctx, styles.Default(true, true), Options{Dir: jobsDir, StorePath: filepath.Join(dir, "runs.db"), StateDir: filepath.Join(dir, "state")})
+	m := New(common.New(d.Ctx, nil, true), Options{Dir: jobsDir, StorePath: filepath.Join(dir, "runs.db"), StateDir: filepath.Join(dir, "state")})
 	m.SetSize(100, 28)
 	d.Start(m)
 	d.Until("the definitions to show", func() bool { return len(m.Defs()) == 1 && !m.loading })

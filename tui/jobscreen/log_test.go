@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dora-dev/dora/pipelines/jobs"
-	"github.com/dora-dev/dora/tui/styles"
+	"github.com/dora-dev/dora/tui/common"
 )
 
 const counter = `name: counter
@@ -105,7 +105,7 @@ func TestAVeryLongLogKeepsItsLastLines(t *testing.T) {
 
 // Lines let go of while a search is on take their matches with them; the match shown stays.
 func TestTheSearchFollowsTheCap(t *testing.T) {
-	m := New(context.Background(), styles.Default(true, true), Options{MaxLogLines: 10})
+	m := New(common.New(context.Background(), nil, true), Options{MaxLogLines: 10})
 	m.SetSize(80, 24)
 	m.openRun(&jobs.Run{ID: "r1", Job: "j"})
 	var chunk strings.Builder

@@ -21,6 +21,7 @@ import (
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/query"
+	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/styles"
 )
@@ -178,8 +179,9 @@ type Model struct {
 
 var _ screen.Screen = (*Model)(nil)
 
-// New builds the screen, loading into b. It does no I/O: Init lists the start location.
-func New(ctx context.Context, b backends.Backend, s *styles.Styles, opts Options) *Model {
+// New builds the screen on c, loading into its backend. It does no I/O: Init lists the start
+// location.
+func New(c *common.Common, opts Options) *Model {
 	if opts.Start == "" {
 		opts.Start = defaultStart()
 	}
@@ -192,7 +194,7 @@ func New(ctx context.Context, b backends.Backend, s *styles.Styles, opts Options
 	if opts.Poll <= 0 {
 		opts.Poll = 2 * time.Second
 	}
-	m := &Model{ctx: ctx, backend: b, opts: opts, styles: s, keys: DefaultKeyMap(), loc: opts.Start}
+	m := &Model{ctx: c.Ctx, backend: c.Backend, opts: opts, styles: c.Styles, keys: DefaultKeyMap(), loc: opts.Start}
 	m.locInput = textinput.New()
 	m.locInput.Prompt = "location: "
 	for i := range m.fields {

@@ -18,10 +18,10 @@ import (
 	"github.com/dora-dev/dora/pipelines/load"
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
+	"github.com/dora-dev/dora/tui/common"
 	"github.com/dora-dev/dora/tui/format"
 	"github.com/dora-dev/dora/tui/screen"
 	"github.com/dora-dev/dora/tui/screen/screentest"
-	"github.com/dora-dev/dora/tui/styles"
 )
 
 func TestMain(m *testing.M) { s3test.Main(m) }
@@ -45,7 +45,7 @@ func newHarness(t *testing.T, b backends.Backend, start, history string) *harnes
 				h.statuses = append(h.statuses, h.m.Status())
 			}
 		}})
-	h.m = New(h.Ctx, b, styles.Default(true, true), Options{Start: start, History: history, DeadLetterDir: t.TempDir(), Poll: time.Hour})
+	h.m = New(common.New(h.Ctx, b, true), Options{Start: start, History: history, DeadLetterDir: t.TempDir(), Poll: time.Hour})
 	h.m.SetSize(100, 30)
 	h.Start(h.m)
 	return h

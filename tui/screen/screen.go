@@ -1,5 +1,6 @@
 // Package screen is the one interface every screen of the workbench implements, so the shell
-// can switch, size and route to screens that know nothing of each other.
+// can switch, size and route to screens that know nothing of each other. Every screen is built
+// the same way, New(c *common.Common, opts Options), and its model is the Screen itself.
 package screen
 
 import (
@@ -60,41 +61,3 @@ type Unsaved interface {
 // workbench starts, so a screen that waits to be seen before it starts work (a dashboard's
 // queries) can start it. It may come more than once.
 type ShownMsg struct{}
-
-// TeaModel is the part of a Bubble Tea model Wrapped drives.
-type TeaModel interface {
-	Init() tea.Cmd
-	Update(msg tea.Msg) (tea.Model, tea.Cmd)
-}
-
-// Wrapped makes most of a Screen out of a Bubble Tea model that also runs on its own (the
-// explorer, a dashboard): Init and Update hand on, SetSize is a WindowSizeMsg, Focus and Blur
-// do nothing. A screen embeds it, calls Wrap, and adds View, ShortHelp, Title, InputFocused and
-// Status.
-type Wrapped struct {
-	model TeaModel
-	outer Screen
-}
-
-// Wrap sets the model driven and the screen Update returns.
-func (w *Wrapped) Wrap(m TeaModel, outer Screen) { w.model, w.outer = m, outer }
-
-// Init starts the model.
-func (w *Wrapped) Init() tea.Cmd { return w.model.Init() }
-
-// Update hands the message to the model.
-func (w *Wrapped) Update(msg tea.Msg) (Screen, tea.Cmd) {
-	_, cmd := w.model.Update(msg)
-	return w.outer, cmd
-}
-
-// SetSize gives the model its area as a window size.
-func (w *Wrapped) SetSize(width, height int) {
-	w.model.Update(tea.WindowSizeMsg{Width: width, Height: height})
-}
-
-// Focus does nothing: the model keeps its state while another screen is shown.
-func (w *Wrapped) Focus() {}
-
-// Blur does nothing, as Focus.
-func (w *Wrapped) Blur() {}

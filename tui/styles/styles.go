@@ -46,6 +46,9 @@ func LoadTheme(name string) (Theme, error) {
 // Styles is every style the TUI draws with, grouped by where it is used.
 type Styles struct {
 	NoColor bool // no colours: selection and series are told apart by glyphs and reverse video
+	// Dark says the styles are for a dark background: what a drawing cached with them is keyed
+	// by, since SetDark changes them in place.
+	Dark bool
 
 	Text   lipgloss.Style
 	Muted  lipgloss.Style
@@ -210,5 +213,7 @@ func load(dark, noColor bool) *Styles {
 	if err != nil {
 		t = Theme{Name: name}
 	}
-	return New(t, noColor)
+	s := New(t, noColor)
+	s.Dark = dark
+	return s
 }
