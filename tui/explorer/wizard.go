@@ -450,57 +450,11 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		}
 		return m.addBucket(w.field.Name, unit)
 	case stepMetricFunc:
-		if kind, ok := msg.Item.Value.(string); ok { // a ratio or percentage of the view's metrics
-			m.open(stepRatioNum, kind+": which metric over another?", m.metricItems(), false)
-			m.wiz.percent = kind == "percent"
-			return nil
-		}
-		fn := msg.Item.Value.(query.AggFunc)
-		if fn == query.AggCount {
-			m.closePicker()
-			return m.change(func(s query.Spec) (query.Spec, error) {
-				return builder.AddMetric(s, query.Metric{Func: query.AggCount})
-			})
-		}
-		keep := func(f query.Field) bool { return f.Type.Numeric() }
-		switch fn {
-		case query.AggMin, query.AggMax:
-			keep = func(f query.Field) bool { return f.Type.Numeric() || f.Type.Temporal() }
-		case query.AggCountDistinct:
-			keep = groupable
-		}
-		m.open(stepMetricField, msg.Item.Label+" of which field?", fieldItems(m.schema.Fields, keep), false)
-		m.wiz.fn = fn
+		return m.chosenMetricFunc(msg)
 	case stepMetricField:
-		f := msg.Item.Value.(query.Field)
-		if w.fn == query.AggPercentile {
-			var items []picker.Item
-			for _, p := range []string{"0.5", "0.9", "0.95", "0.99"} {
-				items = append(items, picker.Item{Glyph: "%", Label: p, Value: p})
-			}
-			m.open(stepPercentile, "percentile of "+f.Name, items, true)
-			m.wiz.fn, m.wiz.field = w.fn, f
-			m.picker.Hint = "or type one between 0 and 1"
-			return nil
-		}
-		m.closePicker()
-		return m.change(func(s query.Spec) (query.Spec, error) {
-			return builder.AddMetric(s, query.Metric{Func: w.fn, Column: f.Name})
-		})
+		return m.chosenMetricField(msg)
 	case stepPercentile:
-		text := msg.Text
-		if !msg.Free {
-			text = msg.Item.Value.(string)
-		}
-		p, err := strconv.ParseFloat(text, 64)
-		if err != nil || p <= 0 || p >= 1 {
-			m.setNote("a percentile is a number between 0 and 1, like 0.95", true)
-			return nil
-		}
-		m.closePicker()
-		return m.change(func(s query.Spec) (query.Spec, error) {
-			return builder.AddMetric(s, query.Metric{Func: query.AggPercentile, Column: w.field.Name, P: p})
-		})
+		return m.chosenPercentile(msg)
 	case stepRatioNum:
 		num := msg.Item.Value.(query.Metric)
 		m.open(stepRatioDen, num.Expr()+" over which metric?", m.metricItems(), false)
@@ -510,32 +464,7 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		m.closePicker()
 		return m.change(func(s query.Spec) (query.Spec, error) { return builder.AddRatio(s, w.num, den, w.percent) })
 	case stepCaseEdges:
-		text := msg.Text
-		if !msg.Free {
-			text = msg.Item.Value.(string)
-		}
-		if text == "" { // group by the exact values
-			m.closePicker()
-			return m.change(func(s query.Spec) (query.Spec, error) {
-				return builder.AddGroupBy(s, query.Dimension{Kind: query.DimColumn, Column: w.field.Name})
-			})
-		}
-		var edges []float64
-		for _, part := range strings.Split(text, ",") {
-			e, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
-			if err != nil {
-				m.setNote("type the edges as numbers going up, like 10, 100, 1000", true)
-				return nil
-			}
-			edges = append(edges, e)
-		}
-		d, err := builder.CaseBucket(w.field.Name, edges)
-		if err != nil {
-			m.setNote(err.Error(), true)
-			return nil
-		}
-		m.closePicker()
-		return m.change(func(s query.Spec) (query.Spec, error) { return builder.AddGroupBy(s, d) })
+		return m.chosenCaseEdges(msg)
 	case stepFilterField:
 		m.filterOps(msg.Item.Value.(query.Field))
 	case stepFilterOp:
@@ -547,27 +476,7 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		}
 		return m.filterValues(w.field, op)
 	case stepFilterValue:
-		var v query.Value
-		text := msg.Text
-		switch {
-		case msg.Free && (w.op == "match" || w.op == "LIKE prefix" || w.op == "BETWEEN"):
-		case msg.Free:
-			var err error
-			if v, err = literal(w.field, text); err != nil {
-				m.setNote(err.Error(), true)
-				return nil
-			}
-		default:
-			v = valueOf(msg.Item.Value)
-			text = msg.Item.Label
-		}
-		e, err := predicate(w.field, w.op, v, text)
-		if err != nil {
-			m.setNote(err.Error(), true)
-			return nil
-		}
-		m.closePicker()
-		return m.change(func(s query.Spec) (query.Spec, error) { return builder.AddFilter(s, e), nil })
+		return m.chosenFilterValue(msg)
 	case stepOrderColumn:
 		name := msg.Item.Label
 		items := []picker.Item{{Glyph: "▼", Label: "descending", Value: true}, {Glyph: "▲", Label: "ascending", Value: false}}
@@ -578,18 +487,7 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		m.closePicker()
 		return m.change(func(s query.Spec) (query.Spec, error) { return builder.SetOrder(s, w.order, desc), nil })
 	case stepLimit:
-		n := 0
-		if msg.Free {
-			var err error
-			if n, err = strconv.Atoi(strings.TrimSpace(msg.Text)); err != nil || n < 0 {
-				m.setNote("a limit is a whole number", true)
-				return nil
-			}
-		} else {
-			n = msg.Item.Value.(int)
-		}
-		m.closePicker()
-		return m.change(func(s query.Spec) (query.Spec, error) { return builder.SetLimit(s, n), nil })
+		return m.chosenLimit(msg)
 	case stepExport:
 		m.closePicker()
 		return m.exportCmd(msg.Item.Value.(string))
@@ -597,4 +495,143 @@ func (m *Model) chosen(msg picker.ChosenMsg) tea.Cmd {
 		return m.chosenSaved(w.step, msg)
 	}
 	return nil
+}
+
+// chosenMetricFunc asks, for the function chosen, which field it takes; count needs none, and a
+// ratio or percentage asks for its two metrics.
+func (m *Model) chosenMetricFunc(msg picker.ChosenMsg) tea.Cmd {
+	if kind, ok := msg.Item.Value.(string); ok { // a ratio or percentage of the view's metrics
+		m.open(stepRatioNum, kind+": which metric over another?", m.metricItems(), false)
+		m.wiz.percent = kind == "percent"
+		return nil
+	}
+	fn := msg.Item.Value.(query.AggFunc)
+	if fn == query.AggCount {
+		m.closePicker()
+		return m.change(func(s query.Spec) (query.Spec, error) {
+			return builder.AddMetric(s, query.Metric{Func: query.AggCount})
+		})
+	}
+	keep := func(f query.Field) bool { return f.Type.Numeric() }
+	switch fn {
+	case query.AggMin, query.AggMax:
+		keep = func(f query.Field) bool { return f.Type.Numeric() || f.Type.Temporal() }
+	case query.AggCountDistinct:
+		keep = groupable
+	}
+	m.open(stepMetricField, msg.Item.Label+" of which field?", fieldItems(m.schema.Fields, keep), false)
+	m.wiz.fn = fn
+	return nil
+}
+
+// chosenMetricField adds the metric over the field chosen, or asks which percentile.
+func (m *Model) chosenMetricField(msg picker.ChosenMsg) tea.Cmd {
+	w := m.wiz
+	f := msg.Item.Value.(query.Field)
+	if w.fn == query.AggPercentile {
+		var items []picker.Item
+		for _, p := range []string{"0.5", "0.9", "0.95", "0.99"} {
+			items = append(items, picker.Item{Glyph: "%", Label: p, Value: p})
+		}
+		m.open(stepPercentile, "percentile of "+f.Name, items, true)
+		m.wiz.fn, m.wiz.field = w.fn, f
+		m.picker.Hint = "or type one between 0 and 1"
+		return nil
+	}
+	m.closePicker()
+	return m.change(func(s query.Spec) (query.Spec, error) {
+		return builder.AddMetric(s, query.Metric{Func: w.fn, Column: f.Name})
+	})
+}
+
+// chosenPercentile adds the percentile chosen or typed.
+func (m *Model) chosenPercentile(msg picker.ChosenMsg) tea.Cmd {
+	w := m.wiz
+	text := msg.Text
+	if !msg.Free {
+		text = msg.Item.Value.(string)
+	}
+	p, err := strconv.ParseFloat(text, 64)
+	if err != nil || p <= 0 || p >= 1 {
+		m.setNote("a percentile is a number between 0 and 1, like 0.95", true)
+		return nil
+	}
+	m.closePicker()
+	return m.change(func(s query.Spec) (query.Spec, error) {
+		return builder.AddMetric(s, query.Metric{Func: query.AggPercentile, Column: w.field.Name, P: p})
+	})
+}
+
+// chosenCaseEdges groups by the field's exact values, or by CASE buckets between the edges
+// typed.
+func (m *Model) chosenCaseEdges(msg picker.ChosenMsg) tea.Cmd {
+	w := m.wiz
+	text := msg.Text
+	if !msg.Free {
+		text = msg.Item.Value.(string)
+	}
+	if text == "" { // group by the exact values
+		m.closePicker()
+		return m.change(func(s query.Spec) (query.Spec, error) {
+			return builder.AddGroupBy(s, query.Dimension{Kind: query.DimColumn, Column: w.field.Name})
+		})
+	}
+	var edges []float64
+	for _, part := range strings.Split(text, ",") {
+		e, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+		if err != nil {
+			m.setNote("type the edges as numbers going up, like 10, 100, 1000", true)
+			return nil
+		}
+		edges = append(edges, e)
+	}
+	d, err := builder.CaseBucket(w.field.Name, edges)
+	if err != nil {
+		m.setNote(err.Error(), true)
+		return nil
+	}
+	m.closePicker()
+	return m.change(func(s query.Spec) (query.Spec, error) { return builder.AddGroupBy(s, d) })
+}
+
+// chosenFilterValue adds the filter on the value chosen or typed.
+func (m *Model) chosenFilterValue(msg picker.ChosenMsg) tea.Cmd {
+	w := m.wiz
+	var v query.Value
+	text := msg.Text
+	switch {
+	case msg.Free && (w.op == "match" || w.op == "LIKE prefix" || w.op == "BETWEEN"):
+	case msg.Free:
+		var err error
+		if v, err = literal(w.field, text); err != nil {
+			m.setNote(err.Error(), true)
+			return nil
+		}
+	default:
+		v = valueOf(msg.Item.Value)
+		text = msg.Item.Label
+	}
+	e, err := predicate(w.field, w.op, v, text)
+	if err != nil {
+		m.setNote(err.Error(), true)
+		return nil
+	}
+	m.closePicker()
+	return m.change(func(s query.Spec) (query.Spec, error) { return builder.AddFilter(s, e), nil })
+}
+
+// chosenLimit sets the limit chosen or typed.
+func (m *Model) chosenLimit(msg picker.ChosenMsg) tea.Cmd {
+	n := 0
+	if msg.Free {
+		var err error
+		if n, err = strconv.Atoi(strings.TrimSpace(msg.Text)); err != nil || n < 0 {
+			m.setNote("a limit is a whole number", true)
+			return nil
+		}
+	} else {
+		n = msg.Item.Value.(int)
+	}
+	m.closePicker()
+	return m.change(func(s query.Spec) (query.Spec, error) { return builder.SetLimit(s, n), nil })
 }
