@@ -57,73 +57,20 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tablesMsg:
-		if msg.b != m.common.Backend {
-			return nil
-		}
-		if msg.err != nil {
-			m.tables.SetFailed()
-			if m.err == nil {
-				m.err = &listingError{msg.err}
-			}
-			return nil
-		}
-		m.tables.SetTables(msg.tables)
-		var le *listingError
-		m.completions()
-		if m.hist.Spec().Table == "" && !m.running || errors.As(m.err, &le) {
-			m.err = nil // the listing error, if any, is over
-		}
-		if t := m.hist.Spec().Table; t != "" {
-			m.tables.Select(t)
-		}
-		return nil
+		return m.tablesListed(msg)
 	case schemaMsg:
 		return m.schemaLoaded(msg)
 	case resultMsg:
-		if msg.seq != m.seq {
-			return nil // a newer change superseded this query
-		}
-		m.running = false
-		m.lastTook = msg.took
-		if msg.err != nil {
-			if errors.Is(msg.err, context.Canceled) {
-				return nil
-			}
-			m.err = msg.err
-			m.show(msg.spec, nil) // the rows of another SQL line must not stay under this one
-			return m.retryLater()
-		}
-		m.err = nil
-		m.show(msg.spec, msg.res)
-		m.layout()
-		return m.askExtent(msg.spec)
+		return m.resultArrived(msg)
 	case autoRetryMsg:
 		return m.autoRetried(msg)
 	case extentMsg:
 		m.extentArrived(msg)
 		return nil
 	case topValuesMsg:
-		if m.picker == nil || m.picker.ID() != msg.picker {
-			return nil
-		}
-		if msg.err != nil {
-			m.picker.SetItems(nil)
-			m.picker.Hint = "could not read top values: " + describe(msg.err)
-			return nil
-		}
-		m.picker.SetItems(msg.items)
-		return nil
+		return m.topValuesArrived(msg)
 	case timeRangeMsg:
-		if m.picker == nil || m.picker.ID() != msg.picker {
-			return nil
-		}
-		unit := "day"
-		if msg.err != nil {
-			m.setNote("could not read the time range ("+describe(msg.err)+"); bucketing by day", true)
-		} else if !msg.min.IsZero() {
-			unit = autoUnit(msg.min, msg.max, 120)
-		}
-		return m.addBucket(msg.column, unit)
+		return m.timeRangeArrived(msg)
 	case exportMsg:
 		if msg.err != nil {
 			m.setNote(describe(msg.err), true)
@@ -461,3 +408,79 @@ func (m *Model) copySQL() tea.Cmd {
 
 // elapsed is how long the query in flight has run.
 func (m *Model) elapsed() time.Duration { return time.Since(m.started) }
+
+// tablesListed shows the backend's tables, or that they could not be listed; a listing of
+// a backend no longer open is dropped.
+func (m *Model) tablesListed(msg tablesMsg) tea.Cmd {
+	if msg.b != m.common.Backend {
+		return nil
+	}
+	if msg.err != nil {
+		m.tables.SetFailed()
+		if m.err == nil {
+			m.err = &listingError{msg.err}
+		}
+		return nil
+	}
+	m.tables.SetTables(msg.tables)
+	var le *listingError
+	m.completions()
+	if m.hist.Spec().Table == "" && !m.running || errors.As(m.err, &le) {
+		m.err = nil // the listing error, if any, is over
+	}
+	if t := m.hist.Spec().Table; t != "" {
+		m.tables.Select(t)
+	}
+	return nil
+}
+
+// resultArrived shows a query's answer or its error, unless a newer change superseded it, and
+// asks for the time extent of the answer's buckets.
+func (m *Model) resultArrived(msg resultMsg) tea.Cmd {
+	if msg.seq != m.seq {
+		return nil // a newer change superseded this query
+	}
+	m.running = false
+	m.lastTook = msg.took
+	if msg.err != nil {
+		if errors.Is(msg.err, context.Canceled) {
+			return nil
+		}
+		m.err = msg.err
+		m.show(msg.spec, nil) // the rows of another SQL line must not stay under this one
+		return m.retryLater()
+	}
+	m.err = nil
+	m.show(msg.spec, msg.res)
+	m.layout()
+	return m.askExtent(msg.spec)
+}
+
+// topValuesArrived fills the filter picker still open with a field's top values.
+func (m *Model) topValuesArrived(msg topValuesMsg) tea.Cmd {
+	if m.picker == nil || m.picker.ID() != msg.picker {
+		return nil
+	}
+	if msg.err != nil {
+		m.picker.SetItems(nil)
+		m.picker.Hint = "could not read top values: " + describe(msg.err)
+		return nil
+	}
+	m.picker.SetItems(msg.items)
+	return nil
+}
+
+// timeRangeArrived adds the time bucket whose unit suits the time range read, by day when it
+// could not be read.
+func (m *Model) timeRangeArrived(msg timeRangeMsg) tea.Cmd {
+	if m.picker == nil || m.picker.ID() != msg.picker {
+		return nil
+	}
+	unit := "day"
+	if msg.err != nil {
+		m.setNote("could not read the time range ("+describe(msg.err)+"); bucketing by day", true)
+	} else if !msg.min.IsZero() {
+		unit = autoUnit(msg.min, msg.max, 120)
+	}
+	return m.addBucket(msg.column, unit)
+}
