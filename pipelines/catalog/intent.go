@@ -9,7 +9,7 @@ package catalog
 //     LOCATION/_dora_intents/ID.json: its owner (machine, pid, process start, run id) and,
 //     write-ahead, every file it is about to create. The intent is rewritten (atomically: a
 //     rename on a local disk, one PUT on S3) before each file is created, through the iceberg-go
-//     IO factories this file wraps, and renewed every intentRenew while the write lasts.
+//     IO factories recordio.go wraps, and renewed every intentRenew while the write lasts.
 //   - A write that ends settles its intent: published, the intent is removed; failed with
 //     nothing published (an error before the commit, or a lost race), its files are deleted and
 //     then the intent. When the catalog may or may not have taken the commit, the intent stays.
@@ -33,12 +33,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	icebergio "github.com/apache/iceberg-go/io"
@@ -90,26 +86,6 @@ type intent struct {
 var active struct {
 	sync.Mutex
 	set map[*intent]bool
-}
-
-func init() {
-	// Every iceberg-go IO for a local or S3 location records the files it creates in the open
-	// intents whose table holds them. Init order has the factories registered by now (this
-	// package imports io/gocloud/s3).
-	for _, scheme := range []string{"", "file", "s3", "s3a", "s3n"} {
-		factory, ok := icebergio.Lookup(scheme)
-		if !ok {
-			continue
-		}
-		icebergio.Unregister(scheme)
-		icebergio.Register(scheme, func(ctx context.Context, u *url.URL, props map[string]string) (icebergio.IO, error) {
-			inner, err := factory(ctx, u, props)
-			if err != nil {
-				return nil, err
-			}
-			return recording(inner), nil
-		})
-	}
 }
 
 // beginIntent records a write's intent to create files under tbl's location and starts
@@ -432,139 +408,4 @@ func removeFiles(fsys icebergio.IO, files []string) (int, error) {
 func removeFile(fsys icebergio.IO, f string) error {
 	_, err := removeFiles(fsys, []string{f})
 	return err
-}
-
-// process names a process across machines.
-type process struct {
-	Host, Machine string
-	PID           int
-	Start         uint64
-}
-
-var selfOnce = sync.OnceValue(func() process {
-	host, _ := os.Hostname()
-	p := process{Host: host, PID: os.Getpid()}
-	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
-	ns, _ := os.Readlink("/proc/self/ns/pid")
-	p.Machine = host + "/" + strings.TrimSpace(string(boot)) + "/" + ns
-	p.Start, _ = processStart(p.PID)
-	return p
-})
-
-// self is this process.
-func self() process { return selfOnce() }
-
-// processStart reads when a process started, in clock ticks after boot (field 22 of
-// /proc/PID/stat); false where there is no /proc.
-func processStart(pid int) (uint64, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
-	}
-	// The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, false
-	}
-	fields := strings.Fields(string(b[i+1:]))
-	if len(fields) < 20 {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(fields[19], 10, 64)
-	return v, err == nil
-}
-
-// ownerGone says whether an intent's writer is provably gone, seen from process me at now.
-func ownerGone(rec intentRecord, me process, now time.Time, leaseOnly bool) bool {
-	if rec.Machine == me.Machine && rec.PID > 0 {
-		alive := !errors.Is(syscall.Kill(rec.PID, 0), syscall.ESRCH) // EPERM: alive, another user's
-		if alive && rec.Start != 0 {
-			if start, ok := processStart(rec.PID); ok && start != rec.Start {
-				alive = false // the pid now names a later process
-			}
-		}
-		if alive {
-			return false
-		}
-		if !leaseOnly {
-			return true
-		}
-	}
-	return now.Sub(rec.Renewed) > intentLease
-}
-
-// recording wraps an iceberg-go IO so the files it creates are announced first. IOs without the
-// interfaces iceberg-go's writers use are left as they are.
-func recording(inner icebergio.IO) icebergio.IO {
-	switch inner.(type) {
-	case recordingIO, recordingBulkIO:
-		return inner
-	}
-	if _, ok := inner.(icebergio.WriteFileIO); !ok {
-		return inner
-	}
-	if _, ok := inner.(icebergio.ReadFileIO); !ok {
-		return inner
-	}
-	if _, ok := inner.(icebergio.StatIO); !ok {
-		return inner
-	}
-	if _, ok := inner.(icebergio.ListableIO); !ok {
-		return inner
-	}
-	r := recordingIO{inner}
-	if _, ok := inner.(icebergio.BulkRemovableIO); ok {
-		return recordingBulkIO{r}
-	}
-	return r
-}
-
-// recordingIO announces each file before creating it and otherwise is the IO it wraps.
-type recordingIO struct{ icebergio.IO }
-
-var (
-	_ icebergio.WriteFileIO     = recordingIO{}
-	_ icebergio.ReadFileIO      = recordingIO{}
-	_ icebergio.StatIO          = recordingIO{}
-	_ icebergio.ListableIO      = recordingIO{}
-	_ icebergio.BulkRemovableIO = recordingBulkIO{}
-)
-
-// Create implements icebergio.WriteFileIO.
-func (r recordingIO) Create(name string) (icebergio.FileWriter, error) {
-	if err := announce(name); err != nil {
-		return nil, err
-	}
-	return r.IO.(icebergio.WriteFileIO).Create(name)
-}
-
-// WriteFile implements icebergio.WriteFileIO.
-func (r recordingIO) WriteFile(name string, p []byte) error {
-	if err := announce(name); err != nil {
-		return err
-	}
-	return r.IO.(icebergio.WriteFileIO).WriteFile(name, p)
-}
-
-// ReadFile implements icebergio.ReadFileIO.
-func (r recordingIO) ReadFile(name string) ([]byte, error) {
-	return r.IO.(icebergio.ReadFileIO).ReadFile(name)
-}
-
-// Stat implements icebergio.StatIO.
-func (r recordingIO) Stat(name string) (fs.FileInfo, error) {
-	return r.IO.(icebergio.StatIO).Stat(name)
-}
-
-// WalkDir implements icebergio.ListableIO.
-func (r recordingIO) WalkDir(root string, fn fs.WalkDirFunc) error {
-	return r.IO.(icebergio.ListableIO).WalkDir(root, fn)
-}
-
-// recordingBulkIO is a recordingIO over an IO that deletes in batches.
-type recordingBulkIO struct{ recordingIO }
-
-// DeleteFiles implements icebergio.BulkRemovableIO.
-func (r recordingBulkIO) DeleteFiles(ctx context.Context, paths []string) ([]string, error) {
-	return r.IO.(icebergio.BulkRemovableIO).DeleteFiles(ctx, paths)
 }
