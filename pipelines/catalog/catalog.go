@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/iceberg-go/catalog"
@@ -24,6 +25,7 @@ import (
 	_ "modernc.org/sqlite"             // database/sql driver "sqlite"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/objstore"
 )
 
 // Name is the catalog name dora's tables are filed under in a SQL catalog.
@@ -46,6 +48,8 @@ type Catalog struct {
 	props map[string]string
 	// notify hears what a write did besides its commit (files of an interrupted write removed).
 	notify func(msg string)
+	mu     sync.Mutex
+	s3     *objstore.S3 // the intents' store for an S3 warehouse, made on first use
 }
 
 // PropRunID is the snapshot summary property that names the run which wrote it; a write's

@@ -7,14 +7,16 @@ package catalog
 //
 //   - Before a write creates any file in a table's folder it records an intent,
 //     LOCATION/_dora_intents/ID.json: its owner (machine, pid, process start, run id) and,
-//     write-ahead, every file it is about to create. The intent is rewritten (atomically: a
-//     rename on a local disk, one PUT on S3) before each file is created, through the iceberg-go
-//     IO factories recordio.go wraps, and renewed every intentRenew while the write lasts.
+//     write-ahead, every file it is about to create: by the random token in its name (the UUID
+//     that all data files of one iceberg-go write, or all manifests of one commit, share), or
+//     by name when it has none. The intent is rewritten (atomically: a rename on a local disk,
+//     one PUT on S3) before a file with a new token is created, through the iceberg-go IO
+//     factories recordio.go wraps, and renewed every intentRenew while the write lasts.
 //   - A write that ends settles its intent: published, the intent is removed; failed with
 //     nothing published (an error before the commit, or a lost race), its files are deleted and
 //     then the intent. When the catalog may or may not have taken the commit, the intent stays.
 //   - Every write first sweeps the table's intents. It deletes a file only when all of these
-//     hold: (1) an intent names it; (2) the intent's owner is provably gone: on this machine
+//     hold: (1) an intent names it, or its token; (2) the intent's owner is provably gone: on this machine
 //     (same host, boot and pid namespace) its pid is gone or belongs to a later process, and
 //     anywhere else (and always for a REST catalog, whose server may finish a commit after its
 //     client died) the intent was not renewed for intentLease; (3) the table's metadata, read
@@ -33,6 +35,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -66,7 +71,27 @@ type intentRecord struct {
 	Start   uint64    `json:"process_start,omitempty"` // clock ticks after boot (/proc/PID/stat)
 	Began   time.Time `json:"began"`
 	Renewed time.Time `json:"renewed"`
-	Files   []string  `json:"files"` // every file the write created or was about to
+	// Tokens are the random names (UUIDs) in the files the write created or was about to: all
+	// files of one write or commit share one (iceberg-go's write and commit UUIDs), so a file
+	// in the table's folder whose name holds one is this write's. Files are those without one.
+	Tokens []string `json:"tokens"`
+	Files  []string `json:"files"`
+}
+
+// nameToken finds the random part of a file's name: a UUID, or the 32 hex digits dora names
+// adopted data files with; "" when there is none.
+func nameToken(file string) string {
+	return tokenPattern.FindString(path.Base(file))
+}
+
+var tokenPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}`)
+
+// names says whether the record names file, by its token or itself.
+func (r intentRecord) names(file string) bool {
+	if tok := nameToken(file); tok != "" && slices.Contains(r.Tokens, tok) {
+		return true
+	}
+	return slices.ContainsFunc(r.Files, func(f string) bool { return normalizePath(f) == normalizePath(file) })
 }
 
 // intent is a write's own intent while it lasts.
@@ -76,6 +101,7 @@ type intent struct {
 	key    string // the marker's name in store
 	store  objstore.Store
 	rec    intentRecord
+	made   []string // every file announced, for a write that removes its own
 	stop   chan struct{}
 	done   chan struct{}
 	unlock func()
@@ -88,13 +114,37 @@ var active struct {
 	set map[*intent]bool
 }
 
+// markers is the store a table's intents are kept in; nil for a location that is neither a
+// local folder nor S3 (a table another engine made elsewhere), whose writes record none.
+func (c *Catalog) markers(ctx context.Context, loc string) (objstore.Store, error) {
+	if _, local := localPath(loc); local {
+		return objstore.Local{}, nil
+	}
+	if !strings.HasPrefix(loc, "s3://") {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.s3 == nil {
+		s3, err := objstore.NewS3(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.s3 = s3
+	}
+	return c.s3, nil
+}
+
 // beginIntent records a write's intent to create files under tbl's location and starts
 // renewing it. runID names the run in messages ("" when none).
-func beginIntent(ctx context.Context, tbl *table.Table, name, runID string) (*intent, error) {
+func (c *Catalog) beginIntent(ctx context.Context, tbl *table.Table, name, runID string) (*intent, error) {
 	loc := strings.TrimRight(tbl.Location(), "/")
-	store, _, err := objstore.Open(ctx, loc)
+	store, err := c.markers(ctx, loc)
 	if err != nil {
 		return nil, fmt.Errorf("recording the write to %s: %w", name, err)
+	}
+	if store == nil {
+		return &intent{ended: true}, nil
 	}
 	prefix := normalizePath(loc) + "/"
 	unlock, err := lockTable(ctx, prefix)
@@ -108,7 +158,7 @@ func beginIntent(ctx context.Context, tbl *table.Table, name, runID string) (*in
 		prefix: prefix,
 		key:    fmt.Sprintf("%s/%s/%s-%d-%s.json", loc, intentDir, now.Format("20060102T150405Z"), me.PID, randomID()[:8]),
 		store:  store,
-		rec:    intentRecord{Table: name, RunID: runID, Host: me.Host, Machine: me.Machine, PID: me.PID, Start: me.Start, Began: now, Renewed: now, Files: []string{}},
+		rec:    intentRecord{Table: name, RunID: runID, Host: me.Host, Machine: me.Machine, PID: me.PID, Start: me.Start, Began: now, Renewed: now, Tokens: []string{}, Files: []string{}},
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 	}
@@ -155,11 +205,19 @@ func (it *intent) save() error {
 	return it.store.Put(ctx, it.key, bytes.NewReader(b))
 }
 
-// add records file before it is created.
+// add records file before it is created; a file whose token is recorded already needs no write.
 func (it *intent) add(file string) error {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	it.rec.Files = append(it.rec.Files, file)
+	it.made = append(it.made, file)
+	if it.rec.names(file) {
+		return nil
+	}
+	if tok := nameToken(file); tok != "" {
+		it.rec.Tokens = append(it.rec.Tokens, tok)
+	} else {
+		it.rec.Files = append(it.rec.Files, file)
+	}
 	it.rec.Renewed = time.Now().UTC()
 	if err := it.save(); err != nil {
 		return fmt.Errorf("recording %s before writing it: %w", file, err)
@@ -202,7 +260,7 @@ func (it *intent) settle(fsys icebergio.IO, outcome writeOutcome) error {
 	case outcomeUnknown:
 		return nil
 	case outcomeNothing:
-		if _, err := removeFiles(fsys, it.rec.Files); err != nil {
+		if _, err := removeFiles(fsys, it.made); err != nil {
 			return err
 		}
 	}
@@ -301,8 +359,8 @@ func (c *Catalog) settle(ctx context.Context, it *intent, tbl *table.Table, outc
 // only an expired lease proves a writer gone.
 func (c *Catalog) sweepIntents(ctx context.Context, tbl *table.Table, name string, leaseOnly bool) ([]Sweep, error) {
 	loc := strings.TrimRight(tbl.Location(), "/")
-	store, _, err := objstore.Open(ctx, loc)
-	if err != nil {
+	store, err := c.markers(ctx, loc)
+	if err != nil || store == nil {
 		return nil, err
 	}
 	objs, err := store.List(ctx, loc+"/"+intentDir)
@@ -342,10 +400,6 @@ func (c *Catalog) sweepIntents(ctx context.Context, tbl *table.Table, name strin
 	if err != nil {
 		return nil, fmt.Errorf("finding the files %s references: %w", name, err)
 	}
-	unreferenced := map[string]bool{}
-	for _, f := range plan.Files() {
-		unreferenced[normalizePath(f)] = true
-	}
 	fsys, err := fresh.FS(ctx)
 	if err != nil {
 		return nil, err
@@ -354,8 +408,8 @@ func (c *Catalog) sweepIntents(ctx context.Context, tbl *table.Table, name strin
 	var errs []error
 	for _, d := range dead {
 		var files []string
-		for _, f := range d.rec.Files {
-			if unreferenced[normalizePath(f)] {
+		for _, f := range plan.Files() {
+			if d.rec.names(f) {
 				files = append(files, f)
 			}
 		}

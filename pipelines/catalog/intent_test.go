@@ -98,6 +98,12 @@ func testSweep(t *testing.T, cfg Config) {
 	deadFiles := []string{file("data/00000-0-dead-dora.parquet"), file("metadata/dead-m0.avro")}
 	deadKey := intentAt("dead", intentRecord{Machine: me.Machine, Host: me.Host, PID: deadPID(t), RunID: "run-dead", Renewed: now,
 		Files: append(slices.Clone(deadFiles), loc+"/metadata/never-written.avro", current, referencedData)})
+	// Gone: this machine; named by their write's token (a UUID), as iceberg-go names the files
+	// of one write: data files in partition folders, manifests, a manifest list.
+	const tok, liveTok = "0b7e3a52-8c1d-4f0e-9a6b-2d5c7e1f3a90", "5f1c2d3e-4b5a-4697-8a8b-9c0d1e2f3a4b"
+	tokenFiles := []string{file("data/ts_day=2024-01-01/00000-0-" + tok + "-00001.parquet"), file("data/ts_day=2024-01-02/00000-1-" + tok + "-00002.parquet"),
+		file("metadata/" + tok + "-m0.avro"), file("metadata/snap-77-0-" + tok + ".avro")}
+	tokenKey := intentAt("token", intentRecord{Machine: me.Machine, Host: me.Host, PID: deadPID(t), Renewed: now, Tokens: []string{tok}})
 	// Gone: this machine, its pid now names a later process (this one).
 	reusedFiles := []string{file("metadata/00099-reused.metadata.json")}
 	reusedKey := intentAt("reused", intentRecord{Machine: me.Machine, Host: me.Host, PID: me.PID, Start: me.Start + 1, Renewed: now, Files: reusedFiles})
@@ -105,9 +111,9 @@ func testSweep(t *testing.T, cfg Config) {
 	leaseFiles := []string{file("data/lease-ended.parquet")}
 	leaseKey := intentAt("lease", intentRecord{Machine: "elsewhere", Host: "elsewhere", PID: 1, Renewed: now.Add(-intentLease - time.Minute), Files: leaseFiles})
 	// Alive: this process; another machine renewed a minute ago.
-	liveFiles := []string{file("data/live-here.parquet"), file("data/live-elsewhere.parquet")}
+	liveFiles := []string{file("data/live-here.parquet"), file("data/live-elsewhere.parquet"), file("data/00000-0-" + liveTok + "-00001.parquet")}
 	liveKeys := []string{
-		intentAt("live-here", intentRecord{Machine: me.Machine, Host: me.Host, PID: me.PID, Start: me.Start, Renewed: now.Add(-time.Hour), Files: liveFiles[:1]}),
+		intentAt("live-here", intentRecord{Machine: me.Machine, Host: me.Host, PID: me.PID, Start: me.Start, Renewed: now.Add(-time.Hour), Files: liveFiles[:1], Tokens: []string{liveTok}}),
 		intentAt("live-elsewhere", intentRecord{Machine: "elsewhere", Host: "elsewhere", PID: me.PID, Renewed: now.Add(-time.Minute), Files: liveFiles[1:]}),
 	}
 	// Never named in an intent: another engine's file.
@@ -117,7 +123,7 @@ func testSweep(t *testing.T, cfg Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range slices.Concat(deadFiles, reusedFiles, leaseFiles, []string{deadKey, reusedKey, leaseKey}) {
+	for _, k := range slices.Concat(deadFiles, tokenFiles, reusedFiles, leaseFiles, []string{deadKey, tokenKey, reusedKey, leaseKey}) {
 		if exists(k) {
 			t.Errorf("%s is still there after the sweep", k)
 		}
@@ -129,7 +135,7 @@ func testSweep(t *testing.T, cfg Config) {
 	}
 	f.sameRows("version 1 after the sweep", f.snapshotRows(c, name, s1.ID), f.rows(q1))
 	f.sameRows("version 2", f.snapshotRows(c, name, s2.ID), f.rows(q2))
-	wantSaid := []string{"removed 2 files of an interrupted write to sweep.people (pid ", ", run run-dead)", "removed 1 file of an interrupted write", "on elsewhere)"}
+	wantSaid := []string{"removed 2 files of an interrupted write to sweep.people (pid ", ", run run-dead)", "removed 1 file of an interrupted write", "on elsewhere)", "removed 4 files of an interrupted write"}
 	for _, w := range wantSaid {
 		if !strings.Contains(strings.Join(said, "\n"), w) {
 			t.Errorf("the catalog said %q; want it to say %q", said, w)
@@ -174,7 +180,7 @@ func TestSettle(t *testing.T) {
 		outcome              writeOutcome
 		keepFile, keepIntent bool
 	}{{outcomeNothing, false, false}, {outcomeUnknown, true, true}, {outcomePublished, true, false}} {
-		it, err := beginIntent(ctx, tbl.tbl, name, "r")
+		it, err := c.beginIntent(ctx, tbl.tbl, name, "r")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,8 +193,8 @@ func TestSettle(t *testing.T) {
 		if err := w.WriteFile("file://"+p, []byte("x")); err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Contains(it.rec.Files, "file://"+p) {
-			t.Fatalf("the intent names %v, not the file just written", it.rec.Files)
+		if !it.rec.names("file://"+p) || !slices.Contains(it.made, "file://"+p) {
+			t.Fatalf("the intent names %v %v, not the file just written", it.rec.Tokens, it.rec.Files)
 		}
 		c.settle(ctx, it, tbl.tbl, tc.outcome)
 		_, ferr := os.Stat(p)

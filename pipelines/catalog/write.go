@@ -80,7 +80,7 @@ func (c *Catalog) Rollback(ctx context.Context, name string, to int64) (Snapshot
 	}
 	cur := t.tbl.CurrentSnapshot().SnapshotID
 	// A rollback writes a metadata file: it records an intent like any write.
-	it, err := beginIntent(ctx, t.tbl, name, "")
+	it, err := c.beginIntent(ctx, t.tbl, name, "")
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -141,7 +141,7 @@ func (c *Catalog) write(ctx context.Context, name string, files []string, w Writ
 	if !appending && current != w.Base {
 		return Snapshot{}, conflict(name, w.Base, current)
 	}
-	it, err := beginIntent(ctx, tbl, name, w.Properties[PropRunID])
+	it, err := c.beginIntent(ctx, tbl, name, w.Properties[PropRunID])
 	if err != nil {
 		return Snapshot{}, err
 	}
