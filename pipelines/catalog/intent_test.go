@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	icebergio "github.com/apache/iceberg-go/io"
+
 	"github.com/dora-dev/dora/pipelines/objstore"
 	"github.com/dora-dev/dora/pipelines/objstore/s3test"
 )
@@ -229,6 +231,23 @@ func TestOwnerGone(t *testing.T) {
 	} {
 		if got := ownerGone(tc.rec, me, now, tc.leaseOnly); got != tc.gone {
 			t.Errorf("%s: gone %v, want %v", tc.what, got, tc.gone)
+		}
+	}
+}
+
+// TestRecordingIO: the IO iceberg-go opens for a local or S3 location records what it creates
+// (were a new iceberg-go to change its IO interfaces, writes would go unrecorded silently).
+func TestRecordingIO(t *testing.T) {
+	ctx := context.Background()
+	for _, loc := range []string{"file:///tmp/x", "/tmp/x", "s3://bucket/x"} {
+		fsys, err := icebergio.LoadFS(ctx, map[string]string{icebergio.S3Region: "us-east-1", icebergio.S3EndpointURL: "http://127.0.0.1:1"}, loc)
+		if err != nil {
+			t.Fatalf("%s: %v", loc, err)
+		}
+		switch fsys.(type) {
+		case recordingIO, recordingBulkIO:
+		default:
+			t.Errorf("%s: the IO is a %T, which records nothing", loc, fsys)
 		}
 	}
 }
