@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dora-dev/dora/internal/termsafe"
 	"github.com/dora-dev/dora/internal/xdg"
 	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/pipelines/catalog"
@@ -45,7 +46,14 @@ func (f *catalogFlags) open(ctx context.Context, p *etl.Pipeline) (*catalog.Cata
 	if err != nil {
 		return nil, err
 	}
-	return catalog.Open(ctx, cfg)
+	cat, err := catalog.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// "removed 5 files of an interrupted write to hr.people (pid 4242 on host1, run ...)": the
+	// intent it comes from is read from the warehouse, so it is shown through termsafe.
+	cat.SetNotify(func(msg string) { fmt.Fprintln(os.Stderr, "dora: "+termsafe.String(msg)) })
+	return cat, nil
 }
 
 // config is the catalog and warehouse: the flags, else the pipeline file's settings, else the

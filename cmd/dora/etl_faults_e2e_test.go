@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
 
 	"github.com/dora-dev/dora/internal/testenv"
+	"github.com/dora-dev/dora/pipelines/etl"
 )
 
 // TestETLDiskFullDuringWrite: the run's files may not grow past 2 MB, or 300 kB (RLIMIT_FSIZE,
@@ -185,7 +188,7 @@ func warehouseFiles(t *testing.T, warehouse string) map[string]bool {
 // TestETLKilledDuringCatalogCommit: another writer holds the SQLite catalog's write lock, so a
 // run that has put its new version's files in the warehouse waits inside its catalog commit; it
 // is killed there with SIGKILL. pyiceberg reads the table at the old version, whole; the next
-// run publishes the new one, whole. The files the killed commit wrote are counted.
+// run publishes the new one, whole, and removes every file the killed commit wrote.
 func TestETLKilledDuringCatalogCommit(t *testing.T) {
 	h := newLakehouse(t)
 	h.env = append(h.env, "TMPDIR="+t.TempDir())
@@ -198,48 +201,29 @@ func TestETLKilledDuringCatalogCommit(t *testing.T) {
 
 	release := lockCatalog(t, h.catalogPath())
 	h.file(t, "src/people.csv", "id,name\n1,renamed\n2,p2\n3,p3\n4,p4\n5,p5\n6,p6\n")
-	cmd := exec.Command(doraBin, "etl", "run", pipeline, "--as-of", "2024-01-02")
-	cmd.Env = append(os.Environ(), h.env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// In the commit: its first file is in the warehouse, and the catalog row waits on the lock.
-	var written []string
-	for deadline := time.Now().Add(time.Minute); len(written) == 0; {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("the run never wrote into the warehouse: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-		for f := range warehouseFiles(t, h.warehouse()) {
-			if !before[f] {
-				written = append(written, f)
-			}
-		}
-	}
-	time.Sleep(time.Second)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
+	killed := startETL(t, h, pipeline, "--as-of", "2024-01-02")
+	// In the commit: its new metadata file, the last file before the catalog's row, is in the
+	// warehouse, and the catalog row waits on the lock.
+	killed.waitFor(t, h, before, isMetadataFile)
+	killed.kill(t)
 	release()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
-		t.Fatalf("the run ended before the kill (%v): %s", err, stderr.String())
+	left := newFiles(t, h.warehouse(), before)
+	kinds := fileKinds(left)
+	if kinds["data"] < 1 || kinds["metadata"] < 1 || kinds["manifest"] < 1 {
+		t.Fatalf("killed in the commit, the run left %v; want its data file, metadata file and manifests", left)
 	}
-	var left []string
-	for f := range warehouseFiles(t, h.warehouse()) {
-		if !before[f] {
-			left = append(left, f)
-		}
+	if kinds["intent"] != 1 {
+		t.Errorf("killed in the commit, the run left %d intents, want 1: %v", kinds["intent"], left)
 	}
 	got := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
 	if !slices.Equal(got.Snapshots, []int64{v1.SnapshotID}) || got.Current != v1.SnapshotID || fmt.Sprint(got.Rows) != fmt.Sprint(first.Rows) {
 		t.Fatalf("after the kill pyiceberg sees snapshots %v (current %d) and rows %v; want the first version's %v", got.Snapshots, got.Current, got.Rows, first.Rows)
 	}
-	v2 := h.etlRun(t, pipeline, 0, "--as-of", "2024-01-02")
+	r := h.dora(t, "etl", "run", pipeline, "--json", "--as-of", "2024-01-02")
+	var v2 etl.Summary
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &v2) != nil {
+		t.Fatalf("the next run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	got = testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
 	names := map[string]int{}
 	for _, r := range got.Rows {
@@ -248,14 +232,221 @@ func TestETLKilledDuringCatalogCommit(t *testing.T) {
 	if !v2.Published || v2.BaseSnapshot != v1.SnapshotID || !slices.Equal(got.Snapshots, []int64{v1.SnapshotID, v2.SnapshotID}) || len(got.Rows) != 7 || names["renamed"] != 1 || names["p6"] != 1 {
 		t.Errorf("the next run: published %v on %d; pyiceberg sees snapshots %v and rows %v", v2.Published, v2.BaseSnapshot, got.Snapshots, got.Rows)
 	}
-	remain := 0
 	now := warehouseFiles(t, h.warehouse())
+	var remain []string
 	for _, f := range left {
 		if now[f] {
-			remain++
+			remain = append(remain, f)
 		}
 	}
-	slices.Sort(left)
-	t.Logf("killed in the commit with %d new files in the warehouse %v; the table stayed at version %d; after the next run %d of them are still there",
-		len(left), left, v1.SnapshotID, remain)
+	said := fmt.Sprintf("dora: removed %d files of an interrupted write to hr.people (pid %d on ", len(left)-kinds["intent"], killed.pid())
+	if !strings.Contains(r.stderr, said) {
+		t.Errorf("the next run's stderr does not say %q:\n%s", said, r.stderr)
+	}
+	if len(remain) > 0 {
+		t.Errorf("%d of the %d files the killed commit wrote are still in the warehouse after the next run: %v", len(remain), len(left), remain)
+	}
+	t.Logf("killed in the commit with %d new files in the warehouse %v; the table stayed at version %d; after the next run %d of them are left; it said: %s",
+		len(left), left, v1.SnapshotID, len(remain), firstLine(r.stderr))
+}
+
+// TestETLSweepSparesLiveCommit: two runs of one table over a PostgreSQL catalog whose table of
+// tables another writer has locked, so both wait inside their commits with their files in the
+// warehouse. The second one (which swept the table's interrupted writes before its commit) is
+// killed; the first one, alive all along, keeps every file, and publishes when the lock goes:
+// pyiceberg reads its version whole. The next run removes the killed one's files, only those.
+func TestETLSweepSparesLiveCommit(t *testing.T) {
+	h := newLakehouse(t)
+	pg := testenv.Postgres(t)
+	h.env = append(h.env, "DORA_CATALOG="+pg, "TMPDIR="+t.TempDir())
+	src := filepath.Join(h.dir, "src")
+	pipeline := func(name string) string {
+		return h.file(t, name+".yaml", fmt.Sprintf("table: hr.staff\nsource: %s\n", filepath.Join(src, name+".csv")))
+	}
+	live, doomed := pipeline("live"), pipeline("doomed")
+	h.file(t, "src/live.csv", "id,name\n1,first\n")
+	v1 := h.etlRun(t, live, 0)
+	before := warehouseFiles(t, h.warehouse())
+
+	release := lockPostgresCatalog(t, pg)
+	h.file(t, "src/live.csv", "id,name\n1,live\n2,live\n3,live\n")
+	h.file(t, "src/doomed.csv", "id,name\n9,doomed\n")
+	a := startETL(t, h, live)
+	a.waitFor(t, h, before, isMetadataFile)
+	aFiles := newFiles(t, h.warehouse(), before)
+	afterA := warehouseFiles(t, h.warehouse())
+	b := startETL(t, h, doomed)
+	// B is in its commit, so it has swept: its own metadata file and intent are there.
+	b.waitFor(t, h, afterA, isMetadataFile)
+	b.kill(t)
+	bFiles := newFiles(t, h.warehouse(), afterA)
+	now := warehouseFiles(t, h.warehouse())
+	for _, f := range aFiles {
+		if !now[f] {
+			t.Errorf("the live run's %s was removed by the other run's sweep", f)
+		}
+	}
+	release()
+	ra := a.wait(t)
+	var va etl.Summary
+	if ra.code != 0 || json.Unmarshal([]byte(ra.stdout), &va) != nil || !va.Published || va.BaseSnapshot != v1.SnapshotID {
+		t.Fatalf("the live run, after the lock went: exit %d\n%s%s", ra.code, ra.stdout, ra.stderr)
+	}
+	got := testenv.ReadIceberg(t, pg, h.warehouse(), "hr.staff", 0)
+	if got.Current != va.SnapshotID || fmt.Sprint(got.Rows) != "[[1 live] [2 live] [3 live]]" {
+		t.Fatalf("pyiceberg reads snapshot %d with rows %v; want the live run's %d with its 3 rows", got.Current, got.Rows, va.SnapshotID)
+	}
+	r := h.dora(t, "etl", "run", live, "--json")
+	said := fmt.Sprintf("dora: removed %d files of an interrupted write to hr.staff (pid %d on ", len(bFiles)-fileKinds(bFiles)["intent"], b.pid())
+	if r.code != 0 || !strings.Contains(r.stderr, said) {
+		t.Errorf("the next run: exit %d; want it to say %q:\n%s", r.code, said, r.stderr)
+	}
+	now = warehouseFiles(t, h.warehouse())
+	for _, f := range bFiles {
+		if now[f] {
+			t.Errorf("the killed run's %s is still there after the next run", f)
+		}
+	}
+	got = testenv.ReadIceberg(t, pg, h.warehouse(), "hr.staff", va.SnapshotID)
+	if fmt.Sprint(got.Rows) != "[[1 live] [2 live] [3 live]]" {
+		t.Errorf("after the sweep pyiceberg reads the live run's version as %v", got.Rows)
+	}
+	t.Logf("the live run kept its %d files through the other run's sweep and published %d; the killed run's %d files were removed by the next run",
+		len(aFiles), va.SnapshotID, len(bFiles))
+}
+
+// etlProcess is a dora etl run --json started in the background.
+type etlProcess struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	done           chan struct{} // closed when the process has ended; err is then its end
+	err            error
+}
+
+func startETL(t *testing.T, h *lakehouse, pipeline string, extra ...string) *etlProcess {
+	t.Helper()
+	p := &etlProcess{cmd: exec.Command(doraBin, append([]string{"etl", "run", pipeline, "--json"}, extra...)...), done: make(chan struct{})}
+	p.cmd.Env = append(os.Environ(), h.env...)
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+func (p *etlProcess) pid() int { return p.cmd.Process.Pid }
+
+// waitFor waits for a new file in the warehouse (one not in before) that want accepts.
+func (p *etlProcess) waitFor(t *testing.T, h *lakehouse, before map[string]bool, want func(string) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); !slices.ContainsFunc(newFiles(t, h.warehouse(), before), want); {
+		select {
+		case <-p.done:
+			t.Fatalf("the run ended (%v) before it got that far: %s", p.err, p.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.cmd.Process.Kill()
+			<-p.done
+			t.Fatalf("the run never got that far: %s", p.stderr.String())
+		}
+	}
+}
+
+// kill ends the run with SIGKILL, failing when it had ended already.
+func (p *etlProcess) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	if ee, ok := p.err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
+		t.Fatalf("the run ended before the kill (%v): %s", p.err, p.stderr.String())
+	}
+}
+
+// wait waits for the run to end by itself.
+func (p *etlProcess) wait(t *testing.T) run {
+	t.Helper()
+	<-p.done
+	code := 0
+	if ee, ok := p.err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return run{p.stdout.String(), p.stderr.String(), code}
+}
+
+// newFiles lists the files under the warehouse that are not in before, sorted.
+func newFiles(t *testing.T, warehouse string, before map[string]bool) []string {
+	t.Helper()
+	var out []string
+	for f := range warehouseFiles(t, warehouse) {
+		if !before[f] {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func isMetadataFile(p string) bool { return strings.HasSuffix(p, ".metadata.json") }
+
+// fileKinds counts files by what they are to an Iceberg table (and dora's intents).
+func fileKinds(files []string) map[string]int {
+	out := map[string]int{}
+	for _, f := range files {
+		switch {
+		case strings.Contains(f, "/_dora_intents/"):
+			out["intent"]++
+		case isMetadataFile(f):
+			out["metadata"]++
+		case strings.Contains(filepath.Base(f), "snap-"):
+			out["manifest list"]++
+		case strings.HasSuffix(f, ".avro"):
+			out["manifest"]++
+		case strings.HasSuffix(f, ".parquet"):
+			out["data"]++
+		default:
+			out["other"]++
+		}
+	}
+	return out
+}
+
+// lockPostgresCatalog locks the PostgreSQL catalog's table of tables against writes, as
+// another writer's long transaction would (reads go on), and returns the function that frees
+// it; the test's end frees it too. PostgreSQL waits for such a lock without a time limit.
+func lockPostgresCatalog(t *testing.T, url string) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE iceberg_tables IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			tx.Commit(ctx)
+			conn.Close(ctx)
+		})
+	}
+	t.Cleanup(release)
+	return release
 }

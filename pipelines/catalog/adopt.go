@@ -96,6 +96,9 @@ func adopt(ctx context.Context, txn *table.Transaction, staged *table.Table, fil
 	}()
 	for _, f := range files {
 		dst := loc.NewDataLocation(fmt.Sprintf("00000-0-%s-dora.parquet", randomID()))
+		if err := announce(dst); err != nil {
+			return err
+		}
 		if err := place(ctx, f, dst); err != nil {
 			return err
 		}

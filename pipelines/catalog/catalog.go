@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/iceberg-go/catalog"
@@ -24,6 +25,7 @@ import (
 	_ "modernc.org/sqlite"             // database/sql driver "sqlite"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/pipelines/objstore"
 )
 
 // Name is the catalog name dora's tables are filed under in a SQL catalog.
@@ -44,6 +46,24 @@ type Catalog struct {
 	cat   catalog.Catalog
 	db    *sql.DB // nil for REST
 	props map[string]string
+	// notify hears what a write did besides its commit (files of an interrupted write removed).
+	notify func(msg string)
+	mu     sync.Mutex
+	s3     *objstore.S3 // the intents' store for an S3 warehouse, made on first use
+}
+
+// PropRunID is the snapshot summary property that names the run which wrote it; a write's
+// intent (intent.go) names the run from it too.
+const PropRunID = "dora.run-id"
+
+// SetNotify sets where a write says what it did besides its commit, such as removing the files
+// of an interrupted write: one line for a person, naming no secret. Unset, nothing is said.
+func (c *Catalog) SetNotify(fn func(msg string)) { c.notify = fn }
+
+func (c *Catalog) say(msg string) {
+	if c.notify != nil {
+		c.notify(msg)
+	}
 }
 
 // Open opens the catalog cfg names (resolved first), as the SQL catalog "dora" for sqlite: and

@@ -79,6 +79,13 @@ func (c *Catalog) Rollback(ctx context.Context, name string, to int64) (Snapshot
 		return *target, nil
 	}
 	cur := t.tbl.CurrentSnapshot().SnapshotID
+	// A rollback writes a metadata file: it records an intent like any write.
+	it, err := c.beginIntent(ctx, t.tbl, name, "")
+	if err != nil {
+		return Snapshot{}, err
+	}
+	outcome := outcomeUnknown
+	defer func() { c.settle(ctx, it, t.tbl, outcome) }()
 	lookup := func(id int64) *table.Snapshot { return t.tbl.SnapshotByID(id) }
 	if table.IsAncestorOf(cur, to, lookup) {
 		txn := t.tbl.NewTransaction()
@@ -97,6 +104,7 @@ func (c *Catalog) Rollback(ctx context.Context, name string, to int64) (Snapshot
 			return Snapshot{}, commitError(name, "making snapshot current in", err)
 		}
 	}
+	outcome = outcomePublished
 	target.Current = true
 	return *target, nil
 }
@@ -125,6 +133,7 @@ func (c *Catalog) write(ctx context.Context, name string, files []string, w Writ
 	if err != nil {
 		return Snapshot{}, err
 	}
+	c.sweep(ctx, tbl, name)
 	current := int64(0)
 	if s := tbl.CurrentSnapshot(); s != nil {
 		current = s.SnapshotID
@@ -132,6 +141,12 @@ func (c *Catalog) write(ctx context.Context, name string, files []string, w Writ
 	if !appending && current != w.Base {
 		return Snapshot{}, conflict(name, w.Base, current)
 	}
+	it, err := c.beginIntent(ctx, tbl, name, w.Properties[PropRunID])
+	if err != nil {
+		return Snapshot{}, err
+	}
+	outcome := outcomeNothing
+	defer func() { c.settle(ctx, it, tbl, outcome) }()
 
 	txn := tbl.NewTransaction()
 	if !appending {
@@ -158,7 +173,9 @@ func (c *Catalog) write(ctx context.Context, name string, files []string, w Writ
 	if !appending && w.Adopt && len(files) > 0 && tbl.Spec().IsUnpartitioned() && adoptable(files, staged.Schema()) {
 		if err := adopt(ctx, txn, staged.Table, files, props); err != nil {
 			// The files are back where they were and this transaction is dropped: write the
-			// rows the usual way.
+			// rows the usual way, after this write's intent is settled (one write per table at
+			// a time in a process).
+			c.settle(ctx, it, tbl, outcomeNothing)
 			w.Adopt = false
 			return c.write(ctx, name, files, w, appending)
 		}
@@ -178,49 +195,18 @@ func (c *Catalog) write(ctx context.Context, name string, files []string, w Writ
 			return Snapshot{}, fmt.Errorf("writing %s: %w", name, err)
 		}
 	}
-	staged, err = txn.StagedTable()
-	if err != nil {
-		return Snapshot{}, err
-	}
+	outcome = outcomeUnknown
 	committed, err := txn.Commit(ctx)
 	if err != nil {
 		err = commitError(name, "committing", err)
 		if errors.Is(err, ErrConflict) {
-			removeUnpublished(ctx, staged.Table, tbl)
+			outcome = outcomeNothing // its files go with the intent: a conflict leaves no orphans
 		}
 		return Snapshot{}, err
 	}
+	outcome = outcomePublished
 	s := committed.CurrentSnapshot()
 	return toSnapshot(*s, s.SnapshotID), nil
-}
-
-// removeUnpublished deletes the data files a lost commit wrote (those in its staged snapshot
-// but not in the base it planned against), so a conflict leaves no orphans behind. It is best
-// effort: what it cannot remove is garbage that Iceberg's orphan-file cleanup would find.
-func removeUnpublished(ctx context.Context, staged, base *table.Table) {
-	published := map[string]bool{}
-	if base.CurrentSnapshot() != nil {
-		tasks, err := base.Scan().PlanFiles(ctx)
-		if err != nil {
-			return
-		}
-		for _, task := range tasks {
-			published[task.File.FilePath()] = true
-		}
-	}
-	tasks, err := staged.Scan().PlanFiles(ctx)
-	if err != nil {
-		return
-	}
-	fs, err := staged.FS(ctx)
-	if err != nil {
-		return
-	}
-	for _, task := range tasks {
-		if p := task.File.FilePath(); !published[p] {
-			_ = fs.Remove(p)
-		}
-	}
 }
 
 func conflict(name string, base, current int64) error {

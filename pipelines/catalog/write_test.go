@@ -16,7 +16,13 @@ import (
 func openLocal(t *testing.T) *Catalog {
 	t.Helper()
 	dir := t.TempDir()
-	c, err := Open(context.Background(), Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")})
+	return openCatalog(t, Config{Catalog: "sqlite:" + filepath.Join(dir, "catalog.db"), Warehouse: filepath.Join(dir, "warehouse")})
+}
+
+// openCatalog opens cfg, closed when the test ends.
+func openCatalog(t *testing.T, cfg Config) *Catalog {
+	t.Helper()
+	c, err := Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

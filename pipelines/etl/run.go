@@ -83,7 +83,7 @@ func (e *StoppedError) Error() string { return "nothing published: " + e.Reason 
 
 // Snapshot summary properties that dora writes, so that versions explain themselves.
 const (
-	PropRunID    = "dora.run-id"
+	PropRunID    = catalog.PropRunID
 	PropPipeline = "dora.pipeline"
 	PropAsOf     = "dora.as-of"
 	PropChecks   = "dora.checks"

@@ -60,6 +60,16 @@ func Unregister(scheme string) {
 	delete(defaultRegistry, scheme)
 }
 
+// Lookup returns the factory registered for scheme, so a program can wrap it
+// (Unregister, then Register a factory that calls it). Added by dora.
+func Lookup(scheme string) (SchemeFactory, bool) {
+	regMutex.RLock()
+	defer regMutex.RUnlock()
+	f, ok := defaultRegistry[scheme]
+
+	return f, ok
+}
+
 // GetRegisteredSchemes returns the list of registered scheme names.
 func GetRegisteredSchemes() []string {
 	regMutex.RLock()
