@@ -250,6 +250,61 @@ func TestETLKilledDuringCatalogCommit(t *testing.T) {
 		len(left), left, v1.SnapshotID, len(remain), firstLine(r.stderr))
 }
 
+// TestETLKilledDuringTableCreate: the first run of a table is killed while the catalog makes
+// it (its first metadata file written, the catalog's row waiting on another writer's lock).
+// No table is left, and the next run makes the table, publishes, and leaves no file of the
+// killed run behind.
+func TestETLKilledDuringTableCreate(t *testing.T) {
+	h := newLakehouse(t)
+	h.env = append(h.env, "TMPDIR="+t.TempDir())
+	// Another table of the namespace first, so the killed run finds the namespace made and
+	// waits only in the table's making.
+	h.file(t, "src/other.csv", "id\n1\n")
+	other := h.file(t, "other.yaml", fmt.Sprintf("table: hr.other\nsource: %s\n", filepath.Join(h.dir, "src", "other.csv")))
+	h.etlRun(t, other, 0)
+	before := warehouseFiles(t, h.warehouse())
+
+	pipeline := h.file(t, "people.yaml", fmt.Sprintf("table: hr.people\nsource: %s\n", filepath.Join(h.dir, "src", "people.csv")))
+	h.file(t, "src/people.csv", people(5, 0))
+	release := lockCatalog(t, h.catalogPath())
+	killed := startETL(t, h, pipeline)
+	killed.waitFor(t, h, before, isMetadataFile)
+	killed.kill(t)
+	release()
+	left := newFiles(t, h.warehouse(), before)
+	if kinds := fileKinds(left); kinds["metadata"] != 1 || kinds["intent"] != 1 {
+		t.Fatalf("killed while the table was made, the run left %v; want its first metadata file and its intent", left)
+	}
+	if r := h.dora(t, "etl", "versions", "hr.people"); r.code == 0 {
+		t.Fatalf("after the kill the catalog lists hr.people:\n%s", r.stdout)
+	}
+
+	r := h.dora(t, "etl", "run", pipeline, "--json")
+	var v1 etl.Summary
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &v1) != nil || !v1.Published {
+		t.Fatalf("the next run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	got := testenv.ReadIceberg(t, h.catalogPath(), h.warehouse(), "hr.people", 0)
+	if len(got.Rows) != 5 || got.Current != v1.SnapshotID {
+		t.Errorf("the next run published %d; pyiceberg sees current %d and rows %v, want 5", v1.SnapshotID, got.Current, got.Rows)
+	}
+	now := warehouseFiles(t, h.warehouse())
+	var remain []string
+	for _, f := range left {
+		if now[f] {
+			remain = append(remain, f)
+		}
+	}
+	if len(remain) > 0 {
+		t.Errorf("%d of the %d files the killed run wrote are still in the warehouse after the next run: %v\n%s", len(remain), len(left), remain, r.stderr)
+	}
+	said := fmt.Sprintf("dora: removed 1 file of an interrupted write to hr.people (pid %d on ", killed.pid())
+	if !strings.Contains(r.stderr, said) {
+		t.Errorf("the next run's stderr does not say %q:\n%s", said, r.stderr)
+	}
+	t.Logf("killed while hr.people was made, with %v in the warehouse; after the next run %d of them are left; it said: %s", left, len(remain), firstLine(r.stderr))
+}
+
 // TestETLSweepSparesLiveCommit: two runs of one table over a PostgreSQL catalog whose table of
 // tables another writer has locked, so both wait inside their commits with their files in the
 // warehouse. The second one (which swept the table's interrupted writes before its commit) is

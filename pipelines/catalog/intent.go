@@ -138,7 +138,12 @@ func (c *Catalog) markers(ctx context.Context, loc string) (objstore.Store, erro
 // beginIntent records a write's intent to create files under tbl's location and starts
 // renewing it. runID names the run in messages ("" when none).
 func (c *Catalog) beginIntent(ctx context.Context, tbl *table.Table, name, runID string) (*intent, error) {
-	loc := strings.TrimRight(tbl.Location(), "/")
+	return c.beginIntentAt(ctx, tbl.Location(), name, runID)
+}
+
+// beginIntentAt is beginIntent for the table whose folder is loc, made or not yet made.
+func (c *Catalog) beginIntentAt(ctx context.Context, loc, name, runID string) (*intent, error) {
+	loc = strings.TrimRight(loc, "/")
 	store, err := c.markers(ctx, loc)
 	if err != nil {
 		return nil, fmt.Errorf("recording the write to %s: %w", name, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -239,9 +240,23 @@ func (c *Catalog) create(ctx context.Context, ident table.Identifier, sc *arrow.
 	if err := c.cat.CreateNamespace(ctx, ns, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
 		return nil, fmt.Errorf("creating namespace %s: %w", strings.Join(ns, "."), err)
 	}
+	// The table's first metadata file is written before the catalog's row: a process killed
+	// between the two leaves it behind, so its making is an intent as a commit's files are, and
+	// the write that makes the table again sweeps it.
+	it, err := c.createIntent(ctx, ns, ident, name)
+	if err != nil {
+		return nil, err
+	}
 	tbl, err := c.cat.CreateTable(ctx, ident, schema,
 		catalog.WithPartitionSpec(&spec),
 		catalog.WithProperties(iceberg.Properties{table.PropertyFormatVersion: "2"}))
+	if err != nil {
+		// Another writer's table, or a row the catalog may hold: the intent stays for the sweep,
+		// which reads what the table references once this process is gone.
+		_ = it.settle(nil, outcomeUnknown)
+	} else {
+		c.settle(ctx, it, tbl, outcomePublished)
+	}
 	if errors.Is(err, catalog.ErrTableAlreadyExists) {
 		return c.loadIdent(ctx, ident)
 	}
@@ -249,6 +264,29 @@ func (c *Catalog) create(ctx context.Context, ident table.Identifier, sc *arrow.
 		return nil, fmt.Errorf("creating %s: %w", name, err)
 	}
 	return tbl, nil
+}
+
+// createIntent is the intent of making table ident in the folder the SQL catalog gives it by
+// default: the namespace's location, else the warehouse's NAMESPACE.db folder. A REST catalog
+// chooses the folder itself, so its tables' making records nothing.
+func (c *Catalog) createIntent(ctx context.Context, ns, ident table.Identifier, name string) (*intent, error) {
+	if c.db == nil {
+		return &intent{ended: true}, nil
+	}
+	props, err := c.cat.LoadNamespaceProperties(ctx, ns)
+	if err != nil {
+		return nil, fmt.Errorf("reading namespace %s: %w", strings.Join(ns, "."), err)
+	}
+	var loc string
+	if l := props.Get("location", ""); l != "" {
+		loc, err = url.JoinPath(l, ident[len(ident)-1])
+	} else {
+		loc, err = url.JoinPath(c.props["warehouse"], strings.Join(ns, ".")+".db", ident[len(ident)-1])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating %s: %w", name, err)
+	}
+	return c.beginIntentAt(ctx, loc, name, "")
 }
 
 var transformCall = regexp.MustCompile(`^\s*(\w+)\s*\(\s*([^()\s]+)\s*\)\s*$`)
