@@ -89,6 +89,9 @@ type Result struct {
 	// file was not the one of the plan shown before it.
 	Digest  string
 	Changed bool
+	// Notes is what the write did besides its commit, as the catalog says it (files of an
+	// interrupted write removed), for dora etl run's stderr lines.
+	Notes []string
 }
 
 // Stopped is why a run or plan published nothing because a check or the validation stopped it.
@@ -344,6 +347,7 @@ func (m *Model) execute(p *Pipeline, run bool, seq int, planned string) tea.Cmd 
 		r.Table = pipe.Table
 		r.Err = withCatalog(ctx, configFor(pipe), func(cat *catalog.Catalog) error {
 			var err error
+			cat.SetNotify(func(msg string) { r.Notes = append(r.Notes, msg) })
 			r.Summary, err = do(ctx, pipe, cat, opts)
 			return err
 		})

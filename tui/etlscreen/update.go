@@ -105,6 +105,9 @@ func (m *Model) result(msg resultMsg) tea.Cmd {
 		if r.Changed {
 			note += " · the pipeline file changed since the plan shown: this ran it as it is now"
 		}
+		for _, n := range r.Notes {
+			note += " · " + n
+		}
 		m.setNote(note, r.Err != nil || r.Summary == nil || !r.Summary.Published && !r.Summary.Unchanged)
 		if m.detailFor == r.Path { // the run replaces the plan shown
 			m.detail, m.planning = r, false

@@ -328,6 +328,9 @@ func (m *Model) detailView(w, h int) string {
 	if r.Changed {
 		out = append(out, s.Status.Warn.Render(common.Fit(" ! the pipeline file changed since the plan shown: this is the file as it is now", w-2)))
 	}
+	for _, n := range r.Notes {
+		out = append(out, s.Muted.Render(common.Fit(" "+termsafe.String(n), w-2)))
+	}
 	if sm := r.Summary; sm != nil {
 		out = append(out, m.summaryLines(sm, w-2)...)
 		if r.Run && !sm.Published && !sm.Unchanged {
