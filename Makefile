@@ -4,7 +4,7 @@ GO       ?= go
 BIN      := bin/dora
 GOFLAGS  ?=
 
-.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash bench-jobs bench-kube bench-etl fuzz fuzz-sql clean
+.PHONY: run build image test unit bench bench-query bench-es bench-load bench-dash bench-jobs bench-kube bench-etl bench-intents fuzz fuzz-sql clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dora
@@ -52,6 +52,12 @@ bench-jobs: build
 # same Job, on the control plane of scripts/kubernetes (kwok for kubelets).
 bench-kube: build
 	bash scripts/bench-kube
+
+# bench-intents: what a write's intent (the record that lets the next write remove a killed
+# commit's files) costs `dora etl run`: this tree's dora against dora at BASE (3eec19e), alternated,
+# on a local and an S3 warehouse.
+bench-intents: build
+	bash scripts/bench-intents
 
 # bench-etl: `dora etl run` journalizing a day of ROWS (default 3000000) rows into a journal of as
 # many, against bare DuckDB running the same SCD2 SQL over the same Parquet files; ROUNDS

@@ -182,8 +182,31 @@ func (r *Runner) Inspect(ctx context.Context, h jobs.Handle) (jobs.Status, error
 		// Created but never started: the dora that made it died before starting it.
 		return jobs.Status{Exited: true, Exit: jobs.Exit{Infra: true, Reason: "the container was created but never started"}}, nil
 	}
-	return jobs.Status{Exited: true, Exit: exitOf(s, res.Container.HostConfig)}, nil
+	hc := res.Container.HostConfig
+	// The engine hears of a memory kill apart from the exit (containerd's OOM event), and on
+	// cgroup v2 it can land after the exit is recorded (nomad#13119): a SIGKILL under a memory
+	// limit is read again for a moment before it is taken for the program's own end.
+	for wait := oomSettle; s.ExitCode == 137 && !s.OOMKilled && hc != nil && hc.Memory > 0 && wait > 0; wait -= oomPoll {
+		select {
+		case <-ctx.Done():
+			return jobs.Status{}, ctx.Err()
+		case <-time.After(oomPoll):
+		}
+		again, err := r.c.ContainerInspect(ctx, h.ID, client.ContainerInspectOptions{})
+		if err != nil || again.Container.State == nil {
+			break
+		}
+		s = again.Container.State
+	}
+	return jobs.Status{Exited: true, Exit: exitOf(s, hc)}, nil
 }
+
+// oomSettle is how long a container killed by SIGKILL under a memory limit is read again for
+// the engine's word that it ran out of memory; oomPoll is how often.
+const (
+	oomSettle = 2 * time.Second
+	oomPoll   = 100 * time.Millisecond
+)
 
 // exitOf says how a stopped container ended.
 func exitOf(s *container.State, hc *container.HostConfig) jobs.Exit {
