@@ -73,6 +73,7 @@ var goldenCases = []struct {
 	{name: "filters_time_date_math", sql: "SELECT count(*) FROM shipments WHERE shipped_at >= TIMESTAMP '2024-03-10 02:30:00' AND shipped_at < now() - INTERVAL '1 quarter' AND shipped_at != DATE '2024-01-31' AND shipped_at IN ('2024-02-01', '2024-02-02 10:00')"},
 	{name: "filters_time_resolved", sql: "SELECT count(*) FROM shipments WHERE shipped_at > now() - INTERVAL '7 days'", opts: Options{Now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}},
 	{name: "group_by_only", sql: "SELECT category FROM shipments GROUP BY category"},
+	{name: "filters_caseless_unicode", sql: "SELECT count(*) FROM shipments WHERE region ILIKE 'ÜNÏ_ode%' AND category ILIKE 'dress' AND match(client_id, 'Straße kit')"},
 }
 
 func TestGolden(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/dora-dev/dora/query"
 )
@@ -210,7 +211,11 @@ func (t translator) predicate(e query.Expr) (any, error) {
 		// appears somewhere in the value, ignoring case.
 		cs := make([]any, len(words))
 		for i, w := range words {
-			cs[i] = obj{"wildcard": obj{f.Name: obj{"value": "*" + escapeWildcard(w) + "*", "case_insensitive": true}}}
+			p := []piece{{wild: '%'}}
+			for _, r := range w {
+				p = append(p, piece{r: r})
+			}
+			cs[i] = caseless(f.Name, append(p, piece{wild: '%'}))
 		}
 		if len(cs) == 1 {
 			return cs[0], nil
@@ -290,13 +295,13 @@ func dateMath(v query.Value) string {
 }
 
 // likeQuery matches a LIKE pattern natively: exists for '%', term for a pattern without
-// wildcards, prefix for 'abc%', and otherwise a wildcard query (% is *, _ is ?), ignoring case
-// for ILIKE.
+// wildcards, prefix for 'abc%', and otherwise a wildcard query (% is *, _ is ?); ILIKE is
+// caseless.
 func likeQuery(name string, f query.Field, x query.Like) any {
 	if x.Pattern == "%" {
 		return exists(f.Name)
 	}
-	var w strings.Builder
+	var ps []piece
 	var lit strings.Builder
 	wild := false
 	rs := []rune(x.Pattern)
@@ -305,32 +310,115 @@ func likeQuery(name string, f query.Field, x query.Like) any {
 		switch {
 		case x.Escape != "" && string(r) == x.Escape && i+1 < len(rs):
 			i++
-			w.WriteString(escapeWildcard(string(rs[i])))
+			ps = append(ps, piece{r: rs[i]})
 			lit.WriteRune(rs[i])
-		case r == '%':
-			w.WriteByte('*')
-			wild = true
-		case r == '_':
-			w.WriteByte('?')
+		case r == '%' || r == '_':
+			ps = append(ps, piece{wild: r})
 			wild = true
 		default:
-			w.WriteString(escapeWildcard(string(r)))
+			ps = append(ps, piece{r: r})
 			lit.WriteRune(r)
 		}
 	}
-	if !x.ILike {
-		if !wild {
-			return obj{"term": obj{name: obj{"value": lit.String()}}}
-		}
-		if p, ok := x.LikePrefix(); ok {
-			return obj{"prefix": obj{name: obj{"value": p}}}
-		}
-	}
-	q := obj{"value": w.String()}
 	if x.ILike {
-		q["case_insensitive"] = true
+		return caseless(name, ps)
 	}
-	return obj{"wildcard": obj{name: q}}
+	if !wild {
+		return obj{"term": obj{name: obj{"value": lit.String()}}}
+	}
+	if p, ok := x.LikePrefix(); ok {
+		return obj{"prefix": obj{name: obj{"value": p}}}
+	}
+	return obj{"wildcard": obj{name: obj{"value": wildcardOf(ps)}}}
+}
+
+// piece is one element of a LIKE pattern: a literal rune, or the wildcard '%' or '_'.
+type piece struct {
+	r    rune
+	wild rune
+}
+
+// spell writes the pattern with many and one for '%' and '_' and lit for each literal rune.
+func spell(ps []piece, many, one string, lit func(rune) string) string {
+	var b strings.Builder
+	for _, p := range ps {
+		switch p.wild {
+		case '%':
+			b.WriteString(many)
+		case '_':
+			b.WriteString(one)
+		default:
+			b.WriteString(lit(p.r))
+		}
+	}
+	return b.String()
+}
+
+func wildcardOf(ps []piece) string {
+	return spell(ps, "*", "?", func(r rune) string { return escapeWildcard(string(r)) })
+}
+
+// caseless matches the pattern ignoring case as DuckDB's ILIKE does: a character matches every
+// character with the same lower case. The wildcard query's case_insensitive folds ASCII letters
+// only, so a pattern with a letter whose case has a non-ASCII form (Ü, ï, and k, whose upper
+// cases include the Kelvin sign) becomes a regexp query that spells each such letter's cases
+// out as a character class.
+func caseless(name string, ps []piece) any {
+	fold := false
+	for _, p := range ps {
+		if p.wild == 0 && !asciiCases(p.r) {
+			fold = true
+			break
+		}
+	}
+	if !fold {
+		return obj{"wildcard": obj{name: obj{"value": wildcardOf(ps), "case_insensitive": true}}}
+	}
+	return obj{"regexp": obj{name: obj{"value": spell(ps, ".*", ".", regexpCases), "flags": "NONE"}}}
+}
+
+// sameLower lists the runes whose lower case is r's, r first.
+func sameLower(r rune) []rune {
+	rs := []rune{r}
+	lower := unicode.ToLower(r)
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if unicode.ToLower(f) == lower {
+			rs = append(rs, f)
+		}
+	}
+	return rs
+}
+
+// asciiCases reports whether r's cases are all ASCII, which case_insensitive folds.
+func asciiCases(r rune) bool {
+	for _, c := range sameLower(r) {
+		if c > unicode.MaxASCII {
+			return false
+		}
+	}
+	return true
+}
+
+// regexpCases is r as a Lucene regular expression matching each rune with r's lower case. Every
+// rune other than a letter or digit is escaped, so none is taken for an operator.
+func regexpCases(r rune) string {
+	quote := func(c rune) string {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			return string(c)
+		}
+		return `\` + string(c)
+	}
+	cs := sameLower(r)
+	if len(cs) == 1 {
+		return quote(r)
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for _, c := range cs {
+		b.WriteString(quote(c))
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // escapeWildcard makes * ? and \ in a word match only themselves in a wildcard pattern.
