@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -377,17 +378,32 @@ func caseless(name string, ps []piece) any {
 	return obj{"regexp": obj{name: obj{"value": spell(ps, ".*", ".", regexpCases), "flags": "NONE"}}}
 }
 
-// sameLower lists the runes whose lower case is r's, r first.
+// sameLower lists the runes whose lower case is r's, r first: what DuckDB's ILIKE, which lowers
+// both sides rune by rune, takes for r. İ (U+0130) lowers to i, so i's list holds it.
 func sameLower(r rune) []rune {
-	rs := []rune{r}
 	lower := unicode.ToLower(r)
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if unicode.ToLower(f) == lower {
-			rs = append(rs, f)
+	rs := []rune{r}
+	if lower != r {
+		rs = append(rs, lower)
+	}
+	for _, c := range uppersOf()[lower] {
+		if c != r {
+			rs = append(rs, c)
 		}
 	}
 	return rs
 }
+
+// uppersOf maps each rune to the other runes that lower to it, in code point order.
+var uppersOf = sync.OnceValue(func() map[rune][]rune {
+	m := map[rune][]rune{}
+	for c := rune(0); c <= unicode.MaxRune; c++ {
+		if l := unicode.ToLower(c); l != c {
+			m[l] = append(m[l], c)
+		}
+	}
+	return m
+})
 
 // asciiCases reports whether r's cases are all ASCII, which case_insensitive folds.
 func asciiCases(r rune) bool {
