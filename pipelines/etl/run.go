@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/proc"
 	"github.com/dora-dev/dora/internal/yamlfile"
 	"github.com/dora-dev/dora/pipelines/catalog"
 	"github.com/dora-dev/dora/query/sqlquote"
@@ -476,7 +476,7 @@ func removeAbandoned(dir string) {
 		if _, err := fmt.Sscanf(filepath.Base(m), "dora-etl-%d-", &pid); err != nil || pid <= 0 || pid == os.Getpid() {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		if !proc.Alive(pid) {
 			os.RemoveAll(m)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dora-dev/dora/internal/proc"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/jobs/local"
 )
@@ -178,8 +179,8 @@ timeout: 1s
 	}
 	var sh, sleeper, pgid int
 	fmt.Sscan(string(data), &sh, &sleeper, &pgid)
-	if pgid == 0 || local.GroupAlive(pgid) || jobs.ProcessAlive(sh) || jobs.ProcessAlive(sleeper) {
-		t.Errorf("the process group %d is still there (sh %d alive %v, sleep %d alive %v)", pgid, sh, jobs.ProcessAlive(sh), sleeper, jobs.ProcessAlive(sleeper))
+	if pgid == 0 || local.GroupAlive(pgid) || proc.Alive(sh) || proc.Alive(sleeper) {
+		t.Errorf("the process group %d is still there (sh %d alive %v, sleep %d alive %v)", pgid, sh, proc.Alive(sh), sleeper, proc.Alive(sleeper))
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/dora-dev/dora/internal/proc"
 )
 
 // Reconcile looks at every run that has not ended and whose watcher is gone (its pid ended on
@@ -50,7 +52,7 @@ func watcherGone(r *Run, me Watcher, now time.Time) bool {
 		return true
 	case r.Watcher == me:
 		return false
-	case r.Watcher.Host == me.Host && !ProcessAlive(r.Watcher.PID):
+	case r.Watcher.Host == me.Host && !proc.Alive(r.Watcher.PID):
 		return true
 	}
 	return now.Sub(r.Heartbeat) > StaleAfter

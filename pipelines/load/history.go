@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dora-dev/dora/backends"
+	"github.com/dora-dev/dora/internal/proc"
 	"github.com/dora-dev/dora/internal/xdg"
 )
 
@@ -102,7 +103,7 @@ func History(ctx context.Context, path string) ([]Record, error) {
 		out = append(out, r)
 	}
 	for i, r := range out {
-		if r.Status == StatusRunning && !processAlive(r.PID) {
+		if r.Status == StatusRunning && !proc.Alive(r.PID) {
 			out[i].Status, out[i].Error = StatusFailed, "the load's process ended before the load did"
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dora-dev/dora/internal/proc"
 	"github.com/dora-dev/dora/pipelines/jobs"
 )
 
@@ -199,7 +200,7 @@ func (r *Runner) running(h jobs.Handle, dir string) bool {
 			return true
 		}
 	}
-	return jobs.ProcessAlive(readPID(dir))
+	return proc.Alive(readPID(dir))
 }
 
 // Wait waits for the supervisor's exit file. A supervisor that ended without one was killed
@@ -282,30 +283,11 @@ func GroupAlive(pgid int) bool {
 		if err != nil {
 			continue
 		}
-		if g, state, ok := procStat(pid); ok && g == pgid && state != 'Z' && state != 'X' {
+		if st, ok := proc.ReadStat(pid); ok && st.PGID == pgid && !st.Ended() {
 			return true
 		}
 	}
 	return false
-}
-
-// procStat reads a process's group and state from /proc/PID/stat.
-func procStat(pid int) (pgid int, state byte, ok bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0, false
-	}
-	f := strings.Fields(s[i+1:]) // state ppid pgrp ...
-	if len(f) < 3 {
-		return 0, 0, false
-	}
-	g, err := strconv.Atoi(f[2])
-	return g, f[0][0], err == nil
 }
 
 // Inspect says whether the task still runs or how it ended, from its files, so any dora process

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dora-dev/dora/internal/proc"
 	"github.com/dora-dev/dora/pipelines/jobs"
 	"github.com/dora-dev/dora/pipelines/jobs/local"
 )
@@ -121,10 +122,10 @@ func TestNothingOutlivesTheCommand(t *testing.T) {
 	r.Logs(ctx, h, false, &log)
 	pid, _ := strconv.Atoi(strings.TrimSpace(log.String()))
 	deadline := time.Now().Add(5 * time.Second)
-	for jobs.ProcessAlive(pid) && time.Now().Before(deadline) {
+	for proc.Alive(pid) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if pid == 0 || jobs.ProcessAlive(pid) {
+	if pid == 0 || proc.Alive(pid) {
 		t.Errorf("the background sleep %d outlived its command", pid)
 	}
 }
